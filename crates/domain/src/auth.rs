@@ -1,0 +1,159 @@
+//! Accounts, roles and rights. Which role may do what is decided here, in one table
+//! ([`Role::can`]); the services layer asks it before every use case, and the data
+//! scope ([`Scope`]) is passed into every storage query.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::division::DivisionCode;
+use crate::ids::{InstitutionId, UserId};
+
+crate::code_enum! {
+    /// 角色
+    pub enum Role: "角色" {
+        Admin => ("admin", "系统管理员"),
+        Leader => ("leader", "局领导/监督"),
+        Dispatcher => ("dispatcher", "指挥调度"),
+        WindowStaff => ("window_staff", "窗口工作人员"),
+        HotlineAgent => ("hotline_agent", "热线坐席"),
+        LegalAidReviewer => ("legal_aid_reviewer", "法律援助审查员"),
+        Lawyer => ("lawyer", "律师/法律服务人员"),
+        Mediator => ("mediator", "调解员"),
+        SocialSupervisor => ("social_supervisor", "社会监督员"),
+    }
+}
+
+crate::code_enum! {
+    /// 权限: one right a use case asks for.
+    pub enum Permission: "权限" {
+        ViewNetwork => ("view_network", "查看区划、机构和人员"),
+        ManageNetwork => ("manage_network", "维护区划、机构和人员"),
+        ExportNetwork => ("export_network", "导出机构和人员名录"),
+        ViewPersonalData => ("view_personal_data", "查看完整个人信息"),
+        ManageAccounts => ("manage_accounts", "管理账号和角色"),
+        ViewAudit => ("view_audit", "查看审计日志"),
+    }
+}
+
+impl Role {
+    /// The rights of each role. Every right any role has is listed here and nowhere else.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match permission {
+            ViewNetwork => true,
+            ManageNetwork | ManageAccounts | ViewAudit | ViewPersonalData => self == Admin,
+            ExportNetwork => matches!(self, Admin | Leader | Dispatcher | WindowStaff),
+        }
+    }
+
+    pub fn permissions(self) -> Vec<Permission> {
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(|p| self.can(*p))
+            .collect()
+    }
+}
+
+/// The region subtree an account may see and change. A township account sees its
+/// township, a district account the district, a province account the province.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Scope {
+    pub root: DivisionCode,
+}
+
+impl Scope {
+    pub fn new(root: DivisionCode) -> Self {
+        Self { root }
+    }
+
+    /// Inclusive bounds of the region codes inside the scope, for `BETWEEN` in queries.
+    pub fn bounds(self) -> (i64, i64) {
+        self.root.subtree_bounds()
+    }
+
+    pub fn contains(self, code: DivisionCode) -> bool {
+        self.root.contains(code)
+    }
+
+    /// Whether this scope covers the whole of `other`.
+    pub fn covers(self, other: Scope) -> bool {
+        self.root.contains(other.root)
+    }
+}
+
+/// Who is acting, with the request context the audit trail records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub institution_id: Option<InstitutionId>,
+    /// Client address as the server saw it.
+    pub ip: String,
+}
+
+/// A use case was refused for want of a right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("没有“{}”的权限", .0.label())]
+pub struct Denied(pub Permission);
+
+impl Actor {
+    pub fn require(&self, permission: Permission) -> Result<(), Denied> {
+        if self.role.can(permission) {
+            Ok(())
+        } else {
+            Err(Denied(permission))
+        }
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role.can(permission)
+    }
+}
+
+/// The current user as shown to the client (`GET /api/v1/me`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Account {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: DivisionCode,
+    pub scope_name: String,
+    pub institution_id: Option<InstitutionId>,
+    pub active: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_manage() {
+        for role in Role::ALL {
+            assert!(role.can(Permission::ViewNetwork));
+            assert_eq!(
+                role.can(Permission::ManageNetwork),
+                *role == Role::Admin,
+                "{role:?}"
+            );
+            assert_eq!(role.can(Permission::ViewAudit), *role == Role::Admin);
+        }
+        assert!(Role::WindowStaff.can(Permission::ExportNetwork));
+        assert!(!Role::SocialSupervisor.can(Permission::ExportNetwork));
+    }
+
+    #[test]
+    fn scopes_nest() {
+        let district = Scope::new(DivisionCode::parse("s", "220802").unwrap());
+        let township = Scope::new(DivisionCode::parse("s", "220802100000").unwrap());
+        assert!(district.covers(township));
+        assert!(!township.covers(district));
+        assert!(township.contains(DivisionCode::parse("s", "220802100201").unwrap()));
+        assert!(!township.contains(DivisionCode::parse("s", "220802101201").unwrap()));
+    }
+}

@@ -1,0 +1,32 @@
+//! Typed record ids, so an institution id is never passed where a person id belongs.
+
+macro_rules! typed_id {
+    ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <i64 as utoipa::PartialSchema>::schema()
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    )+};
+}
+
+typed_id! {
+    /// 机构
+    InstitutionId,
+    /// 人员
+    PersonId,
+    /// 账号
+    UserId,
+}

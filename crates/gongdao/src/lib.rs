@@ -1,0 +1,152 @@
+//! The `gongdao` program: settings, start-up and the command line. [`start`] opens the
+//! database, seeds the demo when asked, binds the listener and runs the server with its
+//! background tasks; tests call it with port 0 and talk to the real server.
+
+pub mod settings;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use gongdao_domain::DivisionCode;
+use gongdao_services::demo::SeedReport;
+use gongdao_services::{ServiceConfig, Services};
+use gongdao_store::{PiiCipher, Store, StoreOptions};
+use gongdao_web::WebConfig;
+use settings::Settings;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Why the program could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Store(#[from] gongdao_store::StoreError),
+    #[error("{0}")]
+    Service(#[from] gongdao_services::ServiceError),
+    #[error("无法监听 {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub services: Services,
+    pub seeded: Option<SeedReport>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests, lets those in flight finish, and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(gongdao_web::SHUTDOWN_GRACE, &mut self.task).await;
+    }
+
+    /// Waits until the server ends on its own (an error) or `signal` resolves.
+    pub async fn wait(
+        mut self,
+        signal: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        tokio::select! {
+            result = &mut self.task => result.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            () = signal => {
+                self.stop().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Opens the store with the settings' URL and key.
+pub async fn open_services(settings: &Settings) -> Result<Services, StartError> {
+    let home = DivisionCode::parse("home_region", &settings.home_region)
+        .map_err(|e| StartError::Config(e.message))?;
+    let store = Store::open(&StoreOptions {
+        url: settings.database_url.clone(),
+        max_connections: settings.max_connections,
+    })
+    .await?;
+    let cipher = match &settings.secret_key {
+        Some(key) => PiiCipher::from_base64(&key.0)?,
+        None => PiiCipher::load_or_create(&settings.data_dir.join("secret.key"))?,
+    };
+    let mut config = ServiceConfig::new(home);
+    config.session_idle = chrono::Duration::minutes(settings.session_idle_minutes.max(1));
+    config.session_max = chrono::Duration::hours(settings.session_max_hours.max(1));
+    config.login_window = chrono::Duration::minutes(settings.login_window_minutes.max(1));
+    config.max_failures_per_account = settings.max_failures_per_account.max(1);
+    config.max_failures_per_ip = settings.max_failures_per_ip.max(1);
+    Ok(Services::new(store, cipher, config))
+}
+
+/// Starts the platform: database, demo (when asked), HTTP server and background tasks.
+pub async fn start(settings: &Settings) -> Result<Running, StartError> {
+    let services = open_services(settings).await?;
+    let seeded = if settings.demo {
+        Some(services.seed_demo(&settings.demo_password.0).await?)
+    } else {
+        None
+    };
+    let site_name = services
+        .region_name(services.config().home_region)
+        .await?
+        .unwrap_or_default();
+    let web = WebConfig {
+        site_name,
+        demo: settings.demo,
+        secure_cookies: settings.secure_cookies,
+        trust_forwarded_for: settings.trust_forwarded_for,
+    };
+    let listener = TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: settings.listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: settings.listen.clone(),
+        source,
+    })?;
+    let app = gongdao_web::app(services.clone(), web);
+    let (tx, rx) = oneshot::channel::<()>();
+    let housekeeping = services.clone();
+    let task = tokio::spawn(async move {
+        let server = gongdao_web::serve(listener, app, async {
+            let _ = rx.await;
+        });
+        // The housekeeping loop is a peer of the server: if either ends, both do.
+        tokio::select! {
+            result = server => result,
+            () = housekeeping_loop(housekeeping) => Ok(()),
+        }
+    });
+    Ok(Running {
+        addr,
+        services,
+        seeded,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Drops expired sessions and old login attempts every ten minutes.
+async fn housekeeping_loop(services: Services) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match services.purge_sessions().await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Typed settings, loaded once at start: defaults, then a TOML file (`--config` or
+//! `GONGDAO_CONFIG`), then `GONGDAO_*` environment variables and command-line flags
+//! (clap reads both). Unknown keys in the file are errors.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A secret that never prints.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything `gongdao serve` can be told. Each field is optional in the file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    /// Address to listen on, e.g. `127.0.0.1:8080`.
+    pub listen: Option<String>,
+    /// Folder for the SQLite database, the key file and other data.
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://path` or `postgres://user@host/db`; default SQLite in the data folder.
+    pub database_url: Option<String>,
+    /// Division code of the installation's top region (the district, or a province).
+    pub home_region: Option<String>,
+    /// Seed the demo district into an empty database.
+    pub demo: Option<bool>,
+    /// Password of the demo accounts.
+    pub demo_password: Option<Secret>,
+    /// Base64 key (32 bytes) sealing personal data; default a key file in the data
+    /// folder. Several instances on one PostgreSQL must share it.
+    pub secret_key: Option<Secret>,
+    /// Pool size.
+    pub max_connections: Option<u32>,
+    /// Mark cookies Secure (behind HTTPS).
+    pub secure_cookies: Option<bool>,
+    /// Trust `X-Forwarded-For` (only behind a reverse proxy you run).
+    pub trust_forwarded_for: Option<bool>,
+    /// Minutes without a request before a session ends.
+    pub session_idle_minutes: Option<i64>,
+    /// Hours after login when a session ends regardless.
+    pub session_max_hours: Option<i64>,
+    /// Window over which failed logins are counted, in minutes.
+    pub login_window_minutes: Option<i64>,
+    /// Failed logins per account within the window before it is locked.
+    pub max_failures_per_account: Option<u64>,
+    /// Failed logins per address within the window before it is locked.
+    pub max_failures_per_ip: Option<u64>,
+}
+
+impl FileSettings {
+    pub fn load(path: &Path) -> Result<FileSettings, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("无法读取配置文件 {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("配置文件 {} 有误: {e}", path.display()))
+    }
+}
+
+/// The resolved settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub home_region: String,
+    pub demo: bool,
+    pub demo_password: Secret,
+    pub secret_key: Option<Secret>,
+    pub max_connections: u32,
+    pub secure_cookies: bool,
+    pub trust_forwarded_for: bool,
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    pub login_window_minutes: i64,
+    pub max_failures_per_account: u64,
+    pub max_failures_per_ip: u64,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "gongdao-data";
+pub const DEFAULT_DEMO_PASSWORD: &str = "gongdao-demo";
+
+impl Settings {
+    /// Overlays `over` (flags and environment) on `file`, then defaults.
+    pub fn resolve(file: FileSettings, over: FileSettings) -> Settings {
+        let data_dir = over
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database_url = over
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("gongdao.db").display()));
+        Settings {
+            listen: over
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            database_url,
+            home_region: over
+                .home_region
+                .or(file.home_region)
+                .unwrap_or_else(|| "220802".into()),
+            demo: over.demo.or(file.demo).unwrap_or(false),
+            demo_password: over
+                .demo_password
+                .or(file.demo_password)
+                .unwrap_or_else(|| Secret(DEFAULT_DEMO_PASSWORD.into())),
+            secret_key: over.secret_key.or(file.secret_key),
+            max_connections: over.max_connections.or(file.max_connections).unwrap_or(16),
+            secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            trust_forwarded_for: over
+                .trust_forwarded_for
+                .or(file.trust_forwarded_for)
+                .unwrap_or(false),
+            session_idle_minutes: over
+                .session_idle_minutes
+                .or(file.session_idle_minutes)
+                .unwrap_or(120),
+            session_max_hours: over
+                .session_max_hours
+                .or(file.session_max_hours)
+                .unwrap_or(12),
+            login_window_minutes: over
+                .login_window_minutes
+                .or(file.login_window_minutes)
+                .unwrap_or(15),
+            max_failures_per_account: over
+                .max_failures_per_account
+                .or(file.max_failures_per_account)
+                .unwrap_or(5),
+            max_failures_per_ip: over
+                .max_failures_per_ip
+                .or(file.max_failures_per_ip)
+                .unwrap_or(30),
+            data_dir,
+        }
+    }
+
+    /// Settings for a server on `data_dir` with everything else default.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Settings {
+        Settings::resolve(
+            FileSettings::default(),
+            FileSettings {
+                data_dir: Some(data_dir.into()),
+                ..Default::default()
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_and_the_file_beats_defaults() {
+        let file: FileSettings =
+            toml::from_str("listen = \"0.0.0.0:9000\"\ndemo = true\nhome_region = \"220800\"")
+                .unwrap();
+        let over = FileSettings {
+            listen: Some("127.0.0.1:7000".into()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(file, over);
+        assert_eq!(s.listen, "127.0.0.1:7000");
+        assert!(s.demo);
+        assert_eq!(s.home_region, "220800");
+        assert_eq!(s.database_url, "sqlite://gongdao-data/gongdao.db");
+        assert!(
+            toml::from_str::<FileSettings>("colour = \"red\"").is_err(),
+            "unknown keys are errors"
+        );
+        assert!(!format!("{:?}", s.demo_password).contains("gongdao-demo"));
+    }
+}

@@ -1,0 +1,114 @@
+//! Use cases of gongdao. Each public method of [`Services`] is one thing a user does:
+//! it checks the actor's rights (from `domain::auth`), parses input into domain types,
+//! runs the writes that belong together in one transaction with their audit entry, and
+//! returns domain values. Pages and the JSON API call the same methods.
+//!
+//! Reading order: [`Services`] and [`ServiceConfig`], [`error`], then [`auth`]
+//! (logins and sessions), [`network`] (regions, institutions, people), [`accounts`],
+//! [`audit`], [`export`], and [`demo`] (the demo district and synthetic volumes).
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod export;
+mod names;
+pub mod network;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use gongdao_domain::DivisionCode;
+use gongdao_store::{PiiCipher, Store};
+
+pub use error::ServiceError;
+
+/// Settings a district may change, with their defaults.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// The top region of this installation (the district, or the province when a
+    /// province runs it for all its districts): public pages list service points
+    /// below it, and audit entries not tied to a narrower region are filed under it.
+    pub home_region: DivisionCode,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after login, however active.
+    pub session_max: Duration,
+    /// Failed logins are counted over this window.
+    pub login_window: Duration,
+    /// Failed logins for one account within the window before it is locked.
+    pub max_failures_per_account: u64,
+    /// Failed logins from one address within the window before it is locked.
+    pub max_failures_per_ip: u64,
+}
+
+impl ServiceConfig {
+    pub fn new(home_region: DivisionCode) -> Self {
+        ServiceConfig {
+            home_region,
+            session_idle: Duration::hours(2),
+            session_max: Duration::hours(12),
+            login_window: Duration::minutes(15),
+            max_failures_per_account: 5,
+            max_failures_per_ip: 30,
+        }
+    }
+}
+
+struct Inner {
+    store: Store,
+    cipher: PiiCipher,
+    config: ServiceConfig,
+}
+
+/// The use cases over one store; cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Services({:?})", self.inner.store)
+    }
+}
+
+impl Services {
+    pub fn new(store: Store, cipher: PiiCipher, config: ServiceConfig) -> Self {
+        Services {
+            inner: Arc::new(Inner {
+                store,
+                cipher,
+                config,
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub(crate) fn cipher(&self) -> &PiiCipher {
+        &self.inner.cipher
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.inner.config
+    }
+
+    /// The one clock of the use cases.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    /// Today in China (UTC+8), for dates typed by users.
+    pub fn today(&self) -> NaiveDate {
+        (self.now() + Duration::hours(8)).date_naive()
+    }
+
+    /// Liveness of the database, for `/healthz`.
+    pub async fn health(&self) -> Result<(), ServiceError> {
+        Ok(self.inner.store.ping().await?)
+    }
+}

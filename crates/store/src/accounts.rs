@@ -1,0 +1,183 @@
+//! User accounts (账号). An account's own scope must lie inside the scope of whoever
+//! reads or changes it.
+
+use chrono::{DateTime, Utc};
+use gongdao_domain::auth::{Role, Scope};
+use gongdao_domain::division::DivisionCode;
+use gongdao_domain::ids::{InstitutionId, UserId};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::entity::user::{self, Column, Entity};
+use crate::sql::in_scope;
+use crate::{StoreError, Versioned};
+
+/// An account as stored, with its password hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub institution_id: Option<InstitutionId>,
+    pub active: bool,
+    pub version: i64,
+}
+
+/// A new account; the password is already hashed.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub scope: DivisionCode,
+    pub institution_id: Option<InstitutionId>,
+}
+
+/// Changes to an account other than its password.
+#[derive(Clone, Debug)]
+pub struct AccountChange {
+    pub display_name: String,
+    pub role: Role,
+    pub scope: DivisionCode,
+    pub institution_id: Option<InstitutionId>,
+    pub active: bool,
+}
+
+pub(crate) fn to_record(m: user::Model) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
+        id: UserId(m.id),
+        role: Role::from_code(&m.role)
+            .ok_or_else(|| StoreError::corrupt(format!("user {} role", m.id)))?,
+        scope: Scope::new(
+            DivisionCode::from_db(m.scope_code)
+                .ok_or_else(|| StoreError::corrupt(format!("user {} scope", m.id)))?,
+        ),
+        institution_id: m.institution_id.map(InstitutionId),
+        username: m.username,
+        display_name: m.display_name,
+        password_hash: m.password_hash,
+        active: m.active,
+        version: m.version,
+    })
+}
+
+/// The account with this username, for logging in (no scope: nobody is logged in yet).
+pub async fn find_by_username(
+    conn: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<UserRecord>, StoreError> {
+    Entity::find()
+        .filter(Column::Username.eq(username))
+        .one(conn)
+        .await?
+        .map(to_record)
+        .transpose()
+}
+
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    id: UserId,
+) -> Result<Option<UserRecord>, StoreError> {
+    Entity::find_by_id(id.0)
+        .filter(in_scope(Column::ScopeCode, scope))
+        .one(conn)
+        .await?
+        .map(to_record)
+        .transpose()
+}
+
+/// Accounts whose scope lies inside `scope`.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+) -> Result<Vec<UserRecord>, StoreError> {
+    Entity::find()
+        .filter(in_scope(Column::ScopeCode, scope))
+        .order_by_asc(Column::ScopeCode)
+        .order_by_asc(Column::Username)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_record)
+        .collect()
+}
+
+/// Inserts an account; a taken username is [`StoreError::Unique`] on `username`.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    new: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<UserRecord, StoreError> {
+    let m = Entity::insert(user::ActiveModel {
+        id: NotSet,
+        username: Set(new.username.clone()),
+        display_name: Set(new.display_name.clone()),
+        password_hash: Set(new.password_hash.clone()),
+        role: Set(new.role.code().to_string()),
+        scope_code: Set(new.scope.to_db()),
+        institution_id: Set(new.institution_id.map(|i| i.0)),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(conn)
+    .await?;
+    to_record(m)
+}
+
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    id: UserId,
+    expected_version: i64,
+    change: &AccountChange,
+    now: DateTime<Utc>,
+) -> Result<Versioned<UserRecord>, StoreError> {
+    let result = Entity::update_many()
+        .col_expr(Column::DisplayName, change.display_name.clone().into())
+        .col_expr(Column::Role, change.role.code().into())
+        .col_expr(Column::ScopeCode, change.scope.to_db().into())
+        .col_expr(
+            Column::InstitutionId,
+            change.institution_id.map(|i| i.0).into(),
+        )
+        .col_expr(Column::Active, change.active.into())
+        .col_expr(Column::Version, (expected_version + 1).into())
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::Id.eq(id.0))
+        .filter(Column::Version.eq(expected_version))
+        .filter(in_scope(Column::ScopeCode, scope))
+        .exec(conn)
+        .await?;
+    let current = get(conn, scope, id).await?;
+    Ok(match (result.rows_affected, current) {
+        (1, Some(u)) => Versioned::Updated(u),
+        (_, Some(u)) => Versioned::Stale { current: u.version },
+        (_, None) => Versioned::NotFound,
+    })
+}
+
+pub async fn set_password(
+    conn: &impl ConnectionTrait,
+    id: UserId,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::PasswordHash, hash.into())
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    Ok(Entity::find().count(conn).await?)
+}

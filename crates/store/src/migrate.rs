@@ -1,0 +1,85 @@
+//! Embedded SQL migrations, one list per backend, applied in order at start inside one
+//! transaction. On PostgreSQL an advisory lock keeps two starting instances from
+//! migrating at once.
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
+
+use crate::{Backend, StoreError};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Arbitrary key of the PostgreSQL advisory lock held while migrating.
+const MIGRATION_LOCK: i64 = 0x676f_6e67_6461_6f;
+
+pub(crate) async fn run(db: &DatabaseConnection, backend: Backend) -> Result<(), StoreError> {
+    let tx = db.begin().await?;
+    if backend == Backend::Postgres {
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await?;
+    }
+    tx.execute_unprepared(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )
+    .await?;
+    let rows = tx
+        .query_all_raw(Statement::from_string(
+            tx.get_database_backend(),
+            "SELECT version FROM schema_migrations",
+        ))
+        .await?;
+    let applied: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .collect::<Result<_, _>>()?;
+    if let Some(newest) = applied.iter().max()
+        && *newest > MIGRATIONS.last().map_or(0, |m| m.version)
+    {
+        return Err(StoreError::Config(format!(
+            "数据库的结构版本（{newest}）比本程序新，请升级 gongdao"
+        )));
+    }
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        tracing::info!(version = m.version, name = m.name, "applying migration");
+        let sql = match backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        tx.execute_unprepared(sql).await?;
+        tx.execute_raw(Statement::from_sql_and_values(
+            tx.get_database_backend(),
+            match backend {
+                Backend::Sqlite => {
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+                }
+                Backend::Postgres => {
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"
+                }
+            },
+            [
+                m.version.into(),
+                m.name.into(),
+                Utc::now().to_rfc3339().into(),
+            ],
+        ))
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Personal data at rest (ID numbers, phones): sealed with AES-256-GCM under the
+//! installation's key, plus a keyed blind index (HMAC-SHA256) so that an ID number can
+//! be matched for uniqueness without being stored in the clear.
+
+use std::path::Path;
+
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::StoreError;
+
+/// Seals and opens personal data; cheap to clone.
+#[derive(Clone)]
+pub struct PiiCipher {
+    aead: Aes256Gcm,
+    index_key: [u8; 32],
+}
+
+impl std::fmt::Debug for PiiCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PiiCipher(..)")
+    }
+}
+
+impl PiiCipher {
+    pub fn new(key: &[u8; 32]) -> Self {
+        // The blind-index key is derived, so one secret serves both purposes.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+        mac.update(b"gongdao blind index v1");
+        let index_key: [u8; 32] = mac.finalize().into_bytes().into();
+        PiiCipher {
+            aead: Aes256Gcm::new(key.into()),
+            index_key,
+        }
+    }
+
+    /// Reads a base64 key (from configuration).
+    pub fn from_base64(key: &str) -> Result<Self, StoreError> {
+        let bytes = B64
+            .decode(key.trim())
+            .map_err(|_| StoreError::Config("secret_key 不是有效的 base64".into()))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| {
+            StoreError::Config("secret_key 必须是 32 字节（base64 编码后 44 个字符）".into())
+        })?;
+        Ok(Self::new(&key))
+    }
+
+    /// Reads the key file in the data folder, creating it with a fresh random key (and
+    /// owner-only permissions) on first start.
+    pub fn load_or_create(path: &Path) -> Result<Self, StoreError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_base64(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("无法创建 {}: {e}", dir.display()))
+                    })?;
+                }
+                std::fs::write(path, B64.encode(key)).map_err(|e| {
+                    StoreError::Config(format!("无法写入密钥文件 {}: {e}", path.display()))
+                })?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+                }
+                Ok(Self::new(&key))
+            }
+            Err(e) => Err(StoreError::Config(format!(
+                "无法读取密钥文件 {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// `base64(nonce || ciphertext)`.
+    pub fn seal(&self, plaintext: &str) -> String {
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        let ciphertext = self
+            .aead
+            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .expect("AES-GCM encryption of a short text cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ciphertext);
+        B64.encode(out)
+    }
+
+    pub fn open(&self, sealed: &str) -> Result<String, StoreError> {
+        let bytes = B64
+            .decode(sealed)
+            .map_err(|_| StoreError::corrupt("sealed value is not base64"))?;
+        if bytes.len() < 12 {
+            return Err(StoreError::corrupt("sealed value too short"));
+        }
+        let (nonce, ciphertext) = bytes.split_at(12);
+        let plain = self
+            .aead
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .map_err(|_| StoreError::corrupt("sealed value does not open with this key"))?;
+        String::from_utf8(plain).map_err(|_| StoreError::corrupt("sealed value is not UTF-8"))
+    }
+
+    /// Deterministic keyed digest for equality lookups.
+    pub fn blind_index(&self, value: &str) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("any key length");
+        mac.update(value.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seals_open_and_differ_each_time() {
+        let c = PiiCipher::new(&[7u8; 32]);
+        let a = c.seal("13812345678");
+        let b = c.seal("13812345678");
+        assert_ne!(a, b, "a fresh nonce each time");
+        assert_eq!(c.open(&a).unwrap(), "13812345678");
+        assert!(!a.contains("1381"));
+        let other = PiiCipher::new(&[8u8; 32]);
+        assert!(other.open(&a).is_err());
+        assert_eq!(c.blind_index("x"), c.blind_index("x"));
+        assert_ne!(c.blind_index("x"), other.blind_index("x"));
+    }
+}

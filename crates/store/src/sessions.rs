@@ -1,0 +1,195 @@
+//! Login sessions, kept in the database so that every server instance knows them, and
+//! the record of login attempts behind the rate limit.
+
+use chrono::{DateTime, Utc};
+use gongdao_domain::ids::UserId;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::StoreError;
+use crate::accounts::{UserRecord, to_record};
+use crate::entity::{login_attempt, session, user};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub ip: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new session; only the token's hash is stored, never the token.
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: UserId,
+    pub csrf_token: &'a str,
+    pub ip: &'a str,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, new: NewSession<'_>) -> Result<(), StoreError> {
+    session::Entity::insert(session::ActiveModel {
+        id: NotSet,
+        token_hash: Set(new.token_hash.to_string()),
+        user_id: Set(new.user_id.0),
+        csrf_token: Set(new.csrf_token.to_string()),
+        ip: Set(new.ip.to_string()),
+        created_at: Set(new.now),
+        last_seen_at: Set(new.now),
+        expires_at: Set(new.expires_at),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// The session with this token hash and its account, whether or not expired (the
+/// caller decides), or `None`.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+    let Some(s) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(u) = user::Entity::find_by_id(s.user_id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        SessionRecord {
+            id: s.id,
+            user_id: UserId(s.user_id),
+            csrf_token: s.csrf_token,
+            ip: s.ip,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+        },
+        to_record(u)?,
+    )))
+}
+
+/// Records activity, sliding the idle expiry forward.
+pub async fn touch(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, now.into())
+        .col_expr(session::Column::ExpiresAt, expires_at.into())
+        .filter(session::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &impl ConnectionTrait, token_hash: &str) -> Result<bool, StoreError> {
+    let r = session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Ends every session of an account (deactivated, password changed).
+pub async fn delete_for_user(conn: &impl ConnectionTrait, user: UserId) -> Result<u64, StoreError> {
+    let r = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user.0))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+pub async fn purge_expired(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let r = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(now))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+pub async fn record_attempt(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    ip: &str,
+    at: DateTime<Utc>,
+    success: bool,
+) -> Result<(), StoreError> {
+    login_attempt::Entity::insert(login_attempt::ActiveModel {
+        id: NotSet,
+        username: Set(username.to_string()),
+        ip: Set(ip.to_string()),
+        at: Set(at),
+        success: Set(success),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Failed logins for `username` since `since`, not counting those before its last
+/// successful login.
+pub async fn failures_for_user(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    since: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let last_success: Option<DateTime<Utc>> = login_attempt::Entity::find()
+        .select_only()
+        .column(login_attempt::Column::At)
+        .filter(login_attempt::Column::Username.eq(username))
+        .filter(login_attempt::Column::Success.eq(true))
+        .filter(login_attempt::Column::At.gte(since))
+        .order_by_desc(login_attempt::Column::At)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let from = last_success.map_or(since, |t| t.max(since));
+    Ok(login_attempt::Entity::find()
+        .filter(login_attempt::Column::Username.eq(username))
+        .filter(login_attempt::Column::Success.eq(false))
+        .filter(login_attempt::Column::At.gte(from))
+        .count(conn)
+        .await?)
+}
+
+/// Failed logins from `ip` since `since`, whatever the username.
+pub async fn failures_for_ip(
+    conn: &impl ConnectionTrait,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    Ok(login_attempt::Entity::find()
+        .filter(login_attempt::Column::Ip.eq(ip))
+        .filter(login_attempt::Column::Success.eq(false))
+        .filter(login_attempt::Column::At.gte(since))
+        .count(conn)
+        .await?)
+}
+
+/// Forgets attempts older than `before`.
+pub async fn purge_attempts(
+    conn: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let r = login_attempt::Entity::delete_many()
+        .filter(login_attempt::Column::At.lt(before))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected)
+}

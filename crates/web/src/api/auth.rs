@@ -1,0 +1,141 @@
+//! Logging in and out over the API.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use gongdao_domain::auth::Account;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiResult, ErrorBody};
+use crate::json::ApiJson;
+use crate::session::{ApiActor, ApiSession, ClientIp};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Send as `X-CSRF-Token` on state-changing calls that rely on the cookie.
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub account: Account,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+}
+
+/// Builds the session cookie (HttpOnly, SameSite=Lax).
+pub fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
+        crate::session::SESSION_COOKIE
+    ))
+    .expect("token is url-safe")
+}
+
+/// Log in with a username and password: returns a bearer token and sets the session
+/// cookie. Failed attempts are limited per account and per address.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "用户名或密码错误", body = ErrorBody),
+        (status = 422, description = "未填写用户名或密码", body = ErrorBody),
+        (status = 429, description = "失败次数过多", body = ErrorBody),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let session = state
+        .services
+        .login(&body.username, &body.password, &ip)
+        .await?;
+    let account = state.services.me(&session.actor).await?;
+    let max_age = state.services.config().session_max.num_seconds();
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, session_cookie(&state, &session.token, max_age));
+    Ok((
+        headers,
+        Json(LoginResponse {
+            token: session.token,
+            csrf_token: session.csrf_token,
+            expires_at: session.expires_at,
+            account,
+        }),
+    ))
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn logout(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+) -> ApiResult<impl IntoResponse> {
+    state
+        .services
+        .logout(&session.actor, &session.token)
+        .await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, session_cookie(&state, "", 0));
+    Ok((StatusCode::NO_CONTENT, headers))
+}
+
+/// The current account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Account), (status = 401, body = ErrorBody)))]
+async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult<Json<Account>> {
+    Ok(Json(state.services.me(&actor).await?))
+}
+
+/// Change one's own password; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = []), ("cookie" = [])),
+    request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn change_password(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    state
+        .services
+        .change_own_password(&actor, &body.current_password, &body.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+}

@@ -1,0 +1,231 @@
+//! The login page, logging out, and changing one's own password.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Deserialize;
+
+use super::{Errors, Layout, field_errors, page_error, render, see_other};
+use crate::AppState;
+use crate::api::session_cookie;
+use crate::error::classify;
+use crate::json::HtmlForm;
+use crate::session::{ClientIp, LOGIN_CSRF_COOKIE, MaybePageActor, PageActor, cookie};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    error: String,
+    username: String,
+    next: String,
+    login_csrf: String,
+    demo: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// Only local paths: never send a user to another site after login.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    error: String,
+    username: String,
+    next: String,
+    token: String,
+) -> Response {
+    let mut response = render(
+        status,
+        &LoginPage {
+            layout: Layout::public(state, "登录"),
+            error,
+            username,
+            next,
+            login_csrf: token.clone(),
+            demo: state.web.demo,
+        },
+    );
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}"
+    )) {
+        response.headers_mut().append(SET_COOKIE, v);
+    }
+    response
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    MaybePageActor(user): MaybePageActor,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(q.next.as_deref().unwrap_or("/"));
+    if user.is_some() {
+        return see_other(&next);
+    }
+    login_page(
+        &state,
+        StatusCode::OK,
+        String::new(),
+        String::new(),
+        next,
+        random_token(),
+    )
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    HtmlForm(form): HtmlForm<LoginForm>,
+) -> Response {
+    let next = safe_next(&form.next);
+    // Double-submit check: the form's token must match the cookie set with the form.
+    let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if cookie_token.is_empty() || cookie_token != form.csrf_token {
+        return login_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            "登录页面已过期，请重新输入用户名和密码。".into(),
+            form.username,
+            next,
+            random_token(),
+        );
+    }
+    match state
+        .services
+        .login(&form.username, &form.password, &ip)
+        .await
+    {
+        Ok(session) => {
+            let mut response = see_other(&next);
+            let max_age = state.services.config().session_max.num_seconds();
+            response
+                .headers_mut()
+                .append(SET_COOKIE, session_cookie(&state, &session.token, max_age));
+            response
+        }
+        Err(e) => {
+            let (status, _, message) = classify(&e);
+            login_page(&state, status, message, form.username, next, random_token())
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, user: PageActor) -> Response {
+    if let Err(e) = state.services.logout(&user.actor, &user.token).await {
+        return page_error(e);
+    }
+    let mut response = see_other("/login");
+    response
+        .headers_mut()
+        .append(SET_COOKIE, session_cookie(&state, "", 0));
+    response
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    layout: Layout,
+    errors: Errors,
+}
+
+pub async fn password_page(State(state): State<AppState>, user: PageActor) -> Response {
+    let layout = Layout::for_user(&state, &user, "修改密码", "").await;
+    render(
+        StatusCode::OK,
+        &PasswordPage {
+            layout,
+            errors: Errors::default(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn password_submit(
+    State(state): State<AppState>,
+    user: PageActor,
+    HtmlForm(form): HtmlForm<PasswordForm>,
+) -> Response {
+    match state
+        .services
+        .change_own_password(&user.actor, &form.current_password, &form.new_password)
+        .await
+    {
+        Ok(()) => {
+            let mut response = see_other("/login");
+            response
+                .headers_mut()
+                .append(SET_COOKIE, session_cookie(&state, "", 0));
+            response
+        }
+        Err(e) => match field_errors(e) {
+            Ok(errors) => {
+                let layout = Layout::for_user(&state, &user, "修改密码", "").await;
+                render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &PasswordPage { layout, errors },
+                )
+            }
+            Err(e) => page_error(e),
+        },
+    }
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/people?type=lawyer"), "/people?type=lawyer");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+    }
+}

@@ -1,0 +1,425 @@
+//! Server-rendered pages in Simplified Chinese. Every page route is declared in one
+//! table ([`PAGE_ROUTES`]), which builds the router and lets the authorization matrix
+//! test find every page.
+
+mod accounts;
+mod auth;
+mod home;
+mod institutions;
+mod people;
+mod public;
+mod regions;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use gongdao_domain::FieldError;
+use gongdao_domain::auth::{Actor, Permission};
+use gongdao_services::ServiceError;
+
+use crate::AppState;
+use crate::error::classify;
+use crate::session::PageActor;
+
+/// Declares every page route once: the router is built from this table and the
+/// authorization matrix test reads [`PAGE_ROUTES`].
+macro_rules! page_routes {
+    ($( $method:ident $path:literal => $handler:path ),+ $(,)?) => {
+        /// `(method, path)` of every page route.
+        pub const PAGE_ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),+ ];
+
+        pub fn router() -> Router<AppState> {
+            Router::new() $( .route($path, axum::routing::$method($handler)) )+
+        }
+    };
+}
+
+page_routes! {
+    get "/" => home::home,
+    get "/login" => auth::login_form,
+    post "/login" => auth::login_submit,
+    post "/logout" => auth::logout,
+    get "/password" => auth::password_page,
+    post "/password" => auth::password_submit,
+    get "/service-points" => public::service_points,
+    get "/regions" => regions::list,
+    post "/regions" => regions::create,
+    get "/regions/{code}" => regions::show,
+    post "/regions/{code}" => regions::rename,
+    post "/regions/{code}/delete" => regions::delete,
+    get "/institutions" => institutions::list,
+    get "/institutions/export.xlsx" => institutions::export,
+    get "/institutions/new" => institutions::new_form,
+    post "/institutions" => institutions::create,
+    get "/institutions/{id}" => institutions::show,
+    get "/institutions/{id}/edit" => institutions::edit_form,
+    post "/institutions/{id}" => institutions::update,
+    post "/institutions/{id}/delete" => institutions::delete,
+    get "/people" => people::list,
+    get "/people/export.xlsx" => people::export,
+    get "/people/new" => people::new_form,
+    post "/people" => people::create,
+    get "/people/{id}" => people::show,
+    get "/people/{id}/edit" => people::edit_form,
+    post "/people/{id}" => people::update,
+    post "/people/{id}/delete" => people::delete,
+    post "/people/{id}/reveal" => people::reveal,
+    post "/people/{id}/trainings" => people::add_training,
+    post "/people/{id}/trainings/{training_id}/delete" => people::delete_training,
+    post "/people/{id}/appointments" => people::add_appointment,
+    post "/people/{id}/appointments/{appointment_id}/delete" => people::delete_appointment,
+    get "/accounts" => accounts::list,
+    get "/accounts/new" => accounts::new_form,
+    post "/accounts" => accounts::create,
+    get "/accounts/{id}/edit" => accounts::edit_form,
+    post "/accounts/{id}" => accounts::update,
+    post "/accounts/{id}/password" => accounts::reset_password,
+    get "/audit" => accounts::audit,
+}
+
+/// The frame around every page.
+pub struct Layout {
+    pub title: String,
+    pub site_name: String,
+    pub user: Option<UserBar>,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub css: String,
+    pub js: String,
+    pub flash: Option<Flash>,
+}
+
+pub struct UserBar {
+    pub name: String,
+    pub role: &'static str,
+    pub scope: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub active: bool,
+}
+
+pub struct Flash {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// The navigation: each entry with the right it needs (None: every logged-in user).
+const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
+    ("/", "首页", "", None),
+    (
+        "/regions",
+        "行政区划",
+        "区、乡镇（街道）、村（社区）",
+        Some(Permission::ViewNetwork),
+    ),
+    (
+        "/institutions",
+        "机构名录",
+        "工作站、法律援助、律所、调解组织等",
+        Some(Permission::ViewNetwork),
+    ),
+    (
+        "/people",
+        "人员名录",
+        "律师、调解员、法律顾问等",
+        Some(Permission::ViewNetwork),
+    ),
+    (
+        "/accounts",
+        "账号管理",
+        "账号、角色和数据范围",
+        Some(Permission::ManageAccounts),
+    ),
+    (
+        "/audit",
+        "审计日志",
+        "谁在何时做了什么",
+        Some(Permission::ViewAudit),
+    ),
+];
+
+impl Layout {
+    pub async fn for_user(
+        state: &AppState,
+        user: &PageActor,
+        title: impl Into<String>,
+        active: &str,
+    ) -> Layout {
+        let actor = &user.actor;
+        let scope = state
+            .services
+            .region_name(actor.scope.root)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| actor.scope.root.to_string());
+        Layout {
+            user: Some(UserBar {
+                name: actor.display_name.clone(),
+                role: actor.role.label(),
+                scope,
+            }),
+            nav: nav_for(actor, active),
+            csrf: user.csrf_token.clone(),
+            ..Layout::public(state, title)
+        }
+    }
+
+    pub fn public(state: &AppState, title: impl Into<String>) -> Layout {
+        Layout {
+            title: title.into(),
+            site_name: state.web.site_name.clone(),
+            user: None,
+            nav: Vec::new(),
+            csrf: String::new(),
+            css: crate::assets::css(),
+            js: crate::assets::js(),
+            flash: None,
+        }
+    }
+
+    pub fn with_flash(mut self, message: Option<&str>) -> Layout {
+        self.flash = message.and_then(flash_text).map(|text| Flash {
+            kind: "ok",
+            text: text.into(),
+        });
+        self
+    }
+}
+
+fn nav_for(actor: &Actor, active: &str) -> Vec<NavItem> {
+    NAV.iter()
+        .filter(|(_, _, _, p)| p.is_none_or(|p| actor.can(p)))
+        .map(|(href, label, hint, _)| NavItem {
+            href,
+            label,
+            hint,
+            active: *href == active,
+        })
+        .collect()
+}
+
+/// Messages shown after a redirect, by the code in `?msg=`.
+fn flash_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "created" => "已新建。",
+        "saved" => "已保存。",
+        "deleted" => "已删除。",
+        "password" => "密码已重置，该账号需要重新登录。",
+        "training" => "培训记录已登记。",
+        "appointment" => "聘任已登记。",
+        "removed" => "已删除该记录。",
+        _ => return None,
+    })
+}
+
+/// Renders a template, or a plain 500 when rendering fails.
+pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面生成出错").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+/// A page that says what went wrong and how to go on.
+pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let layout = Layout {
+        title: heading.to_string(),
+        site_name: String::new(),
+        user: None,
+        nav: Vec::new(),
+        csrf: String::new(),
+        css: crate::assets::css(),
+        js: crate::assets::js(),
+        flash: None,
+    };
+    render(
+        status,
+        &ErrorPage {
+            layout,
+            heading: heading.into(),
+            message: message.into(),
+        },
+    )
+}
+
+/// A service error on a page: the login page for the unauthenticated, else an error
+/// page with the status of the API.
+pub fn page_error(e: ServiceError) -> Response {
+    if matches!(e, ServiceError::Unauthenticated) {
+        return Redirect::to("/login").into_response();
+    }
+    let (status, _, message) = classify(&e);
+    let heading = match status {
+        StatusCode::FORBIDDEN => "没有权限",
+        StatusCode::NOT_FOUND => "找不到该页面或记录",
+        StatusCode::CONFLICT => "无法完成操作",
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "输入有误",
+        _ => "出错了",
+    };
+    error_page(status, heading, &message)
+}
+
+pub async fn not_found() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "找不到该页面",
+        "您访问的页面不存在，请检查地址或从首页进入。",
+    )
+}
+
+/// A select option.
+#[derive(Clone, Debug)]
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Opt {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
+        Opt {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Options for a vocabulary, with an empty first choice labelled `blank`.
+pub fn vocabulary_options<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    current: &str,
+    blank: Option<&str>,
+) -> Vec<Opt> {
+    let mut out = Vec::with_capacity(all.len() + 1);
+    if let Some(blank) = blank {
+        out.push(Opt::new("", blank, current.is_empty()));
+    }
+    out.extend(
+        all.iter()
+            .map(|v| Opt::new(code(*v), label(*v), code(*v) == current)),
+    );
+    out
+}
+
+/// Field errors of a form, looked up by field name in the templates.
+#[derive(Clone, Debug, Default)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    pub fn get(&self, field: &str) -> &str {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Messages of fields the form has no input for (shown at the top).
+    pub fn unplaced(&self, placed: &[&str]) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|e| !placed.contains(&e.field.as_str()))
+            .map(|e| e.message.clone())
+            .collect()
+    }
+}
+
+/// The field errors of a service error, or `None` when it is not about input.
+pub fn field_errors(e: ServiceError) -> Result<Errors, ServiceError> {
+    match e {
+        ServiceError::Invalid(v) => Ok(Errors(v.0)),
+        other => Err(other),
+    }
+}
+
+/// Pagination links that keep the other query parameters.
+pub struct Pager {
+    pub page: u64,
+    pub pages: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn new(
+        base: &str,
+        query_without_page: &str,
+        page: u64,
+        per_page: u64,
+        total: u64,
+    ) -> Pager {
+        let pages = total.div_ceil(per_page).max(1);
+        let link = |p: u64| {
+            let sep = if query_without_page.is_empty() {
+                ""
+            } else {
+                "&"
+            };
+            format!("{base}?{query_without_page}{sep}page={p}")
+        };
+        Pager {
+            page,
+            pages,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// The query string without `page` and `msg`, for pagination and export links.
+pub fn query_without_page(raw: Option<&str>) -> String {
+    raw.unwrap_or("")
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("page=") && !kv.starts_with("msg="))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `?query` or empty.
+pub fn with_question(q: &str) -> String {
+    if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{q}")
+    }
+}
+
+/// China time for display.
+pub fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// A redirect after a successful form (303, so the browser GETs the target).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
