@@ -72,6 +72,9 @@ struct SynthArgs {
     /// Two-digit province code to build under.
     #[arg(long, default_value_t = 52)]
     province: u64,
+    /// Password of an `admin` account scoped to the whole province.
+    #[arg(long, default_value = "gongdao-demo")]
+    admin_password: String,
 }
 
 fn file_settings(path: &Option<PathBuf>) -> Result<FileSettings, String> {
@@ -160,6 +163,7 @@ async fn synth(args: SynthArgs) -> Result<(), String> {
         townships: args.townships,
         villages: args.villages,
         people: args.people,
+        admin_password: Some(args.admin_password),
         ..Default::default()
     };
     let started = Instant::now();

@@ -699,7 +699,7 @@ impl Services {
 }
 
 /// The size of a synthetic province.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SynthSpec {
     /// Two-digit province code to build under (must be free in the database).
     pub province: u64,
@@ -708,6 +708,9 @@ pub struct SynthSpec {
     pub villages: u32,
     pub people: u32,
     pub seed: u64,
+    /// When given, an `admin` account scoped to the whole province is created with
+    /// this password (so the benchmarks can log in).
+    pub admin_password: Option<String>,
 }
 
 impl Default for SynthSpec {
@@ -719,6 +722,7 @@ impl Default for SynthSpec {
             villages: 15_000,
             people: 100_000,
             seed: 1,
+            admin_password: None,
         }
     }
 }
@@ -930,6 +934,20 @@ impl Services {
             let tx = self.store().begin().await?;
             people::insert_many(&tx, &cipher, &batch, now).await?;
             tx.commit().await?;
+        }
+        progress("更新统计信息");
+        self.store().analyze().await?;
+        if let Some(password) = &spec.admin_password {
+            let hash = hash_password(password.clone()).await?;
+            let new = NewUser {
+                username: "admin".into(),
+                display_name: "省级管理员".into(),
+                password_hash: hash,
+                role: Role::Admin,
+                scope: province,
+                institution_id: None,
+            };
+            accounts::insert(self.store().writer(), &new, now).await?;
         }
         Ok(SynthReport {
             regions: drafts.len(),

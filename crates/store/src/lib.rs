@@ -179,6 +179,15 @@ impl Store {
         migrate::run(&self.write, self.backend).await
     }
 
+    /// Refreshes the planner's statistics after a bulk load.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => self.write.execute_unprepared("ANALYZE").await?,
+            Backend::Postgres => self.write.execute_unprepared("VACUUM ANALYZE").await?,
+        };
+        Ok(())
+    }
+
     /// Cheap liveness check for `/healthz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read.ping().await?;

@@ -28,7 +28,9 @@ CREATE TABLE institutions (
     created_at          TEXT    NOT NULL,
     updated_at          TEXT    NOT NULL
 );
-CREATE INDEX institutions_region ON institutions(region_code);
+-- Listings are ordered by region, type, id: this index serves the scope range and the
+-- order together, so a page needs no sort.
+CREATE INDEX institutions_region ON institutions(region_code, kind, id);
 CREATE INDEX institutions_kind_region ON institutions(kind, region_code);
 
 CREATE TABLE people (
@@ -54,7 +56,7 @@ CREATE TABLE people (
     created_at       TEXT    NOT NULL,
     updated_at       TEXT    NOT NULL
 );
-CREATE INDEX people_region ON people(region_code);
+CREATE INDEX people_region ON people(region_code, kind, id);
 CREATE INDEX people_kind_region ON people(kind, region_code);
 CREATE INDEX people_institution ON people(institution_id);
 

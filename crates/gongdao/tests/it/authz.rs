@@ -1,0 +1,279 @@
+//! The authorization matrix: every route of the API and of the pages × every role (and
+//! anonymous) → allowed or denied, from one table written here, independently of the
+//! code. A route the server has but the table lacks fails the test, and so does a
+//! table entry for a route that no longer exists.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{Backend, Session, TestApp, spawn_app};
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug)]
+enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Every logged-in role.
+    AnyUser,
+    /// Only these roles.
+    Roles(&'static [&'static str]),
+}
+
+const ADMIN: Access = Access::Roles(&["admin"]);
+const EXPORT: Access = Access::Roles(&["admin", "leader", "dispatcher", "window_staff"]);
+const ANY: Access = Access::AnyUser;
+const PUBLIC: Access = Access::Public;
+
+/// The demo account of each role.
+const ROLES: &[(&str, &str)] = &[
+    ("admin", "admin"),
+    ("leader", "leader"),
+    ("dispatcher", "dispatch"),
+    ("window_staff", "window"),
+    ("hotline_agent", "hotline"),
+    ("legal_aid_reviewer", "reviewer"),
+    ("lawyer", "lawyer"),
+    ("mediator", "mediator"),
+    ("social_supervisor", "supervisor"),
+];
+
+fn table() -> BTreeMap<(&'static str, &'static str), Access> {
+    let rows: &[(&str, &str, Access)] = &[
+        // API
+        ("GET", "/healthz", PUBLIC),
+        ("GET", "/api/v1/openapi.json", PUBLIC),
+        ("GET", "/api/v1/vocabularies", PUBLIC),
+        ("GET", "/api/v1/public/service-points", PUBLIC),
+        ("POST", "/api/v1/auth/login", PUBLIC),
+        ("POST", "/api/v1/auth/logout", ANY),
+        ("GET", "/api/v1/me", ANY),
+        ("POST", "/api/v1/me/password", ANY),
+        ("GET", "/api/v1/regions", ANY),
+        ("POST", "/api/v1/regions", ADMIN),
+        ("GET", "/api/v1/regions/{code}", ANY),
+        ("PUT", "/api/v1/regions/{code}", ADMIN),
+        ("DELETE", "/api/v1/regions/{code}", ADMIN),
+        ("GET", "/api/v1/institutions", ANY),
+        ("POST", "/api/v1/institutions", ADMIN),
+        ("GET", "/api/v1/institutions/export", EXPORT),
+        ("GET", "/api/v1/institutions/{id}", ANY),
+        ("PUT", "/api/v1/institutions/{id}", ADMIN),
+        ("DELETE", "/api/v1/institutions/{id}", ADMIN),
+        ("GET", "/api/v1/people", ANY),
+        ("POST", "/api/v1/people", ADMIN),
+        ("GET", "/api/v1/people/export", EXPORT),
+        ("GET", "/api/v1/people/{id}", ANY),
+        ("PUT", "/api/v1/people/{id}", ADMIN),
+        ("DELETE", "/api/v1/people/{id}", ADMIN),
+        ("GET", "/api/v1/people/{id}/personal-data", ADMIN),
+        ("GET", "/api/v1/people/{id}/trainings", ANY),
+        ("POST", "/api/v1/people/{id}/trainings", ADMIN),
+        ("DELETE", "/api/v1/people/{id}/trainings/{training_id}", ADMIN),
+        ("GET", "/api/v1/people/{id}/appointments", ANY),
+        ("POST", "/api/v1/people/{id}/appointments", ADMIN),
+        ("DELETE", "/api/v1/people/{id}/appointments/{appointment_id}", ADMIN),
+        ("GET", "/api/v1/accounts", ADMIN),
+        ("POST", "/api/v1/accounts", ADMIN),
+        ("GET", "/api/v1/accounts/{id}", ADMIN),
+        ("PUT", "/api/v1/accounts/{id}", ADMIN),
+        ("POST", "/api/v1/accounts/{id}/password", ADMIN),
+        ("GET", "/api/v1/audit", ADMIN),
+        // Pages
+        ("GET", "/", ANY),
+        ("GET", "/login", PUBLIC),
+        ("POST", "/login", PUBLIC),
+        ("POST", "/logout", ANY),
+        ("GET", "/password", ANY),
+        ("POST", "/password", ANY),
+        ("GET", "/service-points", PUBLIC),
+        ("GET", "/regions", ANY),
+        ("POST", "/regions", ADMIN),
+        ("GET", "/regions/{code}", ADMIN),
+        ("POST", "/regions/{code}", ADMIN),
+        ("POST", "/regions/{code}/delete", ADMIN),
+        ("GET", "/institutions", ANY),
+        ("GET", "/institutions/export.xlsx", EXPORT),
+        ("GET", "/institutions/new", ADMIN),
+        ("POST", "/institutions", ADMIN),
+        ("GET", "/institutions/{id}", ANY),
+        ("GET", "/institutions/{id}/edit", ADMIN),
+        ("POST", "/institutions/{id}", ADMIN),
+        ("POST", "/institutions/{id}/delete", ADMIN),
+        ("GET", "/people", ANY),
+        ("GET", "/people/export.xlsx", EXPORT),
+        ("GET", "/people/new", ADMIN),
+        ("POST", "/people", ADMIN),
+        ("GET", "/people/{id}", ANY),
+        ("GET", "/people/{id}/edit", ADMIN),
+        ("POST", "/people/{id}", ADMIN),
+        ("POST", "/people/{id}/delete", ADMIN),
+        ("POST", "/people/{id}/reveal", ADMIN),
+        ("POST", "/people/{id}/trainings", ADMIN),
+        ("POST", "/people/{id}/trainings/{training_id}/delete", ADMIN),
+        ("POST", "/people/{id}/appointments", ADMIN),
+        ("POST", "/people/{id}/appointments/{appointment_id}/delete", ADMIN),
+        ("GET", "/accounts", ADMIN),
+        ("GET", "/accounts/new", ADMIN),
+        ("POST", "/accounts", ADMIN),
+        ("GET", "/accounts/{id}/edit", ADMIN),
+        ("POST", "/accounts/{id}", ADMIN),
+        ("POST", "/accounts/{id}/password", ADMIN),
+        ("GET", "/audit", ADMIN),
+    ];
+    rows.iter().map(|(m, p, a)| ((*m, *p), *a)).collect()
+}
+
+/// Every route the server has: the OpenAPI document's and the page table's.
+async fn server_routes(app: &TestApp) -> BTreeSet<(String, String)> {
+    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut routes = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    for (method, path) in gongdao_web::pages::PAGE_ROUTES {
+        routes.insert((method.to_uppercase(), path.to_string()));
+    }
+    routes
+}
+
+/// Fills a route's placeholders. Destructive routes get ids that do not exist, so an
+/// allowed role meets a 404 and nothing is removed.
+fn concrete(method: &str, path: &str, ids: &Ids) -> String {
+    let destructive = method == "DELETE" || path.ends_with("/delete");
+    let id = if path.contains("/accounts/") { ids.account } else if path.contains("/people/") { ids.person } else { ids.institution };
+    let id = if destructive { 999_999 } else { id };
+    let code = if destructive { "220802100599" } else { "220802100000" };
+    path.replace("{id}", &id.to_string())
+        .replace("{code}", code)
+        .replace("{training_id}", "999999")
+        .replace("{appointment_id}", "999999")
+}
+
+struct Ids {
+    institution: i64,
+    person: i64,
+    account: i64,
+}
+
+enum Who<'a> {
+    Anonymous,
+    User(&'a str, Session),
+}
+
+async fn call(app: &TestApp, method: &str, path: &str, who: &Who<'_>) -> reqwest::Response {
+    let is_api = path.starts_with("/api/") || path == "/healthz";
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    // Logging in is exercised with real credentials.
+    if path == "/api/v1/auth/login" {
+        let user = match who { Who::User(u, _) => *u, Who::Anonymous => "admin" };
+        return app.try_login(user, crate::helpers::PASSWORD).await;
+    }
+    if path == "/login" && method == Method::POST {
+        let page = app.client.get(app.url("/login")).send().await.unwrap();
+        let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let html = page.text().await.unwrap();
+        let token = html.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let user = match who { Who::User(u, _) => *u, Who::Anonymous => "admin" };
+        return app
+            .client
+            .post(app.url("/login"))
+            .header("cookie", cookie)
+            .form(&[("username", user), ("password", crate::helpers::PASSWORD), ("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut request = app.client.request(method.clone(), app.url(path));
+    let writes = method != Method::GET;
+    match who {
+        Who::Anonymous => {
+            if writes {
+                request = if is_api { request.json(&serde_json::json!({})) } else { request.form(&[("x", "")]) };
+            }
+        }
+        Who::User(_, s) if is_api => {
+            request = request.bearer_auth(&s.token);
+            if writes {
+                request = request.json(&serde_json::json!({}));
+            }
+        }
+        Who::User(_, s) => {
+            request = request.header("cookie", format!("gongdao_session={}", s.token));
+            if writes {
+                request = request.form(&[("csrf_token", s.csrf.as_str())]);
+            }
+        }
+    }
+    request.send().await.unwrap()
+}
+
+/// 401, 403, or a page that sends the browser to log in first (a logout's redirect to
+/// the bare login page is a success).
+fn refused(status: StatusCode, location: Option<&str>) -> bool {
+    status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN || location.is_some_and(|l| l.starts_with("/login?next="))
+}
+
+#[tokio::test]
+async fn every_route_for_every_role() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let table = table();
+    let routes = server_routes(&app).await;
+    let listed: BTreeSet<(String, String)> = table.keys().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let missing: Vec<_> = routes.difference(&listed).collect();
+    assert!(missing.is_empty(), "routes without an entry in the authorization table: {missing:?}");
+    let stale: Vec<_> = listed.difference(&routes).collect();
+    assert!(stale.is_empty(), "table entries for routes the server does not have: {stale:?}");
+
+    let admin = app.login_as("admin").await;
+    let ids = Ids {
+        institution: app.institution_id(&admin, "洮北区公共法律服务中心").await,
+        person: app.get(&admin, "/api/v1/people?type=lawyer").await.1["items"][0]["id"].as_i64().unwrap(),
+        account: app.get(&admin, "/api/v1/accounts").await.1["items"][1]["id"].as_i64().unwrap(),
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for ((method, path), access) in &table {
+        let target = concrete(method, path, &ids);
+        let ends_session = path.ends_with("/logout");
+        // Anonymous first.
+        let r = call(&app, method, &target, &Who::Anonymous).await;
+        let location = r.headers().get("location").and_then(|l| l.to_str().ok()).map(String::from);
+        let denied = refused(r.status(), location.as_deref());
+        let expect_denied = !matches!(access, Access::Public);
+        if denied != expect_denied {
+            failures.push(format!("anonymous {method} {target}: {} (expected {})", r.status(), if expect_denied { "denied" } else { "allowed" }));
+        }
+        checked += 1;
+        for (role, username) in ROLES {
+            let session = app.login_as(username).await;
+            let r = call(&app, method, &target, &Who::User(username, session.clone())).await;
+            let location = r.headers().get("location").and_then(|l| l.to_str().ok()).map(String::from);
+            let status = r.status();
+            let denied = refused(status, location.as_deref());
+            let allowed = match access {
+                Access::Public | Access::AnyUser => true,
+                Access::Roles(roles) => roles.contains(role),
+            };
+            if allowed == denied {
+                let body = r.text().await.unwrap_or_default();
+                failures.push(format!("{role} {method} {target}: {status} (expected {}) {}", if allowed { "allowed" } else { "denied" }, body.chars().take(120).collect::<String>()));
+            } else if !allowed && status != StatusCode::FORBIDDEN {
+                failures.push(format!("{role} {method} {target}: {status}, a logged-in user without the right gets 403"));
+            }
+            if !ends_session {
+                // Keep the number of open sessions small; the matrix logs in a lot.
+                let _ = app.post(&session, "/api/v1/auth/logout", serde_json::json!({})).await;
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked > 700);
+    app.stop().await;
+}

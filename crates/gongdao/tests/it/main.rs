@@ -1,0 +1,9 @@
+//! One integration-test binary: a module per feature, each talking to a real server
+//! over loopback, on SQLite and (when reachable, always in CI) PostgreSQL.
+
+mod api;
+mod authz;
+mod browser;
+mod helpers;
+mod scope;
+mod storage;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: formatting, lints, unit tests, storage tests on SQLite and
+# PostgreSQL, API tests over loopback and browser tests in headless Chromium.
+# Installs what the tests need when it is missing (Debian/Ubuntu: chromium,
+# chromium-driver, fonts-noto-cjk) and starts the local PostgreSQL if it is stopped.
+# With CI=true the PostgreSQL and browser tests are mandatory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+  echo "== starting PostgreSQL"
+  for v in /etc/postgresql/*; do as_root pg_ctlcluster --skip-systemctl-redirect "$(basename "$v")" main start || true; done
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+fi
+if pg_up; then echo "== PostgreSQL on 127.0.0.1:5432"; else echo "== PostgreSQL not reachable: its tests will be skipped (fail under CI=true)"; fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --workspace
