@@ -121,13 +121,13 @@ impl DivisionCode {
 
     pub fn level(self) -> RegionLevel {
         let v = self.0;
-        if v % 1_000 != 0 {
+        if !v.is_multiple_of(1_000) {
             RegionLevel::Village
-        } else if v % 1_000_000 != 0 {
+        } else if !v.is_multiple_of(1_000_000) {
             RegionLevel::Township
-        } else if v % 100_000_000 != 0 {
+        } else if !v.is_multiple_of(100_000_000) {
             RegionLevel::District
-        } else if v % 10_000_000_000 != 0 {
+        } else if !v.is_multiple_of(10_000_000_000) {
             RegionLevel::City
         } else {
             RegionLevel::Province

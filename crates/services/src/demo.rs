@@ -467,11 +467,11 @@ impl Services {
             p.specialties = vec!["法律咨询".into()];
             advisors.push((p, district));
         }
-        for i in 0..3 {
+        for firm in firms.iter().take(3) {
             let mut p = person(
                 PersonType::TraineeLawyer,
                 names::person_name(&mut rng),
-                id_of(&firms[i]),
+                id_of(firm),
             );
             fill_personal(&mut rng, &mut p, next_serial(), today);
             p.licence_no = Some(format!("实习证{:06}", rng.random_range(0..1_000_000)));

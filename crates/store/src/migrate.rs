@@ -22,7 +22,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.
-const MIGRATION_LOCK: i64 = 0x676f_6e67_6461_6f;
+const MIGRATION_LOCK: i64 = 0x0067_6f6e_6764_616f;
 
 pub(crate) async fn run(db: &DatabaseConnection, backend: Backend) -> Result<(), StoreError> {
     let tx = db.begin().await?;

@@ -261,6 +261,7 @@ pub async fn insert_many(
     Ok(ids)
 }
 
+#[allow(clippy::too_many_arguments)] // each is a distinct input of one guarded write
 pub async fn update(
     conn: &impl ConnectionTrait,
     cipher: &PiiCipher,

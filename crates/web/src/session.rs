@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
@@ -159,7 +159,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
                 Some(sent) if same(&sent, &session.csrf_token) => {}
                 _ => return forbid_csrf(&path),
             }
-            req = Request::from_parts(parts, Body::from(Bytes::from(bytes)));
+            req = Request::from_parts(parts, Body::from(bytes));
         }
     }
     next.run(req).await

@@ -70,10 +70,18 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/people/{id}/personal-data", ADMIN),
         ("GET", "/api/v1/people/{id}/trainings", ANY),
         ("POST", "/api/v1/people/{id}/trainings", ADMIN),
-        ("DELETE", "/api/v1/people/{id}/trainings/{training_id}", ADMIN),
+        (
+            "DELETE",
+            "/api/v1/people/{id}/trainings/{training_id}",
+            ADMIN,
+        ),
         ("GET", "/api/v1/people/{id}/appointments", ANY),
         ("POST", "/api/v1/people/{id}/appointments", ADMIN),
-        ("DELETE", "/api/v1/people/{id}/appointments/{appointment_id}", ADMIN),
+        (
+            "DELETE",
+            "/api/v1/people/{id}/appointments/{appointment_id}",
+            ADMIN,
+        ),
         ("GET", "/api/v1/accounts", ADMIN),
         ("POST", "/api/v1/accounts", ADMIN),
         ("GET", "/api/v1/accounts/{id}", ADMIN),
@@ -113,7 +121,11 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/people/{id}/trainings", ADMIN),
         ("POST", "/people/{id}/trainings/{training_id}/delete", ADMIN),
         ("POST", "/people/{id}/appointments", ADMIN),
-        ("POST", "/people/{id}/appointments/{appointment_id}/delete", ADMIN),
+        (
+            "POST",
+            "/people/{id}/appointments/{appointment_id}/delete",
+            ADMIN,
+        ),
         ("GET", "/accounts", ADMIN),
         ("GET", "/accounts/new", ADMIN),
         ("POST", "/accounts", ADMIN),
@@ -127,7 +139,15 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
 
 /// Every route the server has: the OpenAPI document's and the page table's.
 async fn server_routes(app: &TestApp) -> BTreeSet<(String, String)> {
-    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut routes = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
@@ -146,9 +166,19 @@ async fn server_routes(app: &TestApp) -> BTreeSet<(String, String)> {
 /// allowed role meets a 404 and nothing is removed.
 fn concrete(method: &str, path: &str, ids: &Ids) -> String {
     let destructive = method == "DELETE" || path.ends_with("/delete");
-    let id = if path.contains("/accounts/") { ids.account } else if path.contains("/people/") { ids.person } else { ids.institution };
+    let id = if path.contains("/accounts/") {
+        ids.account
+    } else if path.contains("/people/") {
+        ids.person
+    } else {
+        ids.institution
+    };
     let id = if destructive { 999_999 } else { id };
-    let code = if destructive { "220802100599" } else { "220802100000" };
+    let code = if destructive {
+        "220802100599"
+    } else {
+        "220802100000"
+    };
     path.replace("{id}", &id.to_string())
         .replace("{code}", code)
         .replace("{training_id}", "999999")
@@ -171,20 +201,43 @@ async fn call(app: &TestApp, method: &str, path: &str, who: &Who<'_>) -> reqwest
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     // Logging in is exercised with real credentials.
     if path == "/api/v1/auth/login" {
-        let user = match who { Who::User(u, _) => *u, Who::Anonymous => "admin" };
+        let user = match who {
+            Who::User(u, _) => *u,
+            Who::Anonymous => "admin",
+        };
         return app.try_login(user, crate::helpers::PASSWORD).await;
     }
     if path == "/login" && method == Method::POST {
         let page = app.client.get(app.url("/login")).send().await.unwrap();
-        let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let cookie = page.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
         let html = page.text().await.unwrap();
-        let token = html.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let user = match who { Who::User(u, _) => *u, Who::Anonymous => "admin" };
+        let token = html
+            .split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let user = match who {
+            Who::User(u, _) => *u,
+            Who::Anonymous => "admin",
+        };
         return app
             .client
             .post(app.url("/login"))
             .header("cookie", cookie)
-            .form(&[("username", user), ("password", crate::helpers::PASSWORD), ("csrf_token", token.as_str())])
+            .form(&[
+                ("username", user),
+                ("password", crate::helpers::PASSWORD),
+                ("csrf_token", token.as_str()),
+            ])
             .send()
             .await
             .unwrap();
@@ -194,7 +247,11 @@ async fn call(app: &TestApp, method: &str, path: &str, who: &Who<'_>) -> reqwest
     match who {
         Who::Anonymous => {
             if writes {
-                request = if is_api { request.json(&serde_json::json!({})) } else { request.form(&[("x", "")]) };
+                request = if is_api {
+                    request.json(&serde_json::json!({}))
+                } else {
+                    request.form(&[("x", "")])
+                };
             }
         }
         Who::User(_, s) if is_api => {
@@ -216,7 +273,9 @@ async fn call(app: &TestApp, method: &str, path: &str, who: &Who<'_>) -> reqwest
 /// 401, 403, or a page that sends the browser to log in first (a logout's redirect to
 /// the bare login page is a success).
 fn refused(status: StatusCode, location: Option<&str>) -> bool {
-    status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN || location.is_some_and(|l| l.starts_with("/login?next="))
+    status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+        || location.is_some_and(|l| l.starts_with("/login?next="))
 }
 
 #[tokio::test]
@@ -224,17 +283,30 @@ async fn every_route_for_every_role() {
     let app = spawn_app(Backend::Sqlite).await;
     let table = table();
     let routes = server_routes(&app).await;
-    let listed: BTreeSet<(String, String)> = table.keys().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let listed: BTreeSet<(String, String)> = table
+        .keys()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     let missing: Vec<_> = routes.difference(&listed).collect();
-    assert!(missing.is_empty(), "routes without an entry in the authorization table: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without an entry in the authorization table: {missing:?}"
+    );
     let stale: Vec<_> = listed.difference(&routes).collect();
-    assert!(stale.is_empty(), "table entries for routes the server does not have: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "table entries for routes the server does not have: {stale:?}"
+    );
 
     let admin = app.login_as("admin").await;
     let ids = Ids {
         institution: app.institution_id(&admin, "洮北区公共法律服务中心").await,
-        person: app.get(&admin, "/api/v1/people?type=lawyer").await.1["items"][0]["id"].as_i64().unwrap(),
-        account: app.get(&admin, "/api/v1/accounts").await.1["items"][1]["id"].as_i64().unwrap(),
+        person: app.get(&admin, "/api/v1/people?type=lawyer").await.1["items"][0]["id"]
+            .as_i64()
+            .unwrap(),
+        account: app.get(&admin, "/api/v1/accounts").await.1["items"][1]["id"]
+            .as_i64()
+            .unwrap(),
     };
     let mut failures = Vec::new();
     let mut checked = 0;
@@ -243,17 +315,29 @@ async fn every_route_for_every_role() {
         let ends_session = path.ends_with("/logout");
         // Anonymous first.
         let r = call(&app, method, &target, &Who::Anonymous).await;
-        let location = r.headers().get("location").and_then(|l| l.to_str().ok()).map(String::from);
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(String::from);
         let denied = refused(r.status(), location.as_deref());
         let expect_denied = !matches!(access, Access::Public);
         if denied != expect_denied {
-            failures.push(format!("anonymous {method} {target}: {} (expected {})", r.status(), if expect_denied { "denied" } else { "allowed" }));
+            failures.push(format!(
+                "anonymous {method} {target}: {} (expected {})",
+                r.status(),
+                if expect_denied { "denied" } else { "allowed" }
+            ));
         }
         checked += 1;
         for (role, username) in ROLES {
             let session = app.login_as(username).await;
             let r = call(&app, method, &target, &Who::User(username, session.clone())).await;
-            let location = r.headers().get("location").and_then(|l| l.to_str().ok()).map(String::from);
+            let location = r
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(String::from);
             let status = r.status();
             let denied = refused(status, location.as_deref());
             let allowed = match access {
@@ -262,18 +346,29 @@ async fn every_route_for_every_role() {
             };
             if allowed == denied {
                 let body = r.text().await.unwrap_or_default();
-                failures.push(format!("{role} {method} {target}: {status} (expected {}) {}", if allowed { "allowed" } else { "denied" }, body.chars().take(120).collect::<String>()));
+                failures.push(format!(
+                    "{role} {method} {target}: {status} (expected {}) {}",
+                    if allowed { "allowed" } else { "denied" },
+                    body.chars().take(120).collect::<String>()
+                ));
             } else if !allowed && status != StatusCode::FORBIDDEN {
                 failures.push(format!("{role} {method} {target}: {status}, a logged-in user without the right gets 403"));
             }
             if !ends_session {
                 // Keep the number of open sessions small; the matrix logs in a lot.
-                let _ = app.post(&session, "/api/v1/auth/logout", serde_json::json!({})).await;
+                let _ = app
+                    .post(&session, "/api/v1/auth/logout", serde_json::json!({}))
+                    .await;
             }
             checked += 1;
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked > 700);
     app.stop().await;
 }

@@ -1,7 +1,7 @@
 //! Account administration and the audit trail pages.
 
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gongdao_domain::audit::{AuditAction, AuditObject};
@@ -12,10 +12,10 @@ use gongdao_services::audit::AuditQuery;
 use gongdao_services::network::{InstitutionQuery, PageQuery};
 use serde::Deserialize;
 
-use super::institutions::{parse_id, region_options};
+use super::institutions::region_options;
 use super::{
-    Errors, Layout, Opt, Pager, china_time, field_errors, page_error, query_without_page, render,
-    see_other, vocabulary_options,
+    Errors, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page,
+    render, see_other, vocabulary_options,
 };
 use crate::AppState;
 use crate::json::HtmlForm;
@@ -223,12 +223,8 @@ pub async fn create(
 pub async fn edit_form(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     let (account, version) = match state.services.get_account(&user.actor, UserId(id)).await {
         Ok(a) => a,
         Err(e) => return page_error(e),
@@ -258,13 +254,9 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     HtmlForm(form): HtmlForm<AccountInput>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .update_account(&user.actor, UserId(id), &form)
@@ -298,13 +290,9 @@ pub struct PasswordForm {
 pub async fn reset_password(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     HtmlForm(form): HtmlForm<PasswordForm>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .reset_password(&user.actor, UserId(id), &form.password)

@@ -1,7 +1,7 @@
 //! The institution directory: list with filters, detail, forms, export.
 
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gongdao_domain::auth::Permission;
@@ -14,7 +14,7 @@ use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
 use serde::Deserialize;
 
 use super::{
-    Errors, Layout, Opt, Pager, china_time, error_page, field_errors, page_error,
+    Errors, FormTarget, Layout, Opt, Pager, PathId, china_time, field_errors, page_error,
     query_without_page, render, see_other, vocabulary_options, with_question,
 };
 use crate::AppState;
@@ -194,16 +194,6 @@ pub async fn export(
     }
 }
 
-pub(super) fn parse_id(raw: &str) -> Result<i64, Response> {
-    raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
-        error_page(
-            StatusCode::NOT_FOUND,
-            "找不到该记录",
-            "编号不正确，请从名录进入。",
-        )
-    })
-}
-
 pub struct StaffRow {
     pub id: i64,
     pub name: String,
@@ -228,13 +218,9 @@ pub struct MsgQuery {
 pub async fn show(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(q): Query<MsgQuery>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     let inst = match state
         .services
         .institution(&user.actor, InstitutionId(id))
@@ -343,9 +329,7 @@ async fn form_page(
     state: &AppState,
     user: &PageActor,
     status: StatusCode,
-    heading: String,
-    action: String,
-    back: String,
+    target: FormTarget,
     form: InstitutionInput,
     errors: Errors,
 ) -> Response {
@@ -364,14 +348,14 @@ async fn form_page(
             )
         })
         .collect();
-    let layout = Layout::for_user(state, user, heading.clone(), "/institutions").await;
+    let layout = Layout::for_user(state, user, target.heading.clone(), "/institutions").await;
     render(
         status,
         &FormPage {
             layout,
-            heading,
-            action,
-            back,
+            heading: target.heading,
+            action: target.action,
+            back: target.back,
             version: form.version.clone().unwrap_or_default(),
             types: vocabulary_options(
                 InstitutionType::ALL,
@@ -425,9 +409,7 @@ pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Respons
         &state,
         &user,
         StatusCode::OK,
-        "新建机构".into(),
-        "/institutions".into(),
-        "/institutions".into(),
+        FormTarget::new("新建机构", "/institutions", "/institutions"),
         form,
         Errors::default(),
     )
@@ -447,9 +429,7 @@ pub async fn create(
                     &state,
                     &user,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "新建机构".into(),
-                    "/institutions".into(),
-                    "/institutions".into(),
+                    FormTarget::new("新建机构", "/institutions", "/institutions"),
                     form,
                     errors,
                 )
@@ -480,12 +460,8 @@ fn input_of(i: &Institution) -> InstitutionInput {
 pub async fn edit_form(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     if let Err(e) = user.actor.require(Permission::ManageNetwork) {
         return page_error(e.into());
     }
@@ -502,9 +478,7 @@ pub async fn edit_form(
         &state,
         &user,
         StatusCode::OK,
-        format!("编辑：{}", inst.name),
-        back.clone(),
-        back,
+        FormTarget::new(format!("编辑：{}", inst.name), back.clone(), back),
         input_of(&inst),
         Errors::default(),
     )
@@ -514,13 +488,9 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     HtmlForm(form): HtmlForm<InstitutionInput>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .update_institution(&user.actor, InstitutionId(id), &form)
@@ -534,9 +504,7 @@ pub async fn update(
                     &state,
                     &user,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "编辑机构".into(),
-                    back.clone(),
-                    back,
+                    FormTarget::new("编辑机构", back.clone(), back),
                     form,
                     errors,
                 )
@@ -550,12 +518,8 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .delete_institution(&user.actor, InstitutionId(id))

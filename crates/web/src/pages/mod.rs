@@ -423,3 +423,98 @@ pub fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
+
+fn bad_path() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "找不到该记录",
+        "地址中的编号不正确，请从名录进入。",
+    )
+}
+
+fn parse_path_id(raw: &str) -> Result<i64, Box<Response>> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or_else(|| Box::new(bad_path()))
+}
+
+/// A record id in the page's path; a malformed one is a 404 page.
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| bad_path())?;
+        parse_path_id(&raw).map(PathId).map_err(|r| *r)
+    }
+}
+
+/// Two record ids in the path (a record and one of its parts).
+pub struct PathIds(pub i64, pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathIds {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| bad_path())?;
+        match (parse_path_id(&a), parse_path_id(&b)) {
+            (Ok(a), Ok(b)) => Ok(PathIds(a, b)),
+            _ => Err(bad_path()),
+        }
+    }
+}
+
+/// A division code in the path.
+pub struct PathCode(pub gongdao_domain::DivisionCode);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathCode {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| bad_path())?;
+        gongdao_domain::DivisionCode::parse("code", &raw)
+            .map(PathCode)
+            .map_err(|e| error_page(StatusCode::NOT_FOUND, "找不到该区划", &e.message))
+    }
+}
+
+/// Where a form is shown and where it goes.
+pub struct FormTarget {
+    pub heading: String,
+    pub action: String,
+    pub back: String,
+}
+
+impl FormTarget {
+    pub fn new(
+        heading: impl Into<String>,
+        action: impl Into<String>,
+        back: impl Into<String>,
+    ) -> FormTarget {
+        FormTarget {
+            heading: heading.into(),
+            action: action.into(),
+            back: back.into(),
+        }
+    }
+}

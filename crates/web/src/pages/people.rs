@@ -2,7 +2,7 @@
 //! forms, export, and the audited reveal of personal data.
 
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gongdao_domain::RegionLevel;
@@ -15,10 +15,10 @@ use gongdao_domain::network::{
 use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
 use serde::Deserialize;
 
-use super::institutions::{parse_id, region_options, township_options};
+use super::institutions::{region_options, township_options};
 use super::{
-    Errors, Layout, Opt, Pager, china_time, field_errors, page_error, query_without_page, render,
-    see_other, vocabulary_options, with_question,
+    Errors, FormTarget, Layout, Opt, Pager, PathId, PathIds, china_time, field_errors, page_error,
+    query_without_page, render, see_other, vocabulary_options, with_question,
 };
 use crate::AppState;
 use crate::api::xlsx;
@@ -311,36 +311,21 @@ pub struct MsgQuery {
 pub async fn show(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     Query(q): Query<MsgQuery>,
 ) -> Response {
-    match parse_id(&id) {
-        Ok(id) => {
-            detail(
-                &state,
-                &user,
-                id,
-                StatusCode::OK,
-                DetailExtras {
-                    msg: q.msg,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-        Err(r) => r,
-    }
+    let extras = DetailExtras {
+        msg: q.msg,
+        ..Default::default()
+    };
+    detail(&state, &user, id, StatusCode::OK, extras).await
 }
 
 pub async fn reveal(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .reveal_personal_data(&user.actor, PersonId(id))
@@ -370,13 +355,9 @@ pub async fn reveal(
 pub async fn add_training(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     HtmlForm(form): HtmlForm<TrainingInput>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .add_training(&user.actor, PersonId(id), &form)
@@ -405,12 +386,8 @@ pub async fn add_training(
 pub async fn delete_training(
     State(state): State<AppState>,
     user: PageActor,
-    Path((id, training)): Path<(String, String)>,
+    PathIds(id, training): PathIds,
 ) -> Response {
-    let (id, training) = match (parse_id(&id), parse_id(&training)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
     match state
         .services
         .delete_training(&user.actor, PersonId(id), training)
@@ -424,13 +401,9 @@ pub async fn delete_training(
 pub async fn add_appointment(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     HtmlForm(form): HtmlForm<AppointmentInput>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .add_appointment(&user.actor, PersonId(id), &form)
@@ -459,12 +432,8 @@ pub async fn add_appointment(
 pub async fn delete_appointment(
     State(state): State<AppState>,
     user: PageActor,
-    Path((id, appointment)): Path<(String, String)>,
+    PathIds(id, appointment): PathIds,
 ) -> Response {
-    let (id, appointment) = match (parse_id(&id), parse_id(&appointment)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
     match state
         .services
         .delete_appointment(&user.actor, PersonId(id), appointment)
@@ -515,14 +484,11 @@ const PLACED: &[&str] = &[
     "note",
 ];
 
-#[allow(clippy::too_many_arguments)]
 async fn form_page(
     state: &AppState,
     user: &PageActor,
     status: StatusCode,
-    heading: String,
-    action: String,
-    back: String,
+    target: FormTarget,
     editing: bool,
     form: PersonInput,
     errors: Errors,
@@ -553,14 +519,14 @@ async fn form_page(
         )
     }));
     let active = form.active.unwrap_or(true);
-    let layout = Layout::for_user(state, user, heading.clone(), "/people").await;
+    let layout = Layout::for_user(state, user, target.heading.clone(), "/people").await;
     render(
         status,
         &FormPage {
             layout,
-            heading,
-            action,
-            back,
+            heading: target.heading,
+            action: target.action,
+            back: target.back,
             version: form.version.clone().unwrap_or_default(),
             types: vocabulary_options(
                 PersonType::ALL,
@@ -618,9 +584,7 @@ pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Respons
         &state,
         &user,
         StatusCode::OK,
-        "新建人员".into(),
-        "/people".into(),
-        "/people".into(),
+        FormTarget::new("新建人员", "/people", "/people"),
         false,
         PersonInput::default(),
         Errors::default(),
@@ -641,9 +605,7 @@ pub async fn create(
                     &state,
                     &user,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "新建人员".into(),
-                    "/people".into(),
-                    "/people".into(),
+                    FormTarget::new("新建人员", "/people", "/people"),
                     false,
                     form,
                     errors,
@@ -679,12 +641,8 @@ fn input_of(p: &Person) -> PersonInput {
 pub async fn edit_form(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     if let Err(e) = user.actor.require(Permission::ManageNetwork) {
         return page_error(e.into());
     }
@@ -697,9 +655,7 @@ pub async fn edit_form(
         &state,
         &user,
         StatusCode::OK,
-        format!("编辑：{}", person.name),
-        back.clone(),
-        back,
+        FormTarget::new(format!("编辑：{}", person.name), back.clone(), back),
         true,
         input_of(&person),
         Errors::default(),
@@ -710,13 +666,9 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     HtmlForm(form): HtmlForm<PersonInput>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .update_person(&user.actor, PersonId(id), &form)
@@ -730,9 +682,7 @@ pub async fn update(
                     &state,
                     &user,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "编辑人员".into(),
-                    back.clone(),
-                    back,
+                    FormTarget::new("编辑人员", back.clone(), back),
                     true,
                     form,
                     errors,
@@ -747,12 +697,8 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     user: PageActor,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
     match state
         .services
         .delete_person(&user.actor, PersonId(id))

@@ -1,7 +1,7 @@
 //! The region tree and its administration.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use gongdao_domain::auth::Permission;
@@ -9,7 +9,7 @@ use gongdao_domain::network::{Region, RegionInput};
 use gongdao_domain::{DivisionCode, RegionLevel};
 use serde::Deserialize;
 
-use super::{Errors, Layout, error_page, field_errors, page_error, render, see_other};
+use super::{Errors, Layout, PathCode, field_errors, page_error, render, see_other};
 use crate::AppState;
 use crate::json::HtmlForm;
 use crate::session::PageActor;
@@ -159,11 +159,6 @@ struct RegionPage {
     errors: Errors,
 }
 
-fn parse_code(raw: &str) -> Result<DivisionCode, Response> {
-    DivisionCode::parse("code", raw)
-        .map_err(|e| error_page(StatusCode::NOT_FOUND, "找不到该区划", &e.message))
-}
-
 async fn region_page(
     state: &AppState,
     user: &PageActor,
@@ -213,13 +208,9 @@ pub struct MsgQuery {
 pub async fn show(
     State(state): State<AppState>,
     user: PageActor,
-    Path(code): Path<String>,
+    PathCode(code): PathCode,
     axum::extract::Query(q): axum::extract::Query<MsgQuery>,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     if let Err(e) = user.actor.require(Permission::ManageNetwork) {
         return page_error(e.into());
     }
@@ -244,13 +235,9 @@ pub struct RenameForm {
 pub async fn rename(
     State(state): State<AppState>,
     user: PageActor,
-    Path(code): Path<String>,
+    PathCode(code): PathCode,
     HtmlForm(form): HtmlForm<RenameForm>,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     match state
         .services
         .rename_region(&user.actor, code, &form.name)
@@ -278,12 +265,8 @@ pub async fn rename(
 pub async fn delete(
     State(state): State<AppState>,
     user: PageActor,
-    Path(code): Path<String>,
+    PathCode(code): PathCode,
 ) -> Response {
-    let code = match parse_code(&code) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     match state.services.delete_region(&user.actor, code).await {
         Ok(()) => see_other("/regions?msg=deleted"),
         Err(e) => page_error(e),
