@@ -273,6 +273,30 @@ async fn log_in_and_filter_the_institution_directory_by_township() {
     assert_eq!(name.as_deref(), Some("测试工作站"));
     screenshot(&c, "institution-form-errors.png").await;
 
+    // The other pages a district administrator uses, kept as pictures for review.
+    for (path, name) in [
+        ("/", "home.png"),
+        ("/regions", "regions.png"),
+        ("/people?type=lawyer", "people.png"),
+        ("/audit", "audit.png"),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        c.wait().for_element(Locator::Css("main h1")).await.unwrap();
+        screenshot(&c, name).await;
+    }
+    c.goto(&app.url("/people?type=lawyer")).await.unwrap();
+    c.find(Locator::Css("table#people tbody tr td a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("dl.props"))
+        .await
+        .unwrap();
+    screenshot(&c, "person.png").await;
+
     // The public service points page.
     c.goto(&app.url("/service-points")).await.unwrap();
     let title = c
