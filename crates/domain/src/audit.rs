@@ -28,6 +28,11 @@ crate::code_enum! {
         Appointment => ("appointment", "法律顾问聘任"),
         Account => ("account", "账号"),
         Session => ("session", "会话"),
+        ServiceRequest => ("service_request", "服务事项"),
+        Incident => ("incident", "应急事件"),
+        Config => ("config", "系统设置"),
+        Booking => ("booking", "预约"),
+        MediationCase => ("mediation_case", "调解案件"),
     }
 }
 

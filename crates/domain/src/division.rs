@@ -48,8 +48,8 @@ impl RegionLevel {
 
 /// Province-level codes of GB/T 2260 (including 71 Taiwan, 81 Hong Kong, 82 Macao).
 const PROVINCES: &[u64] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82,
 ];
 
 /// Whether the two digits are a province code; ID numbers start with one too.
@@ -68,12 +68,7 @@ impl DivisionCode {
     /// and county; twelve for every level.
     pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
         let s = input.trim();
-        let bad = |why: &str| {
-            FieldError::new(
-                field,
-                format!("行政区划代码“{}”{}", crate::text::clip(s, 20), why),
-            )
-        };
+        let bad = |why: &str| FieldError::new(field, format!("行政区划代码“{}”{}", crate::text::clip(s, 20), why));
         if s.is_empty() {
             return Err(FieldError::new(field, "请填写行政区划代码"));
         }
@@ -235,9 +230,7 @@ impl utoipa::PartialSchema for DivisionCode {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .pattern(Some("^[0-9]{6}([0-9]{6})?$"))
-            .description(Some(
-                "行政区划代码：省、市、县级为6位（GB/T 2260），乡、村级为12位统计用区划代码",
-            ))
+            .description(Some("行政区划代码：省、市、县级为6位（GB/T 2260），乡、村级为12位统计用区划代码"))
             .examples(["220802", "220802100000"])
             .build()
             .into()
@@ -309,18 +302,9 @@ mod tests {
         assert!(code("220000").contains(village));
         assert!(!code("220802101000").contains(village));
         assert!(code("220802100000").is_parent_of(village));
-        assert_eq!(
-            code("220802").subtree_bounds(),
-            (220802000000, 220802999999)
-        );
-        assert_eq!(
-            code("220802100000").subtree_bounds(),
-            (220802100000, 220802100999)
-        );
-        assert_eq!(
-            village.ancestor_at(RegionLevel::Township),
-            Some(code("220802100000"))
-        );
+        assert_eq!(code("220802").subtree_bounds(), (220802000000, 220802999999));
+        assert_eq!(code("220802100000").subtree_bounds(), (220802100000, 220802100999));
+        assert_eq!(village.ancestor_at(RegionLevel::Township), Some(code("220802100000")));
         assert_eq!(code("220802").ancestor_at(RegionLevel::Village), None);
     }
 

@@ -14,11 +14,7 @@ const CHECK_CHARS: [u8; 11] = *b"10X98765432";
 
 /// The check character GB 11643 prescribes for the first seventeen digits.
 pub fn check_char(first17: &[u8]) -> u8 {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -38,9 +34,7 @@ impl IdNumber {
         if bytes.len() != 18 {
             return Err(err(&format!("应为18位（现为{}位）", s.chars().count())));
         }
-        if !bytes[..17].iter().all(u8::is_ascii_digit)
-            || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
-        {
+        if !bytes[..17].iter().all(u8::is_ascii_digit) || !(bytes[17].is_ascii_digit() || bytes[17] == b'X') {
             return Err(err("只能由数字组成，最后一位可以是X"));
         }
         let province = u64::from((bytes[0] - b'0') * 10 + (bytes[1] - b'0'));
@@ -124,10 +118,7 @@ mod tests {
         let id = IdNumber::parse("id", "11010519491231002x", today()).unwrap();
         assert_eq!(id.as_str(), "11010519491231002X");
         assert!(!id.is_male());
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(id.masked(), "1101**********002X");
         let id = IdNumber::parse("id", &with_check("22080219800101001"), today()).unwrap();
         assert!(id.is_male());

@@ -29,4 +29,8 @@ typed_id! {
     PersonId,
     /// 账号
     UserId,
+    /// 服务事项
+    RequestId,
+    /// 应急事件
+    IncidentId,
 }

@@ -9,13 +9,17 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod code_enum;
+pub mod deadline;
 pub mod division;
 pub mod error;
 pub mod id_number;
 pub mod ids;
 pub mod network;
 pub mod phone;
+pub mod request;
+pub mod routing;
 pub mod text;
 
 pub use division::{DivisionCode, RegionLevel};

@@ -36,9 +36,7 @@ impl InstitutionType {
     pub fn allowed_levels(self) -> &'static [RegionLevel] {
         use RegionLevel::*;
         match self {
-            Self::JusticeBureau | Self::ServiceCenter | Self::LegalAidCenter => {
-                &[Province, City, District]
-            }
+            Self::JusticeBureau | Self::ServiceCenter | Self::LegalAidCenter => &[Province, City, District],
             Self::AppraisalInstitution => &[Province, City, District],
             Self::Workstation => &[Township],
             Self::VillageRoom => &[Village],
@@ -161,10 +159,7 @@ impl PersonType {
 
     /// Licensed professions carry a practising-certificate number.
     pub fn requires_licence(self) -> bool {
-        matches!(
-            self,
-            Self::Lawyer | Self::Notary | Self::GrassrootsLegalWorker
-        )
+        matches!(self, Self::Lawyer | Self::Notary | Self::GrassrootsLegalWorker)
     }
 
     /// The institution types a person of this type may belong to, when restricted.
@@ -183,10 +178,7 @@ impl PersonType {
     /// The professions counted when the plan asks what share of village legal advisors
     /// are lawyers, notaries or grassroots legal workers (规划 一(三)).
     pub fn is_legal_professional(self) -> bool {
-        matches!(
-            self,
-            Self::Lawyer | Self::Notary | Self::GrassrootsLegalWorker
-        )
+        matches!(self, Self::Lawyer | Self::Notary | Self::GrassrootsLegalWorker)
     }
 }
 
@@ -255,10 +247,7 @@ pub fn region_tree(mut regions: Vec<Region>) -> Vec<RegionNode> {
     }
     fn build(r: Region, children: &mut HashMap<DivisionCode, Vec<Region>>) -> RegionNode {
         let kids = children.remove(&r.code).unwrap_or_default();
-        RegionNode {
-            children: kids.into_iter().map(|k| build(k, children)).collect(),
-            region: r,
-        }
+        RegionNode { children: kids.into_iter().map(|k| build(k, children)).collect(), region: r }
     }
     roots.into_iter().map(|r| build(r, &mut children)).collect()
 }
@@ -288,16 +277,10 @@ impl RegionInput {
         if let Some(code) = code
             && code.level() == RegionLevel::Province
         {
-            errors.push(FieldError::new(
-                "code",
-                "省级区划由系统初始化，不能在此新建",
-            ));
+            errors.push(FieldError::new("code", "省级区划由系统初始化，不能在此新建"));
         }
         errors.into_result()?;
-        Ok(RegionDraft {
-            code: code.expect("checked"),
-            name: name.expect("checked"),
-        })
+        Ok(RegionDraft { code: code.expect("checked"), name: name.expect("checked") })
     }
 }
 
@@ -391,19 +374,10 @@ impl InstitutionInput {
                 ),
             ));
         }
-        let address = errors.check(text::optional(
-            "address",
-            "地址",
-            self.address.as_deref(),
-            120,
-        ));
+        let address = errors.check(text::optional("address", "地址", self.address.as_deref(), 120));
         let phone = errors.check(parse_optional_phone("phone", self.phone.as_deref()));
-        let opening_hours = errors.check(text::optional(
-            "opening_hours",
-            "办公时间",
-            self.opening_hours.as_deref(),
-            80,
-        ));
+        let opening_hours =
+            errors.check(text::optional("opening_hours", "办公时间", self.opening_hours.as_deref(), 80));
         let mut services = Vec::new();
         for code in &self.services {
             if let Some(s) = errors.check(ServiceKind::parse_field("services", code))
@@ -415,26 +389,16 @@ impl InstitutionInput {
         services.sort();
         let demonstration_level = match self.demonstration_level.as_deref().map(str::trim) {
             None | Some("") => Some(DemonstrationLevel::None),
-            Some(code) => {
-                errors.check(DemonstrationLevel::parse_field("demonstration_level", code))
-            }
+            Some(code) => errors.check(DemonstrationLevel::parse_field("demonstration_level", code)),
         };
         let host = match self.host.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(code) => errors.check(StationHost::parse_field("host", code)),
         };
         if host.is_some() && kind.is_some() && kind != Some(InstitutionType::LegalAidStation) {
-            errors.push(FieldError::new(
-                "host",
-                "只有法律援助工作站需要填写设立单位",
-            ));
+            errors.push(FieldError::new("host", "只有法律援助工作站需要填写设立单位"));
         }
-        let note = errors.check(text::optional_multiline(
-            "note",
-            "备注",
-            self.note.as_deref(),
-            500,
-        ));
+        let note = errors.check(text::optional_multiline("note", "备注", self.note.as_deref(), 500));
         errors.into_result()?;
         Ok(InstitutionDraft {
             kind: kind.expect("checked"),
@@ -545,12 +509,7 @@ impl PersonInput {
         let mut errors = ValidationErrors::new();
         let kind = errors.check(PersonType::parse_field("type", &self.kind));
         let name = errors.check(text::required("name", "姓名", &self.name, 30));
-        let gender = optional_code(
-            &mut errors,
-            "gender",
-            self.gender.as_deref(),
-            Gender::parse_field,
-        );
+        let gender = optional_code(&mut errors, "gender", self.gender.as_deref(), Gender::parse_field);
         let institution_id = match self.institution_id.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) => errors.check(
@@ -566,19 +525,10 @@ impl PersonInput {
             Some(s) => errors.check(DivisionCode::parse("region", s)),
         };
         if let Some(kind) = kind {
-            if kind.requires_institution()
-                && institution_id.is_none()
-                && self.institution_id_is_blank()
-            {
-                errors.push(FieldError::new(
-                    "institution_id",
-                    format!("{}必须填写所属机构", kind.label()),
-                ));
+            if kind.requires_institution() && institution_id.is_none() && self.institution_id_is_blank() {
+                errors.push(FieldError::new("institution_id", format!("{}必须填写所属机构", kind.label())));
             }
-            if institution_id.is_none()
-                && region.is_none()
-                && self.region_is_blank()
-                && self.institution_id_is_blank()
+            if institution_id.is_none() && region.is_none() && self.region_is_blank() && self.institution_id_is_blank()
             {
                 errors.push(FieldError::new("region", "请填写所在区划或所属机构"));
             }
@@ -587,26 +537,15 @@ impl PersonInput {
             None | Some("") => None,
             Some(s) => errors.check(IdNumber::parse("id_number", s, today)),
         };
-        let phone = errors
-            .check(parse_optional_phone("phone", self.phone.as_deref()))
-            .flatten();
-        let licence_no = errors
-            .check(text::optional(
-                "licence_no",
-                "执业证号",
-                self.licence_no.as_deref(),
-                40,
-            ))
-            .flatten();
+        let phone = errors.check(parse_optional_phone("phone", self.phone.as_deref())).flatten();
+        let licence_no =
+            errors.check(text::optional("licence_no", "执业证号", self.licence_no.as_deref(), 40)).flatten();
         if let Some(kind) = kind
             && kind.requires_licence()
             && licence_no.is_none()
             && !errors.0.iter().any(|e| e.field == "licence_no")
         {
-            errors.push(FieldError::new(
-                "licence_no",
-                format!("{}必须填写执业证号", kind.label()),
-            ));
+            errors.push(FieldError::new("licence_no", format!("{}必须填写执业证号", kind.label())));
         }
         let practice_years = match self.practice_years.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -614,15 +553,12 @@ impl PersonInput {
                 s.parse::<i32>()
                     .ok()
                     .filter(|y| (0..=70).contains(y))
-                    .ok_or_else(|| {
-                        FieldError::new("practice_years", "从业年限应为0到70之间的整数")
-                    }),
+                    .ok_or_else(|| FieldError::new("practice_years", "从业年限应为0到70之间的整数")),
             ),
         };
         let mut specialties = Vec::new();
         for item in &self.specialties {
-            if let Some(list) = errors.check(text::list("specialties", "业务专长", item, 20, 10))
-            {
+            if let Some(list) = errors.check(text::list("specialties", "业务专长", item, 20, 10)) {
                 for s in list {
                     if !specialties.contains(&s) {
                         specialties.push(s);
@@ -633,33 +569,17 @@ impl PersonInput {
         if specialties.len() > 10 {
             errors.push(FieldError::new("specialties", "业务专长最多填写10项"));
         }
-        let certification = optional_code(
-            &mut errors,
-            "certification",
-            self.certification.as_deref(),
-            Certification::parse_field,
-        )
-        .unwrap_or(Certification::None);
-        let employment = optional_code(
-            &mut errors,
-            "employment",
-            self.employment.as_deref(),
-            Employment::parse_field,
-        );
+        let certification =
+            optional_code(&mut errors, "certification", self.certification.as_deref(), Certification::parse_field)
+                .unwrap_or(Certification::None);
+        let employment = optional_code(&mut errors, "employment", self.employment.as_deref(), Employment::parse_field);
         if kind == Some(PersonType::Mediator)
             && employment.is_none()
             && !errors.0.iter().any(|e| e.field == "employment")
         {
             errors.push(FieldError::new("employment", "人民调解员请选择专职或兼职"));
         }
-        let note = errors
-            .check(text::optional_multiline(
-                "note",
-                "备注",
-                self.note.as_deref(),
-                500,
-            ))
-            .flatten();
+        let note = errors.check(text::optional_multiline("note", "备注", self.note.as_deref(), 500)).flatten();
         errors.into_result()?;
         Ok(PersonDraft {
             kind: kind.expect("checked"),
@@ -680,9 +600,7 @@ impl PersonInput {
     }
 
     fn institution_id_is_blank(&self) -> bool {
-        self.institution_id
-            .as_deref()
-            .is_none_or(|s| s.trim().is_empty())
+        self.institution_id.as_deref().is_none_or(|s| s.trim().is_empty())
     }
 
     fn region_is_blank(&self) -> bool {
@@ -741,14 +659,7 @@ impl TrainingInput {
                     .ok_or_else(|| FieldError::new("hours", "学时应为0到500之间的数字")),
             ),
         };
-        let organiser = errors
-            .check(text::optional(
-                "organiser",
-                "主办单位",
-                self.organiser.as_deref(),
-                60,
-            ))
-            .flatten();
+        let organiser = errors.check(text::optional("organiser", "主办单位", self.organiser.as_deref(), 60)).flatten();
         errors.into_result()?;
         Ok(TrainingDraft {
             date: date.expect("checked"),
@@ -795,10 +706,8 @@ impl AppointmentInput {
         if let Some(v) = village
             && v.level() != RegionLevel::Village
         {
-            errors.push(FieldError::new(
-                "village",
-                format!("法律顾问应聘任到村（社区），“{v}”是{}", v.level().label()),
-            ));
+            errors
+                .push(FieldError::new("village", format!("法律顾问应聘任到村（社区），“{v}”是{}", v.level().label())));
         }
         let since = errors.check(parse_date("since", "聘任日期", &self.since));
         let until = match self.until.as_deref().map(str::trim) {
@@ -811,11 +720,7 @@ impl AppointmentInput {
             errors.push(FieldError::new("until", "聘期截止日期不能早于聘任日期"));
         }
         errors.into_result()?;
-        Ok(AppointmentDraft {
-            village: village.expect("checked"),
-            since: since.expect("checked"),
-            until,
-        })
+        Ok(AppointmentDraft { village: village.expect("checked"), since: since.expect("checked"), until })
     }
 }
 
@@ -830,20 +735,11 @@ pub fn parse_date(field: &str, label: &str, input: &str) -> Result<NaiveDate, Fi
         .ok()
         .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
         .ok_or_else(|| {
-            FieldError::new(
-                field,
-                format!(
-                    "{label}“{}”不是有效日期，请按 2026-01-31 的格式填写",
-                    text::clip(s, 20)
-                ),
-            )
+            FieldError::new(field, format!("{label}“{}”不是有效日期，请按 2026-01-31 的格式填写", text::clip(s, 20)))
         })
 }
 
-fn parse_optional_phone(
-    field: &str,
-    input: Option<&str>,
-) -> Result<Option<PhoneNumber>, FieldError> {
+fn parse_optional_phone(field: &str, input: Option<&str>) -> Result<Option<PhoneNumber>, FieldError> {
     match input.map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => PhoneNumber::parse(field, s).map(Some),
@@ -909,11 +805,7 @@ mod tests {
             name: "平台镇公共法律服务工作站".into(),
             region: "220802100000".into(),
             phone: Some("0436-3212345".into()),
-            services: vec![
-                "mediation".into(),
-                "consultation".into(),
-                "mediation".into(),
-            ],
+            services: vec!["mediation".into(), "consultation".into(), "mediation".into()],
             ..Default::default()
         }
     }
@@ -922,10 +814,7 @@ mod tests {
     fn a_valid_institution_parses_with_sorted_unique_services() {
         let d = workstation().parse().unwrap();
         assert_eq!(d.kind, InstitutionType::Workstation);
-        assert_eq!(
-            d.services,
-            vec![ServiceKind::Consultation, ServiceKind::Mediation]
-        );
+        assert_eq!(d.services, vec![ServiceKind::Consultation, ServiceKind::Mediation]);
         assert_eq!(d.demonstration_level, DemonstrationLevel::None);
         assert_eq!(d.phone.unwrap().as_str(), "0436-3212345");
     }
@@ -949,10 +838,7 @@ mod tests {
 
     #[test]
     fn a_workstation_must_sit_at_a_township() {
-        let input = InstitutionInput {
-            region: "220802".into(),
-            ..workstation()
-        };
+        let input = InstitutionInput { region: "220802".into(), ..workstation() };
         let errors = input.parse().unwrap_err();
         let msg = errors.message_for("region").unwrap();
         assert!(msg.contains("乡级") && msg.contains("县级"), "{msg}");
@@ -960,11 +846,7 @@ mod tests {
 
     #[test]
     fn person_rules() {
-        let lawyer = PersonInput {
-            kind: "lawyer".into(),
-            name: "张三".into(),
-            ..Default::default()
-        };
+        let lawyer = PersonInput { kind: "lawyer".into(), name: "张三".into(), ..Default::default() };
         let errors = lawyer.parse(today()).unwrap_err();
         assert!(errors.message_for("institution_id").is_some());
         assert!(errors.message_for("licence_no").is_some());
@@ -975,13 +857,7 @@ mod tests {
             region: Some("220802100201".into()),
             ..Default::default()
         };
-        assert!(
-            mediator
-                .parse(today())
-                .unwrap_err()
-                .message_for("employment")
-                .is_some()
-        );
+        assert!(mediator.parse(today()).unwrap_err().message_for("employment").is_some());
 
         let volunteer = PersonInput {
             kind: "volunteer".into(),
@@ -995,59 +871,35 @@ mod tests {
         assert_eq!(d.specialties, vec!["劳动争议", "婚姻家庭"]);
         assert_eq!(d.practice_years, Some(3));
 
-        let bad_years = PersonInput {
-            practice_years: Some("七十一".into()),
-            ..volunteer.clone()
-        };
-        assert!(
-            bad_years
-                .parse(today())
-                .unwrap_err()
-                .message_for("practice_years")
-                .is_some()
-        );
+        let bad_years = PersonInput { practice_years: Some("七十一".into()), ..volunteer.clone() };
+        assert!(bad_years.parse(today()).unwrap_err().message_for("practice_years").is_some());
         let valid = {
             let first17 = "22080219800101001";
-            format!(
-                "{first17}{}",
-                crate::id_number::check_char(first17.as_bytes()) as char
-            )
+            format!("{first17}{}", crate::id_number::check_char(first17.as_bytes()) as char)
         };
-        let wrong_check = format!(
-            "{}{}",
-            &valid[..17],
-            if valid.ends_with('0') { '1' } else { '0' }
-        );
-        let good_id = PersonInput {
-            id_number: Some(valid),
-            ..volunteer.clone()
-        };
+        let wrong_check = format!("{}{}", &valid[..17], if valid.ends_with('0') { '1' } else { '0' });
+        let good_id = PersonInput { id_number: Some(valid), ..volunteer.clone() };
         assert!(good_id.parse(today()).unwrap().id_number.is_some());
-        let bad_id = PersonInput {
-            id_number: Some(wrong_check),
-            ..volunteer
-        };
+        let bad_id = PersonInput { id_number: Some(wrong_check), ..volunteer };
         let msg = bad_id.parse(today()).unwrap_err();
         assert!(msg.message_for("id_number").unwrap().contains("校验位"));
     }
 
     #[test]
     fn json_numbers_and_texts_both_reach_the_parser() {
-        let p: PersonInput = serde_json::from_str(r#"{"type":"volunteer","name":"甲","region":"220802100201","practice_years":5,"specialties":["调解"]}"#).unwrap();
+        let p: PersonInput = serde_json::from_str(
+            r#"{"type":"volunteer","name":"甲","region":"220802100201","practice_years":5,"specialties":["调解"]}"#,
+        )
+        .unwrap();
         assert_eq!(p.practice_years.as_deref(), Some("5"));
         assert_eq!(p.specialties, vec!["调解"]);
-        let p: PersonInput =
-            serde_json::from_str(r#"{"practice_years":"5","specialties":"调解、普法"}"#).unwrap();
+        let p: PersonInput = serde_json::from_str(r#"{"practice_years":"5","specialties":"调解、普法"}"#).unwrap();
         assert_eq!(p.specialties, vec!["调解、普法"]);
     }
 
     #[test]
     fn appointments_go_to_villages() {
-        let a = AppointmentInput {
-            village: "220802100000".into(),
-            since: "2026-01-01".into(),
-            until: None,
-        };
+        let a = AppointmentInput { village: "220802100000".into(), since: "2026-01-01".into(), until: None };
         assert!(a.parse().unwrap_err().message_for("village").is_some());
         let a = AppointmentInput {
             village: "220802100201".into(),
@@ -1061,12 +913,7 @@ mod tests {
     fn regions_form_trees() {
         let r = |code: &str, name: &str| {
             let code = DivisionCode::parse("c", code).unwrap();
-            Region {
-                code,
-                name: name.into(),
-                level: code.level(),
-                parent: code.parent(),
-            }
+            Region { code, name: name.into(), level: code.level(), parent: code.parent() }
         };
         let trees = region_tree(vec![
             r("220802100201", "红星村"),
@@ -1083,15 +930,7 @@ mod tests {
 
     #[test]
     fn dates_parse_with_chinese_messages() {
-        assert_eq!(
-            parse_date("d", "日期", "2026/2/3").unwrap(),
-            NaiveDate::from_ymd_opt(2026, 2, 3).unwrap()
-        );
-        assert!(
-            parse_date("d", "日期", "2026-02-30")
-                .unwrap_err()
-                .message
-                .contains("不是有效日期")
-        );
+        assert_eq!(parse_date("d", "日期", "2026/2/3").unwrap(), NaiveDate::from_ymd_opt(2026, 2, 3).unwrap());
+        assert!(parse_date("d", "日期", "2026-02-30").unwrap_err().message.contains("不是有效日期"));
     }
 }

@@ -38,14 +38,8 @@ impl PhoneNumber {
                 ),
             )
         };
-        let mut digits: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '（' | '）'))
-            .collect();
-        if let Some(rest) = digits
-            .strip_prefix("+86")
-            .or_else(|| digits.strip_prefix("0086"))
-        {
+        let mut digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '（' | '）')).collect();
+        if let Some(rest) = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("0086")) {
             digits = rest.to_string();
         }
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -54,16 +48,10 @@ impl PhoneNumber {
         let b = digits.as_bytes();
         // Mobile: 1[3-9] and nine more digits.
         if b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) {
-            return Ok(PhoneNumber {
-                canonical: digits,
-                kind: PhoneKind::Mobile,
-            });
+            return Ok(PhoneNumber { canonical: digits, kind: PhoneKind::Mobile });
         }
         if is_service_number(&digits) {
-            return Ok(PhoneNumber {
-                canonical: digits,
-                kind: PhoneKind::Service,
-            });
+            return Ok(PhoneNumber { canonical: digits, kind: PhoneKind::Service });
         }
         if b.first() == Some(&b'0') && b.len() >= 3 {
             let area_len = match b[1] {
@@ -81,16 +69,10 @@ impl PhoneNumber {
             let lb = local.as_bytes();
             let ordinary = (7..=8).contains(&lb.len()) && (b'2'..=b'9').contains(&lb[0]);
             if ordinary {
-                return Ok(PhoneNumber {
-                    canonical: format!("{area}-{local}"),
-                    kind: PhoneKind::Landline,
-                });
+                return Ok(PhoneNumber { canonical: format!("{area}-{local}"), kind: PhoneKind::Landline });
             }
             if is_service_number(local) {
-                return Ok(PhoneNumber {
-                    canonical: format!("{area}-{local}"),
-                    kind: PhoneKind::Service,
-                });
+                return Ok(PhoneNumber { canonical: format!("{area}-{local}"), kind: PhoneKind::Service });
             }
         }
         Err(bad())
@@ -189,9 +171,6 @@ mod tests {
         let p = PhoneNumber::parse("phone", "13812345678").unwrap();
         assert_eq!(p.masked(), "138****5678");
         assert_eq!(p.last4(), "5678");
-        assert_eq!(
-            PhoneNumber::parse("p", "0436-3212345").unwrap().masked(),
-            "0436-3212345"
-        );
+        assert_eq!(PhoneNumber::parse("p", "0436-3212345").unwrap().masked(), "0436-3212345");
     }
 }

@@ -22,12 +22,7 @@ pub fn required(field: &str, label: &str, input: &str, max: usize) -> Result<Str
 }
 
 /// An optional one-line text: empty becomes `None`.
-pub fn optional(
-    field: &str,
-    label: &str,
-    input: Option<&str>,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
+pub fn optional(field: &str, label: &str, input: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
     match input.map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => line(field, label, s, max).map(Some),
@@ -45,13 +40,8 @@ pub fn optional_multiline(
         None | Some("") => Ok(None),
         Some(s) => {
             check_length(field, label, s, max)?;
-            if s.chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-            {
-                return Err(FieldError::new(
-                    field,
-                    format!("{label}含有无法识别的控制字符"),
-                ));
+            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+                return Err(FieldError::new(field, format!("{label}含有无法识别的控制字符")));
             }
             Ok(Some(s.replace("\r\n", "\n")))
         }
@@ -61,10 +51,7 @@ pub fn optional_multiline(
 fn line(field: &str, label: &str, s: &str, max: usize) -> Result<String, FieldError> {
     check_length(field, label, s, max)?;
     if s.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            format!("{label}含有换行或无法识别的控制字符"),
-        ));
+        return Err(FieldError::new(field, format!("{label}含有换行或无法识别的控制字符")));
     }
     Ok(s.to_string())
 }
@@ -72,10 +59,7 @@ fn line(field: &str, label: &str, s: &str, max: usize) -> Result<String, FieldEr
 fn check_length(field: &str, label: &str, s: &str, max: usize) -> Result<(), FieldError> {
     let n = s.chars().count();
     if n > max {
-        return Err(FieldError::new(
-            field,
-            format!("{label}不能超过{max}个字（现有{n}个字）"),
-        ));
+        return Err(FieldError::new(field, format!("{label}不能超过{max}个字（现有{n}个字）")));
     }
     Ok(())
 }
@@ -102,10 +86,7 @@ pub fn list(
         }
     }
     if items.len() > max_items {
-        return Err(FieldError::new(
-            field,
-            format!("{label}最多填写{max_items}项"),
-        ));
+        return Err(FieldError::new(field, format!("{label}最多填写{max_items}项")));
     }
     Ok(items)
 }
@@ -116,14 +97,8 @@ mod tests {
 
     #[test]
     fn required_text_is_trimmed_and_bounded() {
-        assert_eq!(
-            required("name", "名称", "  洮北区司法局 ", 20).unwrap(),
-            "洮北区司法局"
-        );
-        assert_eq!(
-            required("name", "名称", "   ", 20).unwrap_err().message,
-            "名称不能为空"
-        );
+        assert_eq!(required("name", "名称", "  洮北区司法局 ", 20).unwrap(), "洮北区司法局");
+        assert_eq!(required("name", "名称", "   ", 20).unwrap_err().message, "名称不能为空");
         let long = "法".repeat(21);
         let err = required("name", "名称", &long, 20).unwrap_err();
         assert_eq!(err.field, "name");
@@ -136,12 +111,7 @@ mod tests {
     fn optional_and_multiline() {
         assert_eq!(optional("a", "地址", Some("  "), 10).unwrap(), None);
         assert_eq!(optional("a", "地址", None, 10).unwrap(), None);
-        assert_eq!(
-            optional_multiline("n", "备注", Some("一\r\n二"), 10)
-                .unwrap()
-                .as_deref(),
-            Some("一\n二")
-        );
+        assert_eq!(optional_multiline("n", "备注", Some("一\r\n二"), 10).unwrap().as_deref(), Some("一\n二"));
     }
 
     #[test]

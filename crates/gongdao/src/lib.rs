@@ -5,10 +5,12 @@
 pub mod settings;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use gongdao_domain::DivisionCode;
 use gongdao_services::demo::SeedReport;
+use gongdao_services::notify::{FileSender, Sender, WebhookSender};
 use gongdao_services::{ServiceConfig, Services};
 use gongdao_store::{PiiCipher, Store, StoreOptions};
 use gongdao_web::WebConfig;
@@ -27,10 +29,7 @@ pub enum StartError {
     #[error("{0}")]
     Service(#[from] gongdao_services::ServiceError),
     #[error("无法监听 {addr}: {source}")]
-    Listen {
-        addr: String,
-        source: std::io::Error,
-    },
+    Listen { addr: String, source: std::io::Error },
 }
 
 /// A running server.
@@ -52,10 +51,7 @@ impl Running {
     }
 
     /// Waits until the server ends on its own (an error) or `signal` resolves.
-    pub async fn wait(
-        mut self,
-        signal: impl std::future::Future<Output = ()>,
-    ) -> std::io::Result<()> {
+    pub async fn wait(mut self, signal: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         tokio::select! {
             result = &mut self.task => result.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             () = signal => {
@@ -68,13 +64,10 @@ impl Running {
 
 /// Opens the store with the settings' URL and key.
 pub async fn open_services(settings: &Settings) -> Result<Services, StartError> {
-    let home = DivisionCode::parse("home_region", &settings.home_region)
-        .map_err(|e| StartError::Config(e.message))?;
-    let store = Store::open(&StoreOptions {
-        url: settings.database_url.clone(),
-        max_connections: settings.max_connections,
-    })
-    .await?;
+    let home = DivisionCode::parse("home_region", &settings.home_region).map_err(|e| StartError::Config(e.message))?;
+    let store =
+        Store::open(&StoreOptions { url: settings.database_url.clone(), max_connections: settings.max_connections })
+            .await?;
     let cipher = match &settings.secret_key {
         Some(key) => PiiCipher::from_base64(&key.0)?,
         None => PiiCipher::load_or_create(&settings.data_dir.join("secret.key"))?,
@@ -91,51 +84,71 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartError> 
 /// Starts the platform: database, demo (when asked), HTTP server and background tasks.
 pub async fn start(settings: &Settings) -> Result<Running, StartError> {
     let services = open_services(settings).await?;
-    let seeded = if settings.demo {
-        Some(services.seed_demo(&settings.demo_password.0).await?)
-    } else {
-        None
-    };
-    let site_name = services
-        .region_name(services.config().home_region)
-        .await?
-        .unwrap_or_default();
+    let seeded = if settings.demo { Some(services.seed_demo(&settings.demo_password.0).await?) } else { None };
+    let site_name = services.region_name(services.config().home_region).await?.unwrap_or_default();
     let web = WebConfig {
         site_name,
         demo: settings.demo,
         secure_cookies: settings.secure_cookies,
         trust_forwarded_for: settings.trust_forwarded_for,
+        public_limit: Default::default(),
     };
     let listener = TcpListener::bind(&settings.listen)
         .await
-        .map_err(|source| StartError::Listen {
-            addr: settings.listen.clone(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen {
-        addr: settings.listen.clone(),
-        source,
-    })?;
+        .map_err(|source| StartError::Listen { addr: settings.listen.clone(), source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: settings.listen.clone(), source })?;
     let app = gongdao_web::app(services.clone(), web);
     let (tx, rx) = oneshot::channel::<()>();
     let housekeeping = services.clone();
+    let sender: Arc<dyn Sender> = match &settings.sms_webhook_url {
+        Some(url) => Arc::new(WebhookSender::new(url.clone())),
+        None => Arc::new(FileSender::new(settings.data_dir.join("sms-outbox.log"))),
+    };
+    let interval = Duration::from_millis(settings.jobs_interval_ms);
+    let worker = services.clone();
     let task = tokio::spawn(async move {
         let server = gongdao_web::serve(listener, app, async {
             let _ = rx.await;
         });
-        // The housekeeping loop is a peer of the server: if either ends, both do.
+        // Background work runs as peers of the server: if one ends, all do, and a
+        // crashed worker is reported rather than silently gone.
         tokio::select! {
             result = server => result,
             () = housekeeping_loop(housekeeping) => Ok(()),
+            () = work_loop(worker, sender, interval) => Ok(()),
         }
     });
-    Ok(Running {
-        addr,
-        services,
-        seeded,
-        shutdown: Some(tx),
-        task,
-    })
+    Ok(Running { addr, services, seeded, shutdown: Some(tx), task })
+}
+
+/// This server's name in job rows.
+pub fn instance_name() -> String {
+    format!("gongdao-{}-{}", std::process::id(), rand_suffix())
+}
+
+fn rand_suffix() -> u32 {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    nanos % 10_000
+}
+
+/// Runs due jobs and delivers the outbox every `interval` (never, when it is zero).
+async fn work_loop(services: Services, sender: Arc<dyn Sender>, interval: Duration) {
+    if interval.is_zero() {
+        return std::future::pending().await;
+    }
+    let instance = instance_name();
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = services.run_due_jobs(&instance, 200).await {
+            tracing::warn!(error = %e, "background jobs failed");
+        }
+        if let Err(e) = services.deliver_outbox(&sender, 100).await {
+            tracing::warn!(error = %e, "outbox delivery failed");
+        }
+    }
 }
 
 /// Drops expired sessions and old login attempts every ten minutes.

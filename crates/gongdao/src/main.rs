@@ -85,11 +85,7 @@ fn file_settings(path: &Option<PathBuf>) -> Result<FileSettings, String> {
 }
 
 fn store_overrides(store: &StoreArgs) -> FileSettings {
-    FileSettings {
-        data_dir: store.data_dir.clone(),
-        database_url: store.database_url.clone(),
-        ..Default::default()
-    }
+    FileSettings { data_dir: store.data_dir.clone(), database_url: store.database_url.clone(), ..Default::default() }
 }
 
 fn redact(url: &str) -> String {
@@ -139,10 +135,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             println!("  {username:<11} {}", role.label());
         }
     }
-    println!(
-        "服务网点（公开页面）：http://{}/service-points",
-        running.addr
-    );
+    println!("服务网点（公开页面）：http://{}/service-points", running.addr);
     running
         .wait(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -152,10 +145,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 }
 
 async fn synth(args: SynthArgs) -> Result<(), String> {
-    let settings = Settings::resolve(
-        file_settings(&args.store.config)?,
-        store_overrides(&args.store),
-    );
+    let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
     let services = open_services(&settings).await.map_err(|e| e.to_string())?;
     let spec = SynthSpec {
         province: args.province,
@@ -168,9 +158,7 @@ async fn synth(args: SynthArgs) -> Result<(), String> {
     };
     let started = Instant::now();
     let report = services
-        .synthesize(&spec, |stage| {
-            eprintln!("[{:>6.1}s] {stage}", started.elapsed().as_secs_f64())
-        })
+        .synthesize(&spec, |stage| eprintln!("[{:>6.1}s] {stage}", started.elapsed().as_secs_f64()))
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -206,10 +194,7 @@ async fn main() {
 mod tests {
     #[test]
     fn database_passwords_are_hidden() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
     }
 }

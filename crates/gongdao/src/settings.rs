@@ -52,12 +52,17 @@ pub struct FileSettings {
     pub max_failures_per_account: Option<u64>,
     /// Failed logins per address within the window before it is locked.
     pub max_failures_per_ip: Option<u64>,
+    /// How often background jobs (reminders, escalations, follow-ups) and the SMS
+    /// outbox are looked at, in milliseconds; 0 turns the background work off.
+    pub jobs_interval_ms: Option<u64>,
+    /// Post SMS messages to this gateway URL (http); default: append them to
+    /// `sms-outbox.log` in the data folder.
+    pub sms_webhook_url: Option<String>,
 }
 
 impl FileSettings {
     pub fn load(path: &Path) -> Result<FileSettings, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("无法读取配置文件 {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取配置文件 {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("配置文件 {} 有误: {e}", path.display()))
     }
 }
@@ -80,6 +85,8 @@ pub struct Settings {
     pub login_window_minutes: i64,
     pub max_failures_per_account: u64,
     pub max_failures_per_ip: u64,
+    pub jobs_interval_ms: u64,
+    pub sms_webhook_url: Option<String>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -89,24 +96,15 @@ pub const DEFAULT_DEMO_PASSWORD: &str = "gongdao-demo";
 impl Settings {
     /// Overlays `over` (flags and environment) on `file`, then defaults.
     pub fn resolve(file: FileSettings, over: FileSettings) -> Settings {
-        let data_dir = over
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let data_dir = over.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let database_url = over
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("gongdao.db").display()));
         Settings {
-            listen: over
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            listen: over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
             database_url,
-            home_region: over
-                .home_region
-                .or(file.home_region)
-                .unwrap_or_else(|| "220802".into()),
+            home_region: over.home_region.or(file.home_region).unwrap_or_else(|| "220802".into()),
             demo: over.demo.or(file.demo).unwrap_or(false),
             demo_password: over
                 .demo_password
@@ -115,30 +113,14 @@ impl Settings {
             secret_key: over.secret_key.or(file.secret_key),
             max_connections: over.max_connections.or(file.max_connections).unwrap_or(16),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
-            trust_forwarded_for: over
-                .trust_forwarded_for
-                .or(file.trust_forwarded_for)
-                .unwrap_or(false),
-            session_idle_minutes: over
-                .session_idle_minutes
-                .or(file.session_idle_minutes)
-                .unwrap_or(120),
-            session_max_hours: over
-                .session_max_hours
-                .or(file.session_max_hours)
-                .unwrap_or(12),
-            login_window_minutes: over
-                .login_window_minutes
-                .or(file.login_window_minutes)
-                .unwrap_or(15),
-            max_failures_per_account: over
-                .max_failures_per_account
-                .or(file.max_failures_per_account)
-                .unwrap_or(5),
-            max_failures_per_ip: over
-                .max_failures_per_ip
-                .or(file.max_failures_per_ip)
-                .unwrap_or(30),
+            trust_forwarded_for: over.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false),
+            session_idle_minutes: over.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(120),
+            session_max_hours: over.session_max_hours.or(file.session_max_hours).unwrap_or(12),
+            login_window_minutes: over.login_window_minutes.or(file.login_window_minutes).unwrap_or(15),
+            max_failures_per_account: over.max_failures_per_account.or(file.max_failures_per_account).unwrap_or(5),
+            max_failures_per_ip: over.max_failures_per_ip.or(file.max_failures_per_ip).unwrap_or(30),
+            jobs_interval_ms: over.jobs_interval_ms.or(file.jobs_interval_ms).unwrap_or(5000),
+            sms_webhook_url: over.sms_webhook_url.or(file.sms_webhook_url),
             data_dir,
         }
     }
@@ -147,10 +129,7 @@ impl Settings {
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Settings {
         Settings::resolve(
             FileSettings::default(),
-            FileSettings {
-                data_dir: Some(data_dir.into()),
-                ..Default::default()
-            },
+            FileSettings { data_dir: Some(data_dir.into()), ..Default::default() },
         )
     }
 }
@@ -162,21 +141,14 @@ mod tests {
     #[test]
     fn flags_beat_the_file_and_the_file_beats_defaults() {
         let file: FileSettings =
-            toml::from_str("listen = \"0.0.0.0:9000\"\ndemo = true\nhome_region = \"220800\"")
-                .unwrap();
-        let over = FileSettings {
-            listen: Some("127.0.0.1:7000".into()),
-            ..Default::default()
-        };
+            toml::from_str("listen = \"0.0.0.0:9000\"\ndemo = true\nhome_region = \"220800\"").unwrap();
+        let over = FileSettings { listen: Some("127.0.0.1:7000".into()), ..Default::default() };
         let s = Settings::resolve(file, over);
         assert_eq!(s.listen, "127.0.0.1:7000");
         assert!(s.demo);
         assert_eq!(s.home_region, "220800");
         assert_eq!(s.database_url, "sqlite://gongdao-data/gongdao.db");
-        assert!(
-            toml::from_str::<FileSettings>("colour = \"red\"").is_err(),
-            "unknown keys are errors"
-        );
+        assert!(toml::from_str::<FileSettings>("colour = \"red\"").is_err(), "unknown keys are errors");
         assert!(!format!("{:?}", s.demo_password).contains("gongdao-demo"));
     }
 }

@@ -57,15 +57,11 @@ pub fn check_password(field: &str, password: &str, username: &str) -> Result<(),
 fn check_username(input: &str) -> Result<String, FieldError> {
     let s = input.trim();
     let ok = (3..=32).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(s.to_string())
     } else {
-        Err(FieldError::new(
-            "username",
-            "用户名应为3到32位小写字母、数字或 . _ -",
-        ))
+        Err(FieldError::new("username", "用户名应为3到32位小写字母、数字或 . _ -"))
     }
 }
 
@@ -77,12 +73,7 @@ struct ParsedAccount {
 }
 
 fn parse_common(input: &AccountInput, errors: &mut ValidationErrors) -> Option<ParsedAccount> {
-    let display_name = errors.check(text::required(
-        "display_name",
-        "姓名",
-        &input.display_name,
-        30,
-    ));
+    let display_name = errors.check(text::required("display_name", "姓名", &input.display_name, 30));
     let role = errors.check(Role::parse_field("role", &input.role));
     let scope = errors.check(DivisionCode::parse("scope", &input.scope));
     let institution_id = match input.institution_id.as_deref().map(str::trim) {
@@ -97,27 +88,23 @@ fn parse_common(input: &AccountInput, errors: &mut ValidationErrors) -> Option<P
             )
             .map(Some),
     };
-    Some(ParsedAccount {
-        display_name: display_name?,
-        role: role?,
-        scope: scope?,
-        institution_id: institution_id?,
-    })
+    Some(ParsedAccount { display_name: display_name?, role: role?, scope: scope?, institution_id: institution_id? })
 }
 
 impl Services {
-    pub(crate) async fn account_view(&self, user: &UserRecord) -> Result<Account, ServiceError> {
-        let names = regions::names(self.store().reader(), [user.scope.root.to_db()]).await?;
+    pub(crate) async fn account_view(
+        &self,
+        conn: &impl gongdao_store::ConnectionTrait,
+        user: &UserRecord,
+    ) -> Result<Account, ServiceError> {
+        let names = regions::names(conn, [user.scope.root.to_db()]).await?;
         Ok(Account {
             id: user.id,
             username: user.username.clone(),
             display_name: user.display_name.clone(),
             role: user.role,
             scope: user.scope.root,
-            scope_name: names
-                .get(&user.scope.root.to_db())
-                .cloned()
-                .unwrap_or_default(),
+            scope_name: names.get(&user.scope.root.to_db()).cloned().unwrap_or_default(),
             institution_id: user.institution_id,
             active: user.active,
         })
@@ -128,24 +115,17 @@ impl Services {
         let user = accounts::find_by_username(self.store().reader(), &actor.username)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
-        self.account_view(&user).await
+        self.account_view(self.store().reader(), &user).await
     }
 
     pub async fn list_accounts(&self, actor: &Actor) -> Result<Vec<Account>, ServiceError> {
         actor.require(Permission::ManageAccounts)?;
         let users = accounts::list(self.store().reader(), actor.scope).await?;
-        let names = regions::names(
-            self.store().reader(),
-            users.iter().map(|u| u.scope.root.to_db()),
-        )
-        .await?;
+        let names = regions::names(self.store().reader(), users.iter().map(|u| u.scope.root.to_db())).await?;
         Ok(users
             .into_iter()
             .map(|u| Account {
-                scope_name: names
-                    .get(&u.scope.root.to_db())
-                    .cloned()
-                    .unwrap_or_default(),
+                scope_name: names.get(&u.scope.root.to_db()).cloned().unwrap_or_default(),
                 id: u.id,
                 username: u.username,
                 display_name: u.display_name,
@@ -157,65 +137,39 @@ impl Services {
             .collect())
     }
 
-    pub async fn get_account(
-        &self,
-        actor: &Actor,
-        id: UserId,
-    ) -> Result<(Account, i64), ServiceError> {
+    pub async fn get_account(&self, actor: &Actor, id: UserId) -> Result<(Account, i64), ServiceError> {
         actor.require(Permission::ManageAccounts)?;
-        let user = accounts::get(self.store().reader(), actor.scope, id)
-            .await?
-            .ok_or(ServiceError::NotFound("账号"))?;
-        Ok((self.account_view(&user).await?, user.version))
+        let user =
+            accounts::get(self.store().reader(), actor.scope, id).await?.ok_or(ServiceError::NotFound("账号"))?;
+        Ok((self.account_view(self.store().reader(), &user).await?, user.version))
     }
 
     /// Checks that the scope region exists inside the actor's scope, and the
     /// institution (if any) inside the new account's scope.
-    async fn check_account_refs(
-        &self,
-        actor: &Actor,
-        parsed: &ParsedAccount,
-    ) -> Result<(), ServiceError> {
+    async fn check_account_refs(&self, actor: &Actor, parsed: &ParsedAccount) -> Result<(), ServiceError> {
         let reader = self.store().reader();
         if !actor.scope.contains(parsed.scope) {
-            return Err(ServiceError::field(
-                "scope",
-                "数据范围超出了您自己的管辖范围",
-            ));
+            return Err(ServiceError::field("scope", "数据范围超出了您自己的管辖范围"));
         }
         if regions::get(reader, parsed.scope).await?.is_none() {
-            return Err(ServiceError::field(
-                "scope",
-                format!("行政区划“{}”不存在", parsed.scope),
-            ));
+            return Err(ServiceError::field("scope", format!("行政区划“{}”不存在", parsed.scope)));
         }
         if let Some(inst) = parsed.institution_id {
             let scope = gongdao_domain::auth::Scope::new(parsed.scope);
             if institutions::get(reader, scope, inst).await?.is_none() {
-                return Err(ServiceError::field(
-                    "institution_id",
-                    "所属机构不存在或不在该账号的数据范围内",
-                ));
+                return Err(ServiceError::field("institution_id", "所属机构不存在或不在该账号的数据范围内"));
             }
         }
         Ok(())
     }
 
-    pub async fn create_account(
-        &self,
-        actor: &Actor,
-        input: &AccountInput,
-    ) -> Result<Account, ServiceError> {
+    pub async fn create_account(&self, actor: &Actor, input: &AccountInput) -> Result<Account, ServiceError> {
         actor.require(Permission::ManageAccounts)?;
         let mut errors = ValidationErrors::new();
         let username = errors.check(check_username(&input.username));
         let parsed = parse_common(input, &mut errors);
         let password = input.password.as_deref().unwrap_or("");
-        errors.check(check_password(
-            "password",
-            password,
-            username.as_deref().unwrap_or(""),
-        ));
+        errors.check(check_password("password", password, username.as_deref().unwrap_or("")));
         errors.into_result()?;
         let (username, parsed) = (username.expect("checked"), parsed.expect("checked"));
         self.check_account_refs(actor, &parsed).await?;
@@ -238,7 +192,7 @@ impl Services {
             e if e.is_unique_on("username") => ServiceError::field("username", "该用户名已被使用"),
             e => e.into(),
         })?;
-        let view = self.account_view(&user).await?;
+        let view = self.account_view(&tx, &user).await?;
         self.audit(
             &tx,
             actor,
@@ -273,16 +227,11 @@ impl Services {
         let parsed = parsed.expect("checked");
         let active = input.active.unwrap_or(true);
         if id == actor.user_id && (!active || parsed.role != actor.role) {
-            return Err(ServiceError::field(
-                "role",
-                "不能停用自己的账号或更改自己的角色",
-            ));
+            return Err(ServiceError::field("role", "不能停用自己的账号或更改自己的角色"));
         }
         self.check_account_refs(actor, &parsed).await?;
-        let old = accounts::get(self.store().reader(), actor.scope, id)
-            .await?
-            .ok_or(ServiceError::NotFound("账号"))?;
-        let old_view = self.account_view(&old).await?;
+        let old = accounts::get(self.store().reader(), actor.scope, id).await?.ok_or(ServiceError::NotFound("账号"))?;
+        let old_view = self.account_view(self.store().reader(), &old).await?;
         let tx = self.store().begin().await?;
         let change = AccountChange {
             display_name: parsed.display_name,
@@ -291,16 +240,7 @@ impl Services {
             institution_id: parsed.institution_id,
             active,
         };
-        let user = match accounts::update(
-            &tx,
-            actor.scope,
-            id,
-            version.expect("checked"),
-            &change,
-            self.now(),
-        )
-        .await?
-        {
+        let user = match accounts::update(&tx, actor.scope, id, version.expect("checked"), &change, self.now()).await? {
             Versioned::Updated(u) => u,
             Versioned::NotFound => return Err(ServiceError::NotFound("账号")),
             Versioned::Stale { .. } => return Err(ServiceError::stale("账号")),
@@ -309,7 +249,7 @@ impl Services {
             // Rights changed: sessions opened under the old rights end.
             sessions::delete_for_user(&tx, user.id).await?;
         }
-        let view = self.account_view(&user).await?;
+        let view = self.account_view(&tx, &user).await?;
         self.audit(
             &tx,
             actor,
@@ -328,16 +268,10 @@ impl Services {
     }
 
     /// Sets a new password for someone else's account; their sessions end.
-    pub async fn reset_password(
-        &self,
-        actor: &Actor,
-        id: UserId,
-        password: &str,
-    ) -> Result<(), ServiceError> {
+    pub async fn reset_password(&self, actor: &Actor, id: UserId, password: &str) -> Result<(), ServiceError> {
         actor.require(Permission::ManageAccounts)?;
-        let user = accounts::get(self.store().reader(), actor.scope, id)
-            .await?
-            .ok_or(ServiceError::NotFound("账号"))?;
+        let user =
+            accounts::get(self.store().reader(), actor.scope, id).await?.ok_or(ServiceError::NotFound("账号"))?;
         check_password("password", password, &user.username)?;
         let hash = hash_password(password.to_string()).await?;
         let tx = self.store().begin().await?;

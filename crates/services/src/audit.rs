@@ -18,8 +18,7 @@ const NOISE: &[&str] = &["version", "updated_at", "region_name", "institution_na
 
 /// `{"field": [old, new]}` for the fields that differ between two versions of a record.
 pub fn diff<T: Serialize>(old: &T, new: &T) -> Value {
-    let (Ok(Value::Object(old)), Ok(Value::Object(new))) =
-        (serde_json::to_value(old), serde_json::to_value(new))
+    let (Ok(Value::Object(old)), Ok(Value::Object(new))) = (serde_json::to_value(old), serde_json::to_value(new))
     else {
         return Value::Null;
     };
@@ -30,10 +29,7 @@ pub fn diff<T: Serialize>(old: &T, new: &T) -> Value {
         }
         let old_value = old.get(key).cloned().unwrap_or(Value::Null);
         if &old_value != new_value {
-            out.insert(
-                key.clone(),
-                Value::Array(vec![old_value, new_value.clone()]),
-            );
+            out.insert(key.clone(), Value::Array(vec![old_value, new_value.clone()]));
         }
     }
     Value::Object(out)
@@ -71,14 +67,7 @@ impl Event {
         scope: DivisionCode,
         summary: impl Into<String>,
     ) -> Self {
-        Event {
-            action,
-            object,
-            object_id: Some(id.to_string()),
-            scope,
-            summary: summary.into(),
-            changes: None,
-        }
+        Event { action, object, object_id: Some(id.to_string()), scope, summary: summary.into(), changes: None }
     }
 
     pub fn changes(mut self, changes: Value) -> Self {
@@ -114,19 +103,12 @@ fn china_midnight(date: NaiveDate) -> DateTime<Utc> {
 impl AuditQuery {
     fn parse(&self) -> Result<AuditFilter, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let blank = |s: &Option<String>| {
-            s.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let action =
-            blank(&self.action).and_then(|a| errors.check(AuditAction::parse_field("action", &a)));
-        let object_type = blank(&self.object_type)
-            .and_then(|a| errors.check(AuditObject::parse_field("object_type", &a)));
+        let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let action = blank(&self.action).and_then(|a| errors.check(AuditAction::parse_field("action", &a)));
+        let object_type =
+            blank(&self.object_type).and_then(|a| errors.check(AuditObject::parse_field("object_type", &a)));
         let from = blank(&self.from).and_then(|d| errors.check(parse_date("from", "开始日期", &d)));
-        let until =
-            blank(&self.until).and_then(|d| errors.check(parse_date("until", "结束日期", &d)));
+        let until = blank(&self.until).and_then(|d| errors.check(parse_date("until", "结束日期", &d)));
         errors.into_result()?;
         Ok(AuditFilter {
             actor: blank(&self.actor),
@@ -193,43 +175,21 @@ mod tests {
 
     #[test]
     fn diff_lists_only_changed_fields() {
-        let d = diff(
-            &R {
-                name: "甲",
-                phone: None,
-                version: 1,
-            },
-            &R {
-                name: "乙",
-                phone: None,
-                version: 2,
-            },
-        );
+        let d = diff(&R { name: "甲", phone: None, version: 1 }, &R { name: "乙", phone: None, version: 2 });
         assert_eq!(d, serde_json::json!({"name": ["甲", "乙"]}));
         assert_eq!(
-            snapshot(&R {
-                name: "甲",
-                phone: None,
-                version: 1
-            }),
+            snapshot(&R { name: "甲", phone: None, version: 1 }),
             serde_json::json!({"name": "甲", "phone": null})
         );
     }
 
     #[test]
     fn dates_are_china_days() {
-        let q = AuditQuery {
-            from: Some("2026-11-30".into()),
-            until: Some("2026-11-30".into()),
-            ..Default::default()
-        };
+        let q = AuditQuery { from: Some("2026-11-30".into()), until: Some("2026-11-30".into()), ..Default::default() };
         let f = q.parse().unwrap();
         assert_eq!(f.from.unwrap().to_rfc3339(), "2026-11-29T16:00:00+00:00");
         assert_eq!(f.until.unwrap().to_rfc3339(), "2026-11-30T16:00:00+00:00");
-        let bad = AuditQuery {
-            action: Some("dance".into()),
-            ..Default::default()
-        };
+        let bad = AuditQuery { action: Some("dance".into()), ..Default::default() };
         assert!(bad.parse().unwrap_err().message_for("action").is_some());
     }
 }

@@ -46,10 +46,7 @@ fn random_token() -> String {
 }
 
 fn token_digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hashes a password with Argon2id (CPU-heavy: run off the async threads).
@@ -69,9 +66,7 @@ async fn verify_password(password: String, hash: String) -> Result<bool, Service
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
+        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
     })
     .await
     .map_err(|e| ServiceError::Internal(e.to_string()))
@@ -79,7 +74,8 @@ async fn verify_password(password: String, hash: String) -> Result<bool, Service
 
 /// A hash of no real password, verified when the username is unknown so that the
 /// answer takes as long as for a known one.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$qx9GxQdLn3JQ5aZxUoGvJ0dBPlrcA7yAtymsBvO2Y9A";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$qx9GxQdLn3JQ5aZxUoGvJ0dBPlrcA7yAtymsBvO2Y9A";
 
 pub(crate) fn actor_of(user: &UserRecord, ip: &str) -> Actor {
     Actor {
@@ -95,12 +91,7 @@ pub(crate) fn actor_of(user: &UserRecord, ip: &str) -> Actor {
 
 impl Services {
     /// Checks a username and password and opens a session.
-    pub async fn login(
-        &self,
-        username: &str,
-        password: &str,
-        ip: &str,
-    ) -> Result<LoginSession, ServiceError> {
+    pub async fn login(&self, username: &str, password: &str, ip: &str) -> Result<LoginSession, ServiceError> {
         let username = clip(username.trim(), 64);
         if username.is_empty() {
             return Err(ServiceError::field("username", "请输入用户名"));
@@ -112,35 +103,24 @@ impl Services {
         let cfg = self.config();
         let since = now - cfg.login_window;
         let reader = self.store().reader();
-        let locked = sessions::failures_for_user(reader, &username, since).await?
-            >= cfg.max_failures_per_account
+        let locked = sessions::failures_for_user(reader, &username, since).await? >= cfg.max_failures_per_account
             || sessions::failures_for_ip(reader, ip, since).await? >= cfg.max_failures_per_ip;
         let user = accounts::find_by_username(reader, &username).await?;
         if locked {
-            self.record_failed_login(&username, ip, user.as_ref(), "登录失败次数过多，已暂时锁定")
-                .await?;
+            self.record_failed_login(&username, ip, user.as_ref(), "登录失败次数过多，已暂时锁定").await?;
             let minutes = cfg.login_window.num_minutes().max(1);
-            return Err(ServiceError::RateLimited {
-                minutes,
-                retry_after_secs: cfg.login_window.num_seconds(),
-            });
+            return Err(ServiceError::RateLimited { minutes, retry_after_secs: cfg.login_window.num_seconds() });
         }
-        let hash = user
-            .as_ref()
-            .map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
+        let hash = user.as_ref().map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
         let ok = verify_password(password.to_string(), hash).await?;
         let user = match user {
             Some(u) if ok && u.active => u,
             Some(u) if ok => {
-                self.record_failed_login(&username, ip, Some(&u), "账号已停用")
-                    .await?;
-                return Err(ServiceError::Forbidden(
-                    "该账号已停用，请联系系统管理员".into(),
-                ));
+                self.record_failed_login(&username, ip, Some(&u), "账号已停用").await?;
+                return Err(ServiceError::Forbidden("该账号已停用，请联系系统管理员".into()));
             }
             other => {
-                self.record_failed_login(&username, ip, other.as_ref(), "用户名或密码错误")
-                    .await?;
+                self.record_failed_login(&username, ip, other.as_ref(), "用户名或密码错误").await?;
                 return Err(ServiceError::BadCredentials);
             }
         };
@@ -165,22 +145,11 @@ impl Services {
         self.audit(
             &tx,
             &actor,
-            Event::new(
-                AuditAction::Login,
-                AuditObject::Session,
-                user.id,
-                user.scope.root,
-                "登录成功",
-            ),
+            Event::new(AuditAction::Login, AuditObject::Session, user.id, user.scope.root, "登录成功"),
         )
         .await?;
         tx.commit().await?;
-        Ok(LoginSession {
-            token,
-            csrf_token,
-            actor,
-            expires_at,
-        })
+        Ok(LoginSession { token, csrf_token, actor, expires_at })
     }
 
     async fn record_failed_login(
@@ -214,11 +183,7 @@ impl Services {
     }
 
     /// The session a token belongs to, if it is live; slides its idle expiry.
-    pub async fn authenticate(
-        &self,
-        token: &str,
-        ip: &str,
-    ) -> Result<Option<SessionInfo>, ServiceError> {
+    pub async fn authenticate(&self, token: &str, ip: &str) -> Result<Option<SessionInfo>, ServiceError> {
         if token.is_empty() || token.len() > 200 {
             return Ok(None);
         }
@@ -228,8 +193,7 @@ impl Services {
         };
         let now = self.now();
         let cfg = self.config();
-        if session.expires_at <= now || session.created_at + cfg.session_max <= now || !user.active
-        {
+        if session.expires_at <= now || session.created_at + cfg.session_max <= now || !user.active {
             sessions::delete(self.store().writer(), &digest).await?;
             return Ok(None);
         }
@@ -239,10 +203,7 @@ impl Services {
             let expires = (now + cfg.session_idle).min(session.created_at + cfg.session_max);
             sessions::touch(self.store().writer(), session.id, now, expires).await?;
         }
-        Ok(Some(SessionInfo {
-            actor: actor_of(&user, ip),
-            csrf_token: session.csrf_token,
-        }))
+        Ok(Some(SessionInfo { actor: actor_of(&user, ip), csrf_token: session.csrf_token }))
     }
 
     /// Ends the session of this token.
@@ -252,13 +213,7 @@ impl Services {
             self.audit(
                 &tx,
                 actor,
-                Event::new(
-                    AuditAction::Logout,
-                    AuditObject::Session,
-                    actor.user_id,
-                    actor.scope.root,
-                    "退出登录",
-                ),
+                Event::new(AuditAction::Logout, AuditObject::Session, actor.user_id, actor.scope.root, "退出登录"),
             )
             .await?;
         }
@@ -267,14 +222,8 @@ impl Services {
     }
 
     /// Changes one's own password after checking the current one; other sessions end.
-    pub async fn change_own_password(
-        &self,
-        actor: &Actor,
-        current: &str,
-        new: &str,
-    ) -> Result<(), ServiceError> {
-        let Some(user) = accounts::find_by_username(self.store().reader(), &actor.username).await?
-        else {
+    pub async fn change_own_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), ServiceError> {
+        let Some(user) = accounts::find_by_username(self.store().reader(), &actor.username).await? else {
             return Err(ServiceError::Unauthenticated);
         };
         if !verify_password(current.to_string(), user.password_hash.clone()).await? {
@@ -288,13 +237,7 @@ impl Services {
         self.audit(
             &tx,
             actor,
-            Event::new(
-                AuditAction::Update,
-                AuditObject::Account,
-                user.id,
-                user.scope.root,
-                "修改本人密码",
-            ),
+            Event::new(AuditAction::Update, AuditObject::Account, user.id, user.scope.root, "修改本人密码"),
         )
         .await?;
         tx.commit().await?;
@@ -318,11 +261,7 @@ mod tests {
     async fn passwords_verify_and_the_dummy_hash_parses() {
         let hash = hash_password("gongdao-demo".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(
-            verify_password("gongdao-demo".into(), hash.clone())
-                .await
-                .unwrap()
-        );
+        assert!(verify_password("gongdao-demo".into(), hash.clone()).await.unwrap());
         assert!(!verify_password("wrong".into(), hash).await.unwrap());
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
     }

@@ -11,8 +11,8 @@ use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Role, Scope};
 use gongdao_domain::ids::InstitutionId;
 use gongdao_domain::network::{
-    AppointmentDraft, Certification, DemonstrationLevel, Employment, Gender, InstitutionDraft,
-    InstitutionType, PersonDraft, PersonType, RegionDraft, ServiceKind, StationHost, TrainingDraft,
+    AppointmentDraft, Certification, DemonstrationLevel, Employment, Gender, InstitutionDraft, InstitutionType,
+    PersonDraft, PersonType, RegionDraft, ServiceKind, StationHost, TrainingDraft,
 };
 use gongdao_domain::{DivisionCode, IdNumber, PhoneNumber};
 use gongdao_store::accounts::{self, NewUser};
@@ -93,10 +93,7 @@ fn code(n: u64) -> DivisionCode {
 }
 
 fn region(n: u64, name: impl Into<String>) -> RegionDraft {
-    RegionDraft {
-        code: code(n),
-        name: name.into(),
-    }
+    RegionDraft { code: code(n), name: name.into() }
 }
 
 fn institution(kind: InstitutionType, name: String, region: DivisionCode) -> InstitutionDraft {
@@ -116,11 +113,7 @@ fn institution(kind: InstitutionType, name: String, region: DivisionCode) -> Ins
 }
 
 fn landline(rng: &mut StdRng) -> Option<PhoneNumber> {
-    PhoneNumber::parse(
-        "phone",
-        &format!("0436-{}", rng.random_range(3_200_000..3_999_999)),
-    )
-    .ok()
+    PhoneNumber::parse("phone", &format!("0436-{}", rng.random_range(3_200_000..3_999_999))).ok()
 }
 
 fn person(kind: PersonType, name: String, institution: Option<InstitutionId>) -> PersonDraft {
@@ -162,12 +155,7 @@ fn fill_personal(rng: &mut StdRng, p: &mut PersonDraft, serial: u32, today: Naiv
     let male = rng.random_bool(0.55);
     p.gender = Some(if male { Gender::Male } else { Gender::Female });
     let year = rng.random_range(1958..=1998);
-    p.id_number = IdNumber::parse(
-        "id_number",
-        &names::id_number(220802, year, serial, male),
-        today,
-    )
-    .ok();
+    p.id_number = IdNumber::parse("id_number", &names::id_number(220802, year, serial, male), today).ok();
     p.phone = PhoneNumber::parse("phone", &names::mobile(rng)).ok();
 }
 
@@ -177,15 +165,8 @@ impl Services {
     /// it is written or nothing.
     pub async fn seed_demo(&self, password: &str) -> Result<SeedReport, ServiceError> {
         let reader = self.store().reader();
-        if meta::get(reader, DEMO_MARKER).await?.is_some() || regions::count_all(reader).await? > 0
-        {
-            return Ok(SeedReport {
-                seeded: false,
-                regions: 0,
-                institutions: 0,
-                people: 0,
-                accounts: 0,
-            });
+        if meta::get(reader, DEMO_MARKER).await?.is_some() || regions::count_all(reader).await? > 0 {
+            return Ok(SeedReport { seeded: false, regions: 0, institutions: 0, people: 0, accounts: 0 });
         }
         let mut hashes = Vec::with_capacity(DEMO_ACCOUNTS.len());
         for _ in DEMO_ACCOUNTS {
@@ -223,30 +204,18 @@ impl Services {
         // Institutions.
         let district = code(220_802_000_000);
         let mut inst = Vec::new();
-        let mut bureau = institution(
-            InstitutionType::JusticeBureau,
-            "白城市洮北区司法局".into(),
-            district,
-        );
+        let mut bureau = institution(InstitutionType::JusticeBureau, "白城市洮北区司法局".into(), district);
         bureau.address = Some("白城市洮北区海明西路".into());
         bureau.phone = landline(&mut rng);
         inst.push(bureau);
-        let mut center = institution(
-            InstitutionType::ServiceCenter,
-            "洮北区公共法律服务中心".into(),
-            district,
-        );
+        let mut center = institution(InstitutionType::ServiceCenter, "洮北区公共法律服务中心".into(), district);
         center.address = Some("白城市洮北区海明西路公共法律服务大厅".into());
         center.phone = PhoneNumber::parse("phone", "0436-12348").ok();
         center.green_channel = true;
         center.demonstration_level = DemonstrationLevel::City;
         center.opening_hours = Some("周一至周日 8:30-17:00（节假日值班）".into());
         inst.push(center);
-        let mut aid = institution(
-            InstitutionType::LegalAidCenter,
-            "洮北区法律援助中心".into(),
-            district,
-        );
+        let mut aid = institution(InstitutionType::LegalAidCenter, "洮北区法律援助中心".into(), district);
         aid.address = Some("白城市洮北区公共法律服务中心一楼".into());
         aid.phone = landline(&mut rng);
         aid.green_channel = true;
@@ -267,11 +236,7 @@ impl Services {
         }
         for (i, &(t, name)) in TOWNSHIPS.iter().enumerate() {
             let township = code(220_802_000_000 + t * 1000);
-            let mut w = institution(
-                InstitutionType::Workstation,
-                format!("{name}公共法律服务工作站"),
-                township,
-            );
+            let mut w = institution(InstitutionType::Workstation, format!("{name}公共法律服务工作站"), township);
             w.address = Some(format!("{name}司法所"));
             w.phone = landline(&mut rng);
             // Most workstations are one-stop; a few still lack legal aid intake.
@@ -287,43 +252,24 @@ impl Services {
             };
             inst.push(w);
             if i < 16 {
-                let mut s = institution(
-                    InstitutionType::LegalAidStation,
-                    format!("{name}法律援助工作站"),
-                    township,
-                );
+                let mut s = institution(InstitutionType::LegalAidStation, format!("{name}法律援助工作站"), township);
                 s.host = Some(StationHost::Township);
                 s.green_channel = i % 3 != 2;
                 inst.push(s);
             }
-            let mut m = institution(
-                InstitutionType::MediationCommittee,
-                format!("{name}人民调解委员会"),
-                township,
-            );
+            let mut m = institution(InstitutionType::MediationCommittee, format!("{name}人民调解委员会"), township);
             m.opening_hours = None;
             inst.push(m);
         }
         for i in 0..5 {
-            let mut f = institution(
-                InstitutionType::LawFirm,
-                format!("吉林{}律师事务所", names::firm_word(i)),
-                district,
-            );
-            f.address = Some(format!(
-                "白城市洮北区{}路{}号",
-                ["中兴", "新华", "长庆", "文化", "民生"][i],
-                10 + i * 7
-            ));
+            let mut f =
+                institution(InstitutionType::LawFirm, format!("吉林{}律师事务所", names::firm_word(i)), district);
+            f.address = Some(format!("白城市洮北区{}路{}号", ["中兴", "新华", "长庆", "文化", "民生"][i], 10 + i * 7));
             f.phone = landline(&mut rng);
             f.green_channel = i != 4;
             inst.push(f);
         }
-        let mut notary = institution(
-            InstitutionType::NotaryOffice,
-            "白城市洮北区公证处".into(),
-            district,
-        );
+        let mut notary = institution(InstitutionType::NotaryOffice, "白城市洮北区公证处".into(), district);
         notary.phone = landline(&mut rng);
         notary.green_channel = true;
         inst.push(notary);
@@ -344,22 +290,12 @@ impl Services {
             o.green_channel = true;
             inst.push(o);
         }
-        let mut arbitration = institution(
-            InstitutionType::ArbitrationBody,
-            "洮北区劳动人事争议仲裁委员会".into(),
-            district,
-        );
+        let mut arbitration =
+            institution(InstitutionType::ArbitrationBody, "洮北区劳动人事争议仲裁委员会".into(), district);
         arbitration.phone = landline(&mut rng);
         inst.push(arbitration);
-        for name in [
-            "洮北区医疗纠纷人民调解委员会",
-            "洮北区道路交通事故人民调解委员会",
-        ] {
-            inst.push(institution(
-                InstitutionType::MediationCommittee,
-                name.into(),
-                district,
-            ));
+        for name in ["洮北区医疗纠纷人民调解委员会", "洮北区道路交通事故人民调解委员会"] {
+            inst.push(institution(InstitutionType::MediationCommittee, name.into(), district));
         }
         for (i, (v, vname, township)) in villages.iter().enumerate() {
             let tname = region_drafts
@@ -367,19 +303,12 @@ impl Services {
                 .find(|r| r.code.to_db() == *township as i64)
                 .map(|r| r.name.clone())
                 .unwrap_or_default();
-            let mut m = institution(
-                InstitutionType::MediationCommittee,
-                format!("{tname}{vname}人民调解委员会"),
-                *v,
-            );
+            let mut m = institution(InstitutionType::MediationCommittee, format!("{tname}{vname}人民调解委员会"), *v);
             m.opening_hours = None;
             inst.push(m);
             if i % 5 == 0 {
-                let mut room = institution(
-                    InstitutionType::VillageRoom,
-                    format!("{tname}{vname}公共法律服务工作室"),
-                    *v,
-                );
+                let mut room =
+                    institution(InstitutionType::VillageRoom, format!("{tname}{vname}公共法律服务工作室"), *v);
                 room.opening_hours = Some("每周三 9:00-11:30".into());
                 inst.push(room);
             }
@@ -399,36 +328,18 @@ impl Services {
             serial
         };
         let mut plain: Vec<(PersonDraft, DivisionCode)> = Vec::new();
-        let region_of = |name: &str| {
-            inst.iter()
-                .find(|i| i.name == name)
-                .map(|i| i.region)
-                .unwrap_or(district)
-        };
-        let firms: Vec<String> = inst
-            .iter()
-            .filter(|i| i.kind == InstitutionType::LawFirm)
-            .map(|i| i.name.clone())
-            .collect();
-        let offices: Vec<String> = inst
-            .iter()
-            .filter(|i| i.kind == InstitutionType::GrassrootsLegalOffice)
-            .map(|i| i.name.clone())
-            .collect();
+        let region_of = |name: &str| inst.iter().find(|i| i.name == name).map(|i| i.region).unwrap_or(district);
+        let firms: Vec<String> =
+            inst.iter().filter(|i| i.kind == InstitutionType::LawFirm).map(|i| i.name.clone()).collect();
+        let offices: Vec<String> =
+            inst.iter().filter(|i| i.kind == InstitutionType::GrassrootsLegalOffice).map(|i| i.name.clone()).collect();
         let mut professionals: Vec<(PersonDraft, DivisionCode)> = Vec::new();
         for i in 0..24 {
             let firm = &firms[i % firms.len()];
-            let mut p = person(
-                PersonType::Lawyer,
-                names::person_name(&mut rng),
-                id_of(firm),
-            );
+            let mut p = person(PersonType::Lawyer, names::person_name(&mut rng), id_of(firm));
             fill_personal(&mut rng, &mut p, next_serial(), today);
-            p.licence_no = Some(format!(
-                "12208{}{:08}",
-                2000 + rng.random_range(0..25),
-                rng.random_range(0..100_000_000u32)
-            ));
+            p.licence_no =
+                Some(format!("12208{}{:08}", 2000 + rng.random_range(0..25), rng.random_range(0..100_000_000u32)));
             p.practice_years = Some(rng.random_range(1..30));
             p.specialties = vec![
                 SPECIALTIES[rng.random_range(0..SPECIALTIES.len())].to_string(),
@@ -440,50 +351,32 @@ impl Services {
         }
         for i in 0..6 {
             let office = &offices[i % offices.len()];
-            let mut p = person(
-                PersonType::GrassrootsLegalWorker,
-                names::person_name(&mut rng),
-                id_of(office),
-            );
+            let mut p = person(PersonType::GrassrootsLegalWorker, names::person_name(&mut rng), id_of(office));
             fill_personal(&mut rng, &mut p, next_serial(), today);
             p.licence_no = Some(format!("32208{:09}", rng.random_range(0..1_000_000_000u32)));
             p.practice_years = Some(rng.random_range(2..25));
-            p.specialties = vec![
-                "基层法律服务".into(),
-                SPECIALTIES[rng.random_range(0..SPECIALTIES.len())].to_string(),
-            ];
+            p.specialties =
+                vec!["基层法律服务".into(), SPECIALTIES[rng.random_range(0..SPECIALTIES.len())].to_string()];
             p.certification = Certification::Certified;
             professionals.push((p, region_of(office)));
         }
         // Advisors who are not lawyers or grassroots workers.
         let mut advisors: Vec<(PersonDraft, DivisionCode)> = Vec::new();
         for _ in 0..14 {
-            let mut p = person(
-                PersonType::VillageLegalAdvisor,
-                names::person_name(&mut rng),
-                None,
-            );
+            let mut p = person(PersonType::VillageLegalAdvisor, names::person_name(&mut rng), None);
             fill_personal(&mut rng, &mut p, next_serial(), today);
             p.specialties = vec!["法律咨询".into()];
             advisors.push((p, district));
         }
         for firm in firms.iter().take(3) {
-            let mut p = person(
-                PersonType::TraineeLawyer,
-                names::person_name(&mut rng),
-                id_of(firm),
-            );
+            let mut p = person(PersonType::TraineeLawyer, names::person_name(&mut rng), id_of(firm));
             fill_personal(&mut rng, &mut p, next_serial(), today);
             p.licence_no = Some(format!("实习证{:06}", rng.random_range(0..1_000_000)));
             p.certification = Certification::Pending;
             plain.push((p, district));
         }
         for _ in 0..3 {
-            let mut p = person(
-                PersonType::Notary,
-                names::person_name(&mut rng),
-                id_of("白城市洮北区公证处"),
-            );
+            let mut p = person(PersonType::Notary, names::person_name(&mut rng), id_of("白城市洮北区公证处"));
             fill_personal(&mut rng, &mut p, next_serial(), today);
             p.licence_no = Some(format!("公证{:08}", rng.random_range(0..100_000_000u32)));
             p.practice_years = Some(rng.random_range(3..28));
@@ -491,52 +384,29 @@ impl Services {
             plain.push((p, district));
         }
         for _ in 0..4 {
-            let mut p = person(
-                PersonType::LegalAidStaff,
-                names::person_name(&mut rng),
-                id_of("洮北区法律援助中心"),
-            );
+            let mut p = person(PersonType::LegalAidStaff, names::person_name(&mut rng), id_of("洮北区法律援助中心"));
             fill_personal(&mut rng, &mut p, next_serial(), today);
             plain.push((p, district));
         }
         for &(_, name) in TOWNSHIPS {
             let ws = format!("{name}公共法律服务工作站");
-            let mut p = person(
-                PersonType::JudicialOfficeStaff,
-                names::person_name(&mut rng),
-                id_of(&ws),
-            );
+            let mut p = person(PersonType::JudicialOfficeStaff, names::person_name(&mut rng), id_of(&ws));
             fill_personal(&mut rng, &mut p, next_serial(), today);
             plain.push((p, region_of(&ws)));
             for k in 0..2 {
                 let committee = format!("{name}人民调解委员会");
-                let mut m = person(
-                    PersonType::Mediator,
-                    names::person_name(&mut rng),
-                    id_of(&committee),
-                );
+                let mut m = person(PersonType::Mediator, names::person_name(&mut rng), id_of(&committee));
                 fill_personal(&mut rng, &mut m, next_serial(), today);
-                m.employment = Some(if k == 0 {
-                    Employment::FullTime
-                } else {
-                    Employment::PartTime
-                });
+                m.employment = Some(if k == 0 { Employment::FullTime } else { Employment::PartTime });
                 m.certification = Certification::Certified;
                 plain.push((m, region_of(&committee)));
             }
         }
         for (v, vname, township) in &villages {
-            let tname = TOWNSHIPS
-                .iter()
-                .find(|(t, _)| 220_802_000_000 + t * 1000 == *township)
-                .map(|(_, n)| *n)
-                .unwrap_or("");
+            let tname =
+                TOWNSHIPS.iter().find(|(t, _)| 220_802_000_000 + t * 1000 == *township).map(|(_, n)| *n).unwrap_or("");
             let committee = format!("{tname}{vname}人民调解委员会");
-            let mut m = person(
-                PersonType::Mediator,
-                names::person_name(&mut rng),
-                id_of(&committee),
-            );
+            let mut m = person(PersonType::Mediator, names::person_name(&mut rng), id_of(&committee));
             m.phone = PhoneNumber::parse("phone", &names::mobile(&mut rng)).ok();
             m.employment = Some(Employment::PartTime);
             plain.push((m, *v));
@@ -562,28 +432,17 @@ impl Services {
             plain.push((p, district));
         }
         for _ in 0..8 {
-            let mut p = person(
-                PersonType::SocialSupervisor,
-                names::person_name(&mut rng),
-                None,
-            );
+            let mut p = person(PersonType::SocialSupervisor, names::person_name(&mut rng), None);
             fill_personal(&mut rng, &mut p, next_serial(), today);
             plain.push((p, district));
         }
         let mut officers: Vec<(PersonDraft, DivisionCode)> = Vec::new();
         for i in 0..30 {
-            let mut p = person(
-                PersonType::EnforcementOfficer,
-                names::person_name(&mut rng),
-                id_of("白城市洮北区司法局"),
-            );
+            let mut p =
+                person(PersonType::EnforcementOfficer, names::person_name(&mut rng), id_of("白城市洮北区司法局"));
             fill_personal(&mut rng, &mut p, next_serial(), today);
             p.licence_no = Some(format!("执法证{:07}", rng.random_range(0..10_000_000)));
-            p.certification = if i == 29 {
-                Certification::Pending
-            } else {
-                Certification::Certified
-            };
+            p.certification = if i == 29 { Certification::Pending } else { Certification::Certified };
             officers.push((p, district));
         }
 
@@ -604,14 +463,7 @@ impl Services {
             } else {
                 professional_ids[i % professional_ids.len()]
             };
-            appointments.push((
-                who,
-                AppointmentDraft {
-                    village: *v,
-                    since,
-                    until,
-                },
-            ));
+            appointments.push((who, AppointmentDraft { village: *v, since, until }));
         }
         people::add_appointments_many(&tx, &appointments, now).await?;
         let mut trainings = Vec::new();
@@ -640,9 +492,7 @@ impl Services {
                 Role::Mediator => (code(DEMO_TOWNSHIP), id_of("平台镇人民调解委员会")),
                 Role::LegalAidReviewer => (district, id_of("洮北区法律援助中心")),
                 Role::Lawyer => (district, id_of(&firms[0])),
-                Role::HotlineAgent | Role::Dispatcher => {
-                    (district, id_of("洮北区公共法律服务中心"))
-                }
+                Role::HotlineAgent | Role::Dispatcher => (district, id_of("洮北区公共法律服务中心")),
                 _ => (district, id_of("白城市洮北区司法局")),
             };
             accounts::insert(
@@ -659,8 +509,7 @@ impl Services {
             )
             .await?;
         }
-        self.system_audit(&tx, district, "初始化演示数据：洮北区")
-            .await?;
+        self.system_audit(&tx, district, "初始化演示数据：洮北区").await?;
         meta::set(&tx, DEMO_MARKER, &Utc::now().to_rfc3339()).await?;
         tx.commit().await?;
         Ok(SeedReport {
@@ -740,32 +589,17 @@ impl Services {
     /// township, a mediation committee per village, law firms per district, and people
     /// spread over them. `progress` hears each stage. Written in batches, one
     /// transaction per stage.
-    pub async fn synthesize(
-        &self,
-        spec: &SynthSpec,
-        progress: impl Fn(&str),
-    ) -> Result<SynthReport, ServiceError> {
-        if !(11..=82).contains(&spec.province)
-            || DivisionCode::from_number(spec.province * 10_000_000_000).is_none()
-        {
+    pub async fn synthesize(&self, spec: &SynthSpec, progress: impl Fn(&str)) -> Result<SynthReport, ServiceError> {
+        if !(11..=82).contains(&spec.province) || DivisionCode::from_number(spec.province * 10_000_000_000).is_none() {
             return Err(ServiceError::field("province", "省级代码不正确"));
         }
-        if spec.districts == 0 || spec.townships < spec.districts || spec.villages < spec.townships
-        {
-            return Err(ServiceError::field(
-                "townships",
-                "规模应满足：区县数 ≤ 乡镇数 ≤ 村数",
-            ));
+        if spec.districts == 0 || spec.townships < spec.districts || spec.villages < spec.townships {
+            return Err(ServiceError::field("townships", "规模应满足：区县数 ≤ 乡镇数 ≤ 村数"));
         }
         let base = spec.province * 10_000_000_000;
         let province = code(base);
-        if regions::get(self.store().reader(), province)
-            .await?
-            .is_some()
-        {
-            return Err(ServiceError::Conflict(format!(
-                "省级区划 {province} 已存在，请使用空数据库"
-            )));
+        if regions::get(self.store().reader(), province).await?.is_some() {
+            return Err(ServiceError::Conflict(format!("省级区划 {province} 已存在，请使用空数据库")));
         }
         let mut rng = StdRng::seed_from_u64(spec.seed);
         let now = self.now();
@@ -798,10 +632,7 @@ impl Services {
             let k = v / spec.townships as u64;
             let village = township + 200 + k;
             let mut used = Vec::new();
-            drafts.push(region(
-                village,
-                format!("{}村", names::place_word(&mut rng, &mut used)),
-            ));
+            drafts.push(region(village, format!("{}村", names::place_word(&mut rng, &mut used))));
             villages.push(village);
         }
         let tx = self.store().begin().await?;
@@ -816,11 +647,7 @@ impl Services {
                 format!("合成{}区公共法律服务中心", i + 1),
                 code(*d),
             ));
-            inst.push(institution(
-                InstitutionType::LegalAidCenter,
-                format!("合成{}区法律援助中心", i + 1),
-                code(*d),
-            ));
+            inst.push(institution(InstitutionType::LegalAidCenter, format!("合成{}区法律援助中心", i + 1), code(*d)));
             for f in 0..3 {
                 inst.push(institution(
                     InstitutionType::LawFirm,
@@ -830,21 +657,14 @@ impl Services {
             }
         }
         for (i, t) in townships.iter().enumerate() {
-            let mut w = institution(
-                InstitutionType::Workstation,
-                format!("合成{}镇公共法律服务工作站", i + 1),
-                code(*t),
-            );
+            let mut w =
+                institution(InstitutionType::Workstation, format!("合成{}镇公共法律服务工作站", i + 1), code(*t));
             w.phone = landline(&mut rng);
             w.green_channel = rng.random_bool(0.7);
             inst.push(w);
         }
         for v in &villages {
-            inst.push(institution(
-                InstitutionType::MediationCommittee,
-                format!("{v}人民调解委员会"),
-                code(*v),
-            ));
+            inst.push(institution(InstitutionType::MediationCommittee, format!("{v}人民调解委员会"), code(*v)));
         }
         let tx = self.store().begin().await?;
         institutions::insert_many(&tx, &inst, now).await?;
@@ -852,16 +672,10 @@ impl Services {
         tx.commit().await?;
         let mut by_region: HashMap<i64, Vec<(InstitutionId, String)>> = HashMap::new();
         for (id, kind, region, _) in keys {
-            by_region
-                .entry(region)
-                .or_default()
-                .push((InstitutionId(id), kind));
+            by_region.entry(region).or_default().push((InstitutionId(id), kind));
         }
         let find = |region: u64, kind: InstitutionType| {
-            by_region
-                .get(&(region as i64))
-                .and_then(|v| v.iter().find(|(_, k)| k == kind.code()))
-                .map(|(id, _)| *id)
+            by_region.get(&(region as i64)).and_then(|v| v.iter().find(|(_, k)| k == kind.code())).map(|(id, _)| *id)
         };
 
         progress("生成人员");
@@ -894,11 +708,8 @@ impl Services {
                 }
                 _ => {
                     let d = districts[n as usize % districts.len()];
-                    let mut p = person(
-                        PersonType::Lawyer,
-                        names::person_name(&mut rng),
-                        find(d, InstitutionType::LawFirm),
-                    );
+                    let mut p =
+                        person(PersonType::Lawyer, names::person_name(&mut rng), find(d, InstitutionType::LawFirm));
                     p.licence_no = Some(format!("1{:016}", n));
                     p.certification = Certification::Certified;
                     (p, d)
@@ -910,12 +721,7 @@ impl Services {
                 let county = (base / 1_000_000) + 101; // any county of the province
                 draft.id_number = IdNumber::parse(
                     "id",
-                    &names::id_number(
-                        county,
-                        1950 + (n / 168_000 % 50) as i32,
-                        n % 168_000,
-                        n % 2 == 0,
-                    ),
+                    &names::id_number(county, 1950 + (n / 168_000 % 50) as i32, n % 168_000, n % 2 == 0),
                     today,
                 )
                 .ok();
@@ -949,10 +755,6 @@ impl Services {
             };
             accounts::insert(self.store().writer(), &new, now).await?;
         }
-        Ok(SynthReport {
-            regions: drafts.len(),
-            institutions: inst.len(),
-            people: spec.people as usize,
-        })
+        Ok(SynthReport { regions: drafts.len(), institutions: inst.len(), people: spec.people as usize })
     }
 }

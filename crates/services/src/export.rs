@@ -31,67 +31,21 @@ fn opt(s: &Option<String>) -> String {
 
 fn institution_columns() -> Vec<Column<Institution>> {
     vec![
-        Column {
-            header: "编号",
-            width: 8.0,
-            value: |i| i.id.to_string(),
-        },
-        Column {
-            header: "机构名称",
-            width: 36.0,
-            value: |i| i.name.clone(),
-        },
-        Column {
-            header: "机构类型",
-            width: 18.0,
-            value: |i| i.kind.label().to_string(),
-        },
-        Column {
-            header: "所在区划",
-            width: 14.0,
-            value: |i| i.region_name.clone(),
-        },
-        Column {
-            header: "区划代码",
-            width: 15.0,
-            value: |i| i.region.to_string(),
-        },
-        Column {
-            header: "地址",
-            width: 30.0,
-            value: |i| opt(&i.address),
-        },
-        Column {
-            header: "电话",
-            width: 15.0,
-            value: |i| opt(&i.phone),
-        },
-        Column {
-            header: "办公时间",
-            width: 28.0,
-            value: |i| opt(&i.opening_hours),
-        },
+        Column { header: "编号", width: 8.0, value: |i| i.id.to_string() },
+        Column { header: "机构名称", width: 36.0, value: |i| i.name.clone() },
+        Column { header: "机构类型", width: 18.0, value: |i| i.kind.label().to_string() },
+        Column { header: "所在区划", width: 14.0, value: |i| i.region_name.clone() },
+        Column { header: "区划代码", width: 15.0, value: |i| i.region.to_string() },
+        Column { header: "地址", width: 30.0, value: |i| opt(&i.address) },
+        Column { header: "电话", width: 15.0, value: |i| opt(&i.phone) },
+        Column { header: "办公时间", width: 28.0, value: |i| opt(&i.opening_hours) },
         Column {
             header: "服务项目",
             width: 40.0,
-            value: |i| {
-                i.services
-                    .iter()
-                    .map(|s| s.label())
-                    .collect::<Vec<_>>()
-                    .join("、")
-            },
+            value: |i| i.services.iter().map(|s| s.label()).collect::<Vec<_>>().join("、"),
         },
-        Column {
-            header: "绿色通道",
-            width: 9.0,
-            value: |i| yes_no(i.green_channel),
-        },
-        Column {
-            header: "示范级别",
-            width: 11.0,
-            value: |i| i.demonstration_level.label().to_string(),
-        },
+        Column { header: "绿色通道", width: 9.0, value: |i| yes_no(i.green_channel) },
+        Column { header: "示范级别", width: 11.0, value: |i| i.demonstration_level.label().to_string() },
         Column {
             header: "设立单位",
             width: 12.0,
@@ -102,92 +56,36 @@ fn institution_columns() -> Vec<Column<Institution>> {
 
 fn person_columns() -> Vec<Column<Person>> {
     vec![
-        Column {
-            header: "编号",
-            width: 8.0,
-            value: |p| p.id.to_string(),
-        },
-        Column {
-            header: "姓名",
-            width: 10.0,
-            value: |p| p.name.clone(),
-        },
-        Column {
-            header: "人员类型",
-            width: 18.0,
-            value: |p| p.kind.label().to_string(),
-        },
-        Column {
-            header: "性别",
-            width: 6.0,
-            value: |p| p.gender.map(|g| g.label().to_string()).unwrap_or_default(),
-        },
-        Column {
-            header: "所属机构",
-            width: 30.0,
-            value: |p| opt(&p.institution_name),
-        },
-        Column {
-            header: "所在区划",
-            width: 14.0,
-            value: |p| p.region_name.clone(),
-        },
-        Column {
-            header: "执业证号",
-            width: 20.0,
-            value: |p| opt(&p.licence_no),
-        },
+        Column { header: "编号", width: 8.0, value: |p| p.id.to_string() },
+        Column { header: "姓名", width: 10.0, value: |p| p.name.clone() },
+        Column { header: "人员类型", width: 18.0, value: |p| p.kind.label().to_string() },
+        Column { header: "性别", width: 6.0, value: |p| p.gender.map(|g| g.label().to_string()).unwrap_or_default() },
+        Column { header: "所属机构", width: 30.0, value: |p| opt(&p.institution_name) },
+        Column { header: "所在区划", width: 14.0, value: |p| p.region_name.clone() },
+        Column { header: "执业证号", width: 20.0, value: |p| opt(&p.licence_no) },
         Column {
             header: "从业年限",
             width: 9.0,
             value: |p| p.practice_years.map(|y| y.to_string()).unwrap_or_default(),
         },
-        Column {
-            header: "业务专长",
-            width: 26.0,
-            value: |p| p.specialties.join("、"),
-        },
-        Column {
-            header: "资格状态",
-            width: 11.0,
-            value: |p| p.certification.label().to_string(),
-        },
+        Column { header: "业务专长", width: 26.0, value: |p| p.specialties.join("、") },
+        Column { header: "资格状态", width: 11.0, value: |p| p.certification.label().to_string() },
         Column {
             header: "任职方式",
             width: 9.0,
-            value: |p| {
-                p.employment
-                    .map(|e| e.label().to_string())
-                    .unwrap_or_default()
-            },
+            value: |p| p.employment.map(|e| e.label().to_string()).unwrap_or_default(),
         },
-        Column {
-            header: "在岗",
-            width: 6.0,
-            value: |p| yes_no(p.active),
-        },
-        Column {
-            header: "手机（脱敏）",
-            width: 14.0,
-            value: |p| opt(&p.phone_masked),
-        },
+        Column { header: "在岗", width: 6.0, value: |p| yes_no(p.active) },
+        Column { header: "手机（脱敏）", width: 14.0, value: |p| opt(&p.phone_masked) },
     ]
 }
 
-fn workbook<T>(
-    sheet_name: &str,
-    title: &str,
-    columns: &[Column<T>],
-    rows: &[T],
-) -> Result<Vec<u8>, XlsxError> {
+fn workbook<T>(sheet_name: &str, title: &str, columns: &[Column<T>], rows: &[T]) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name)?;
     let title_format = Format::new().set_bold().set_font_size(14);
-    let header = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border(FormatBorder::Thin);
+    let header = Format::new().set_bold().set_background_color(Color::RGB(0xDDEBF7)).set_border(FormatBorder::Thin);
     sheet.write_string_with_format(0, 0, title, &title_format)?;
     for (c, col) in columns.iter().enumerate() {
         let c = c as u16;
@@ -221,13 +119,7 @@ impl Services {
         self.audit(
             &tx,
             actor,
-            Event::new(
-                AuditAction::Export,
-                object,
-                "-",
-                actor.scope.root,
-                format!("导出{what}（{rows}条）"),
-            ),
+            Event::new(AuditAction::Export, object, "-", actor.scope.root, format!("导出{what}（{rows}条）")),
         )
         .await?;
         tx.commit().await?;
@@ -235,44 +127,26 @@ impl Services {
     }
 
     /// The institution directory (filtered as on screen) as an .xlsx file.
-    pub async fn export_institutions(
-        &self,
-        actor: &Actor,
-        query: &InstitutionQuery,
-    ) -> Result<Vec<u8>, ServiceError> {
+    pub async fn export_institutions(&self, actor: &Actor, query: &InstitutionQuery) -> Result<Vec<u8>, ServiceError> {
         actor.require(Permission::ExportNetwork)?;
         let filter = query.parse()?;
-        let rows =
-            institutions::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS)
-                .await?;
-        let title = format!(
-            "机构名录（导出时间 {}）",
-            (self.now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M")
-        );
-        let bytes =
-            workbook("机构名录", &title, &institution_columns(), &rows).map_err(xlsx_error)?;
-        self.audit_export(actor, AuditObject::Institution, "机构名录", rows.len())
-            .await?;
+        let rows = institutions::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
+        let title =
+            format!("机构名录（导出时间 {}）", (self.now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M"));
+        let bytes = workbook("机构名录", &title, &institution_columns(), &rows).map_err(xlsx_error)?;
+        self.audit_export(actor, AuditObject::Institution, "机构名录", rows.len()).await?;
         Ok(bytes)
     }
 
     /// The people directory as an .xlsx file, personal data masked.
-    pub async fn export_people(
-        &self,
-        actor: &Actor,
-        query: &PersonQuery,
-    ) -> Result<Vec<u8>, ServiceError> {
+    pub async fn export_people(&self, actor: &Actor, query: &PersonQuery) -> Result<Vec<u8>, ServiceError> {
         actor.require(Permission::ExportNetwork)?;
         let filter = query.parse()?;
-        let rows =
-            people::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
-        let title = format!(
-            "人员名录（导出时间 {}）",
-            (self.now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M")
-        );
+        let rows = people::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
+        let title =
+            format!("人员名录（导出时间 {}）", (self.now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M"));
         let bytes = workbook("人员名录", &title, &person_columns(), &rows).map_err(xlsx_error)?;
-        self.audit_export(actor, AuditObject::Person, "人员名录", rows.len())
-            .await?;
+        self.audit_export(actor, AuditObject::Person, "人员名录", rows.len()).await?;
         Ok(bytes)
     }
 }

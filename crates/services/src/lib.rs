@@ -11,10 +11,16 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod dispatch;
 pub mod error;
 pub mod export;
+pub mod jobs;
+pub mod mediation;
 mod names;
 pub mod network;
+pub mod notify;
+pub mod requests;
+pub mod rules;
 
 use std::sync::Arc;
 
@@ -60,6 +66,7 @@ struct Inner {
     store: Store,
     cipher: PiiCipher,
     config: ServiceConfig,
+    rules: rules::RulesCache,
 }
 
 /// The use cases over one store; cheap to clone.
@@ -76,13 +83,7 @@ impl std::fmt::Debug for Services {
 
 impl Services {
     pub fn new(store: Store, cipher: PiiCipher, config: ServiceConfig) -> Self {
-        Services {
-            inner: Arc::new(Inner {
-                store,
-                cipher,
-                config,
-            }),
-        }
+        Services { inner: Arc::new(Inner { store, cipher, config, rules: rules::RulesCache::new() }) }
     }
 
     pub fn store(&self) -> &Store {
@@ -91,6 +92,10 @@ impl Services {
 
     pub(crate) fn cipher(&self) -> &PiiCipher {
         &self.inner.cipher
+    }
+
+    pub(crate) fn rules_cache(&self) -> &rules::RulesCache {
+        &self.inner.rules
     }
 
     pub fn config(&self) -> &ServiceConfig {

@@ -50,11 +50,9 @@ pub struct AccountChange {
 pub(crate) fn to_record(m: user::Model) -> Result<UserRecord, StoreError> {
     Ok(UserRecord {
         id: UserId(m.id),
-        role: Role::from_code(&m.role)
-            .ok_or_else(|| StoreError::corrupt(format!("user {} role", m.id)))?,
+        role: Role::from_code(&m.role).ok_or_else(|| StoreError::corrupt(format!("user {} role", m.id)))?,
         scope: Scope::new(
-            DivisionCode::from_db(m.scope_code)
-                .ok_or_else(|| StoreError::corrupt(format!("user {} scope", m.id)))?,
+            DivisionCode::from_db(m.scope_code).ok_or_else(|| StoreError::corrupt(format!("user {} scope", m.id)))?,
         ),
         institution_id: m.institution_id.map(InstitutionId),
         username: m.username,
@@ -66,36 +64,16 @@ pub(crate) fn to_record(m: user::Model) -> Result<UserRecord, StoreError> {
 }
 
 /// The account with this username, for logging in (no scope: nobody is logged in yet).
-pub async fn find_by_username(
-    conn: &impl ConnectionTrait,
-    username: &str,
-) -> Result<Option<UserRecord>, StoreError> {
-    Entity::find()
-        .filter(Column::Username.eq(username))
-        .one(conn)
-        .await?
-        .map(to_record)
-        .transpose()
+pub async fn find_by_username(conn: &impl ConnectionTrait, username: &str) -> Result<Option<UserRecord>, StoreError> {
+    Entity::find().filter(Column::Username.eq(username)).one(conn).await?.map(to_record).transpose()
 }
 
-pub async fn get(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-    id: UserId,
-) -> Result<Option<UserRecord>, StoreError> {
-    Entity::find_by_id(id.0)
-        .filter(in_scope(Column::ScopeCode, scope))
-        .one(conn)
-        .await?
-        .map(to_record)
-        .transpose()
+pub async fn get(conn: &impl ConnectionTrait, scope: Scope, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+    Entity::find_by_id(id.0).filter(in_scope(Column::ScopeCode, scope)).one(conn).await?.map(to_record).transpose()
 }
 
 /// Accounts whose scope lies inside `scope`.
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-) -> Result<Vec<UserRecord>, StoreError> {
+pub async fn list(conn: &impl ConnectionTrait, scope: Scope) -> Result<Vec<UserRecord>, StoreError> {
     Entity::find()
         .filter(in_scope(Column::ScopeCode, scope))
         .order_by_asc(Column::ScopeCode)
@@ -108,11 +86,7 @@ pub async fn list(
 }
 
 /// Inserts an account; a taken username is [`StoreError::Unique`] on `username`.
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    new: &NewUser,
-    now: DateTime<Utc>,
-) -> Result<UserRecord, StoreError> {
+pub async fn insert(conn: &impl ConnectionTrait, new: &NewUser, now: DateTime<Utc>) -> Result<UserRecord, StoreError> {
     let m = Entity::insert(user::ActiveModel {
         id: NotSet,
         username: Set(new.username.clone()),
@@ -143,10 +117,7 @@ pub async fn update(
         .col_expr(Column::DisplayName, change.display_name.clone().into())
         .col_expr(Column::Role, change.role.code().into())
         .col_expr(Column::ScopeCode, change.scope.to_db().into())
-        .col_expr(
-            Column::InstitutionId,
-            change.institution_id.map(|i| i.0).into(),
-        )
+        .col_expr(Column::InstitutionId, change.institution_id.map(|i| i.0).into())
         .col_expr(Column::Active, change.active.into())
         .col_expr(Column::Version, (expected_version + 1).into())
         .col_expr(Column::UpdatedAt, now.into())
@@ -180,4 +151,63 @@ pub async fn set_password(
 
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
     Ok(Entity::find().count(conn).await?)
+}
+
+/// Display names of accounts (for timelines and queues).
+pub async fn names(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    use sea_orm::QuerySelect;
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String)> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .column(Column::DisplayName)
+            .filter(Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Active accounts of one institution (to hand a matter to a person there).
+pub async fn of_institution(
+    conn: &impl ConnectionTrait,
+    institution: InstitutionId,
+) -> Result<Vec<UserRecord>, StoreError> {
+    Entity::find()
+        .filter(Column::InstitutionId.eq(institution.0))
+        .filter(Column::Active.eq(true))
+        .order_by_asc(Column::Username)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_record)
+        .collect()
+}
+
+/// Active accounts with one of `roles` whose scope contains `region` (who supervises
+/// a matter there).
+pub async fn supervisors_of(
+    conn: &impl ConnectionTrait,
+    region: DivisionCode,
+    roles: &[Role],
+) -> Result<Vec<UserRecord>, StoreError> {
+    let users = Entity::find()
+        .filter(Column::Active.eq(true))
+        .filter(Column::Role.is_in(roles.iter().map(|r| r.code())))
+        .all(conn)
+        .await?;
+    users.into_iter().map(to_record).filter(|u| u.as_ref().map_or(true, |u| u.scope.contains(region))).collect()
+}
+
+pub async fn by_id(conn: &impl ConnectionTrait, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+    Entity::find_by_id(id.0).one(conn).await?.map(to_record).transpose()
 }

@@ -5,9 +5,7 @@ use gongdao_domain::audit::{AuditAction, AuditEntry, AuditObject};
 use gongdao_domain::auth::Scope;
 use gongdao_domain::division::DivisionCode;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::entity::audit::{self, Column, Entity};
 use crate::sql::{contains, in_scope};
@@ -74,10 +72,7 @@ fn to_domain(m: audit::Model) -> Result<AuditEntry, StoreError> {
             .ok_or_else(|| StoreError::corrupt(format!("audit {} object", m.id)))?,
         object_id: m.object_id,
         summary: m.summary,
-        changes: m
-            .changes
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok()),
+        changes: m.changes.as_deref().and_then(|c| serde_json::from_str(c).ok()),
     })
 }
 
@@ -111,15 +106,7 @@ pub async fn list(
         cond = cond.add(Column::Summary.like(contains(text)));
     }
     let total = Entity::find().filter(cond.clone()).count(conn).await?;
-    let rows = Entity::find()
-        .filter(cond)
-        .order_by_desc(Column::Id)
-        .limit(page.limit)
-        .offset(page.offset)
-        .all(conn)
-        .await?;
-    Ok((
-        rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
-        total,
-    ))
+    let rows =
+        Entity::find().filter(cond).order_by_desc(Column::Id).limit(page.limit).offset(page.offset).all(conn).await?;
+    Ok((rows.into_iter().map(to_domain).collect::<Result<_, _>>()?, total))
 }

@@ -212,3 +212,166 @@ pub mod meta {
     }
     no_relations!();
 }
+
+pub mod counter {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "counters")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub value: i64,
+    }
+    no_relations!();
+}
+
+pub mod config_file {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "config_files")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        pub content: String,
+        pub updated_by: String,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod incident {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "incidents")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        pub description: Option<String>,
+        pub region_code: i64,
+        pub status: String,
+        pub opened_by: Option<i64>,
+        pub opened_at: DateTimeUtc,
+        pub due_at: DateTimeUtc,
+        pub closed_at: Option<DateTimeUtc>,
+        pub version: i64,
+    }
+    no_relations!();
+}
+
+pub mod service_request {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "service_requests")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub number: String,
+        pub channel: String,
+        pub category: String,
+        pub status: String,
+        pub is_open: bool,
+        pub priority: i32,
+        pub region_code: i64,
+        pub township_code: Option<i64>,
+        pub requester_name: String,
+        pub requester_phone_enc: Option<String>,
+        pub requester_phone_masked: Option<String>,
+        pub requester_id_enc: Option<String>,
+        pub requester_id_masked: Option<String>,
+        pub requester_groups: String,
+        pub requester_address: Option<String>,
+        pub description: String,
+        pub first_owner_user_id: Option<i64>,
+        pub owner_user_id: Option<i64>,
+        pub owner_institution_id: Option<i64>,
+        pub owner_region_code: Option<i64>,
+        pub target_user_id: Option<i64>,
+        pub target_institution_id: Option<i64>,
+        pub target_region_code: Option<i64>,
+        pub transfer_reason: Option<String>,
+        pub incident_id: Option<i64>,
+        pub accept_due_at: Option<DateTimeUtc>,
+        pub due_at: DateTimeUtc,
+        pub due_estimated: bool,
+        pub reminded_at: Option<DateTimeUtc>,
+        pub escalated: bool,
+        pub reply: Option<String>,
+        pub received_at: DateTimeUtc,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub updated_at: DateTimeUtc,
+        pub version: i64,
+    }
+    no_relations!();
+}
+
+pub mod request_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "request_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub request_id: i64,
+        pub kind: String,
+        pub at: DateTimeUtc,
+        pub actor_user_id: Option<i64>,
+        pub actor_name: String,
+        pub institution_id: Option<i64>,
+        pub note: Option<String>,
+    }
+    no_relations!();
+}
+
+pub mod job {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "jobs")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub kind: String,
+        pub subject_id: i64,
+        pub run_at: DateTimeUtc,
+        pub state: String,
+        pub runs: i32,
+        pub last_error: Option<String>,
+        pub done_by: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod outbox {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub channel: String,
+        pub recipient_user_id: Option<i64>,
+        pub recipient_phone_enc: Option<String>,
+        pub recipient_masked: Option<String>,
+        pub template: String,
+        pub body: String,
+        pub request_id: Option<i64>,
+        pub state: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub last_error: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub sent_at: Option<DateTimeUtc>,
+        pub read_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}

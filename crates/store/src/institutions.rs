@@ -9,8 +9,7 @@ use gongdao_domain::network::{
 };
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::entity::institution::{self, Column, Entity};
@@ -58,11 +57,7 @@ fn to_domain(m: institution::Model, region_name: String) -> Result<Institution, 
         green_channel: m.green_channel,
         demonstration_level: DemonstrationLevel::from_code(&m.demonstration_level)
             .ok_or_else(|| corrupt("demonstration level"))?,
-        host: m
-            .host
-            .as_deref()
-            .map(|h| StationHost::from_code(h).ok_or_else(|| corrupt("host")))
-            .transpose()?,
+        host: m.host.as_deref().map(|h| StationHost::from_code(h).ok_or_else(|| corrupt("host"))).transpose()?,
         note: m.note,
         version: m.version,
         updated_at: m.updated_at,
@@ -94,11 +89,8 @@ fn condition(scope: Scope, filter: &InstitutionFilter) -> Condition {
         cond = cond.add(Column::RegionCode.between(lo, hi));
     }
     if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-        cond = cond.add(
-            Condition::any()
-                .add(Column::Name.like(contains(text)))
-                .add(Column::Address.like(contains(text))),
-        );
+        cond =
+            cond.add(Condition::any().add(Column::Name.like(contains(text))).add(Column::Address.like(contains(text))));
     }
     if let Some(service) = filter.service {
         cond = cond.add(Column::Services.like(contains(&format!(",{},", service.code()))));
@@ -137,11 +129,7 @@ pub async fn get(
     scope: Scope,
     id: InstitutionId,
 ) -> Result<Option<Institution>, StoreError> {
-    let Some(m) = Entity::find_by_id(id.0)
-        .filter(in_scope(Column::RegionCode, scope))
-        .one(conn)
-        .await?
-    else {
+    let Some(m) = Entity::find_by_id(id.0).filter(in_scope(Column::RegionCode, scope)).one(conn).await? else {
         return Ok(None);
     };
     Ok(with_region_names(conn, vec![m]).await?.pop())
@@ -174,13 +162,8 @@ pub async fn insert(
     draft: &InstitutionDraft,
     now: DateTime<Utc>,
 ) -> Result<Institution, StoreError> {
-    let m = Entity::insert(active_model(draft, now))
-        .exec_with_returning(conn)
-        .await?;
-    Ok(with_region_names(conn, vec![m])
-        .await?
-        .pop()
-        .expect("one row"))
+    let m = Entity::insert(active_model(draft, now)).exec_with_returning(conn).await?;
+    Ok(with_region_names(conn, vec![m]).await?.pop().expect("one row"))
 }
 
 /// Inserts many institutions (the generators), returning their ids in order.
@@ -191,9 +174,7 @@ pub async fn insert_many(
 ) -> Result<Vec<InstitutionId>, StoreError> {
     let mut ids = Vec::with_capacity(drafts.len());
     for chunk in drafts.chunks(500) {
-        let rows = Entity::insert_many(chunk.iter().map(|d| active_model(d, now)))
-            .exec_with_returning(conn)
-            .await?;
+        let rows = Entity::insert_many(chunk.iter().map(|d| active_model(d, now))).exec_with_returning(conn).await?;
         ids.extend(rows.into_iter().map(|m| InstitutionId(m.id)));
     }
     Ok(ids)
@@ -219,25 +200,17 @@ pub async fn update(
         .exec(conn)
         .await?;
     if result.rows_affected == 1 {
-        return Ok(get(conn, scope, id)
-            .await?
-            .map_or(Versioned::NotFound, Versioned::Updated));
+        return Ok(get(conn, scope, id).await?.map_or(Versioned::NotFound, Versioned::Updated));
     }
     Ok(match get(conn, scope, id).await? {
-        Some(current) => Versioned::Stale {
-            current: current.version,
-        },
+        Some(current) => Versioned::Stale { current: current.version },
         None => Versioned::NotFound,
     })
 }
 
 /// Deletes an institution inside the scope. One that people or accounts still
 /// reference is refused by the foreign keys.
-pub async fn delete(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-    id: InstitutionId,
-) -> Result<bool, StoreError> {
+pub async fn delete(conn: &impl ConnectionTrait, scope: Scope, id: InstitutionId) -> Result<bool, StoreError> {
     let result = Entity::delete_many()
         .filter(Column::Id.eq(id.0))
         .filter(in_scope(Column::RegionCode, scope))
@@ -289,10 +262,7 @@ pub async fn names(
 
 /// Id, type, region and name of every institution in scope (for generators that need
 /// to find what they just inserted).
-pub async fn keys(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-) -> Result<Vec<(i64, String, i64, String)>, StoreError> {
+pub async fn keys(conn: &impl ConnectionTrait, scope: Scope) -> Result<Vec<(i64, String, i64, String)>, StoreError> {
     Ok(Entity::find()
         .select_only()
         .column(Column::Id)
@@ -303,4 +273,33 @@ pub async fn keys(
         .into_tuple()
         .all(conn)
         .await?)
+}
+
+/// The institution of `kind` nearest above (or at) `region`: the workstation of a
+/// village's township, the legal aid centre of its district …
+pub async fn nearest(
+    conn: &impl ConnectionTrait,
+    kind: InstitutionType,
+    region: DivisionCode,
+) -> Result<Option<(InstitutionId, DivisionCode, String)>, StoreError> {
+    let mut chain = vec![region.to_db()];
+    let mut r = region;
+    while let Some(p) = r.parent() {
+        chain.push(p.to_db());
+        r = p;
+    }
+    let row: Option<(i64, i64, String)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::RegionCode)
+        .column(Column::Name)
+        .filter(Column::Kind.eq(kind.code()))
+        .filter(Column::RegionCode.is_in(chain))
+        .order_by_desc(Column::RegionCode)
+        .order_by_asc(Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(row.and_then(|(id, code, name)| DivisionCode::from_db(code).map(|c| (InstitutionId(id), c, name))))
 }

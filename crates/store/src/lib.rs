@@ -12,14 +12,20 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod config;
+pub mod counters;
 pub mod entity;
 pub mod error;
+pub mod incidents;
 pub mod institutions;
+pub mod jobs;
 pub mod meta;
 mod migrate;
+pub mod outbox;
 pub mod people;
 pub mod pii;
 pub mod regions;
+pub mod requests;
 pub mod sessions;
 mod sql;
 
@@ -28,12 +34,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::PgPoolOptions;
-use sea_orm::sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, SqlxPostgresConnector, SqlxSqliteConnector,
-};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, SqlxPostgresConnector, SqlxSqliteConnector};
 
 pub use error::StoreError;
 pub use pii::PiiCipher;
@@ -91,18 +93,14 @@ impl Store {
 
     pub async fn connect(options: &StoreOptions) -> Result<Store, StoreError> {
         let url = options.url.trim();
-        if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let path = PathBuf::from(path.split('?').next().unwrap_or(path));
             if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") {
                 return Err(StoreError::Config("SQLite 需要一个数据库文件路径".into()));
             }
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Config(format!("无法创建数据目录 {}: {e}", dir.display()))
-                })?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Config(format!("无法创建数据目录 {}: {e}", dir.display())))?;
             }
             let connect = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
                 .map_err(|e| StoreError::Config(format!("SQLite 地址不正确: {e}")))?
@@ -119,17 +117,13 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(connect.clone())
                 .await
-                .map_err(|e| {
-                    StoreError::Config(format!("无法打开 SQLite 数据库 {}: {e}", path.display()))
-                })?;
+                .map_err(|e| StoreError::Config(format!("无法打开 SQLite 数据库 {}: {e}", path.display())))?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(connect.read_only(true))
                 .await
-                .map_err(|e| {
-                    StoreError::Config(format!("无法打开 SQLite 数据库 {}: {e}", path.display()))
-                })?;
+                .map_err(|e| StoreError::Config(format!("无法打开 SQLite 数据库 {}: {e}", path.display())))?;
             Ok(Store {
                 read: SqlxSqliteConnector::from_sqlx_sqlite_pool(read),
                 write: SqlxSqliteConnector::from_sqlx_sqlite_pool(write),
@@ -143,11 +137,7 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::Config(format!("无法连接 PostgreSQL: {e}")))?;
             let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-            Ok(Store {
-                read: conn.clone(),
-                write: conn,
-                backend: Backend::Postgres,
-            })
+            Ok(Store { read: conn.clone(), write: conn, backend: Backend::Postgres })
         } else {
             Err(StoreError::Config(format!(
                 "不支持的数据库地址“{}”：请使用 sqlite://文件路径 或 postgres://…",

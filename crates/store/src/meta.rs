@@ -8,23 +8,13 @@ use crate::StoreError;
 use crate::entity::meta::{self, Column, Entity};
 
 pub async fn get(conn: &impl ConnectionTrait, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(Entity::find_by_id(key.to_string())
-        .one(conn)
-        .await?
-        .map(|m| m.value))
+    Ok(Entity::find_by_id(key.to_string()).one(conn).await?.map(|m| m.value))
 }
 
 pub async fn set(conn: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), StoreError> {
-    Entity::insert(meta::ActiveModel {
-        key: Set(key.to_string()),
-        value: Set(value.to_string()),
-    })
-    .on_conflict(
-        OnConflict::column(Column::Key)
-            .update_column(Column::Value)
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await?;
+    Entity::insert(meta::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()) })
+        .on_conflict(OnConflict::column(Column::Key).update_column(Column::Value).to_owned())
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }

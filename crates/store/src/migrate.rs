@@ -14,12 +14,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "requests",
+        sqlite: include_str!("../migrations/sqlite/0002_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0002_requests.sql"),
+    },
+];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.
 const MIGRATION_LOCK: i64 = 0x0067_6f6e_6764_616f;
@@ -27,8 +35,7 @@ const MIGRATION_LOCK: i64 = 0x0067_6f6e_6764_616f;
 pub(crate) async fn run(db: &DatabaseConnection, backend: Backend) -> Result<(), StoreError> {
     let tx = db.begin().await?;
     if backend == Backend::Postgres {
-        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-            .await?;
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
     }
     tx.execute_unprepared(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -39,21 +46,13 @@ pub(crate) async fn run(db: &DatabaseConnection, backend: Backend) -> Result<(),
     )
     .await?;
     let rows = tx
-        .query_all_raw(Statement::from_string(
-            tx.get_database_backend(),
-            "SELECT version FROM schema_migrations",
-        ))
+        .query_all_raw(Statement::from_string(tx.get_database_backend(), "SELECT version FROM schema_migrations"))
         .await?;
-    let applied: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .collect::<Result<_, _>>()?;
+    let applied: Vec<i64> = rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect::<Result<_, _>>()?;
     if let Some(newest) = applied.iter().max()
         && *newest > MIGRATIONS.last().map_or(0, |m| m.version)
     {
-        return Err(StoreError::Config(format!(
-            "数据库的结构版本（{newest}）比本程序新，请升级 gongdao"
-        )));
+        return Err(StoreError::Config(format!("数据库的结构版本（{newest}）比本程序新，请升级 gongdao")));
     }
     for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
         tracing::info!(version = m.version, name = m.name, "applying migration");
@@ -65,18 +64,10 @@ pub(crate) async fn run(db: &DatabaseConnection, backend: Backend) -> Result<(),
         tx.execute_raw(Statement::from_sql_and_values(
             tx.get_database_backend(),
             match backend {
-                Backend::Sqlite => {
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
-                }
-                Backend::Postgres => {
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"
-                }
+                Backend::Sqlite => "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                Backend::Postgres => "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             },
-            [
-                m.version.into(),
-                m.name.into(),
-                Utc::now().to_rfc3339().into(),
-            ],
+            [m.version.into(), m.name.into(), Utc::now().to_rfc3339().into()],
         ))
         .await?;
     }

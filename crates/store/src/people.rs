@@ -7,13 +7,12 @@ use gongdao_domain::auth::Scope;
 use gongdao_domain::division::DivisionCode;
 use gongdao_domain::ids::{InstitutionId, PersonId};
 use gongdao_domain::network::{
-    AdvisorAppointment, AppointmentDraft, Certification, Employment, Gender, Person, PersonDraft,
-    PersonType, PersonalData, Training, TrainingDraft,
+    AdvisorAppointment, AppointmentDraft, Certification, Employment, Gender, Person, PersonDraft, PersonType,
+    PersonalData, Training, TrainingDraft,
 };
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::entity::person::{self, Column, Entity};
@@ -34,20 +33,12 @@ pub struct PersonFilter {
 
 const SPECIALTY_SEPARATOR: &str = "、";
 
-fn to_domain(
-    m: person::Model,
-    region_name: String,
-    institution_name: Option<String>,
-) -> Result<Person, StoreError> {
+fn to_domain(m: person::Model, region_name: String, institution_name: Option<String>) -> Result<Person, StoreError> {
     let corrupt = |what: &str| StoreError::corrupt(format!("person {} {what}", m.id));
     Ok(Person {
         id: PersonId(m.id),
         kind: PersonType::from_code(&m.kind).ok_or_else(|| corrupt("kind"))?,
-        gender: m
-            .gender
-            .as_deref()
-            .map(|g| Gender::from_code(g).ok_or_else(|| corrupt("gender")))
-            .transpose()?,
+        gender: m.gender.as_deref().map(|g| Gender::from_code(g).ok_or_else(|| corrupt("gender"))).transpose()?,
         institution_id: m.institution_id.map(InstitutionId),
         institution_name,
         region: DivisionCode::from_db(m.region_code).ok_or_else(|| corrupt("region"))?,
@@ -56,14 +47,8 @@ fn to_domain(
         phone_masked: m.phone_masked,
         licence_no: m.licence_no,
         practice_years: m.practice_years,
-        specialties: m
-            .specialties
-            .split(SPECIALTY_SEPARATOR)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-        certification: Certification::from_code(&m.certification)
-            .ok_or_else(|| corrupt("certification"))?,
+        specialties: m.specialties.split(SPECIALTY_SEPARATOR).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        certification: Certification::from_code(&m.certification).ok_or_else(|| corrupt("certification"))?,
         employment: m
             .employment
             .as_deref()
@@ -77,10 +62,7 @@ fn to_domain(
     })
 }
 
-async fn labelled(
-    conn: &impl ConnectionTrait,
-    models: Vec<person::Model>,
-) -> Result<Vec<Person>, StoreError> {
+async fn labelled(conn: &impl ConnectionTrait, models: Vec<person::Model>) -> Result<Vec<Person>, StoreError> {
     let regions = regions::names(conn, models.iter().map(|m| m.region_code)).await?;
     let insts = institutions::names(conn, models.iter().filter_map(|m| m.institution_id)).await?;
     models
@@ -106,11 +88,8 @@ fn condition(scope: Scope, filter: &PersonFilter) -> Condition {
         cond = cond.add(Column::InstitutionId.eq(inst.0));
     }
     if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-        cond = cond.add(
-            Condition::any()
-                .add(Column::Name.like(contains(text)))
-                .add(Column::LicenceNo.like(contains(text))),
-        );
+        cond = cond
+            .add(Condition::any().add(Column::Name.like(contains(text))).add(Column::LicenceNo.like(contains(text))));
     }
     if let Some(active) = filter.active {
         cond = cond.add(Column::Active.eq(active));
@@ -155,16 +134,8 @@ pub async fn list_all(
     labelled(conn, models).await
 }
 
-pub async fn get(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-    id: PersonId,
-) -> Result<Option<Person>, StoreError> {
-    let Some(m) = Entity::find_by_id(id.0)
-        .filter(in_scope(Column::RegionCode, scope))
-        .one(conn)
-        .await?
-    else {
+pub async fn get(conn: &impl ConnectionTrait, scope: Scope, id: PersonId) -> Result<Option<Person>, StoreError> {
+    let Some(m) = Entity::find_by_id(id.0).filter(in_scope(Column::RegionCode, scope)).one(conn).await? else {
         return Ok(None);
     };
     Ok(labelled(conn, vec![m]).await?.pop())
@@ -177,19 +148,11 @@ pub async fn personal_data(
     scope: Scope,
     id: PersonId,
 ) -> Result<Option<PersonalData>, StoreError> {
-    let Some(m) = Entity::find_by_id(id.0)
-        .filter(in_scope(Column::RegionCode, scope))
-        .one(conn)
-        .await?
-    else {
+    let Some(m) = Entity::find_by_id(id.0).filter(in_scope(Column::RegionCode, scope)).one(conn).await? else {
         return Ok(None);
     };
     Ok(Some(PersonalData {
-        id_number: m
-            .id_number_enc
-            .as_deref()
-            .map(|s| cipher.open(s))
-            .transpose()?,
+        id_number: m.id_number_enc.as_deref().map(|s| cipher.open(s)).transpose()?,
         phone: m.phone_enc.as_deref().map(|s| cipher.open(s)).transpose()?,
     }))
 }
@@ -208,10 +171,7 @@ fn active_model(
         institution_id: Set(draft.institution_id.map(|i| i.0)),
         region_code: Set(region.to_db()),
         id_number_enc: Set(draft.id_number.as_ref().map(|i| cipher.seal(i.as_str()))),
-        id_number_hash: Set(draft
-            .id_number
-            .as_ref()
-            .map(|i| cipher.blind_index(i.as_str()))),
+        id_number_hash: Set(draft.id_number.as_ref().map(|i| cipher.blind_index(i.as_str()))),
         id_number_masked: Set(draft.id_number.as_ref().map(|i| i.masked())),
         phone_enc: Set(draft.phone.as_ref().map(|p| cipher.seal(p.as_str()))),
         phone_masked: Set(draft.phone.as_ref().map(|p| p.masked())),
@@ -238,9 +198,7 @@ pub async fn insert(
     region: DivisionCode,
     now: DateTime<Utc>,
 ) -> Result<Person, StoreError> {
-    let m = Entity::insert(active_model(cipher, draft, region, now))
-        .exec_with_returning(conn)
-        .await?;
+    let m = Entity::insert(active_model(cipher, draft, region, now)).exec_with_returning(conn).await?;
     Ok(labelled(conn, vec![m]).await?.pop().expect("one row"))
 }
 
@@ -294,23 +252,15 @@ pub async fn update(
         .exec(conn)
         .await?;
     if result.rows_affected == 1 {
-        return Ok(get(conn, scope, id)
-            .await?
-            .map_or(Versioned::NotFound, Versioned::Updated));
+        return Ok(get(conn, scope, id).await?.map_or(Versioned::NotFound, Versioned::Updated));
     }
     Ok(match get(conn, scope, id).await? {
-        Some(current) => Versioned::Stale {
-            current: current.version,
-        },
+        Some(current) => Versioned::Stale { current: current.version },
         None => Versioned::NotFound,
     })
 }
 
-pub async fn delete(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-    id: PersonId,
-) -> Result<bool, StoreError> {
+pub async fn delete(conn: &impl ConnectionTrait, scope: Scope, id: PersonId) -> Result<bool, StoreError> {
     let result = Entity::delete_many()
         .filter(Column::Id.eq(id.0))
         .filter(in_scope(Column::RegionCode, scope))
@@ -320,14 +270,8 @@ pub async fn delete(
 }
 
 /// How many people work for an institution (to explain why it cannot be deleted).
-pub async fn count_at_institution(
-    conn: &impl ConnectionTrait,
-    id: InstitutionId,
-) -> Result<u64, StoreError> {
-    Ok(Entity::find()
-        .filter(Column::InstitutionId.eq(id.0))
-        .count(conn)
-        .await?)
+pub async fn count_at_institution(conn: &impl ConnectionTrait, id: InstitutionId) -> Result<u64, StoreError> {
+    Ok(Entity::find().filter(Column::InstitutionId.eq(id.0)).count(conn).await?)
 }
 
 /// The person registered with this ID number, found through its blind index.
@@ -359,10 +303,7 @@ fn training_to_domain(m: training::Model) -> Training {
     }
 }
 
-pub async fn trainings(
-    conn: &impl ConnectionTrait,
-    person: PersonId,
-) -> Result<Vec<Training>, StoreError> {
+pub async fn trainings(conn: &impl ConnectionTrait, person: PersonId) -> Result<Vec<Training>, StoreError> {
     Ok(training::Entity::find()
         .filter(training::Column::PersonId.eq(person.0))
         .order_by_desc(training::Column::Date)
@@ -394,11 +335,7 @@ pub async fn add_training(
     Ok(training_to_domain(m))
 }
 
-pub async fn delete_training(
-    conn: &impl ConnectionTrait,
-    person: PersonId,
-    id: i64,
-) -> Result<bool, StoreError> {
+pub async fn delete_training(conn: &impl ConnectionTrait, person: PersonId, id: i64) -> Result<bool, StoreError> {
     let r = training::Entity::delete_many()
         .filter(training::Column::Id.eq(id))
         .filter(training::Column::PersonId.eq(person.0))
@@ -470,10 +407,7 @@ pub async fn add_appointment(
     })
     .exec_with_returning(conn)
     .await?;
-    Ok(appointments_labelled(conn, vec![m])
-        .await?
-        .pop()
-        .expect("one row"))
+    Ok(appointments_labelled(conn, vec![m]).await?.pop().expect("one row"))
 }
 
 pub async fn add_appointments_many(
@@ -496,11 +430,7 @@ pub async fn add_appointments_many(
     Ok(())
 }
 
-pub async fn delete_appointment(
-    conn: &impl ConnectionTrait,
-    person: PersonId,
-    id: i64,
-) -> Result<bool, StoreError> {
+pub async fn delete_appointment(conn: &impl ConnectionTrait, person: PersonId, id: i64) -> Result<bool, StoreError> {
     let r = appointment::Entity::delete_many()
         .filter(appointment::Column::Id.eq(id))
         .filter(appointment::Column::PersonId.eq(person.0))
@@ -510,18 +440,9 @@ pub async fn delete_appointment(
 }
 
 /// A person's trainings and appointments go with them.
-pub async fn delete_dependents(
-    conn: &impl ConnectionTrait,
-    person: PersonId,
-) -> Result<(), StoreError> {
-    training::Entity::delete_many()
-        .filter(training::Column::PersonId.eq(person.0))
-        .exec(conn)
-        .await?;
-    appointment::Entity::delete_many()
-        .filter(appointment::Column::PersonId.eq(person.0))
-        .exec(conn)
-        .await?;
+pub async fn delete_dependents(conn: &impl ConnectionTrait, person: PersonId) -> Result<(), StoreError> {
+    training::Entity::delete_many().filter(training::Column::PersonId.eq(person.0)).exec(conn).await?;
+    appointment::Entity::delete_many().filter(appointment::Column::PersonId.eq(person.0)).exec(conn).await?;
     Ok(())
 }
 

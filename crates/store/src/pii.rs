@@ -33,20 +33,15 @@ impl PiiCipher {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
         mac.update(b"gongdao blind index v1");
         let index_key: [u8; 32] = mac.finalize().into_bytes().into();
-        PiiCipher {
-            aead: Aes256Gcm::new(key.into()),
-            index_key,
-        }
+        PiiCipher { aead: Aes256Gcm::new(key.into()), index_key }
     }
 
     /// Reads a base64 key (from configuration).
     pub fn from_base64(key: &str) -> Result<Self, StoreError> {
-        let bytes = B64
-            .decode(key.trim())
-            .map_err(|_| StoreError::Config("secret_key 不是有效的 base64".into()))?;
-        let key: [u8; 32] = bytes.try_into().map_err(|_| {
-            StoreError::Config("secret_key 必须是 32 字节（base64 编码后 44 个字符）".into())
-        })?;
+        let bytes = B64.decode(key.trim()).map_err(|_| StoreError::Config("secret_key 不是有效的 base64".into()))?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| StoreError::Config("secret_key 必须是 32 字节（base64 编码后 44 个字符）".into()))?;
         Ok(Self::new(&key))
     }
 
@@ -59,13 +54,11 @@ impl PiiCipher {
                 let mut key = [0u8; 32];
                 rand::rng().fill_bytes(&mut key);
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Config(format!("无法创建 {}: {e}", dir.display()))
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Config(format!("无法创建 {}: {e}", dir.display())))?;
                 }
-                std::fs::write(path, B64.encode(key)).map_err(|e| {
-                    StoreError::Config(format!("无法写入密钥文件 {}: {e}", path.display()))
-                })?;
+                std::fs::write(path, B64.encode(key))
+                    .map_err(|e| StoreError::Config(format!("无法写入密钥文件 {}: {e}", path.display())))?;
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
@@ -73,10 +66,7 @@ impl PiiCipher {
                 }
                 Ok(Self::new(&key))
             }
-            Err(e) => Err(StoreError::Config(format!(
-                "无法读取密钥文件 {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(StoreError::Config(format!("无法读取密钥文件 {}: {e}", path.display()))),
         }
     }
 
@@ -94,9 +84,7 @@ impl PiiCipher {
     }
 
     pub fn open(&self, sealed: &str) -> Result<String, StoreError> {
-        let bytes = B64
-            .decode(sealed)
-            .map_err(|_| StoreError::corrupt("sealed value is not base64"))?;
+        let bytes = B64.decode(sealed).map_err(|_| StoreError::corrupt("sealed value is not base64"))?;
         if bytes.len() < 12 {
             return Err(StoreError::corrupt("sealed value too short"));
         }
@@ -110,14 +98,9 @@ impl PiiCipher {
 
     /// Deterministic keyed digest for equality lookups.
     pub fn blind_index(&self, value: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("any key length");
         mac.update(value.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 

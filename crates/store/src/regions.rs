@@ -14,28 +14,15 @@ use crate::entity::region::{self, Column, Entity};
 use crate::sql::in_scope;
 
 fn to_domain(m: region::Model) -> Result<Region, StoreError> {
-    let code = DivisionCode::from_db(m.code)
-        .ok_or_else(|| StoreError::corrupt(format!("region code {}", m.code)))?;
-    let level = RegionLevel::from_code(&m.level)
-        .ok_or_else(|| StoreError::corrupt(format!("region level {}", m.level)))?;
-    Ok(Region {
-        code,
-        name: m.name,
-        level,
-        parent: code.parent(),
-    })
+    let code = DivisionCode::from_db(m.code).ok_or_else(|| StoreError::corrupt(format!("region code {}", m.code)))?;
+    let level =
+        RegionLevel::from_code(&m.level).ok_or_else(|| StoreError::corrupt(format!("region level {}", m.level)))?;
+    Ok(Region { code, name: m.name, level, parent: code.parent() })
 }
 
 /// One region, if it exists (no scope: a region's existence and name are public).
-pub async fn get(
-    conn: &impl ConnectionTrait,
-    code: DivisionCode,
-) -> Result<Option<Region>, StoreError> {
-    Entity::find_by_id(code.to_db())
-        .one(conn)
-        .await?
-        .map(to_domain)
-        .transpose()
+pub async fn get(conn: &impl ConnectionTrait, code: DivisionCode) -> Result<Option<Region>, StoreError> {
+    Entity::find_by_id(code.to_db()).one(conn).await?.map(to_domain).transpose()
 }
 
 /// Every region inside the scope, including its root, ordered by code.
@@ -80,11 +67,7 @@ pub async fn names(
     }
     let mut out = HashMap::with_capacity(codes.len());
     for chunk in codes.chunks(500) {
-        for m in Entity::find()
-            .filter(Column::Code.is_in(chunk.iter().copied()))
-            .all(conn)
-            .await?
-        {
+        for m in Entity::find().filter(Column::Code.is_in(chunk.iter().copied())).all(conn).await? {
             out.insert(m.code, m.name);
         }
     }
@@ -107,12 +90,7 @@ pub async fn insert(
         updated_at: Set(now),
     };
     Entity::insert(model).exec_without_returning(conn).await?;
-    Ok(Region {
-        code: draft.code,
-        name: draft.name.clone(),
-        level: draft.code.level(),
-        parent: draft.code.parent(),
-    })
+    Ok(Region { code: draft.code, name: draft.name.clone(), level: draft.code.level(), parent: draft.code.parent() })
 }
 
 /// Inserts many regions at once (the generators); parents must come first.
@@ -130,9 +108,7 @@ pub async fn insert_many(
             created_at: Set(now),
             updated_at: Set(now),
         });
-        Entity::insert_many(models)
-            .exec_without_returning(conn)
-            .await?;
+        Entity::insert_many(models).exec_without_returning(conn).await?;
     }
     Ok(())
 }
@@ -159,23 +135,13 @@ pub async fn rename(
 }
 
 /// Number of direct children.
-pub async fn count_children(
-    conn: &impl ConnectionTrait,
-    code: DivisionCode,
-) -> Result<u64, StoreError> {
-    Ok(Entity::find()
-        .filter(Column::ParentCode.eq(code.to_db()))
-        .count(conn)
-        .await?)
+pub async fn count_children(conn: &impl ConnectionTrait, code: DivisionCode) -> Result<u64, StoreError> {
+    Ok(Entity::find().filter(Column::ParentCode.eq(code.to_db())).count(conn).await?)
 }
 
 /// Deletes a region inside the scope. A region still referenced by institutions,
 /// people or accounts is refused by the foreign keys ([`StoreError::ForeignKey`]).
-pub async fn delete(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-    code: DivisionCode,
-) -> Result<bool, StoreError> {
+pub async fn delete(conn: &impl ConnectionTrait, scope: Scope, code: DivisionCode) -> Result<bool, StoreError> {
     let result = Entity::delete_many()
         .filter(Column::Code.eq(code.to_db()))
         .filter(in_scope(Column::Code, scope))

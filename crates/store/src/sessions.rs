@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use gongdao_domain::ids::UserId;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::StoreError;
 use crate::accounts::{UserRecord, to_record};
@@ -55,11 +53,7 @@ pub async fn find(
     conn: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
-    let Some(s) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash))
-        .one(conn)
-        .await?
-    else {
+    let Some(s) = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(conn).await? else {
         return Ok(None);
     };
     let Some(u) = user::Entity::find_by_id(s.user_id).one(conn).await? else {
@@ -96,30 +90,18 @@ pub async fn touch(
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, token_hash: &str) -> Result<bool, StoreError> {
-    let r = session::Entity::delete_many()
-        .filter(session::Column::TokenHash.eq(token_hash))
-        .exec(conn)
-        .await?;
+    let r = session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash)).exec(conn).await?;
     Ok(r.rows_affected > 0)
 }
 
 /// Ends every session of an account (deactivated, password changed).
 pub async fn delete_for_user(conn: &impl ConnectionTrait, user: UserId) -> Result<u64, StoreError> {
-    let r = session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(user.0))
-        .exec(conn)
-        .await?;
+    let r = session::Entity::delete_many().filter(session::Column::UserId.eq(user.0)).exec(conn).await?;
     Ok(r.rows_affected)
 }
 
-pub async fn purge_expired(
-    conn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    let r = session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lt(now))
-        .exec(conn)
-        .await?;
+pub async fn purge_expired(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let r = session::Entity::delete_many().filter(session::Column::ExpiresAt.lt(now)).exec(conn).await?;
     Ok(r.rows_affected)
 }
 
@@ -169,11 +151,7 @@ pub async fn failures_for_user(
 }
 
 /// Failed logins from `ip` since `since`, whatever the username.
-pub async fn failures_for_ip(
-    conn: &impl ConnectionTrait,
-    ip: &str,
-    since: DateTime<Utc>,
-) -> Result<u64, StoreError> {
+pub async fn failures_for_ip(conn: &impl ConnectionTrait, ip: &str, since: DateTime<Utc>) -> Result<u64, StoreError> {
     Ok(login_attempt::Entity::find()
         .filter(login_attempt::Column::Ip.eq(ip))
         .filter(login_attempt::Column::Success.eq(false))
@@ -183,13 +161,7 @@ pub async fn failures_for_ip(
 }
 
 /// Forgets attempts older than `before`.
-pub async fn purge_attempts(
-    conn: &impl ConnectionTrait,
-    before: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    let r = login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::At.lt(before))
-        .exec(conn)
-        .await?;
+pub async fn purge_attempts(conn: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, StoreError> {
+    let r = login_attempt::Entity::delete_many().filter(login_attempt::Column::At.lt(before)).exec(conn).await?;
     Ok(r.rows_affected)
 }

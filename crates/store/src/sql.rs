@@ -12,10 +12,7 @@ pub(crate) fn in_scope<C: ColumnTrait>(column: C, scope: Scope) -> Condition {
 
 /// A LIKE pattern matching `text` anywhere, with the user's `%` and `_` taken literally.
 pub(crate) fn contains(text: &str) -> LikeExpr {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
@@ -30,18 +27,35 @@ impl Page {
     pub const MAX_LIMIT: u64 = 1000;
 
     pub fn new(limit: u64, offset: u64) -> Self {
-        Page {
-            limit: limit.clamp(1, Self::MAX_LIMIT),
-            offset,
-        }
+        Page { limit: limit.clamp(1, Self::MAX_LIMIT), offset }
     }
 }
 
 impl Default for Page {
     fn default() -> Self {
-        Page {
-            limit: 100,
-            offset: 0,
-        }
+        Page { limit: 100, offset: 0 }
     }
+}
+
+/// A raw statement written with PostgreSQL's `$1` placeholders, turned into SQLite's
+/// numbered `?1` where needed. Kept for the few aggregate queries the query builder
+/// would make harder to read; the SQL itself is the same for both backends.
+pub(crate) fn raw(conn: &impl sea_orm::ConnectionTrait, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Sqlite => sql.replace('$', "?"),
+        _ => sql.to_string(),
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `,code,code,` for a set of codes, so one LIKE finds a member.
+pub(crate) fn code_set<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
+    let joined: Vec<&str> = codes.into_iter().collect();
+    if joined.is_empty() { String::new() } else { format!(",{},", joined.join(",")) }
+}
+
+/// The codes of a `,code,code,` column.
+pub(crate) fn codes(column: &str) -> impl Iterator<Item = &str> {
+    column.split(',').filter(|s| !s.is_empty())
 }

@@ -21,27 +21,13 @@ struct Asset {
 fn asset(name: &'static str, ext: &str, content_type: &'static str, body: &'static str) -> Asset {
     let digest = Sha256::digest(body.as_bytes());
     let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
-    Asset {
-        content_type,
-        body,
-        hashed: format!("{name}.{hash}.{ext}"),
-    }
+    Asset { content_type, body, hashed: format!("{name}.{hash}.{ext}") }
 }
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     vec![
-        asset(
-            "app",
-            "css",
-            "text/css; charset=utf-8",
-            include_str!("../static/app.css"),
-        ),
-        asset(
-            "app",
-            "js",
-            "text/javascript; charset=utf-8",
-            include_str!("../static/app.js"),
-        ),
+        asset("app", "css", "text/css; charset=utf-8", include_str!("../static/app.css")),
+        asset("app", "js", "text/javascript; charset=utf-8", include_str!("../static/app.js")),
     ]
 });
 
@@ -58,10 +44,7 @@ pub fn js() -> String {
 async fn serve(Path(file): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.hashed == file) {
         Some(a) => (
-            [
-                (header::CONTENT_TYPE, a.content_type),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
+            [(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
             a.body,
         )
             .into_response(),

@@ -31,31 +31,18 @@ pub struct ErrorDetail {
 pub fn classify(e: &ServiceError) -> (StatusCode, &'static str, String) {
     match e {
         ServiceError::Invalid(errors) => {
-            let first = errors
-                .first()
-                .map(|f| f.message.clone())
-                .unwrap_or_else(|| "输入有误".into());
+            let first = errors.first().map(|f| f.message.clone()).unwrap_or_else(|| "输入有误".into());
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid", first)
         }
-        ServiceError::Unauthenticated => {
-            (StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
-        }
-        ServiceError::BadCredentials => {
-            (StatusCode::UNAUTHORIZED, "bad_credentials", e.to_string())
-        }
-        ServiceError::RateLimited { .. } => {
-            (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
-        }
+        ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string()),
+        ServiceError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials", e.to_string()),
+        ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
         ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", e.to_string()),
         ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
         ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict", e.to_string()),
         ServiceError::Internal(cause) => {
             tracing::error!(%cause, "internal error");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "服务器内部错误，请稍后再试；如仍出错请联系管理员".into(),
-            )
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后再试；如仍出错请联系管理员".into())
         }
     }
 }
@@ -97,22 +84,14 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let (status, code, message) = classify(&e);
         let retry_after = match &e {
-            ServiceError::RateLimited {
-                retry_after_secs, ..
-            } => Some(*retry_after_secs),
+            ServiceError::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
             _ => None,
         };
         let fields = match e {
             ServiceError::Invalid(errors) => errors.0,
             _ => Vec::new(),
         };
-        ApiError {
-            status,
-            code,
-            message,
-            fields,
-            retry_after,
-        }
+        ApiError { status, code, message, fields, retry_after }
     }
 }
 
@@ -120,13 +99,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (
             self.status,
-            Json(ErrorBody {
-                error: ErrorDetail {
-                    code: self.code,
-                    message: self.message,
-                    fields: self.fields,
-                },
-            }),
+            Json(ErrorBody { error: ErrorDetail { code: self.code, message: self.message, fields: self.fields } }),
         )
             .into_response();
         if let Some(secs) = self.retry_after

@@ -21,10 +21,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if !is_json {
-            return Err(ApiError::bad_request(
-                "body",
-                "请求体应为 JSON（Content-Type: application/json）",
-            ));
+            return Err(ApiError::bad_request("body", "请求体应为 JSON（Content-Type: application/json）"));
         }
         let bytes = Bytes::from_request(req, state)
             .await
@@ -41,18 +38,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_syntax() || inner.is_eof() {
             ApiError::bad_request(
                 "body",
-                format!(
-                    "请求体不是有效的 JSON（第{}行第{}列）",
-                    inner.line(),
-                    inner.column()
-                ),
+                format!("请求体不是有效的 JSON（第{}行第{}列）", inner.line(), inner.column()),
             )
         } else {
-            let field = if path == "." {
-                "body".to_string()
-            } else {
-                path
-            };
+            let field = if path == "." { "body".to_string() } else { path };
             ApiError::bad_request(field.clone(), format!("字段 {field} 的值不正确：{inner}"))
         }
     })
@@ -80,10 +69,7 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
         serde_html_form::from_str(query)
             .map(ApiQuery)

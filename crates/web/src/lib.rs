@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 pub mod error;
 mod json;
+pub mod limits;
 pub mod pages;
 pub mod session;
 
@@ -22,9 +23,7 @@ use axum::http::{HeaderName, HeaderValue};
 use gongdao_services::Services;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 /// Settings of the HTTP layer.
@@ -38,6 +37,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Allowance per client address on public routes that need no login.
+    pub public_limit: limits::Limit,
 }
 
 /// What every handler can reach.
@@ -46,6 +47,7 @@ pub struct AppState {
     pub services: Services,
     pub web: Arc<WebConfig>,
     openapi: Arc<String>,
+    buckets: Arc<limits::Buckets>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -61,9 +63,7 @@ struct RequestIds {
 impl MakeRequestId for RequestIds {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{:04x}-{n}", self.prefix))
-            .ok()
-            .map(RequestId::new)
+        HeaderValue::from_str(&format!("{:04x}-{n}", self.prefix)).ok().map(RequestId::new)
     }
 }
 
@@ -72,31 +72,18 @@ impl MakeRequestId for RequestIds {
 pub fn app(services: Services, web: WebConfig) -> Router {
     let (api_router, openapi) = api::router();
     let openapi = serde_json::to_string_pretty(&openapi).expect("the OpenAPI document serialises");
-    let state = AppState {
-        services,
-        web: Arc::new(web),
-        openapi: Arc::new(openapi),
-    };
-    let ids = RequestIds {
-        prefix: rand_prefix(),
-        next: Arc::new(0.into()),
-    };
+    let state =
+        AppState { services, web: Arc::new(web), openapi: Arc::new(openapi), buckets: Arc::new(Default::default()) };
+    let ids = RequestIds { prefix: rand_prefix(), next: Arc::new(0.into()) };
     Router::new()
         .merge(api_router)
         .merge(pages::router())
         .merge(assets::router())
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            session::layer,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::layer))
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let id = req
-                .headers()
-                .get(&REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -105,10 +92,8 @@ pub fn app(services: Services, web: WebConfig) -> Router {
 }
 
 fn rand_prefix() -> u32 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     (nanos ^ std::process::id()) & 0xffff
 }
 
@@ -118,12 +103,9 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// How long a graceful shutdown waits for requests in flight.

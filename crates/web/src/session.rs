@@ -61,11 +61,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 fn client_ip(req: &Request, trust_forwarded: bool) -> String {
     if trust_forwarded
-        && let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+        && let Some(first) =
+            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
     {
         return first.trim().to_string();
     }
@@ -93,11 +90,7 @@ fn forbid_csrf(path: &str) -> Response {
 
 /// Constant-time comparison of tokens.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Reads a form field out of a url-encoded body.
@@ -207,22 +200,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PageActor {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Authenticated>() {
-            Some(a) => Ok(PageActor {
-                actor: a.actor.clone(),
-                csrf_token: a.csrf_token.clone(),
-                token: a.token.clone(),
-            }),
+            Some(a) => {
+                Ok(PageActor { actor: a.actor.clone(), csrf_token: a.csrf_token.clone(), token: a.token.clone() })
+            }
             None => {
-                let next = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/");
-                let next = if parts.method == Method::GET {
-                    next
-                } else {
-                    "/"
-                };
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let next = if parts.method == Method::GET { next } else { "/" };
                 let target = format!("/login?next={}", encode_component(next));
                 Err(Redirect::to(&target).into_response())
             }
@@ -237,13 +220,11 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybePageActor {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybePageActor(parts.extensions.get::<Authenticated>().map(
-            |a| PageActor {
-                actor: a.actor.clone(),
-                csrf_token: a.csrf_token.clone(),
-                token: a.token.clone(),
-            },
-        )))
+        Ok(MaybePageActor(parts.extensions.get::<Authenticated>().map(|a| PageActor {
+            actor: a.actor.clone(),
+            csrf_token: a.csrf_token.clone(),
+            token: a.token.clone(),
+        })))
     }
 }
 
@@ -251,11 +232,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<ClientIp>()
-            .cloned()
-            .unwrap_or(ClientIp("unknown".into())))
+        Ok(parts.extensions.get::<ClientIp>().cloned().unwrap_or(ClientIp("unknown".into())))
     }
 }
 
@@ -264,9 +241,7 @@ pub fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -280,21 +255,12 @@ mod tests {
     #[test]
     fn reads_cookies_and_bearer_tokens() {
         let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            "a=1; gongdao_session=abc; b=2".parse().unwrap(),
-        );
+        h.insert(header::COOKIE, "a=1; gongdao_session=abc; b=2".parse().unwrap());
         h.insert(header::AUTHORIZATION, "Bearer xyz".parse().unwrap());
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(bearer(&h), Some("xyz"));
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
-        assert_eq!(
-            form_field(b"x=1&csrf_token=t%2B1", CSRF_FIELD).as_deref(),
-            Some("t+1")
-        );
-        assert_eq!(
-            encode_component("/people?type=lawyer&q=张"),
-            "/people%3Ftype%3Dlawyer%26q%3D%E5%BC%A0"
-        );
+        assert_eq!(form_field(b"x=1&csrf_token=t%2B1", CSRF_FIELD).as_deref(), Some("t+1"));
+        assert_eq!(encode_component("/people?type=lawyer&q=张"), "/people%3Ftype%3Dlawyer%26q%3D%E5%BC%A0");
     }
 }

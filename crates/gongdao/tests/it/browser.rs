@@ -26,18 +26,13 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Starts chromedriver, or explains why not: a skip outside CI, a failure in it.
 async fn driver() -> Option<Driver> {
     if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
-        let why =
-            "chromium or chromedriver is not installed (the README test command installs them)";
+        let why = "chromium or chromedriver is not installed (the README test command installs them)";
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{why}");
         }
@@ -53,10 +48,7 @@ async fn driver() -> Option<Driver> {
         .spawn()
         .expect("chromedriver starts");
     // Owned by the guard from here on, so it is killed on every path.
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
+    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Some(driver);
@@ -102,210 +94,82 @@ async fn log_in_and_filter_the_institution_directory_by_township() {
     c.goto(&app.url("/institutions")).await.unwrap();
     // Not logged in: the login page, which comes back here afterwards.
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Css("#username"))
-        .await
-        .unwrap()
-        .send_keys("admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys("gongdao-demo")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("table#institutions"))
-        .await
-        .unwrap();
+    c.find(Locator::Css("#username")).await.unwrap().send_keys("admin").await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys("gongdao-demo").await.unwrap();
+    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("table#institutions")).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/institutions");
-    let heading = c
-        .find(Locator::Css(".page-head"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = c.find(Locator::Css(".page-head")).await.unwrap().text().await.unwrap();
     assert!(heading.contains("机构名录"), "{heading}");
 
     // Choose 平台镇 in the township filter; the form submits itself on change.
     let select = c.find(Locator::Css("select#region")).await.unwrap();
     select.select_by_label("平台镇").await.unwrap();
     for _ in 0..100 {
-        if c.current_url()
-            .await
-            .unwrap()
-            .query()
-            .unwrap_or("")
-            .contains("region=")
-        {
+        if c.current_url().await.unwrap().query().unwrap_or("").contains("region=") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    c.wait()
-        .for_element(Locator::Css("table#institutions tbody tr"))
-        .await
-        .unwrap();
+    c.wait().for_element(Locator::Css("table#institutions tbody tr")).await.unwrap();
     let url = c.current_url().await.unwrap();
-    assert!(
-        url.query().unwrap_or("").contains("region=220802100000"),
-        "{url}"
-    );
-    let rows = c
-        .find_all(Locator::Css("table#institutions tbody tr"))
-        .await
-        .unwrap();
-    assert!(
-        rows.len() >= 3,
-        "平台镇 has its workstation, committees and stations"
-    );
+    assert!(url.query().unwrap_or("").contains("region=220802100000"), "{url}");
+    let rows = c.find_all(Locator::Css("table#institutions tbody tr")).await.unwrap();
+    assert!(rows.len() >= 3, "平台镇 has its workstation, committees and stations");
     for row in &rows {
-        let region = row
-            .find(Locator::Css("td[data-label=所在区划]"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let region = row.find(Locator::Css("td[data-label=所在区划]")).await.unwrap().text().await.unwrap();
         assert!(!region.is_empty());
-        let name = row
-            .find(Locator::Css("td[data-label=机构名称]"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(
-            name.contains("平台镇") || region.contains("村") || region.contains("社区"),
-            "{name} / {region}"
-        );
+        let name = row.find(Locator::Css("td[data-label=机构名称]")).await.unwrap().text().await.unwrap();
+        assert!(name.contains("平台镇") || region.contains("村") || region.contains("社区"), "{name} / {region}");
     }
-    let body = c
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        body.contains("平台镇公共法律服务工作站") && !body.contains("平安镇公共法律服务工作站")
-    );
+    let body = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("平台镇公共法律服务工作站") && !body.contains("平安镇公共法律服务工作站"));
     screenshot(&c, "institutions-pingtai.png").await;
 
     // The same directory on a phone.
     c.set_window_size(390, 844).await.unwrap();
     c.refresh().await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("table#institutions"))
-        .await
-        .unwrap();
+    c.wait().for_element(Locator::Css("table#institutions")).await.unwrap();
     screenshot(&c, "institutions-phone.png").await;
 
     c.set_window_size(1366, 900).await.unwrap();
     // A form rejects bad input beside the field, in Chinese, and keeps what was typed.
     c.goto(&app.url("/institutions/new")).await.unwrap();
-    c.find(Locator::Css("select#f-type"))
-        .await
-        .unwrap()
-        .select_by_value("workstation")
-        .await
-        .unwrap();
-    c.find(Locator::Css("select#f-region"))
-        .await
-        .unwrap()
-        .select_by_value("220802")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#f-name"))
-        .await
-        .unwrap()
-        .send_keys("测试工作站")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#f-phone"))
-        .await
-        .unwrap()
-        .send_keys("12345678")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.card button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".field.has-error"))
-        .await
-        .unwrap();
+    c.find(Locator::Css("select#f-type")).await.unwrap().select_by_value("workstation").await.unwrap();
+    c.find(Locator::Css("select#f-region")).await.unwrap().select_by_value("220802").await.unwrap();
+    c.find(Locator::Css("#f-name")).await.unwrap().send_keys("测试工作站").await.unwrap();
+    c.find(Locator::Css("#f-phone")).await.unwrap().send_keys("12345678").await.unwrap();
+    c.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".field.has-error")).await.unwrap();
     let errors = c.find_all(Locator::Css(".field .error")).await.unwrap();
     let mut messages = Vec::new();
     for e in &errors {
         messages.push(e.text().await.unwrap());
     }
     assert!(messages.iter().any(|m| m.contains("乡级")), "{messages:?}");
-    assert!(
-        messages.iter().any(|m| m.contains("电话号码")),
-        "{messages:?}"
-    );
-    let phone = c
-        .find(Locator::Css("#f-phone"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    assert!(messages.iter().any(|m| m.contains("电话号码")), "{messages:?}");
+    let phone = c.find(Locator::Css("#f-phone")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(phone.as_deref(), Some("12345678"));
-    let name = c
-        .find(Locator::Css("#f-name"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let name = c.find(Locator::Css("#f-name")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(name.as_deref(), Some("测试工作站"));
     screenshot(&c, "institution-form-errors.png").await;
 
     // The other pages a district administrator uses, kept as pictures for review.
-    for (path, name) in [
-        ("/", "home.png"),
-        ("/regions", "regions.png"),
-        ("/people?type=lawyer", "people.png"),
-        ("/audit", "audit.png"),
-    ] {
+    for (path, name) in
+        [("/", "home.png"), ("/regions", "regions.png"), ("/people?type=lawyer", "people.png"), ("/audit", "audit.png")]
+    {
         c.goto(&app.url(path)).await.unwrap();
         c.wait().for_element(Locator::Css("main h1")).await.unwrap();
         screenshot(&c, name).await;
     }
     c.goto(&app.url("/people?type=lawyer")).await.unwrap();
-    c.find(Locator::Css("table#people tbody tr td a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("dl.props"))
-        .await
-        .unwrap();
+    c.find(Locator::Css("table#people tbody tr td a")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("dl.props")).await.unwrap();
     screenshot(&c, "person.png").await;
 
     // The public service points page.
     c.goto(&app.url("/service-points")).await.unwrap();
-    let title = c
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let title = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(title, "服务网点");
     screenshot(&c, "service-points.png").await;
 

@@ -23,8 +23,7 @@ pub enum Backend {
 }
 
 fn admin_url() -> String {
-    std::env::var("GONGDAO_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("GONGDAO_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn postgres_reachable() -> bool {
@@ -42,9 +41,7 @@ pub fn backends() -> Vec<Backend> {
     if postgres_reachable() {
         vec![Backend::Sqlite, Backend::Postgres]
     } else if in_ci() {
-        panic!(
-            "CI=true but PostgreSQL is not reachable at 127.0.0.1:5432: PostgreSQL tests are mandatory in CI"
-        );
+        panic!("CI=true but PostgreSQL is not reachable at 127.0.0.1:5432: PostgreSQL tests are mandatory in CI");
     } else {
         eprintln!("SKIP PostgreSQL: nothing listens on 127.0.0.1:5432; running on SQLite only");
         vec![Backend::Sqlite]
@@ -65,11 +62,9 @@ impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         match backend {
-            Backend::Sqlite => TestDb {
-                url: format!("sqlite://{}", dir.path().join("test.db").display()),
-                dir,
-                pg_name: None,
-            },
+            Backend::Sqlite => {
+                TestDb { url: format!("sqlite://{}", dir.path().join("test.db").display()), dir, pg_name: None }
+            }
             Backend::Postgres => {
                 let name = format!(
                     "gongdao_t_{}_{}_{}",
@@ -77,26 +72,21 @@ impl TestDb {
                     COUNTER.fetch_add(1, Ordering::SeqCst),
                     rand::random::<u32>()
                 );
-                let admin = Database::connect(admin_url())
-                    .await
-                    .expect("connect to PostgreSQL as admin");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
+                let admin = Database::connect(admin_url()).await.expect("connect to PostgreSQL as admin");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
                 let _ = admin.close().await;
                 let base = admin_url();
-                let url = format!(
-                    "{}/{name}",
-                    base.rsplit_once('/').map(|(a, _)| a).unwrap_or(&base)
-                );
-                TestDb {
-                    url,
-                    dir,
-                    pg_name: Some(name),
-                }
+                let url = format!("{}/{name}", base.rsplit_once('/').map(|(a, _)| a).unwrap_or(&base));
+                TestDb { url, dir, pg_name: Some(name) }
             }
         }
+    }
+}
+
+impl TestDb {
+    /// No database of its own (for `TestApp::attach`).
+    pub fn none() -> TestDb {
+        TestDb { url: String::new(), dir: tempfile::tempdir().expect("temp dir"), pg_name: None }
     }
 }
 
@@ -105,17 +95,10 @@ impl Drop for TestDb {
         if let Some(name) = self.pg_name.take() {
             // Drop runs outside any runtime we may block: use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async {
                     if let Ok(admin) = Database::connect(admin_url()).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .await;
+                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
                         let _ = admin.close().await;
                     }
                 });
@@ -148,26 +131,27 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
 
+/// Logs of the servers under test, shown for failing tests (`GONGDAO_LOG` to filter).
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = std::env::var("GONGDAO_LOG").unwrap_or_else(|_| "warn,gongdao=info".into());
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
+}
+
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logs();
     let db = TestDb::new(backend).await;
     let mut settings = test_settings(&db);
     tweak(&mut settings);
     let running = start(&settings).await.expect("server starts");
     let base = format!("http://{}", running.addr);
-    TestApp {
-        base,
-        client: client(),
-        services: running.services.clone(),
-        running: Some(running),
-        _db: db,
-    }
+    TestApp { base, client: client(), services: running.services.clone(), running: Some(running), _db: db }
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
 /// A logged-in API user.
@@ -178,6 +162,11 @@ pub struct Session {
 }
 
 impl TestApp {
+    /// A handle on the services of a server started elsewhere (no HTTP client use).
+    pub fn attach(services: Services) -> TestApp {
+        TestApp { base: String::new(), client: client(), services, running: None, _db: TestDb::none() }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -212,23 +201,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, s: &Session, path: &str) -> (StatusCode, Value) {
-        let r = self
-            .client
-            .get(self.url(path))
-            .bearer_auth(&s.token)
-            .send()
-            .await
-            .expect("request");
+        let r = self.client.get(self.url(path)).bearer_auth(&s.token).send().await.expect("request");
         split(r).await
     }
 
-    pub async fn send(
-        &self,
-        s: &Session,
-        method: reqwest::Method,
-        path: &str,
-        body: Value,
-    ) -> (StatusCode, Value) {
+    pub async fn send(&self, s: &Session, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
         let r = self
             .client
             .request(method, self.url(path))
@@ -249,13 +226,7 @@ impl TestApp {
     }
 
     pub async fn delete(&self, s: &Session, path: &str) -> StatusCode {
-        self.client
-            .delete(self.url(path))
-            .bearer_auth(&s.token)
-            .send()
-            .await
-            .expect("request")
-            .status()
+        self.client.delete(self.url(path)).bearer_auth(&s.token).send().await.expect("request").status()
     }
 
     /// `total` of a listing.
@@ -272,22 +243,15 @@ impl TestApp {
 
     /// The id of the first institution with this name.
     pub async fn institution_id(&self, s: &Session, name: &str) -> i64 {
-        let (_, body) = self
-            .get(s, &format!("/api/v1/institutions?q={}", urlencode(name)))
-            .await;
-        body["items"][0]["id"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("no institution named {name}"))
+        let (_, body) = self.get(s, &format!("/api/v1/institutions?q={}", urlencode(name))).await;
+        body["items"][0]["id"].as_i64().unwrap_or_else(|| panic!("no institution named {name}"))
     }
 }
 
 async fn split(r: reqwest::Response) -> (StatusCode, Value) {
     let status = r.status();
     let text = r.text().await.unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 pub fn urlencode(s: &str) -> String {
@@ -298,11 +262,7 @@ pub fn urlencode(s: &str) -> String {
 pub fn error_fields(body: &Value) -> Vec<String> {
     body["error"]["fields"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|f| f["field"].as_str().map(String::from))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|f| f["field"].as_str().map(String::from)).collect())
         .unwrap_or_default()
 }
 
@@ -326,9 +286,7 @@ pub fn id_number(first17: &str) -> String {
 pub fn artifacts_dir() -> std::path::PathBuf {
     let dir = std::env::var("GONGDAO_ARTIFACTS")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts")
-        });
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts"));
     std::fs::create_dir_all(&dir).expect("artifacts dir");
     dir
 }

@@ -5,5 +5,6 @@ mod api;
 mod authz;
 mod browser;
 mod helpers;
+mod requests;
 mod scope;
 mod storage;

@@ -28,41 +28,17 @@ async fn a_township_account_stays_in_its_township() {
         // Lists hold only the township.
         let (_, mine) = app.get(&local, "/api/v1/institutions?per_page=1000").await;
         let items = mine["items"].as_array().unwrap();
-        assert!(
-            !items.is_empty() && items.iter().all(|i| in_pingtai(&i["region"])),
-            "{backend:?}"
-        );
+        assert!(!items.is_empty() && items.iter().all(|i| in_pingtai(&i["region"])), "{backend:?}");
         let (_, people) = app.get(&local, "/api/v1/people?per_page=1000").await;
-        assert!(
-            people["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|p| in_pingtai(&p["region"]))
-        );
+        assert!(people["items"].as_array().unwrap().iter().all(|p| in_pingtai(&p["region"])));
         let (_, regions) = app.get(&local, "/api/v1/regions").await;
-        assert!(
-            regions["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| in_pingtai(&r["code"]))
-        );
+        assert!(regions["items"].as_array().unwrap().iter().all(|r| in_pingtai(&r["code"])));
         // Asking for another township by filter yields nothing.
-        assert_eq!(
-            app.total(&local, "/api/v1/institutions?region=220802101000")
-                .await,
-            0
-        );
+        assert_eq!(app.total(&local, "/api/v1/institutions?region=220802101000").await, 0);
 
         // Another township's records: not found, whatever the method.
         let other_inst = app.institution_id(&admin, "平安镇公共法律服务工作站").await;
-        let (_, other_people) = app
-            .get(
-                &admin,
-                "/api/v1/people?region=220802101000&type=judicial_office_staff",
-            )
-            .await;
+        let (_, other_people) = app.get(&admin, "/api/v1/people?region=220802101000&type=judicial_office_staff").await;
         let other_person = other_people["items"][0]["id"].as_i64().unwrap();
         for path in [
             format!("/api/v1/institutions/{other_inst}"),
@@ -72,60 +48,25 @@ async fn a_township_account_stays_in_its_township() {
             format!("/api/v1/people/{other_person}/appointments"),
             "/api/v1/regions/220802101000".to_string(),
         ] {
-            assert_eq!(
-                app.get(&local, &path).await.0,
-                StatusCode::NOT_FOUND,
-                "{backend:?} GET {path}"
-            );
+            assert_eq!(app.get(&local, &path).await.0, StatusCode::NOT_FOUND, "{backend:?} GET {path}");
         }
-        let change =
-            json!({"type": "workstation", "name": "改名", "region": PINGTAI, "version": 1});
+        let change = json!({"type": "workstation", "name": "改名", "region": PINGTAI, "version": 1});
         assert_eq!(
-            app.put(
-                &local,
-                &format!("/api/v1/institutions/{other_inst}"),
-                change
-            )
-            .await
-            .0,
+            app.put(&local, &format!("/api/v1/institutions/{other_inst}"), change).await.0,
             StatusCode::NOT_FOUND
         );
-        let person_change =
-            json!({"type": "volunteer", "name": "改名", "region": PINGTAI, "version": 1});
+        let person_change = json!({"type": "volunteer", "name": "改名", "region": PINGTAI, "version": 1});
         assert_eq!(
-            app.put(
-                &local,
-                &format!("/api/v1/people/{other_person}"),
-                person_change
-            )
-            .await
-            .0,
+            app.put(&local, &format!("/api/v1/people/{other_person}"), person_change).await.0,
             StatusCode::NOT_FOUND
         );
         assert_eq!(
-            app.put(
-                &local,
-                "/api/v1/regions/220802101000",
-                json!({"name": "改名"})
-            )
-            .await
-            .0,
+            app.put(&local, "/api/v1/regions/220802101000", json!({"name": "改名"})).await.0,
             StatusCode::NOT_FOUND
         );
-        assert_eq!(
-            app.delete(&local, &format!("/api/v1/institutions/{other_inst}"))
-                .await,
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            app.delete(&local, &format!("/api/v1/people/{other_person}"))
-                .await,
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            app.delete(&local, "/api/v1/regions/220802101201").await,
-            StatusCode::NOT_FOUND
-        );
+        assert_eq!(app.delete(&local, &format!("/api/v1/institutions/{other_inst}")).await, StatusCode::NOT_FOUND);
+        assert_eq!(app.delete(&local, &format!("/api/v1/people/{other_person}")).await, StatusCode::NOT_FOUND);
+        assert_eq!(app.delete(&local, "/api/v1/regions/220802101201").await, StatusCode::NOT_FOUND);
         let (status, _) = app
             .post(
                 &local,
@@ -144,45 +85,28 @@ async fn a_township_account_stays_in_its_township() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(
-            field_message(&body, "region").contains("管辖范围"),
-            "{body}"
-        );
+        assert!(field_message(&body, "region").contains("管辖范围"), "{body}");
         let people_before = app.total(&admin, "/api/v1/people").await;
         let audit_before = app.audit_count(&admin).await;
         let (status, body) = app
-            .post(&local, "/api/v1/people", json!({"type": "judicial_office_staff", "name": "越界人员", "institution_id": other_inst}))
+            .post(
+                &local,
+                "/api/v1/people",
+                json!({"type": "judicial_office_staff", "name": "越界人员", "institution_id": other_inst}),
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(error_fields(&body), vec!["institution_id"]);
-        assert!(
-            field_message(&body, "institution_id").contains("管辖范围"),
-            "{body}"
-        );
-        assert_eq!(
-            app.total(&admin, "/api/v1/people").await,
-            people_before,
-            "{backend:?}: nothing written"
-        );
-        assert_eq!(
-            app.audit_count(&admin).await,
-            audit_before,
-            "{backend:?}: nothing audited"
-        );
-        let (status, body) = app
-            .post(
-                &local,
-                "/api/v1/regions",
-                json!({"code": "220802101250", "name": "越界村"}),
-            )
-            .await;
+        assert!(field_message(&body, "institution_id").contains("管辖范围"), "{body}");
+        assert_eq!(app.total(&admin, "/api/v1/people").await, people_before, "{backend:?}: nothing written");
+        assert_eq!(app.audit_count(&admin).await, audit_before, "{backend:?}: nothing audited");
+        let (status, body) =
+            app.post(&local, "/api/v1/regions", json!({"code": "220802101250", "name": "越界村"})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error_fields(&body), vec!["code"]);
         // Moving one's own institution out of the township too.
         let own = app.institution_id(&local, "平台镇人民调解委员会").await;
-        let (_, own_body) = app
-            .get(&local, &format!("/api/v1/institutions/{own}"))
-            .await;
+        let (_, own_body) = app.get(&local, &format!("/api/v1/institutions/{own}")).await;
         let (status, body) = app
             .put(&local, &format!("/api/v1/institutions/{own}"), json!({"type": "mediation_committee", "name": "平台镇人民调解委员会", "region": "220802101000", "version": own_body["version"]}))
             .await;
@@ -191,16 +115,9 @@ async fn a_township_account_stays_in_its_township() {
 
         // Accounts and the audit trail are scoped too.
         let (_, accounts) = app.get(&local, "/api/v1/accounts").await;
-        let names: Vec<&str> = accounts["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["username"].as_str().unwrap())
-            .collect();
-        assert!(
-            names.contains(&"window") && names.contains(&"pt-admin") && !names.contains(&"admin"),
-            "{names:?}"
-        );
+        let names: Vec<&str> =
+            accounts["items"].as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
+        assert!(names.contains(&"window") && names.contains(&"pt-admin") && !names.contains(&"admin"), "{names:?}");
         let (status, body) = app
             .post(&local, "/api/v1/accounts", json!({"username": "grab", "display_name": "x", "password": "longenough1", "role": "admin", "scope": "220802"}))
             .await;
@@ -230,25 +147,14 @@ async fn a_township_account_stays_in_its_township() {
             .text()
             .await
             .unwrap();
-        assert!(
-            html.contains("平台镇公共法律服务工作站") && !html.contains("平安镇公共法律服务工作站")
-        );
+        assert!(html.contains("平台镇公共法律服务工作站") && !html.contains("平安镇公共法律服务工作站"));
 
         // The export holds the township's rows only.
-        let r = app
-            .client
-            .get(app.url("/api/v1/institutions/export"))
-            .bearer_auth(&local.token)
-            .send()
-            .await
-            .unwrap();
+        let r = app.client.get(app.url("/api/v1/institutions/export")).bearer_auth(&local.token).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let (_, exports) = app.get(&local, "/api/v1/audit?action=export").await;
         let summary = exports["items"][0]["summary"].as_str().unwrap().to_string();
-        assert!(
-            summary.contains(&format!("（{}条）", items.len())),
-            "{summary}"
-        );
+        assert!(summary.contains(&format!("（{}条）", items.len())), "{summary}");
         app.stop().await;
     }
 }

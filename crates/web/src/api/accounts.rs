@@ -37,15 +37,9 @@ pub struct PasswordReset {
 /// Accounts whose scope lies in the caller's.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AccountList), (status = 403, body = ErrorBody)))]
-async fn list_accounts(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-) -> ApiResult<Json<AccountList>> {
+async fn list_accounts(State(state): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult<Json<AccountList>> {
     let items = state.services.list_accounts(&actor).await?;
-    Ok(Json(AccountList {
-        total: items.len() as u64,
-        items,
-    }))
+    Ok(Json(AccountList { total: items.len() as u64, items }))
 }
 
 /// Create an account with a role and a data scope inside the caller's.
@@ -57,10 +51,7 @@ async fn create_account(
     ApiActor(actor): ApiActor,
     ApiJson(input): ApiJson<AccountInput>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_account(&actor, &input).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.services.create_account(&actor, &input).await?)))
 }
 
 /// One account.
@@ -71,10 +62,7 @@ async fn get_account(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AccountDetail>> {
-    let (account, version) = state
-        .services
-        .get_account(&actor, UserId(parse_id("id", &id)?))
-        .await?;
+    let (account, version) = state.services.get_account(&actor, UserId(parse_id("id", &id)?)).await?;
     Ok(Json(AccountDetail { account, version }))
 }
 
@@ -88,12 +76,7 @@ async fn update_account(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<AccountInput>,
 ) -> ApiResult<Json<Account>> {
-    Ok(Json(
-        state
-            .services
-            .update_account(&actor, UserId(parse_id("id", &id)?), &input)
-            .await?,
-    ))
+    Ok(Json(state.services.update_account(&actor, UserId(parse_id("id", &id)?), &input).await?))
 }
 
 /// Set a new password for an account; its sessions end.
@@ -106,10 +89,7 @@ async fn reset_password(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<PasswordReset>,
 ) -> ApiResult<StatusCode> {
-    state
-        .services
-        .reset_password(&actor, UserId(parse_id("id", &id)?), &input.password)
-        .await?;
+    state.services.reset_password(&actor, UserId(parse_id("id", &id)?), &input.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

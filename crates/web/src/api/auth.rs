@@ -45,11 +45,7 @@ pub struct PasswordChange {
 
 /// Builds the session cookie (HttpOnly, SameSite=Lax).
 pub fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.web.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if state.web.secure_cookies { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
         crate::session::SESSION_COOKIE
@@ -74,10 +70,7 @@ async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let session = state
-        .services
-        .login(&body.username, &body.password, &ip)
-        .await?;
+    let session = state.services.login(&body.username, &body.password, &ip).await?;
     let account = state.services.me(&session.actor).await?;
     let max_age = state.services.config().session_max.num_seconds();
     let mut headers = HeaderMap::new();
@@ -96,14 +89,8 @@ async fn login(
 /// End the current session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = []), ("cookie" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn logout(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-) -> ApiResult<impl IntoResponse> {
-    state
-        .services
-        .logout(&session.actor, &session.token)
-        .await?;
+async fn logout(State(state): State<AppState>, ApiSession(session): ApiSession) -> ApiResult<impl IntoResponse> {
+    state.services.logout(&session.actor, &session.token).await?;
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, session_cookie(&state, "", 0));
     Ok((StatusCode::NO_CONTENT, headers))
@@ -125,10 +112,7 @@ async fn change_password(
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    state
-        .services
-        .change_own_password(&actor, &body.current_password, &body.new_password)
-        .await?;
+    state.services.change_own_password(&actor, &body.current_password, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -7,6 +7,7 @@ mod accounts;
 mod auth;
 mod network;
 mod public;
+mod requests;
 
 pub use auth::session_cookie;
 pub(crate) use network::xlsx;
@@ -19,8 +20,8 @@ use gongdao_domain::RegionLevel;
 use gongdao_domain::audit::{AuditAction, AuditEntry, AuditObject};
 use gongdao_domain::auth::{Account, Permission, Role};
 use gongdao_domain::network::{
-    AdvisorAppointment, Certification, DemonstrationLevel, Employment, Gender, Institution,
-    InstitutionType, Person, PersonType, Region, ServiceKind, StationHost, Training,
+    AdvisorAppointment, Certification, DemonstrationLevel, Employment, Gender, Institution, InstitutionType, Person,
+    PersonType, Region, ServiceKind, StationHost, Training,
 };
 use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -76,13 +77,7 @@ pub struct Vocabularies {
 
 macro_rules! terms {
     ($t:ty) => {
-        <$t>::ALL
-            .iter()
-            .map(|v| Term {
-                code: v.code(),
-                label: v.label(),
-            })
-            .collect()
+        <$t>::ALL.iter().map(|v| Term { code: v.code(), label: v.label() }).collect()
     };
 }
 
@@ -110,10 +105,7 @@ async fn vocabularies() -> Json<Vocabularies> {
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1 document")))]
 async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.openapi.as_str().to_owned(),
-    )
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi.as_str().to_owned())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,20 +120,8 @@ pub struct Health {
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.services.store().backend().name();
     match state.services.health().await {
-        Ok(()) => (
-            axum::http::StatusCode::OK,
-            Json(Health {
-                status: "ok",
-                database,
-            }),
-        ),
-        Err(_) => (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health {
-                status: "unavailable",
-                database,
-            }),
-        ),
+        Ok(()) => (axum::http::StatusCode::OK, Json(Health { status: "ok", database })),
+        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database })),
     }
 }
 
@@ -184,6 +164,9 @@ impl Modify for Security {
         (name = "accounts", description = "账号与角色"),
         (name = "audit", description = "审计日志"),
         (name = "public", description = "公开信息（无需登录）"),
+        (name = "requests", description = "服务事项：登记、流转、受理、办结"),
+        (name = "dispatch", description = "指挥调度与应急响应"),
+        (name = "config", description = "节假日、办理时限和分派规则"),
         (name = "meta", description = "健康检查、词表、接口文档"),
     )
 )]
@@ -199,5 +182,6 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(network::router())
         .merge(accounts::router())
         .merge(public::router())
+        .merge(requests::router())
         .split_for_parts()
 }

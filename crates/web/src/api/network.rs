@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use gongdao_domain::DivisionCode;
 use gongdao_domain::ids::{InstitutionId, PersonId};
 use gongdao_domain::network::{
-    AdvisorAppointment, AppointmentInput, Institution, InstitutionInput, Person, PersonInput,
-    PersonalData, Region, RegionInput, Training, TrainingInput,
+    AdvisorAppointment, AppointmentInput, Institution, InstitutionInput, Person, PersonInput, PersonalData, Region,
+    RegionInput, Training, TrainingInput,
 };
 use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
 use serde::Deserialize;
@@ -24,12 +24,10 @@ use crate::json::{ApiJson, ApiQuery};
 use crate::session::ApiActor;
 
 pub(crate) fn parse_id(field: &str, raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
-        ApiError::bad_request(
-            field,
-            format!("编号“{}”不正确", gongdao_domain::text::clip(raw, 20)),
-        )
-    })
+    raw.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or_else(|| ApiError::bad_request(field, format!("编号“{}”不正确", gongdao_domain::text::clip(raw, 20))))
 }
 
 fn parse_code(raw: &str) -> Result<DivisionCode, ApiError> {
@@ -40,14 +38,8 @@ pub(crate) fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
     let encoded = crate::session::encode_component(filename);
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}"),
-            ),
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}")),
         ],
         bytes,
     )
@@ -59,15 +51,9 @@ pub(crate) fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
 /// Regions in the caller's scope, ordered by code.
 #[utoipa::path(get, path = "/api/v1/regions", tag = "network", security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = RegionList), (status = 401, body = ErrorBody)))]
-async fn list_regions(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-) -> ApiResult<Json<RegionList>> {
+async fn list_regions(State(state): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult<Json<RegionList>> {
     let items = state.services.regions(&actor).await?;
-    Ok(Json(RegionList {
-        total: items.len() as u64,
-        items,
-    }))
+    Ok(Json(RegionList { total: items.len() as u64, items }))
 }
 
 /// Add a region below an existing one; the parent follows from the code's digits.
@@ -79,10 +65,7 @@ async fn create_region(
     ApiActor(actor): ApiActor,
     ApiJson(input): ApiJson<RegionInput>,
 ) -> ApiResult<(StatusCode, Json<Region>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_region(&actor, &input).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.services.create_region(&actor, &input).await?)))
 }
 
 /// One region.
@@ -94,9 +77,7 @@ async fn get_region(
     ApiActor(actor): ApiActor,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Region>> {
-    Ok(Json(
-        state.services.region(&actor, parse_code(&code)?).await?,
-    ))
+    Ok(Json(state.services.region(&actor, parse_code(&code)?).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -115,12 +96,7 @@ async fn rename_region(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<RegionRename>,
 ) -> ApiResult<Json<Region>> {
-    Ok(Json(
-        state
-            .services
-            .rename_region(&actor, parse_code(&code)?, &input.name)
-            .await?,
-    ))
+    Ok(Json(state.services.rename_region(&actor, parse_code(&code)?, &input.name).await?))
 }
 
 /// Delete a region with nothing below it and nothing registered in it.
@@ -132,10 +108,7 @@ async fn delete_region(
     ApiActor(actor): ApiActor,
     Path(code): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state
-        .services
-        .delete_region(&actor, parse_code(&code)?)
-        .await?;
+    state.services.delete_region(&actor, parse_code(&code)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,10 +137,7 @@ async fn create_institution(
     ApiActor(actor): ApiActor,
     ApiJson(input): ApiJson<InstitutionInput>,
 ) -> ApiResult<(StatusCode, Json<Institution>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_institution(&actor, &input).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.services.create_institution(&actor, &input).await?)))
 }
 
 /// The institution directory as an Excel file (same filters as the listing).
@@ -179,10 +149,7 @@ async fn export_institutions(
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<InstitutionQuery>,
 ) -> ApiResult<Response> {
-    Ok(xlsx(
-        state.services.export_institutions(&actor, &query).await?,
-        "机构名录.xlsx",
-    ))
+    Ok(xlsx(state.services.export_institutions(&actor, &query).await?, "机构名录.xlsx"))
 }
 
 /// One institution.
@@ -193,12 +160,7 @@ async fn get_institution(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Institution>> {
-    Ok(Json(
-        state
-            .services
-            .institution(&actor, InstitutionId(parse_id("id", &id)?))
-            .await?,
-    ))
+    Ok(Json(state.services.institution(&actor, InstitutionId(parse_id("id", &id)?)).await?))
 }
 
 /// Replace an institution's fields; send the `version` you read.
@@ -211,12 +173,7 @@ async fn update_institution(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<InstitutionInput>,
 ) -> ApiResult<Json<Institution>> {
-    Ok(Json(
-        state
-            .services
-            .update_institution(&actor, InstitutionId(parse_id("id", &id)?), &input)
-            .await?,
-    ))
+    Ok(Json(state.services.update_institution(&actor, InstitutionId(parse_id("id", &id)?), &input).await?))
 }
 
 /// Delete an institution nobody is registered at.
@@ -227,10 +184,7 @@ async fn delete_institution(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state
-        .services
-        .delete_institution(&actor, InstitutionId(parse_id("id", &id)?))
-        .await?;
+    state.services.delete_institution(&actor, InstitutionId(parse_id("id", &id)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -259,10 +213,7 @@ async fn create_person(
     ApiActor(actor): ApiActor,
     ApiJson(input): ApiJson<PersonInput>,
 ) -> ApiResult<(StatusCode, Json<Person>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.services.create_person(&actor, &input).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(state.services.create_person(&actor, &input).await?)))
 }
 
 /// The people directory as an Excel file, personal data masked.
@@ -274,10 +225,7 @@ async fn export_people(
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<PersonQuery>,
 ) -> ApiResult<Response> {
-    Ok(xlsx(
-        state.services.export_people(&actor, &query).await?,
-        "人员名录.xlsx",
-    ))
+    Ok(xlsx(state.services.export_people(&actor, &query).await?, "人员名录.xlsx"))
 }
 
 /// One person (personal data masked).
@@ -288,12 +236,7 @@ async fn get_person(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Person>> {
-    Ok(Json(
-        state
-            .services
-            .person(&actor, PersonId(parse_id("id", &id)?))
-            .await?,
-    ))
+    Ok(Json(state.services.person(&actor, PersonId(parse_id("id", &id)?)).await?))
 }
 
 /// Replace a person's fields; a blank ID number or phone keeps the stored one.
@@ -306,12 +249,7 @@ async fn update_person(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<PersonInput>,
 ) -> ApiResult<Json<Person>> {
-    Ok(Json(
-        state
-            .services
-            .update_person(&actor, PersonId(parse_id("id", &id)?), &input)
-            .await?,
-    ))
+    Ok(Json(state.services.update_person(&actor, PersonId(parse_id("id", &id)?), &input).await?))
 }
 
 /// Delete a person with their trainings and appointments.
@@ -322,10 +260,7 @@ async fn delete_person(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state
-        .services
-        .delete_person(&actor, PersonId(parse_id("id", &id)?))
-        .await?;
+    state.services.delete_person(&actor, PersonId(parse_id("id", &id)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -337,12 +272,7 @@ async fn personal_data(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PersonalData>> {
-    Ok(Json(
-        state
-            .services
-            .reveal_personal_data(&actor, PersonId(parse_id("id", &id)?))
-            .await?,
-    ))
+    Ok(Json(state.services.reveal_personal_data(&actor, PersonId(parse_id("id", &id)?)).await?))
 }
 
 /// A person's trainings, newest first.
@@ -353,14 +283,8 @@ async fn list_trainings(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TrainingList>> {
-    let items = state
-        .services
-        .trainings(&actor, PersonId(parse_id("id", &id)?))
-        .await?;
-    Ok(Json(TrainingList {
-        total: items.len() as u64,
-        items,
-    }))
+    let items = state.services.trainings(&actor, PersonId(parse_id("id", &id)?)).await?;
+    Ok(Json(TrainingList { total: items.len() as u64, items }))
 }
 
 /// Record a training.
@@ -373,15 +297,7 @@ async fn add_training(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TrainingInput>,
 ) -> ApiResult<(StatusCode, Json<Training>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            state
-                .services
-                .add_training(&actor, PersonId(parse_id("id", &id)?), &input)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, Json(state.services.add_training(&actor, PersonId(parse_id("id", &id)?), &input).await?)))
 }
 
 /// Delete a training record.
@@ -392,14 +308,7 @@ async fn delete_training(
     ApiActor(actor): ApiActor,
     Path((id, training)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    state
-        .services
-        .delete_training(
-            &actor,
-            PersonId(parse_id("id", &id)?),
-            parse_id("training_id", &training)?,
-        )
-        .await?;
+    state.services.delete_training(&actor, PersonId(parse_id("id", &id)?), parse_id("training_id", &training)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -411,14 +320,8 @@ async fn list_appointments(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AppointmentList>> {
-    let items = state
-        .services
-        .appointments(&actor, PersonId(parse_id("id", &id)?))
-        .await?;
-    Ok(Json(AppointmentList {
-        total: items.len() as u64,
-        items,
-    }))
+    let items = state.services.appointments(&actor, PersonId(parse_id("id", &id)?)).await?;
+    Ok(Json(AppointmentList { total: items.len() as u64, items }))
 }
 
 /// Appoint a person legal advisor of a village or community.
@@ -433,12 +336,7 @@ async fn add_appointment(
 ) -> ApiResult<(StatusCode, Json<AdvisorAppointment>)> {
     Ok((
         StatusCode::CREATED,
-        Json(
-            state
-                .services
-                .add_appointment(&actor, PersonId(parse_id("id", &id)?), &input)
-                .await?,
-        ),
+        Json(state.services.add_appointment(&actor, PersonId(parse_id("id", &id)?), &input).await?),
     ))
 }
 
@@ -452,11 +350,7 @@ async fn delete_appointment(
 ) -> ApiResult<StatusCode> {
     state
         .services
-        .delete_appointment(
-            &actor,
-            PersonId(parse_id("id", &id)?),
-            parse_id("appointment_id", &appointment)?,
-        )
+        .delete_appointment(&actor, PersonId(parse_id("id", &id)?), parse_id("appointment_id", &appointment)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -467,11 +361,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_region, rename_region, delete_region))
         .routes(routes!(list_institutions, create_institution))
         .routes(routes!(export_institutions))
-        .routes(routes!(
-            get_institution,
-            update_institution,
-            delete_institution
-        ))
+        .routes(routes!(get_institution, update_institution, delete_institution))
         .routes(routes!(list_people, create_person))
         .routes(routes!(export_people))
         .routes(routes!(get_person, update_person, delete_person))

@@ -35,16 +35,10 @@ async fn service_points(
 ) -> ApiResult<Json<ServicePoints>> {
     let within = match q.region.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(r) => Some(
-            DivisionCode::parse("region", r)
-                .map_err(|e| ApiError::bad_request(e.field, e.message))?,
-        ),
+        Some(r) => Some(DivisionCode::parse("region", r).map_err(|e| ApiError::bad_request(e.field, e.message))?),
     };
     let items = state.services.public_service_points(within).await?;
-    Ok(Json(ServicePoints {
-        total: items.len() as u64,
-        items,
-    }))
+    Ok(Json(ServicePoints { total: items.len() as u64, items }))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

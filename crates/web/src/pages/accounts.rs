@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use super::institutions::region_options;
 use super::{
-    Errors, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page,
-    render, see_other, vocabulary_options,
+    Errors, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page, render, see_other,
+    vocabulary_options,
 };
 use crate::AppState;
 use crate::json::HtmlForm;
@@ -42,18 +42,12 @@ pub struct MsgQuery {
     msg: Option<String>,
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    user: PageActor,
-    Query(q): Query<MsgQuery>,
-) -> Response {
+pub async fn list(State(state): State<AppState>, user: PageActor, Query(q): Query<MsgQuery>) -> Response {
     let accounts = match state.services.list_accounts(&user.actor).await {
         Ok(a) => a,
         Err(e) => return page_error(e),
     };
-    let layout = Layout::for_user(&state, &user, "账号管理", "/accounts")
-        .await
-        .with_flash(q.msg.as_deref());
+    let layout = Layout::for_user(&state, &user, "账号管理", "/accounts").await.with_flash(q.msg.as_deref());
     let rows = accounts
         .into_iter()
         .map(|a| AccountRow {
@@ -87,15 +81,7 @@ struct FormPage {
     placed: &'static [&'static str],
 }
 
-const PLACED: &[&str] = &[
-    "username",
-    "display_name",
-    "password",
-    "role",
-    "scope",
-    "institution_id",
-    "active",
-];
+const PLACED: &[&str] = &["username", "display_name", "password", "role", "scope", "institution_id", "active"];
 
 #[allow(clippy::too_many_arguments)]
 async fn form_page(
@@ -111,42 +97,25 @@ async fn form_page(
     if let Err(e) = actor.require(Permission::ManageAccounts) {
         return page_error(e.into());
     }
-    let all = PageQuery {
-        page: None,
-        per_page: Some("1000".into()),
-    };
+    let all = PageQuery { page: None, per_page: Some("1000".into()) };
     let (institutions, regions) = match (
-        state
-            .services
-            .institutions(actor, &InstitutionQuery::default(), &all)
-            .await,
+        state.services.institutions(actor, &InstitutionQuery::default(), &all).await,
         state.services.regions(actor).await,
     ) {
         (Ok((i, _)), Ok(r)) => (i, r),
         (Err(e), _) | (_, Err(e)) => return page_error(e),
     };
     // Accounts are scoped to a district or a township, rarely a village.
-    let scopes: Vec<_> = regions
-        .into_iter()
-        .filter(|r| r.level <= gongdao_domain::RegionLevel::Township)
-        .collect();
+    let scopes: Vec<_> = regions.into_iter().filter(|r| r.level <= gongdao_domain::RegionLevel::Township).collect();
     let current_inst = form.institution_id.clone().unwrap_or_default();
     let mut inst_options = vec![Opt::new("", "（无）", current_inst.is_empty())];
     inst_options.extend(institutions.into_iter().map(|i| {
         let v = i.id.to_string();
-        Opt::new(
-            v.clone(),
-            format!("{}（{}）", i.name, i.region_name),
-            v == current_inst,
-        )
+        Opt::new(v.clone(), format!("{}（{}）", i.name, i.region_name), v == current_inst)
     }));
     let active = form.active.unwrap_or(true);
     let creating = id.is_none();
-    let heading = if creating {
-        "新建账号".to_string()
-    } else {
-        format!("编辑账号：{}", form.username)
-    };
+    let heading = if creating { "新建账号".to_string() } else { format!("编辑账号：{}", form.username) };
     let layout = Layout::for_user(state, user, heading.clone(), "/accounts").await;
     render(
         status,
@@ -157,19 +126,10 @@ async fn form_page(
             creating,
             id: id.unwrap_or(0),
             version: form.version.map(|v| v.to_string()).unwrap_or_default(),
-            roles: vocabulary_options(
-                Role::ALL,
-                Role::code,
-                Role::label,
-                &form.role,
-                Some("请选择"),
-            ),
+            roles: vocabulary_options(Role::ALL, Role::code, Role::label, &form.role, Some("请选择")),
             scopes: region_options(&scopes, &form.scope, Some("请选择")),
             institutions: inst_options,
-            actives: vec![
-                Opt::new("true", "启用", active),
-                Opt::new("false", "停用", !active),
-            ],
+            actives: vec![Opt::new("true", "启用", active), Opt::new("false", "停用", !active)],
             form,
             errors,
             password_errors,
@@ -179,20 +139,8 @@ async fn form_page(
 }
 
 pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Response {
-    let form = AccountInput {
-        scope: user.actor.scope.root.to_string(),
-        ..Default::default()
-    };
-    form_page(
-        &state,
-        &user,
-        StatusCode::OK,
-        None,
-        form,
-        Errors::default(),
-        Errors::default(),
-    )
-    .await
+    let form = AccountInput { scope: user.actor.scope.root.to_string(), ..Default::default() };
+    form_page(&state, &user, StatusCode::OK, None, form, Errors::default(), Errors::default()).await
 }
 
 pub async fn create(
@@ -204,27 +152,14 @@ pub async fn create(
         Ok(_) => see_other("/accounts?msg=created"),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
-                form_page(
-                    &state,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    None,
-                    form,
-                    errors,
-                    Errors::default(),
-                )
-                .await
+                form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, None, form, errors, Errors::default()).await
             }
             Err(e) => page_error(e),
         },
     }
 }
 
-pub async fn edit_form(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathId(id): PathId,
-) -> Response {
+pub async fn edit_form(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
     let (account, version) = match state.services.get_account(&user.actor, UserId(id)).await {
         Ok(a) => a,
         Err(e) => return page_error(e),
@@ -239,16 +174,7 @@ pub async fn edit_form(
         active: Some(account.active),
         version: Some(version),
     };
-    form_page(
-        &state,
-        &user,
-        StatusCode::OK,
-        Some(id),
-        form,
-        Errors::default(),
-        Errors::default(),
-    )
-    .await
+    form_page(&state, &user, StatusCode::OK, Some(id), form, Errors::default(), Errors::default()).await
 }
 
 pub async fn update(
@@ -257,24 +183,12 @@ pub async fn update(
     PathId(id): PathId,
     HtmlForm(form): HtmlForm<AccountInput>,
 ) -> Response {
-    match state
-        .services
-        .update_account(&user.actor, UserId(id), &form)
-        .await
-    {
+    match state.services.update_account(&user.actor, UserId(id), &form).await {
         Ok(_) => see_other("/accounts?msg=saved"),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
-                form_page(
-                    &state,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(id),
-                    form,
-                    errors,
-                    Errors::default(),
-                )
-                .await
+                form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(id), form, errors, Errors::default())
+                    .await
             }
             Err(e) => page_error(e),
         },
@@ -293,19 +207,14 @@ pub async fn reset_password(
     PathId(id): PathId,
     HtmlForm(form): HtmlForm<PasswordForm>,
 ) -> Response {
-    match state
-        .services
-        .reset_password(&user.actor, UserId(id), &form.password)
-        .await
-    {
+    match state.services.reset_password(&user.actor, UserId(id), &form.password).await {
         Ok(()) => see_other("/accounts?msg=password"),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
-                let (account, version) =
-                    match state.services.get_account(&user.actor, UserId(id)).await {
-                        Ok(a) => a,
-                        Err(e) => return page_error(e),
-                    };
+                let (account, version) = match state.services.get_account(&user.actor, UserId(id)).await {
+                    Ok(a) => a,
+                    Err(e) => return page_error(e),
+                };
                 let form = AccountInput {
                     username: account.username,
                     display_name: account.display_name,
@@ -316,16 +225,8 @@ pub async fn reset_password(
                     active: Some(account.active),
                     version: Some(version),
                 };
-                form_page(
-                    &state,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(id),
-                    form,
-                    Errors::default(),
-                    errors,
-                )
-                .await
+                form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(id), form, Errors::default(), errors)
+                    .await
             }
             Err(e) => page_error(e),
         },
@@ -370,10 +271,7 @@ pub async fn audit(
     Query(q): Query<AuditPageQuery>,
 ) -> Response {
     let per_page = 100u64;
-    let page_query = PageQuery {
-        page: q.page.clone(),
-        per_page: Some(per_page.to_string()),
-    };
+    let page_query = PageQuery { page: q.page.clone(), per_page: Some(per_page.to_string()) };
     let page = match page_query.parse() {
         Ok(p) => p,
         Err(e) => return page_error(e.into()),
@@ -400,24 +298,11 @@ pub async fn audit(
             String::new(),
         ),
         Err(e) => match field_errors(e) {
-            Ok(errors) => (
-                Vec::new(),
-                0,
-                errors
-                    .0
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            ),
+            Ok(errors) => (Vec::new(), 0, errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")),
             Err(e) => return page_error(e),
         },
     };
-    let current = q
-        .page
-        .as_deref()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(1u64);
+    let current = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1u64);
     let query = query_without_page(uri.query());
     let action = q.filter.action.clone().unwrap_or_default();
     let object = q.filter.object_type.clone().unwrap_or_default();
@@ -428,20 +313,8 @@ pub async fn audit(
             layout,
             total,
             rows,
-            actions: vocabulary_options(
-                AuditAction::ALL,
-                AuditAction::code,
-                AuditAction::label,
-                &action,
-                Some("全部"),
-            ),
-            objects: vocabulary_options(
-                AuditObject::ALL,
-                AuditObject::code,
-                AuditObject::label,
-                &object,
-                Some("全部"),
-            ),
+            actions: vocabulary_options(AuditAction::ALL, AuditAction::code, AuditAction::label, &action, Some("全部")),
+            objects: vocabulary_options(AuditObject::ALL, AuditObject::code, AuditObject::label, &object, Some("全部")),
             pager: Pager::new("/audit", &query, current, per_page, total),
             q: q.filter,
             error,

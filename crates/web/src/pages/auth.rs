@@ -3,9 +3,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use serde::Deserialize;
 
 use super::{Errors, Layout, field_errors, page_error, render, see_other};
@@ -52,13 +51,6 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-fn random_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 24];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 fn login_page(
     state: &AppState,
     status: StatusCode,
@@ -78,16 +70,7 @@ fn login_page(
             demo: state.web.demo,
         },
     );
-    let secure = if state.web.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}"
-    )) {
-        response.headers_mut().append(SET_COOKIE, v);
-    }
+    super::set_form_cookie(state, &mut response, LOGIN_CSRF_COOKIE, "/login", &token);
     response
 }
 
@@ -100,14 +83,7 @@ pub async fn login_form(
     if user.is_some() {
         return see_other(&next);
     }
-    login_page(
-        &state,
-        StatusCode::OK,
-        String::new(),
-        String::new(),
-        next,
-        random_token(),
-    )
+    login_page(&state, StatusCode::OK, String::new(), String::new(), next, super::random_token())
 }
 
 pub async fn login_submit(
@@ -126,25 +102,19 @@ pub async fn login_submit(
             "登录页面已过期，请重新输入用户名和密码。".into(),
             form.username,
             next,
-            random_token(),
+            super::random_token(),
         );
     }
-    match state
-        .services
-        .login(&form.username, &form.password, &ip)
-        .await
-    {
+    match state.services.login(&form.username, &form.password, &ip).await {
         Ok(session) => {
             let mut response = see_other(&next);
             let max_age = state.services.config().session_max.num_seconds();
-            response
-                .headers_mut()
-                .append(SET_COOKIE, session_cookie(&state, &session.token, max_age));
+            response.headers_mut().append(SET_COOKIE, session_cookie(&state, &session.token, max_age));
             response
         }
         Err(e) => {
             let (status, _, message) = classify(&e);
-            login_page(&state, status, message, form.username, next, random_token())
+            login_page(&state, status, message, form.username, next, super::random_token())
         }
     }
 }
@@ -154,9 +124,7 @@ pub async fn logout(State(state): State<AppState>, user: PageActor) -> Response 
         return page_error(e);
     }
     let mut response = see_other("/login");
-    response
-        .headers_mut()
-        .append(SET_COOKIE, session_cookie(&state, "", 0));
+    response.headers_mut().append(SET_COOKIE, session_cookie(&state, "", 0));
     response
 }
 
@@ -169,13 +137,7 @@ struct PasswordPage {
 
 pub async fn password_page(State(state): State<AppState>, user: PageActor) -> Response {
     let layout = Layout::for_user(&state, &user, "修改密码", "").await;
-    render(
-        StatusCode::OK,
-        &PasswordPage {
-            layout,
-            errors: Errors::default(),
-        },
-    )
+    render(StatusCode::OK, &PasswordPage { layout, errors: Errors::default() })
 }
 
 #[derive(Deserialize)]
@@ -191,25 +153,16 @@ pub async fn password_submit(
     user: PageActor,
     HtmlForm(form): HtmlForm<PasswordForm>,
 ) -> Response {
-    match state
-        .services
-        .change_own_password(&user.actor, &form.current_password, &form.new_password)
-        .await
-    {
+    match state.services.change_own_password(&user.actor, &form.current_password, &form.new_password).await {
         Ok(()) => {
             let mut response = see_other("/login");
-            response
-                .headers_mut()
-                .append(SET_COOKIE, session_cookie(&state, "", 0));
+            response.headers_mut().append(SET_COOKIE, session_cookie(&state, "", 0));
             response
         }
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 let layout = Layout::for_user(&state, &user, "修改密码", "").await;
-                render(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &PasswordPage { layout, errors },
-                )
+                render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { layout, errors })
             }
             Err(e) => page_error(e),
         },

@@ -32,44 +32,19 @@ pub async fn home(State(state): State<AppState>, user: PageActor) -> Response {
     let actor = &user.actor;
     let mut stats = Vec::new();
     if actor.can(Permission::ViewNetwork) {
-        let one = PageQuery {
-            page: None,
-            per_page: Some("1".into()),
-        };
+        let one = PageQuery { page: None, per_page: Some("1".into()) };
         let count = |query: InstitutionQuery| {
             let state = state.clone();
             let one = one.clone();
-            async move {
-                state
-                    .services
-                    .institutions(actor, &query, &one)
-                    .await
-                    .map(|(_, n)| n)
-            }
+            async move { state.services.institutions(actor, &query, &one).await.map(|(_, n)| n) }
         };
         let all = count(InstitutionQuery::default()).await;
-        let workstations = count(InstitutionQuery {
-            kind: Some("workstation".into()),
-            ..Default::default()
-        })
-        .await;
-        let green = count(InstitutionQuery {
-            green_channel: Some("true".into()),
-            ..Default::default()
-        })
-        .await;
-        let people = state
-            .services
-            .people(actor, &PersonQuery::default(), &one)
-            .await
-            .map(|(_, n)| n);
+        let workstations = count(InstitutionQuery { kind: Some("workstation".into()), ..Default::default() }).await;
+        let green = count(InstitutionQuery { green_channel: Some("true".into()), ..Default::default() }).await;
+        let people = state.services.people(actor, &PersonQuery::default(), &one).await.map(|(_, n)| n);
         match (all, workstations, green, people) {
             (Ok(all), Ok(workstations), Ok(green), Ok(people)) => {
-                stats.push(Stat {
-                    label: "机构",
-                    value: all,
-                    href: "/institutions",
-                });
+                stats.push(Stat { label: "机构", value: all, href: "/institutions" });
                 stats.push(Stat {
                     label: "公共法律服务工作站",
                     value: workstations,
@@ -80,30 +55,16 @@ pub async fn home(State(state): State<AppState>, user: PageActor) -> Response {
                     value: green,
                     href: "/institutions?green_channel=true",
                 });
-                stats.push(Stat {
-                    label: "人员",
-                    value: people,
-                    href: "/people",
-                });
+                stats.push(Stat { label: "人员", value: people, href: "/people" });
             }
             (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
                 return page_error(e);
             }
         }
     }
-    let scope = layout
-        .user
-        .as_ref()
-        .map(|u| u.scope.clone())
-        .unwrap_or_default();
+    let scope = layout.user.as_ref().map(|u| u.scope.clone()).unwrap_or_default();
     render(
         StatusCode::OK,
-        &HomePage {
-            name: actor.display_name.clone(),
-            role: actor.role.label(),
-            scope,
-            stats,
-            layout,
-        },
+        &HomePage { name: actor.display_name.clone(), role: actor.role.label(), scope, stats, layout },
     )
 }

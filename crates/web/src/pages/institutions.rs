@@ -14,8 +14,8 @@ use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
 use serde::Deserialize;
 
 use super::{
-    Errors, FormTarget, Layout, Opt, Pager, PathId, china_time, field_errors, page_error,
-    query_without_page, render, see_other, vocabulary_options, with_question,
+    Errors, FormTarget, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page, render,
+    see_other, vocabulary_options, with_question,
 };
 use crate::AppState;
 use crate::api::xlsx;
@@ -53,11 +53,7 @@ fn row(i: Institution) -> Row {
         updated: china_time(i.updated_at),
         services: i.services.iter().map(|s| s.label()).collect(),
         green: i.green_channel,
-        demo: if i.demonstration_level == DemonstrationLevel::None {
-            ""
-        } else {
-            i.demonstration_level.label()
-        },
+        demo: if i.demonstration_level == DemonstrationLevel::None { "" } else { i.demonstration_level.label() },
         name: i.name,
     }
 }
@@ -89,17 +85,9 @@ pub struct ListQuery {
 }
 
 /// Township options for filters, with "all" first.
-pub(super) async fn township_options(
-    state: &AppState,
-    user: &PageActor,
-    current: &str,
-) -> Vec<Opt> {
+pub(super) async fn township_options(state: &AppState, user: &PageActor, current: &str) -> Vec<Opt> {
     let mut out = vec![Opt::new("", "全部", current.is_empty())];
-    if let Ok(townships) = state
-        .services
-        .regions_at(&user.actor, RegionLevel::Township)
-        .await
-    {
+    if let Ok(townships) = state.services.regions_at(&user.actor, RegionLevel::Township).await {
         out.extend(townships.into_iter().map(|t| {
             let code = t.code.to_string();
             Opt::new(code.clone(), t.name, code == current)
@@ -115,43 +103,20 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let per_page = 50u64;
-    let page = PageQuery {
-        per_page: Some(per_page.to_string()),
-        ..q.page.clone()
-    };
-    let (rows, total, error) = match state
-        .services
-        .institutions(&user.actor, &q.filter, &page)
-        .await
-    {
+    let page = PageQuery { per_page: Some(per_page.to_string()), ..q.page.clone() };
+    let (rows, total, error) = match state.services.institutions(&user.actor, &q.filter, &page).await {
         Ok((items, total)) => (items.into_iter().map(row).collect(), total, String::new()),
         Err(e) => match field_errors(e) {
-            Ok(errors) => (
-                Vec::new(),
-                0,
-                errors
-                    .0
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            ),
+            Ok(errors) => (Vec::new(), 0, errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")),
             Err(e) => return page_error(e),
         },
     };
-    let current_page = q
-        .page
-        .page
-        .as_deref()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(1u64);
+    let current_page = q.page.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1u64);
     let query = query_without_page(uri.query());
     let kind = q.filter.kind.clone().unwrap_or_default();
     let region = q.filter.region.clone().unwrap_or_default();
     let service = q.filter.service.clone().unwrap_or_default();
-    let layout = Layout::for_user(&state, &user, "机构名录", "/institutions")
-        .await
-        .with_flash(q.msg.as_deref());
+    let layout = Layout::for_user(&state, &user, "机构名录", "/institutions").await.with_flash(q.msg.as_deref());
     render(
         StatusCode::OK,
         &ListPage {
@@ -183,11 +148,7 @@ pub async fn list(
     )
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    user: PageActor,
-    Query(q): Query<InstitutionQuery>,
-) -> Response {
+pub async fn export(State(state): State<AppState>, user: PageActor, Query(q): Query<InstitutionQuery>) -> Response {
     match state.services.export_institutions(&user.actor, &q).await {
         Ok(bytes) => xlsx(bytes, "机构名录.xlsx"),
         Err(e) => page_error(e),
@@ -221,46 +182,23 @@ pub async fn show(
     PathId(id): PathId,
     Query(q): Query<MsgQuery>,
 ) -> Response {
-    let inst = match state
-        .services
-        .institution(&user.actor, InstitutionId(id))
-        .await
-    {
+    let inst = match state.services.institution(&user.actor, InstitutionId(id)).await {
         Ok(i) => i,
         Err(e) => return page_error(e),
     };
-    let staff_query = PersonQuery {
-        institution: Some(id.to_string()),
-        ..Default::default()
-    };
-    let page = PageQuery {
-        page: None,
-        per_page: Some("20".into()),
-    };
-    let (staff, total) = match state
-        .services
-        .people(&user.actor, &staff_query, &page)
-        .await
-    {
+    let staff_query = PersonQuery { institution: Some(id.to_string()), ..Default::default() };
+    let page = PageQuery { page: None, per_page: Some("20".into()) };
+    let (staff, total) = match state.services.people(&user.actor, &staff_query, &page).await {
         Ok(r) => r,
         Err(e) => return page_error(e),
     };
-    let layout = Layout::for_user(&state, &user, inst.name.clone(), "/institutions")
-        .await
-        .with_flash(q.msg.as_deref());
+    let layout = Layout::for_user(&state, &user, inst.name.clone(), "/institutions").await.with_flash(q.msg.as_deref());
     render(
         StatusCode::OK,
         &DetailPage {
             layout,
             i: row(inst),
-            staff: staff
-                .into_iter()
-                .map(|p| StaffRow {
-                    id: p.id.0,
-                    name: p.name,
-                    kind: p.kind.label(),
-                })
-                .collect(),
+            staff: staff.into_iter().map(|p| StaffRow { id: p.id.0, name: p.name, kind: p.kind.label() }).collect(),
             staff_total: total as usize,
             manage: user.actor.can(Permission::ManageNetwork),
         },
@@ -287,28 +225,14 @@ struct FormPage {
     placed: &'static [&'static str],
 }
 
-const PLACED: &[&str] = &[
-    "type",
-    "name",
-    "region",
-    "address",
-    "phone",
-    "opening_hours",
-    "demonstration_level",
-    "host",
-    "services",
-    "note",
-];
+const PLACED: &[&str] =
+    &["type", "name", "region", "address", "phone", "opening_hours", "demonstration_level", "host", "services", "note"];
 
 /// Region options indented by level; a select is offered up to this many regions.
 const MAX_REGION_OPTIONS: usize = 3000;
 
 pub(super) fn region_options(regions: &[Region], current: &str, blank: Option<&str>) -> Vec<Opt> {
-    let top = regions
-        .iter()
-        .map(|r| r.level)
-        .min()
-        .unwrap_or(RegionLevel::Province);
+    let top = regions.iter().map(|r| r.level).min().unwrap_or(RegionLevel::Province);
     let mut out = Vec::with_capacity(regions.len() + 1);
     if let Some(b) = blank {
         out.push(Opt::new("", b, current.is_empty()));
@@ -316,11 +240,7 @@ pub(super) fn region_options(regions: &[Region], current: &str, blank: Option<&s
     out.extend(regions.iter().map(|r| {
         let depth = (r.level as usize).saturating_sub(top as usize);
         let code = r.code.to_string();
-        Opt::new(
-            code.clone(),
-            format!("{}{}", "　".repeat(depth), r.name),
-            code == current,
-        )
+        Opt::new(code.clone(), format!("{}{}", "　".repeat(depth), r.name), code == current)
     }));
     out
 }
@@ -340,13 +260,7 @@ async fn form_page(
     let region_select = regions.len() <= MAX_REGION_OPTIONS;
     let services = ServiceKind::ALL
         .iter()
-        .map(|s| {
-            Opt::new(
-                s.code(),
-                s.label(),
-                form.services.iter().any(|c| c == s.code()),
-            )
-        })
+        .map(|s| Opt::new(s.code(), s.label(), form.services.iter().any(|c| c == s.code())))
         .collect();
     let layout = Layout::for_user(state, user, target.heading.clone(), "/institutions").await;
     render(
@@ -364,11 +278,7 @@ async fn form_page(
                 &form.kind,
                 Some("请选择"),
             ),
-            regions: if region_select {
-                region_options(&regions, &form.region, Some("请选择"))
-            } else {
-                Vec::new()
-            },
+            regions: if region_select { region_options(&regions, &form.region, Some("请选择")) } else { Vec::new() },
             region_select,
             levels: vocabulary_options(
                 DemonstrationLevel::ALL,
@@ -398,11 +308,7 @@ pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Respons
         return page_error(e.into());
     }
     let form = InstitutionInput {
-        services: InstitutionType::Workstation
-            .default_services()
-            .iter()
-            .map(|s| s.code().to_string())
-            .collect(),
+        services: InstitutionType::Workstation.default_services().iter().map(|s| s.code().to_string()).collect(),
         ..Default::default()
     };
     form_page(
@@ -457,19 +363,11 @@ fn input_of(i: &Institution) -> InstitutionInput {
     }
 }
 
-pub async fn edit_form(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathId(id): PathId,
-) -> Response {
+pub async fn edit_form(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
     if let Err(e) = user.actor.require(Permission::ManageNetwork) {
         return page_error(e.into());
     }
-    let inst = match state
-        .services
-        .institution(&user.actor, InstitutionId(id))
-        .await
-    {
+    let inst = match state.services.institution(&user.actor, InstitutionId(id)).await {
         Ok(i) => i,
         Err(e) => return page_error(e),
     };
@@ -491,11 +389,7 @@ pub async fn update(
     PathId(id): PathId,
     HtmlForm(form): HtmlForm<InstitutionInput>,
 ) -> Response {
-    match state
-        .services
-        .update_institution(&user.actor, InstitutionId(id), &form)
-        .await
-    {
+    match state.services.update_institution(&user.actor, InstitutionId(id), &form).await {
         Ok(_) => see_other(&format!("/institutions/{id}?msg=saved")),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
@@ -515,16 +409,8 @@ pub async fn update(
     }
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathId(id): PathId,
-) -> Response {
-    match state
-        .services
-        .delete_institution(&user.actor, InstitutionId(id))
-        .await
-    {
+pub async fn delete(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
+    match state.services.delete_institution(&user.actor, InstitutionId(id)).await {
         Ok(()) => see_other("/institutions?msg=deleted"),
         Err(e) => page_error(e),
     }

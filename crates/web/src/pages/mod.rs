@@ -9,6 +9,7 @@ mod institutions;
 mod people;
 mod public;
 mod regions;
+mod requests;
 
 use askama::Template;
 use axum::Router;
@@ -76,6 +77,31 @@ page_routes! {
     post "/accounts/{id}" => accounts::update,
     post "/accounts/{id}/password" => accounts::reset_password,
     get "/audit" => accounts::audit,
+    get "/requests" => requests::list,
+    get "/requests/new" => requests::new_form,
+    post "/requests" => requests::create,
+    get "/requests/{id}" => requests::show,
+    post "/requests/{id}/reveal" => requests::reveal,
+    post "/requests/{id}/transfer" => requests::transfer,
+    post "/requests/{id}/accept" => requests::accept,
+    post "/requests/{id}/refuse" => requests::refuse,
+    post "/requests/{id}/reply" => requests::reply,
+    post "/requests/{id}/resolve" => requests::resolve,
+    post "/requests/{id}/close" => requests::close,
+    post "/requests/{id}/reopen" => requests::reopen,
+    get "/dispatch" => requests::board,
+    post "/dispatch/reassign" => requests::reassign,
+    post "/incidents" => requests::open_incident,
+    get "/incidents/{id}" => requests::incident,
+    post "/incidents/{id}/link" => requests::link_incident,
+    post "/incidents/{id}/close" => requests::close_incident,
+    get "/inbox" => requests::inbox,
+    post "/inbox/read" => requests::inbox_read,
+    get "/settings/rules" => requests::rules,
+    post "/settings/rules" => requests::save_rules,
+    get "/apply" => public::apply_form,
+    post "/apply" => public::apply_submit,
+    get "/track" => public::track,
 }
 
 /// The frame around every page.
@@ -111,45 +137,19 @@ pub struct Flash {
 /// The navigation: each entry with the right it needs (None: every logged-in user).
 const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/", "首页", "", None),
-    (
-        "/regions",
-        "行政区划",
-        "区、乡镇（街道）、村（社区）",
-        Some(Permission::ViewNetwork),
-    ),
-    (
-        "/institutions",
-        "机构名录",
-        "工作站、法律援助、律所、调解组织等",
-        Some(Permission::ViewNetwork),
-    ),
-    (
-        "/people",
-        "人员名录",
-        "律师、调解员、法律顾问等",
-        Some(Permission::ViewNetwork),
-    ),
-    (
-        "/accounts",
-        "账号管理",
-        "账号、角色和数据范围",
-        Some(Permission::ManageAccounts),
-    ),
-    (
-        "/audit",
-        "审计日志",
-        "谁在何时做了什么",
-        Some(Permission::ViewAudit),
-    ),
+    ("/requests", "服务事项", "登记、流转、受理、办结", Some(Permission::ViewRequests)),
+    ("/dispatch", "指挥调度", "在办事项、超期督办、应急响应", Some(Permission::ViewBoard)),
+    ("/regions", "行政区划", "区、乡镇（街道）、村（社区）", Some(Permission::ViewNetwork)),
+    ("/institutions", "机构名录", "工作站、法律援助、律所、调解组织等", Some(Permission::ViewNetwork)),
+    ("/people", "人员名录", "律师、调解员、法律顾问等", Some(Permission::ViewNetwork)),
+    ("/accounts", "账号管理", "账号、角色和数据范围", Some(Permission::ManageAccounts)),
+    ("/audit", "审计日志", "谁在何时做了什么", Some(Permission::ViewAudit)),
+    ("/settings/rules", "系统设置", "节假日、办理时限、分派规则", Some(Permission::ManageConfig)),
+    ("/inbox", "消息", "流转、提醒、督办通知", None),
 ];
 
 impl Layout {
-    pub async fn for_user(
-        state: &AppState,
-        user: &PageActor,
-        title: impl Into<String>,
-        active: &str,
-    ) -> Layout {
+    pub async fn for_user(state: &AppState, user: &PageActor, title: impl Into<String>, active: &str) -> Layout {
         let actor = &user.actor;
         let scope = state
             .services
@@ -159,11 +159,7 @@ impl Layout {
             .flatten()
             .unwrap_or_else(|| actor.scope.root.to_string());
         Layout {
-            user: Some(UserBar {
-                name: actor.display_name.clone(),
-                role: actor.role.label(),
-                scope,
-            }),
+            user: Some(UserBar { name: actor.display_name.clone(), role: actor.role.label(), scope }),
             nav: nav_for(actor, active),
             csrf: user.csrf_token.clone(),
             ..Layout::public(state, title)
@@ -184,10 +180,7 @@ impl Layout {
     }
 
     pub fn with_flash(mut self, message: Option<&str>) -> Layout {
-        self.flash = message.and_then(flash_text).map(|text| Flash {
-            kind: "ok",
-            text: text.into(),
-        });
+        self.flash = message.and_then(flash_text).map(|text| Flash { kind: "ok", text: text.into() });
         self
     }
 }
@@ -195,12 +188,7 @@ impl Layout {
 fn nav_for(actor: &Actor, active: &str) -> Vec<NavItem> {
     NAV.iter()
         .filter(|(_, _, _, p)| p.is_none_or(|p| actor.can(p)))
-        .map(|(href, label, hint, _)| NavItem {
-            href,
-            label,
-            hint,
-            active: *href == active,
-        })
+        .map(|(href, label, hint, _)| NavItem { href, label, hint, active: *href == active })
         .collect()
 }
 
@@ -214,6 +202,12 @@ fn flash_text(code: &str) -> Option<&'static str> {
         "training" => "培训记录已登记。",
         "appointment" => "聘任已登记。",
         "removed" => "已删除该记录。",
+        "transferred" => "已发起流转，对方受理前事项仍由您负责。",
+        "accepted" => "已受理，该事项现由您承办。",
+        "refused" => "已退回。",
+        "resolved" => "已办结，已短信告知当事人。",
+        "closed" => "已归档，已向当事人发送评价邀请。",
+        "reopened" => "已重新办理。",
         _ => return None,
     })
 }
@@ -249,14 +243,7 @@ pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response 
         js: crate::assets::js(),
         flash: None,
     };
-    render(
-        status,
-        &ErrorPage {
-            layout,
-            heading: heading.into(),
-            message: message.into(),
-        },
-    )
+    render(status, &ErrorPage { layout, heading: heading.into(), message: message.into() })
 }
 
 /// A service error on a page: the login page for the unauthenticated, else an error
@@ -277,11 +264,7 @@ pub fn page_error(e: ServiceError) -> Response {
 }
 
 pub async fn not_found() -> Response {
-    error_page(
-        StatusCode::NOT_FOUND,
-        "找不到该页面",
-        "您访问的页面不存在，请检查地址或从首页进入。",
-    )
+    error_page(StatusCode::NOT_FOUND, "找不到该页面", "您访问的页面不存在，请检查地址或从首页进入。")
 }
 
 /// A select option.
@@ -294,11 +277,7 @@ pub struct Opt {
 
 impl Opt {
     pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
-        Opt {
-            value: value.into(),
-            label: label.into(),
-            selected,
-        }
+        Opt { value: value.into(), label: label.into(), selected }
     }
 }
 
@@ -314,10 +293,7 @@ pub fn vocabulary_options<T: Copy>(
     if let Some(blank) = blank {
         out.push(Opt::new("", blank, current.is_empty()));
     }
-    out.extend(
-        all.iter()
-            .map(|v| Opt::new(code(*v), label(*v), code(*v) == current)),
-    );
+    out.extend(all.iter().map(|v| Opt::new(code(*v), label(*v), code(*v) == current)));
     out
 }
 
@@ -331,11 +307,7 @@ impl Errors {
     }
 
     pub fn get(&self, field: &str) -> &str {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-            .unwrap_or("")
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str()).unwrap_or("")
     }
 
     pub fn is_empty(&self) -> bool {
@@ -344,11 +316,7 @@ impl Errors {
 
     /// Messages of fields the form has no input for (shown at the top).
     pub fn unplaced(&self, placed: &[&str]) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|e| !placed.contains(&e.field.as_str()))
-            .map(|e| e.message.clone())
-            .collect()
+        self.0.iter().filter(|e| !placed.contains(&e.field.as_str())).map(|e| e.message.clone()).collect()
     }
 }
 
@@ -369,28 +337,13 @@ pub struct Pager {
 }
 
 impl Pager {
-    pub fn new(
-        base: &str,
-        query_without_page: &str,
-        page: u64,
-        per_page: u64,
-        total: u64,
-    ) -> Pager {
+    pub fn new(base: &str, query_without_page: &str, page: u64, per_page: u64, total: u64) -> Pager {
         let pages = total.div_ceil(per_page).max(1);
         let link = |p: u64| {
-            let sep = if query_without_page.is_empty() {
-                ""
-            } else {
-                "&"
-            };
+            let sep = if query_without_page.is_empty() { "" } else { "&" };
             format!("{base}?{query_without_page}{sep}page={p}")
         };
-        Pager {
-            page,
-            pages,
-            prev: (page > 1).then(|| link(page - 1)),
-            next: (page < pages).then(|| link(page + 1)),
-        }
+        Pager { page, pages, prev: (page > 1).then(|| link(page - 1)), next: (page < pages).then(|| link(page + 1)) }
     }
 }
 
@@ -405,18 +358,12 @@ pub fn query_without_page(raw: Option<&str>) -> String {
 
 /// `?query` or empty.
 pub fn with_question(q: &str) -> String {
-    if q.is_empty() {
-        String::new()
-    } else {
-        format!("?{q}")
-    }
+    if q.is_empty() { String::new() } else { format!("?{q}") }
 }
 
 /// China time for display.
 pub fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    (t + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// A redirect after a successful form (303, so the browser GETs the target).
@@ -425,18 +372,11 @@ pub fn see_other(to: &str) -> Response {
 }
 
 fn bad_path() -> Response {
-    error_page(
-        StatusCode::NOT_FOUND,
-        "找不到该记录",
-        "地址中的编号不正确，请从名录进入。",
-    )
+    error_page(StatusCode::NOT_FOUND, "找不到该记录", "地址中的编号不正确，请从名录进入。")
 }
 
 fn parse_path_id(raw: &str) -> Result<i64, Box<Response>> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|i| *i > 0)
-        .ok_or_else(|| Box::new(bad_path()))
+    raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| Box::new(bad_path()))
 }
 
 /// A record id in the page's path; a malformed one is a 404 page.
@@ -445,14 +385,9 @@ pub struct PathId(pub i64);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| bad_path())?;
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| bad_path())?;
         parse_path_id(&raw).map(PathId).map_err(|r| *r)
     }
 }
@@ -463,14 +398,9 @@ pub struct PathIds(pub i64, pub i64);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathIds {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         let axum::extract::Path((a, b)) =
-            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| bad_path())?;
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await.map_err(|_| bad_path())?;
         match (parse_path_id(&a), parse_path_id(&b)) {
             (Ok(a), Ok(b)) => Ok(PathIds(a, b)),
             _ => Err(bad_path()),
@@ -484,14 +414,9 @@ pub struct PathCode(pub gongdao_domain::DivisionCode);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathCode {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| bad_path())?;
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| bad_path())?;
         gongdao_domain::DivisionCode::parse("code", &raw)
             .map(PathCode)
             .map_err(|e| error_page(StatusCode::NOT_FOUND, "找不到该区划", &e.message))
@@ -506,15 +431,27 @@ pub struct FormTarget {
 }
 
 impl FormTarget {
-    pub fn new(
-        heading: impl Into<String>,
-        action: impl Into<String>,
-        back: impl Into<String>,
-    ) -> FormTarget {
-        FormTarget {
-            heading: heading.into(),
-            action: action.into(),
-            back: back.into(),
-        }
+    pub fn new(heading: impl Into<String>, action: impl Into<String>, back: impl Into<String>) -> FormTarget {
+        FormTarget { heading: heading.into(), action: action.into(), back: back.into() }
+    }
+}
+
+/// A random token for double-submit forms.
+pub fn random_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Sets the double-submit cookie that protects a form shown to people who are not
+/// logged in (login, online application): the form must send back the same token.
+pub fn set_form_cookie(state: &AppState, response: &mut Response, name: &str, path: &str, token: &str) {
+    let secure = if state.web.secure_cookies { "; Secure" } else { "" };
+    if let Ok(v) =
+        axum::http::HeaderValue::from_str(&format!("{name}={token}; Path={path}; HttpOnly; SameSite=Strict{secure}"))
+    {
+        response.headers_mut().append(axum::http::header::SET_COOKIE, v);
     }
 }

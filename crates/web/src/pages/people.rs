@@ -9,16 +9,15 @@ use gongdao_domain::RegionLevel;
 use gongdao_domain::auth::Permission;
 use gongdao_domain::ids::PersonId;
 use gongdao_domain::network::{
-    AppointmentInput, Certification, Employment, Gender, Person, PersonInput, PersonType,
-    TrainingInput,
+    AppointmentInput, Certification, Employment, Gender, Person, PersonInput, PersonType, TrainingInput,
 };
 use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
 use serde::Deserialize;
 
 use super::institutions::{region_options, township_options};
 use super::{
-    Errors, FormTarget, Layout, Opt, Pager, PathId, PathIds, china_time, field_errors, page_error,
-    query_without_page, render, see_other, vocabulary_options, with_question,
+    Errors, FormTarget, Layout, Opt, Pager, PathId, PathIds, china_time, field_errors, page_error, query_without_page,
+    render, see_other, vocabulary_options, with_question,
 };
 use crate::AppState;
 use crate::api::xlsx;
@@ -55,10 +54,7 @@ fn row(p: Person) -> Row {
         institution_id: p.institution_id.map(|i| i.0),
         region: p.region_name,
         licence: p.licence_no.unwrap_or_default(),
-        years: p
-            .practice_years
-            .map(|y| format!("{y} 年"))
-            .unwrap_or_default(),
+        years: p.practice_years.map(|y| format!("{y} 年")).unwrap_or_default(),
         specialties: p.specialties.join("、"),
         certification: p.certification.label(),
         certified: p.certification == Certification::Certified,
@@ -105,51 +101,26 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let per_page = 50u64;
-    let page = PageQuery {
-        per_page: Some(per_page.to_string()),
-        ..q.page.clone()
-    };
+    let page = PageQuery { per_page: Some(per_page.to_string()), ..q.page.clone() };
     let (rows, total, error) = match state.services.people(&user.actor, &q.filter, &page).await {
         Ok((items, total)) => (items.into_iter().map(row).collect(), total, String::new()),
         Err(e) => match field_errors(e) {
-            Ok(errors) => (
-                Vec::new(),
-                0,
-                errors
-                    .0
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            ),
+            Ok(errors) => (Vec::new(), 0, errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")),
             Err(e) => return page_error(e),
         },
     };
-    let current_page = q
-        .page
-        .page
-        .as_deref()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(1u64);
+    let current_page = q.page.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1u64);
     let query = query_without_page(uri.query());
     let kind = q.filter.kind.clone().unwrap_or_default();
     let region = q.filter.region.clone().unwrap_or_default();
-    let layout = Layout::for_user(&state, &user, "人员名录", "/people")
-        .await
-        .with_flash(q.msg.as_deref());
+    let layout = Layout::for_user(&state, &user, "人员名录", "/people").await.with_flash(q.msg.as_deref());
     render(
         StatusCode::OK,
         &ListPage {
             total,
             rows,
             q: q.filter.q.clone().unwrap_or_default(),
-            types: vocabulary_options(
-                PersonType::ALL,
-                PersonType::code,
-                PersonType::label,
-                &kind,
-                Some("全部"),
-            ),
+            types: vocabulary_options(PersonType::ALL, PersonType::code, PersonType::label, &kind, Some("全部")),
             townships: township_options(&state, &user, &region).await,
             institution: q.filter.institution.clone().unwrap_or_default(),
             pager: Pager::new("/people", &query, current_page, per_page, total),
@@ -162,11 +133,7 @@ pub async fn list(
     )
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    user: PageActor,
-    Query(q): Query<PersonQuery>,
-) -> Response {
+pub async fn export(State(state): State<AppState>, user: PageActor, Query(q): Query<PersonQuery>) -> Response {
     match state.services.export_people(&user.actor, &q).await {
         Ok(bytes) => xlsx(bytes, "人员名录.xlsx"),
         Err(e) => page_error(e),
@@ -214,13 +181,7 @@ struct DetailExtras {
     msg: Option<String>,
 }
 
-async fn detail(
-    state: &AppState,
-    user: &PageActor,
-    id: i64,
-    status: StatusCode,
-    extras: DetailExtras,
-) -> Response {
+async fn detail(state: &AppState, user: &PageActor, id: i64, status: StatusCode, extras: DetailExtras) -> Response {
     let actor = &user.actor;
     let person = match state.services.person(actor, PersonId(id)).await {
         Ok(p) => p,
@@ -237,11 +198,7 @@ async fn detail(
     let villages = if manage {
         match state.services.regions_at(actor, RegionLevel::Village).await {
             Ok(v) => {
-                let current = extras
-                    .appointment
-                    .as_ref()
-                    .map(|(f, _)| f.village.clone())
-                    .unwrap_or_default();
+                let current = extras.appointment.as_ref().map(|(f, _)| f.village.clone()).unwrap_or_default();
                 v.into_iter()
                     .map(|r| {
                         let code = r.code.to_string();
@@ -256,9 +213,7 @@ async fn detail(
     };
     let (tf, te) = extras.training.unwrap_or_default();
     let (af, ae) = extras.appointment.unwrap_or_default();
-    let layout = Layout::for_user(state, user, person.name.clone(), "/people")
-        .await
-        .with_flash(extras.msg.as_deref());
+    let layout = Layout::for_user(state, user, person.name.clone(), "/people").await.with_flash(extras.msg.as_deref());
     render(
         status,
         &DetailPage {
@@ -290,12 +245,7 @@ async fn detail(
                 })
                 .collect(),
             villages,
-            training_form: (
-                tf.date,
-                tf.title,
-                tf.hours.unwrap_or_default(),
-                tf.organiser.unwrap_or_default(),
-            ),
+            training_form: (tf.date, tf.title, tf.hours.unwrap_or_default(), tf.organiser.unwrap_or_default()),
             training_errors: te,
             appointment_form: (af.since, af.until.unwrap_or_default()),
             appointment_errors: ae,
@@ -314,39 +264,18 @@ pub async fn show(
     PathId(id): PathId,
     Query(q): Query<MsgQuery>,
 ) -> Response {
-    let extras = DetailExtras {
-        msg: q.msg,
-        ..Default::default()
-    };
+    let extras = DetailExtras { msg: q.msg, ..Default::default() };
     detail(&state, &user, id, StatusCode::OK, extras).await
 }
 
-pub async fn reveal(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathId(id): PathId,
-) -> Response {
-    match state
-        .services
-        .reveal_personal_data(&user.actor, PersonId(id))
-        .await
-    {
+pub async fn reveal(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
+    match state.services.reveal_personal_data(&user.actor, PersonId(id)).await {
         Ok(data) => {
             let revealed = Some((
                 data.id_number.unwrap_or_else(|| "未登记".into()),
                 data.phone.unwrap_or_else(|| "未登记".into()),
             ));
-            detail(
-                &state,
-                &user,
-                id,
-                StatusCode::OK,
-                DetailExtras {
-                    revealed,
-                    ..Default::default()
-                },
-            )
-            .await
+            detail(&state, &user, id, StatusCode::OK, DetailExtras { revealed, ..Default::default() }).await
         }
         Err(e) => page_error(e),
     }
@@ -358,11 +287,7 @@ pub async fn add_training(
     PathId(id): PathId,
     HtmlForm(form): HtmlForm<TrainingInput>,
 ) -> Response {
-    match state
-        .services
-        .add_training(&user.actor, PersonId(id), &form)
-        .await
-    {
+    match state.services.add_training(&user.actor, PersonId(id), &form).await {
         Ok(_) => see_other(&format!("/people/{id}?msg=training")),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
@@ -371,10 +296,7 @@ pub async fn add_training(
                     &user,
                     id,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    DetailExtras {
-                        training: Some((form, errors)),
-                        ..Default::default()
-                    },
+                    DetailExtras { training: Some((form, errors)), ..Default::default() },
                 )
                 .await
             }
@@ -388,11 +310,7 @@ pub async fn delete_training(
     user: PageActor,
     PathIds(id, training): PathIds,
 ) -> Response {
-    match state
-        .services
-        .delete_training(&user.actor, PersonId(id), training)
-        .await
-    {
+    match state.services.delete_training(&user.actor, PersonId(id), training).await {
         Ok(()) => see_other(&format!("/people/{id}?msg=removed")),
         Err(e) => page_error(e),
     }
@@ -404,11 +322,7 @@ pub async fn add_appointment(
     PathId(id): PathId,
     HtmlForm(form): HtmlForm<AppointmentInput>,
 ) -> Response {
-    match state
-        .services
-        .add_appointment(&user.actor, PersonId(id), &form)
-        .await
-    {
+    match state.services.add_appointment(&user.actor, PersonId(id), &form).await {
         Ok(_) => see_other(&format!("/people/{id}?msg=appointment")),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
@@ -417,10 +331,7 @@ pub async fn add_appointment(
                     &user,
                     id,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    DetailExtras {
-                        appointment: Some((form, errors)),
-                        ..Default::default()
-                    },
+                    DetailExtras { appointment: Some((form, errors)), ..Default::default() },
                 )
                 .await
             }
@@ -434,11 +345,7 @@ pub async fn delete_appointment(
     user: PageActor,
     PathIds(id, appointment): PathIds,
 ) -> Response {
-    match state
-        .services
-        .delete_appointment(&user.actor, PersonId(id), appointment)
-        .await
-    {
+    match state.services.delete_appointment(&user.actor, PersonId(id), appointment).await {
         Ok(()) => see_other(&format!("/people/{id}?msg=removed")),
         Err(e) => page_error(e),
     }
@@ -494,15 +401,9 @@ async fn form_page(
     errors: Errors,
 ) -> Response {
     let actor = &user.actor;
-    let all = PageQuery {
-        page: None,
-        per_page: Some("1000".into()),
-    };
+    let all = PageQuery { page: None, per_page: Some("1000".into()) };
     let (institutions, regions) = match (
-        state
-            .services
-            .institutions(actor, &InstitutionQuery::default(), &all)
-            .await,
+        state.services.institutions(actor, &InstitutionQuery::default(), &all).await,
         state.services.regions(actor).await,
     ) {
         (Ok((i, _)), Ok(r)) => (i, r),
@@ -512,11 +413,7 @@ async fn form_page(
     let mut inst_options = vec![Opt::new("", "（无）", current_inst.is_empty())];
     inst_options.extend(institutions.into_iter().map(|i| {
         let id = i.id.to_string();
-        Opt::new(
-            id.clone(),
-            format!("{}（{}）", i.name, i.region_name),
-            id == current_inst,
-        )
+        Opt::new(id.clone(), format!("{}（{}）", i.name, i.region_name), id == current_inst)
     }));
     let active = form.active.unwrap_or(true);
     let layout = Layout::for_user(state, user, target.heading.clone(), "/people").await;
@@ -528,13 +425,7 @@ async fn form_page(
             action: target.action,
             back: target.back,
             version: form.version.clone().unwrap_or_default(),
-            types: vocabulary_options(
-                PersonType::ALL,
-                PersonType::code,
-                PersonType::label,
-                &form.kind,
-                Some("请选择"),
-            ),
+            types: vocabulary_options(PersonType::ALL, PersonType::code, PersonType::label, &form.kind, Some("请选择")),
             genders: vocabulary_options(
                 Gender::ALL,
                 Gender::code,
@@ -543,11 +434,7 @@ async fn form_page(
                 Some("（未填）"),
             ),
             institutions: inst_options,
-            regions: region_options(
-                &regions,
-                form.region.as_deref().unwrap_or(""),
-                Some("（同所属机构）"),
-            ),
+            regions: region_options(&regions, form.region.as_deref().unwrap_or(""), Some("（同所属机构）")),
             specialties: form.specialties.join("、"),
             certifications: vocabulary_options(
                 Certification::ALL,
@@ -563,10 +450,7 @@ async fn form_page(
                 form.employment.as_deref().unwrap_or(""),
                 Some("（不适用）"),
             ),
-            actives: vec![
-                Opt::new("true", "在岗", active),
-                Opt::new("false", "已离岗", !active),
-            ],
+            actives: vec![Opt::new("true", "在岗", active), Opt::new("false", "已离岗", !active)],
             id_hint: if editing { "留空表示不修改" } else { "" },
             phone_hint: if editing { "留空表示不修改" } else { "" },
             form,
@@ -592,11 +476,7 @@ pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Respons
     .await
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    user: PageActor,
-    HtmlForm(form): HtmlForm<PersonInput>,
-) -> Response {
+pub async fn create(State(state): State<AppState>, user: PageActor, HtmlForm(form): HtmlForm<PersonInput>) -> Response {
     match state.services.create_person(&user.actor, &form).await {
         Ok(p) => see_other(&format!("/people/{}?msg=created", p.id)),
         Err(e) => match field_errors(e) {
@@ -638,11 +518,7 @@ fn input_of(p: &Person) -> PersonInput {
     }
 }
 
-pub async fn edit_form(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathId(id): PathId,
-) -> Response {
+pub async fn edit_form(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
     if let Err(e) = user.actor.require(Permission::ManageNetwork) {
         return page_error(e.into());
     }
@@ -669,11 +545,7 @@ pub async fn update(
     PathId(id): PathId,
     HtmlForm(form): HtmlForm<PersonInput>,
 ) -> Response {
-    match state
-        .services
-        .update_person(&user.actor, PersonId(id), &form)
-        .await
-    {
+    match state.services.update_person(&user.actor, PersonId(id), &form).await {
         Ok(_) => see_other(&format!("/people/{id}?msg=saved")),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
@@ -694,16 +566,8 @@ pub async fn update(
     }
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathId(id): PathId,
-) -> Response {
-    match state
-        .services
-        .delete_person(&user.actor, PersonId(id))
-        .await
-    {
+pub async fn delete(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
+    match state.services.delete_person(&user.actor, PersonId(id)).await {
         Ok(()) => see_other("/people?msg=deleted"),
         Err(e) => page_error(e),
     }

@@ -24,7 +24,7 @@ pub struct Point {
     pub demo: &'static str,
 }
 
-pub struct Group {
+pub struct PointGroup {
     pub name: String,
     pub points: Vec<Point>,
 }
@@ -37,7 +37,7 @@ struct ServicePointsPage {
     total: usize,
     townships: Vec<Opt>,
     selected: String,
-    groups: Vec<Group>,
+    groups: Vec<PointGroup>,
 }
 
 #[derive(Deserialize)]
@@ -58,31 +58,16 @@ pub async fn service_points(
             Err(e) => return error_page(StatusCode::BAD_REQUEST, "输入有误", &e.message),
         },
     };
-    let (points, townships) = match (
-        state.services.public_service_points(within).await,
-        state.services.public_townships().await,
-    ) {
-        (Ok(p), Ok(t)) => (p, t),
-        (Err(e), _) | (_, Err(e)) => return page_error(e),
-    };
+    let (points, townships) =
+        match (state.services.public_service_points(within).await, state.services.public_townships().await) {
+            (Ok(p), Ok(t)) => (p, t),
+            (Err(e), _) | (_, Err(e)) => return page_error(e),
+        };
     // Group by township; points above township level form the first group.
-    let mut groups: Vec<Group> = Vec::new();
-    let mut upper = Group {
-        name: format!("{}（区级）", state.web.site_name),
-        points: Vec::new(),
-    };
-    let mut by_township: Vec<(DivisionCode, Group)> = townships
-        .iter()
-        .map(|t| {
-            (
-                t.code,
-                Group {
-                    name: t.name.clone(),
-                    points: Vec::new(),
-                },
-            )
-        })
-        .collect();
+    let mut groups: Vec<PointGroup> = Vec::new();
+    let mut upper = PointGroup { name: format!("{}（区级）", state.web.site_name), points: Vec::new() };
+    let mut by_township: Vec<(DivisionCode, PointGroup)> =
+        townships.iter().map(|t| (t.code, PointGroup { name: t.name.clone(), points: Vec::new() })).collect();
     let total = points.len();
     for i in points {
         let point = Point {
@@ -99,11 +84,7 @@ pub async fn service_points(
                 i.demonstration_level.label()
             },
         };
-        match i
-            .region
-            .ancestor_at(RegionLevel::Township)
-            .and_then(|t| by_township.iter_mut().find(|(c, _)| *c == t))
-        {
+        match i.region.ancestor_at(RegionLevel::Township).and_then(|t| by_township.iter_mut().find(|(c, _)| *c == t)) {
             Some((_, g)) => g.points.push(point),
             None => upper.points.push(point),
         }
@@ -111,21 +92,10 @@ pub async fn service_points(
     if !upper.points.is_empty() {
         groups.push(upper);
     }
-    groups.extend(
-        by_township
-            .into_iter()
-            .map(|(_, g)| g)
-            .filter(|g| !g.points.is_empty()),
-    );
+    groups.extend(by_township.into_iter().map(|(_, g)| g).filter(|g| !g.points.is_empty()));
     let options = townships
         .iter()
-        .map(|t| {
-            Opt::new(
-                t.code.to_string(),
-                t.name.clone(),
-                t.code.to_string() == selected,
-            )
-        })
+        .map(|t| Opt::new(t.code.to_string(), t.name.clone(), t.code.to_string() == selected))
         .collect();
     let layout = match &user {
         Some(u) => Layout::for_user(&state, u, "服务网点", "").await,
@@ -142,4 +112,180 @@ pub async fn service_points(
             groups,
         },
     )
+}
+
+// ---- 在线申请 and 进度查询: citizens, no login ----
+
+use gongdao_domain::request::{Category, Group, RequestInput};
+use gongdao_services::ServiceError;
+
+use super::{Errors, field_errors, vocabulary_options};
+use crate::json::HtmlForm;
+use crate::session::ClientIp;
+
+/// Double-submit cookie for the public application form.
+const APPLY_CSRF_COOKIE: &str = "gongdao_apply_csrf";
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    layout: Layout,
+    form: RequestInput,
+    categories: Vec<Opt>,
+    regions: Vec<Opt>,
+    groups: Vec<Opt>,
+    errors: Errors,
+    placed: &'static [&'static str],
+    created: Option<(String, String)>,
+    login_csrf: String,
+}
+
+const APPLY_PLACED: &[&str] =
+    &["category", "region", "requester.name", "requester.phone", "requester.groups", "description"];
+
+async fn apply_page(
+    state: &AppState,
+    status: StatusCode,
+    form: RequestInput,
+    errors: Errors,
+    created: Option<(String, String)>,
+) -> Response {
+    let token = super::random_token();
+    let home = gongdao_domain::auth::Scope::new(state.services.config().home_region);
+    let regions = match state.services.public_places(home).await {
+        Ok(r) => super::institutions::region_options(&r, &form.region, Some("请选择")),
+        Err(e) => return page_error(e),
+    };
+    // Citizens choose among the matters they bring; staff-only categories stay out.
+    let citizen_categories: Vec<Category> =
+        Category::ALL.iter().copied().filter(|c| !matches!(c, Category::Other)).collect();
+    let mut response = render(
+        status,
+        &ApplyPage {
+            layout: Layout::public(state, "在线申请"),
+            categories: vocabulary_options(
+                &citizen_categories,
+                Category::code,
+                Category::label,
+                &form.category,
+                Some("请选择"),
+            ),
+            regions,
+            groups: Group::ALL
+                .iter()
+                .map(|g| Opt::new(g.code(), g.label(), form.requester.groups.iter().any(|c| c == g.code())))
+                .collect(),
+            form,
+            errors,
+            placed: APPLY_PLACED,
+            created,
+            login_csrf: token.clone(),
+        },
+    );
+    super::set_form_cookie(state, &mut response, APPLY_CSRF_COOKIE, "/apply", &token);
+    response
+}
+
+pub async fn apply_form(State(state): State<AppState>) -> Response {
+    apply_page(&state, StatusCode::OK, RequestInput::default(), Errors::default(), None).await
+}
+
+pub async fn apply_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
+    HtmlForm(form): HtmlForm<super::requests::IntakeForm>,
+) -> Response {
+    let sent = form.csrf_token.clone().unwrap_or_default();
+    let cookie = crate::session::cookie(&headers, APPLY_CSRF_COOKIE).unwrap_or("");
+    let mut input = form.into_input();
+    if cookie.is_empty() || cookie != sent {
+        let errors = Errors(vec![gongdao_domain::FieldError::new("form", "页面已过期，请核对后重新提交")]);
+        return apply_page(&state, StatusCode::FORBIDDEN, input, errors, None).await;
+    }
+    if let Err(e) = crate::limits::check(&state, &ip) {
+        return page_error(e);
+    }
+    input.channel = "online".into();
+    match state.services.submit_request(&input, false, &ip).await {
+        Ok(c) => {
+            let to = c.routed_to.unwrap_or_else(|| "指挥调度中心（待分派）".into());
+            apply_page(
+                &state,
+                StatusCode::CREATED,
+                RequestInput::default(),
+                Errors::default(),
+                Some((c.number.to_string(), to)),
+            )
+            .await
+        }
+        Err(e) => match field_errors(e) {
+            Ok(errors) => apply_page(&state, StatusCode::UNPROCESSABLE_ENTITY, input, errors, None).await,
+            Err(e) => page_error(e),
+        },
+    }
+}
+
+pub struct TrackView {
+    pub number: String,
+    pub status: &'static str,
+    pub category: &'static str,
+    pub received: String,
+    pub due: String,
+    pub handled_by: String,
+    pub reply: String,
+    pub steps: Vec<(&'static str, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    layout: Layout,
+    number: String,
+    last4: String,
+    status: Option<TrackView>,
+    error: String,
+}
+
+#[derive(Deserialize)]
+pub struct TrackQuery {
+    number: Option<String>,
+    phone_last4: Option<String>,
+}
+
+pub async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(q): Query<TrackQuery>) -> Response {
+    let number = q.number.unwrap_or_default();
+    let last4 = q.phone_last4.unwrap_or_default();
+    let (status, error, code) = if number.trim().is_empty() {
+        (None, String::new(), StatusCode::OK)
+    } else if let Err(e) = crate::limits::check(&state, &ip) {
+        (None, crate::error::classify(&e).2, StatusCode::TOO_MANY_REQUESTS)
+    } else {
+        match state.services.track_request(&number, &last4).await {
+            Ok(s) => (
+                Some(TrackView {
+                    number: s.number.to_string(),
+                    status: s.status.label(),
+                    category: s.category.label(),
+                    received: super::china_time(s.received_at),
+                    due: super::china_time(s.due_at),
+                    handled_by: s.handled_by.unwrap_or_else(|| "指挥调度中心".into()),
+                    reply: s.reply.unwrap_or_default(),
+                    steps: s
+                        .steps
+                        .into_iter()
+                        .map(|st| (st.kind.label(), super::china_time(st.at), st.institution.unwrap_or_default()))
+                        .collect(),
+                }),
+                String::new(),
+                StatusCode::OK,
+            ),
+            Err(e @ (ServiceError::NotFound(_) | ServiceError::Invalid(_))) => {
+                let (code, _, message) = crate::error::classify(&e);
+                (None, message, code)
+            }
+            Err(e) => return page_error(e),
+        }
+    };
+    render(code, &TrackPage { layout: Layout::public(&state, "办理进度查询"), number, last4, status, error })
 }

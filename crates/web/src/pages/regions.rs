@@ -44,18 +44,16 @@ struct RegionsPage {
 
 /// Upper levels as indented rows; each township with its villages folded inside.
 fn tree_rows(regions: &[Region]) -> Vec<TreeRow> {
-    let top = regions
-        .iter()
-        .map(|r| r.level)
-        .min()
-        .unwrap_or(RegionLevel::Province);
+    let top = regions.iter().map(|r| r.level).min().unwrap_or(RegionLevel::Province);
     let mut rows: Vec<TreeRow> = Vec::new();
     for r in regions {
         match r.level {
             RegionLevel::Village => {
-                if let Some(row) = rows.iter_mut().rev().find(|row| {
-                    row.is_township && Some(row.code.clone()) == r.parent.map(|p| p.to_string())
-                }) {
+                if let Some(row) = rows
+                    .iter_mut()
+                    .rev()
+                    .find(|row| row.is_township && Some(row.code.clone()) == r.parent.map(|p| p.to_string()))
+                {
                     row.villages.push(VillageRow {
                         name: r.name.clone(),
                         code: r.code.to_string(),
@@ -114,34 +112,14 @@ async fn list_page(
 }
 
 pub async fn list(State(state): State<AppState>, user: PageActor) -> Response {
-    list_page(
-        &state,
-        &user,
-        StatusCode::OK,
-        RegionInput::default(),
-        Errors::default(),
-    )
-    .await
+    list_page(&state, &user, StatusCode::OK, RegionInput::default(), Errors::default()).await
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    user: PageActor,
-    HtmlForm(form): HtmlForm<RegionInput>,
-) -> Response {
+pub async fn create(State(state): State<AppState>, user: PageActor, HtmlForm(form): HtmlForm<RegionInput>) -> Response {
     match state.services.create_region(&user.actor, &form).await {
         Ok(r) => see_other(&format!("/regions/{}?msg=created", r.code)),
         Err(e) => match field_errors(e) {
-            Ok(errors) => {
-                list_page(
-                    &state,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    form,
-                    errors,
-                )
-                .await
-            }
+            Ok(errors) => list_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await,
             Err(e) => page_error(e),
         },
     }
@@ -183,9 +161,7 @@ async fn region_page(
             .unwrap_or_else(|| p.to_string()),
         None => "—".into(),
     };
-    let layout = Layout::for_user(state, user, region.name.clone(), "/regions")
-        .await
-        .with_flash(msg);
+    let layout = Layout::for_user(state, user, region.name.clone(), "/regions").await.with_flash(msg);
     render(
         status,
         &RegionPage {
@@ -214,16 +190,7 @@ pub async fn show(
     if let Err(e) = user.actor.require(Permission::ManageNetwork) {
         return page_error(e.into());
     }
-    region_page(
-        &state,
-        &user,
-        code,
-        StatusCode::OK,
-        None,
-        Errors::default(),
-        q.msg.as_deref(),
-    )
-    .await
+    region_page(&state, &user, code, StatusCode::OK, None, Errors::default(), q.msg.as_deref()).await
 }
 
 #[derive(Deserialize)]
@@ -238,35 +205,18 @@ pub async fn rename(
     PathCode(code): PathCode,
     HtmlForm(form): HtmlForm<RenameForm>,
 ) -> Response {
-    match state
-        .services
-        .rename_region(&user.actor, code, &form.name)
-        .await
-    {
+    match state.services.rename_region(&user.actor, code, &form.name).await {
         Ok(_) => see_other(&format!("/regions/{code}?msg=saved")),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
-                region_page(
-                    &state,
-                    &user,
-                    code,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(form.name),
-                    errors,
-                    None,
-                )
-                .await
+                region_page(&state, &user, code, StatusCode::UNPROCESSABLE_ENTITY, Some(form.name), errors, None).await
             }
             Err(e) => page_error(e),
         },
     }
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathCode(code): PathCode,
-) -> Response {
+pub async fn delete(State(state): State<AppState>, user: PageActor, PathCode(code): PathCode) -> Response {
     match state.services.delete_region(&user.actor, code).await {
         Ok(()) => see_other("/regions?msg=deleted"),
         Err(e) => page_error(e),

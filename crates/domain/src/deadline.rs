@@ -1,0 +1,158 @@
+//! The table of time limits (办理时限), read from the district's deadline file: a period
+//! for each category and step of a service request, for incidents and for people's
+//! mediation, each with its source. A file with an unknown category, a negative or
+//! unreadable period, a duplicate or a missing entry is refused whole.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::calendar::{ConfigError, Period};
+use crate::request::{Category, Step};
+
+/// A time limit and where it comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub period: Period,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineTable {
+    request: HashMap<(Category, Step), Rule>,
+    pub reminder_before_hours: u32,
+    pub incident: Rule,
+    pub mediation: Rule,
+    pub judicial_confirmation: Rule,
+    pub judicial_confirmation_reminder_days: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    reminder_before_hours: u32,
+    #[serde(default)]
+    request: Vec<RequestEntry>,
+    incident: SimpleEntry,
+    mediation: MediationEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestEntry {
+    category: String,
+    accept: String,
+    resolve: String,
+    follow_up: String,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimpleEntry {
+    resolve: String,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MediationEntry {
+    resolve: String,
+    source: String,
+    judicial_confirmation: String,
+    judicial_confirmation_source: String,
+    judicial_confirmation_reminder_days: u32,
+}
+
+fn rule(what: &str, period: &str, source: &str) -> Result<Rule, ConfigError> {
+    let period = Period::parse(period).map_err(|e| ConfigError(format!("{what}：{}", e.0)))?;
+    if source.trim().is_empty() {
+        return Err(ConfigError(format!("{what}：缺少依据（source）")));
+    }
+    Ok(Rule { period, source: source.trim().to_string() })
+}
+
+impl DeadlineTable {
+    pub fn parse(text: &str) -> Result<DeadlineTable, ConfigError> {
+        let file: File = toml::from_str(text).map_err(|e| ConfigError(format!("时限文件格式有误：{}", e.message())))?;
+        let mut request = HashMap::new();
+        for entry in &file.request {
+            let category = Category::from_code(entry.category.trim())
+                .ok_or_else(|| ConfigError(format!("时限文件中的事项类别“{}”不是平台已知的类别", entry.category)))?;
+            for (step, period) in
+                [(Step::Accept, &entry.accept), (Step::Resolve, &entry.resolve), (Step::FollowUp, &entry.follow_up)]
+            {
+                let what = format!("{}·{}", category.label(), step.label());
+                if request.insert((category, step), rule(&what, period, &entry.source)?).is_some() {
+                    return Err(ConfigError(format!("时限文件中“{}”重复出现", category.label())));
+                }
+            }
+        }
+        for category in Category::ALL {
+            if !request.contains_key(&(*category, Step::Resolve)) {
+                return Err(ConfigError(format!(
+                    "时限文件缺少事项类别“{}”（{}）的时限",
+                    category.label(),
+                    category.code()
+                )));
+            }
+        }
+        if file.reminder_before_hours == 0 || file.reminder_before_hours > 24 * 30 {
+            return Err(ConfigError("reminder_before_hours 应在1到720小时之间".into()));
+        }
+        let m = &file.mediation;
+        Ok(DeadlineTable {
+            request,
+            reminder_before_hours: file.reminder_before_hours,
+            incident: rule("应急事件", &file.incident.resolve, &file.incident.source)?,
+            mediation: rule("人民调解", &m.resolve, &m.source)?,
+            judicial_confirmation: rule("司法确认", &m.judicial_confirmation, &m.judicial_confirmation_source)?,
+            judicial_confirmation_reminder_days: m.judicial_confirmation_reminder_days,
+        })
+    }
+
+    /// The rule for a category and step (every category has all three).
+    pub fn rule(&self, category: Category, step: Step) -> &Rule {
+        self.request.get(&(category, step)).expect("checked when parsed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../../../data/deadlines.toml");
+
+    #[test]
+    fn the_shipped_file_parses_and_cites_its_sources() {
+        let t = DeadlineTable::parse(SHIPPED).unwrap();
+        let legal_aid = t.rule(Category::LegalAid, Step::Resolve);
+        assert_eq!(legal_aid.period, Period::days(7));
+        assert!(legal_aid.source.contains("法律援助法 第四十三条"));
+        assert_eq!(t.judicial_confirmation.period, Period::days(30));
+        assert!(t.judicial_confirmation.source.contains("第三十三条"));
+        assert_eq!(t.mediation.period, Period::months(1));
+        for c in Category::ALL {
+            for s in Step::ALL {
+                assert!(!t.rule(*c, *s).source.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_the_reason() {
+        let unknown = SHIPPED.replace("category = \"other\"", "category = \"astrology\"");
+        assert!(DeadlineTable::parse(&unknown).unwrap_err().0.contains("astrology"));
+        let negative = SHIPPED.replace("resolve = \"3个工作日\"", "resolve = \"-3个工作日\"");
+        assert!(DeadlineTable::parse(&negative).unwrap_err().0.contains("负数"));
+        let duplicate = format!(
+            "{SHIPPED}\n[[request]]\ncategory = \"other\"\naccept = \"1日\"\nresolve = \"1日\"\nfollow_up = \"1日\"\nsource = \"x\"\n"
+        );
+        // A [[request]] after [mediation] belongs to it in TOML: refused as malformed or duplicate.
+        assert!(DeadlineTable::parse(&duplicate).is_err());
+        let missing = SHIPPED.replace("category = \"other\"", "category = \"consultation\"");
+        assert!(DeadlineTable::parse(&missing).is_err());
+        let no_source = SHIPPED.replace("source = \"本区服务规范\"", "source = \"\"");
+        assert!(DeadlineTable::parse(&no_source).unwrap_err().0.contains("依据"));
+    }
+}
