@@ -7,6 +7,7 @@
 //! ([`network`]), then accounts and rights ([`auth`]) and the audit vocabulary
 //! ([`audit`]).
 
+pub mod appointment;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

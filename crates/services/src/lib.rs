@@ -8,6 +8,7 @@
 //! [`audit`], [`export`], and [`demo`] (the demo district and synthetic volumes).
 
 pub mod accounts;
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod demo;

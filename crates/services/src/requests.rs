@@ -315,12 +315,12 @@ impl Services {
         jobs::schedule(&tx, DEADLINE_JOB, id.0, watch_time(&rules, accept_due, resolve_due, now), now).await?;
         if let Some(phone) = &draft.requester.phone {
             let body = format!(
-                "【{}公共法律服务】{}，您的{}事项已登记，编号{}，预计{}前办结。可凭编号和手机号后四位查询进度，咨询请拨打12348。",
+                "【{}公共法律服务】{}，您的{}事项已登记，编号{}，将于{}前办结。可凭编号和手机号后四位查询进度，咨询请拨打12348。",
                 self.site_name(&tx).await?,
                 draft.requester.name,
                 draft.category.label(),
                 number,
-                china_local(resolve_due).format("%m月%d日"),
+                china_local(resolve_due - chrono::Duration::seconds(1)).format("%m月%d日24时"),
             );
             outbox::enqueue(
                 &tx,

@@ -375,3 +375,50 @@ pub mod outbox {
     }
     no_relations!();
 }
+
+pub mod slot {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "appointment_slots")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub institution_id: i64,
+        pub region_code: i64,
+        pub kind: String,
+        pub starts_at: DateTimeUtc,
+        pub ends_at: DateTimeUtc,
+        pub capacity: i32,
+        pub booked: i32,
+        pub note: Option<String>,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod booking {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "bookings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub code: String,
+        pub slot_id: i64,
+        pub request_id: Option<i64>,
+        pub name: String,
+        pub phone_enc: String,
+        pub phone_masked: String,
+        pub address: Option<String>,
+        pub reason: String,
+        pub groups: String,
+        pub status: String,
+        pub booked_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub cancelled_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}

@@ -11,6 +11,7 @@
 //! [`Scope`]: gongdao_domain::auth::Scope
 
 pub mod accounts;
+pub mod appointments;
 pub mod audit;
 pub mod config;
 pub mod counters;

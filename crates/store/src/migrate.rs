@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_requests.sql"),
         postgres: include_str!("../migrations/postgres/0002_requests.sql"),
     },
+    Migration {
+        version: 3,
+        name: "appointments",
+        sqlite: include_str!("../migrations/sqlite/0003_appointments.sql"),
+        postgres: include_str!("../migrations/postgres/0003_appointments.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

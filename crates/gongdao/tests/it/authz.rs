@@ -121,6 +121,13 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/calendar/due", ANY),
         ("POST", "/api/v1/public/requests", PUBLIC),
         ("GET", "/api/v1/public/track", PUBLIC),
+        ("GET", "/api/v1/appointments", VIEW_REQ),
+        ("POST", "/api/v1/appointments/slots", HANDLE),
+        ("POST", "/api/v1/appointments/bookings", HANDLE),
+        ("POST", "/api/v1/appointments/bookings/cancel", HANDLE),
+        ("GET", "/api/v1/public/slots", PUBLIC),
+        ("POST", "/api/v1/public/bookings", PUBLIC),
+        ("POST", "/api/v1/public/bookings/cancel", PUBLIC),
         // Pages
         ("GET", "/", ANY),
         ("GET", "/login", PUBLIC),
@@ -187,6 +194,11 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/apply", PUBLIC),
         ("POST", "/apply", PUBLIC),
         ("GET", "/track", PUBLIC),
+        ("GET", "/appointments", VIEW_REQ),
+        ("POST", "/appointments/slots", HANDLE),
+        ("POST", "/appointments/cancel", HANDLE),
+        ("GET", "/book", PUBLIC),
+        ("POST", "/book", PUBLIC),
     ];
     rows.iter().map(|(m, p, a)| ((*m, *p), *a)).collect()
 }
@@ -253,14 +265,14 @@ async fn call(app: &TestApp, method: &str, path: &str, who: &Who<'_>) -> reqwest
         return app.try_login(user, crate::helpers::PASSWORD).await;
     }
     // Public forms carry a double-submit token from their page: fetch it first.
-    if path == "/apply" && method == Method::POST {
-        let page = app.client.get(app.url("/apply")).send().await.unwrap();
+    if (path == "/apply" || path == "/book") && method == Method::POST {
+        let page = app.client.get(app.url(path)).send().await.unwrap();
         let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
         let html = page.text().await.unwrap();
         let token = html.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
         return app
             .client
-            .post(app.url("/apply"))
+            .post(app.url(path))
             .header("cookie", cookie)
             .form(&[("csrf_token", token.as_str())])
             .send()
@@ -371,7 +383,7 @@ async fn every_route_for_every_role() {
                 failures.push(format!(
                     "{role} {method} {target}: {status} (expected {}) {}",
                     if allowed { "allowed" } else { "denied" },
-                    body.chars().take(120).collect::<String>()
+                    body.split("<main>").last().unwrap_or("").chars().take(300).collect::<String>()
                 ));
             } else if !allowed && status != StatusCode::FORBIDDEN {
                 failures

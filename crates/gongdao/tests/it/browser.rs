@@ -176,3 +176,84 @@ async fn log_in_and_filter_the_institution_directory_by_township() {
     c.close().await.unwrap();
     app.stop().await;
 }
+
+async fn log_in(c: &fantoccini::Client, app: &crate::helpers::TestApp, username: &str, then: &str) {
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&app.url(&format!("/login?next={then}"))).await.unwrap();
+    c.find(Locator::Css("#username")).await.unwrap().send_keys(username).await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys("gongdao-demo").await.unwrap();
+    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("main h1")).await.unwrap();
+}
+
+async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_hotline_call_is_transferred_accepted_and_seen_on_the_dispatch_board() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = browser(&driver, 1366, 900).await;
+
+    // The hotline agent logs a call.
+    log_in(&c, &app, "hotline", "/requests/new").await;
+    assert_eq!(
+        c.find(Locator::Css("select#f-channel")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("hotline")
+    );
+    c.find(Locator::Css("select#f-category")).await.unwrap().select_by_value("consultation").await.unwrap();
+    c.find(Locator::Css("select#f-region")).await.unwrap().select_by_value("220802100201").await.unwrap();
+    c.find(Locator::Css("#f-requester\\.name")).await.unwrap().send_keys("李大爷").await.unwrap();
+    c.find(Locator::Css("#f-requester\\.phone")).await.unwrap().send_keys("13812345678").await.unwrap();
+    c.find(Locator::Css("input[name='requester.groups'][value=elderly]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#f-description"))
+        .await
+        .unwrap()
+        .send_keys("儿子三个月没给赡养费，想请村里帮忙调解")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#timeline")).await.unwrap();
+    let number = text_of(&c, "main h1").await;
+    assert!(number.starts_with("220802-"), "{number}");
+    assert!(text_of(&c, ".page-head").await.contains("绿色通道"));
+    screenshot(&c, "request-logged.png").await;
+
+    // … and hands it to the township workstation the rules suggest.
+    let target = c.find(Locator::Css("select#f-to_institution option:nth-child(2)")).await.unwrap();
+    let label = target.text().await.unwrap();
+    assert!(label.contains("平台镇公共法律服务工作站") && label.contains("推荐"), "{label}");
+    target.click().await.unwrap();
+    c.find(Locator::Css("#transfer-form #f-reason")).await.unwrap().send_keys("需要当地上门了解情况").await.unwrap();
+    c.find(Locator::Css("button#transfer")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    assert!(text_of(&c, "#timeline").await.contains("发起流转"));
+    assert!(text_of(&c, ".page-head").await.contains("流转中"));
+    let url = c.current_url().await.unwrap();
+    let request_path = url.path().to_string();
+
+    // The workstation finds it waiting and accepts it.
+    log_in(&c, &app, "window", "/requests?waiting=true").await;
+    let link = c.find(Locator::LinkText(&number)).await.unwrap();
+    link.click().await.unwrap();
+    c.wait().for_element(Locator::Css("button#accept")).await.unwrap();
+    c.find(Locator::Css("button#accept")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".flash.ok")).await.unwrap();
+    let props = text_of(&c, "dl.props").await;
+    assert!(props.contains("平台镇工作站窗口"), "{props}");
+    assert!(text_of(&c, "#timeline").await.contains("受理"));
+    screenshot(&c, "request-accepted.png").await;
+
+    // The dispatch board shows it, held by the workstation.
+    log_in(&c, &app, "dispatch", "/dispatch").await;
+    let table = text_of(&c, "table#requests").await;
+    assert!(table.contains(&number) && table.contains("平台镇工作站窗口"), "{table}");
+    let stats = text_of(&c, ".stats").await;
+    assert!(stats.contains("在办事项"), "{stats}");
+    screenshot(&c, "dispatch-board.png").await;
+    assert!(request_path.starts_with("/requests/"));
+
+    c.close().await.unwrap();
+    app.stop().await;
+}

@@ -2,6 +2,7 @@
 //! over loopback, on SQLite and (when reachable, always in CI) PostgreSQL.
 
 mod api;
+mod appointments;
 mod authz;
 mod browser;
 mod helpers;

@@ -4,6 +4,7 @@
 //! test reads the document to find every route).
 
 mod accounts;
+mod appointments;
 mod auth;
 mod network;
 mod public;
@@ -167,6 +168,7 @@ impl Modify for Security {
         (name = "requests", description = "服务事项：登记、流转、受理、办结"),
         (name = "dispatch", description = "指挥调度与应急响应"),
         (name = "config", description = "节假日、办理时限和分派规则"),
+        (name = "appointments", description = "预约与上门服务"),
         (name = "meta", description = "健康检查、词表、接口文档"),
     )
 )]
@@ -183,5 +185,6 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(public::router())
         .merge(requests::router())
+        .merge(appointments::router())
         .split_for_parts()
 }

@@ -3,6 +3,7 @@
 //! test find every page.
 
 mod accounts;
+mod appointments;
 mod auth;
 mod home;
 mod institutions;
@@ -102,6 +103,11 @@ page_routes! {
     get "/apply" => public::apply_form,
     post "/apply" => public::apply_submit,
     get "/track" => public::track,
+    get "/appointments" => appointments::overview,
+    post "/appointments/slots" => appointments::create_slot,
+    post "/appointments/cancel" => appointments::cancel,
+    get "/book" => appointments::book_form,
+    post "/book" => appointments::book_submit,
 }
 
 /// The frame around every page.
@@ -139,6 +145,7 @@ const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/", "首页", "", None),
     ("/requests", "服务事项", "登记、流转、受理、办结", Some(Permission::ViewRequests)),
     ("/dispatch", "指挥调度", "在办事项、超期督办、应急响应", Some(Permission::ViewBoard)),
+    ("/appointments", "预约", "窗口预约和上门服务", Some(Permission::ViewRequests)),
     ("/regions", "行政区划", "区、乡镇（街道）、村（社区）", Some(Permission::ViewNetwork)),
     ("/institutions", "机构名录", "工作站、法律援助、律所、调解组织等", Some(Permission::ViewNetwork)),
     ("/people", "人员名录", "律师、调解员、法律顾问等", Some(Permission::ViewNetwork)),
@@ -359,6 +366,17 @@ pub fn query_without_page(raw: Option<&str>) -> String {
 /// `?query` or empty.
 pub fn with_question(q: &str) -> String {
     if q.is_empty() { String::new() } else { format!("?{q}") }
+}
+
+/// A deadline for display: a period that ends at midnight is shown as 24:00 of its
+/// last day (民法典 第二百零三条: the last day ends at 24:00).
+pub fn deadline_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    let local = t + chrono::Duration::hours(8);
+    if local.time() == chrono::NaiveTime::MIN {
+        format!("{} 24:00", (local - chrono::Duration::days(1)).format("%Y-%m-%d"))
+    } else {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    }
 }
 
 /// China time for display.

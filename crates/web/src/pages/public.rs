@@ -268,7 +268,7 @@ pub async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(
                     status: s.status.label(),
                     category: s.category.label(),
                     received: super::china_time(s.received_at),
-                    due: super::china_time(s.due_at),
+                    due: super::deadline_text(s.due_at),
                     handled_by: s.handled_by.unwrap_or_else(|| "指挥调度中心".into()),
                     reply: s.reply.unwrap_or_default(),
                     steps: s

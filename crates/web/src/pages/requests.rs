@@ -19,8 +19,8 @@ use serde::Deserialize;
 
 use super::institutions::{region_options, township_options};
 use super::{
-    Errors, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page, render, see_other,
-    vocabulary_options,
+    Errors, Layout, Opt, Pager, PathId, china_time, deadline_text, field_errors, page_error, query_without_page,
+    render, see_other, vocabulary_options,
 };
 use crate::AppState;
 use crate::json::HtmlForm;
@@ -85,8 +85,8 @@ pub fn row(r: &ServiceRequest) -> Row {
         holder,
         target,
         transfer_reason: r.transfer_reason.clone().unwrap_or_default(),
-        accept_due: r.accept_due_at.map(china_time).unwrap_or_default(),
-        due: china_time(r.due_at),
+        accept_due: r.accept_due_at.map(deadline_text).unwrap_or_default(),
+        due: deadline_text(r.due_at),
         overdue: r.overdue,
         estimated: r.due_estimated,
         escalated: r.escalated,
@@ -695,7 +695,7 @@ pub async fn board(State(state): State<AppState>, user: PageActor, Query(q): Que
                     id: i.id.0,
                     title: i.title,
                     region: i.region_name,
-                    due: china_time(i.due_at),
+                    due: deadline_text(i.due_at),
                     open: i.open_matters,
                 })
                 .collect(),
@@ -763,7 +763,7 @@ pub async fn incident(
             title: inc.title,
             region: inc.region_name,
             opened: china_time(inc.opened_at),
-            due: china_time(inc.due_at),
+            due: deadline_text(inc.due_at),
             description: inc.description.unwrap_or_default(),
             open: inc.open,
             rows: items.iter().map(row).collect(),

@@ -1,0 +1,244 @@
+//! Appointments and home visits (预约 / 上门服务): an institution opens time slots with
+//! a capacity; citizens or staff book them. Home visits are for people with limited
+//! mobility and need an address (法律援助法 第四十五条: accessible service for the
+//! elderly and the disabled).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::request::Group;
+use crate::{FieldError, PhoneNumber, ValidationErrors, text};
+
+crate::code_enum! {
+    /// 预约方式
+    pub enum SlotKind: "预约方式" {
+        Visit => ("visit", "到窗口办理"),
+        HomeVisit => ("home_visit", "上门服务"),
+    }
+}
+
+crate::code_enum! {
+    /// 预约状态
+    pub enum BookingStatus: "预约状态" {
+        Booked => ("booked", "已预约"),
+        Cancelled => ("cancelled", "已取消"),
+        Done => ("done", "已完成"),
+    }
+}
+
+/// A slot as shown.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct Slot {
+    pub id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub kind: SlotKind,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub booked: i32,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+pub struct SlotInput {
+    /// `visit` or `home_visit`.
+    #[serde(default)]
+    pub kind: String,
+    /// Institution id; default the actor's own.
+    #[serde(default, deserialize_with = "crate::network::number_or_text")]
+    #[schema(value_type = Option<i64>)]
+    pub institution_id: Option<String>,
+    /// YYYY-MM-DD
+    #[serde(default)]
+    pub date: String,
+    /// HH:MM
+    #[serde(default)]
+    pub start: String,
+    /// HH:MM
+    #[serde(default)]
+    pub end: String,
+    #[serde(default, deserialize_with = "crate::network::number_or_text")]
+    #[schema(value_type = Option<i32>)]
+    pub capacity: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A slot whose fields are valid; times are China local.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotDraft {
+    pub kind: SlotKind,
+    pub starts: NaiveDateTime,
+    pub ends: NaiveDateTime,
+    pub capacity: i32,
+    pub note: Option<String>,
+}
+
+fn parse_time(field: &str, label: &str, s: &str) -> Result<NaiveTime, FieldError> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| FieldError::new(field, format!("{label}应为 HH:MM 格式，如 09:00")))
+}
+
+impl SlotInput {
+    pub fn parse(&self, today: NaiveDate) -> Result<SlotDraft, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let kind = errors.check(SlotKind::parse_field("kind", &self.kind));
+        let date = errors.check(crate::network::parse_date("date", "日期", &self.date));
+        if let Some(d) = date
+            && d < today
+        {
+            errors.push(FieldError::new("date", "不能为已经过去的日期开放预约"));
+        }
+        let start = errors.check(parse_time("start", "开始时间", &self.start));
+        let end = errors.check(parse_time("end", "结束时间", &self.end));
+        if let (Some(s), Some(e)) = (start, end)
+            && e <= s
+        {
+            errors.push(FieldError::new("end", "结束时间应晚于开始时间"));
+        }
+        let capacity = match self.capacity.as_deref().map(str::trim) {
+            None | Some("") => Some(1),
+            Some(c) => errors.check(
+                c.parse::<i32>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| FieldError::new("capacity", "可预约人数应为1到100之间的整数")),
+            ),
+        };
+        let note = errors.check(text::optional("note", "说明", self.note.as_deref(), 100)).flatten();
+        errors.into_result()?;
+        let date = date.expect("checked");
+        Ok(SlotDraft {
+            kind: kind.expect("checked"),
+            starts: date.and_time(start.expect("checked")),
+            ends: date.and_time(end.expect("checked")),
+            capacity: capacity.expect("checked"),
+            note,
+        })
+    }
+}
+
+/// A booking as shown to staff; the phone masked.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct Booking {
+    pub id: i64,
+    /// The code the citizen quotes, e.g. YY20261130-007.
+    pub code: String,
+    pub slot_id: i64,
+    pub institution_name: String,
+    pub kind: SlotKind,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub name: String,
+    pub phone_masked: String,
+    pub address: Option<String>,
+    pub reason: String,
+    pub groups: Vec<Group>,
+    pub status: BookingStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+pub struct BookingInput {
+    #[serde(default, deserialize_with = "crate::network::number_or_text")]
+    #[schema(value_type = Option<i64>)]
+    pub slot_id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    /// Required for a home visit.
+    pub address: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BookingDraft {
+    pub slot_id: i64,
+    pub name: String,
+    pub phone: PhoneNumber,
+    pub address: Option<String>,
+    pub reason: String,
+    pub groups: Vec<Group>,
+}
+
+impl BookingInput {
+    pub fn parse(&self) -> Result<BookingDraft, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let slot_id = match self.slot_id.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new("slot_id", "请选择预约时段"));
+                None
+            }
+            Some(s) => errors.check(s.parse::<i64>().map_err(|_| FieldError::new("slot_id", "预约时段编号不正确"))),
+        };
+        let name = errors.check(text::required("name", "姓名", &self.name, 30));
+        let phone = errors.check(PhoneNumber::parse("phone", &self.phone));
+        let address = errors.check(text::optional("address", "上门地址", self.address.as_deref(), 120)).flatten();
+        let reason = errors.check(text::required("reason", "预约事由", &self.reason, 300));
+        let mut groups = Vec::new();
+        for g in &self.groups {
+            if let Some(g) = errors.check(Group::parse_field("groups", g))
+                && !groups.contains(&g)
+            {
+                groups.push(g);
+            }
+        }
+        errors.into_result()?;
+        Ok(BookingDraft {
+            slot_id: slot_id.expect("checked"),
+            name: name.expect("checked"),
+            phone: phone.expect("checked"),
+            address,
+            reason: reason.expect("checked"),
+            groups,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    #[test]
+    fn slots_parse_and_refuse_bad_times() {
+        let ok = SlotInput {
+            kind: "visit".into(),
+            date: "2026-12-02".into(),
+            start: "09:00".into(),
+            end: "11:30".into(),
+            capacity: Some("4".into()),
+            ..Default::default()
+        };
+        let d = ok.parse(today()).unwrap();
+        assert_eq!(d.capacity, 4);
+        let bad = SlotInput {
+            kind: "teleport".into(),
+            date: "2026-11-01".into(),
+            start: "11:00".into(),
+            end: "09:00".into(),
+            capacity: Some("0".into()),
+            ..Default::default()
+        };
+        let e = bad.parse(today()).unwrap_err();
+        for f in ["kind", "date", "end", "capacity"] {
+            assert!(e.message_for(f).is_some(), "{f}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn bookings_need_a_slot_a_name_a_phone_and_a_reason() {
+        let e = BookingInput::default().parse().unwrap_err();
+        for f in ["slot_id", "name", "phone", "reason"] {
+            assert!(e.message_for(f).is_some(), "{f}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Appointments and home visits: slots, bookings under concurrency, cancellation.
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{backends, error_fields, spawn_app};
+
+fn tomorrow() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(1)).date_naive().to_string()
+}
+
+#[tokio::test]
+async fn a_full_slot_refuses_the_extra_bookings_even_at_once() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let window = app.login_as("window").await;
+        let (status, slot) = app
+            .post(
+                &window,
+                "/api/v1/appointments/slots",
+                json!({"kind": "visit", "date": tomorrow(), "start": "09:00", "end": "11:30", "capacity": 3}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{slot}");
+        assert_eq!(slot["institution_name"], "平台镇公共法律服务工作站");
+        let slot_id = slot["id"].as_i64().unwrap();
+        // Ten people try for three places at the same moment.
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let client = app.client.clone();
+            let url = app.url("/api/v1/public/bookings");
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"slot_id": slot_id, "name": format!("预约人{i}"), "phone": format!("1350000{i:04}"), "reason": "咨询土地承包问题"});
+                let r = client.post(url).json(&body).send().await.unwrap();
+                (r.status(), r.json::<Value>().await.unwrap())
+            }));
+        }
+        let mut by_status: HashMap<StatusCode, usize> = HashMap::new();
+        for t in tasks {
+            let (status, body) = t.await.unwrap();
+            if status == StatusCode::CONFLICT {
+                assert!(body["error"]["message"].as_str().unwrap().contains("已约满"));
+            }
+            *by_status.entry(status).or_default() += 1;
+        }
+        assert_eq!(by_status.get(&StatusCode::CREATED), Some(&3), "{backend:?}: {by_status:?}");
+        assert_eq!(by_status.get(&StatusCode::CONFLICT), Some(&7), "{backend:?}: {by_status:?}");
+        let (_, overview) = app.get(&window, "/api/v1/appointments").await;
+        assert_eq!(overview["slots"][0]["booked"], 3);
+        let bookings = overview["bookings"].as_array().unwrap();
+        assert_eq!(bookings.len(), 3);
+        // A cancellation frees a place; the wrong phone digits do not.
+        let code = bookings[0]["code"].as_str().unwrap().to_string();
+        let r = app
+            .client
+            .post(app.url("/api/v1/public/bookings/cancel"))
+            .json(&json!({"code": code, "phone_last4": "9999"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let phone_last4 = bookings[0]["phone_masked"].as_str().unwrap()[7..].to_string();
+        let r = app
+            .client
+            .post(app.url("/api/v1/public/bookings/cancel"))
+            .json(&json!({"code": code, "phone_last4": phone_last4}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let r = app
+            .client
+            .post(app.url("/api/v1/public/bookings/cancel"))
+            .json(&json!({"code": code, "phone_last4": phone_last4}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "cancelling twice");
+        let slots: Value = app.client.get(app.url("/api/v1/public/slots")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(slots[0]["booked"], 2, "{backend:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_slots_and_bookings_name_their_fields() {
+    let app = spawn_app(crate::helpers::Backend::Sqlite).await;
+    let window = app.login_as("window").await;
+    let (status, body) = app
+        .post(
+            &window,
+            "/api/v1/appointments/slots",
+            json!({"kind": "teleport", "date": "2020-01-01", "start": "11:00", "end": "09:00", "capacity": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), vec!["kind", "date", "end", "capacity"]);
+    let (_, slot) = app
+        .post(
+            &window,
+            "/api/v1/appointments/slots",
+            json!({"kind": "home_visit", "date": tomorrow(), "start": "14:00", "end": "16:00", "capacity": 1}),
+        )
+        .await;
+    let slot_id = slot["id"].as_i64().unwrap();
+    // A home visit needs an address.
+    let r = app
+        .client
+        .post(app.url("/api/v1/public/bookings"))
+        .json(&json!({"slot_id": slot_id, "name": "张奶奶", "phone": "13600001111", "reason": "腿脚不便，想咨询遗嘱"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&r.json().await.unwrap()), vec!["address"]);
+    let r = app
+        .client
+        .post(app.url("/api/v1/public/bookings"))
+        .json(&json!({"slot_id": slot_id, "name": "张奶奶", "phone": "13600001111", "address": "平台镇红星村3组", "reason": "腿脚不便，想咨询遗嘱", "groups": ["elderly", "disabled"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let booking: Value = r.json().await.unwrap();
+    assert!(booking["code"].as_str().unwrap().starts_with("YY"));
+    assert_eq!(booking["phone_masked"], "136****1111");
+    // The confirmation SMS is queued with the code.
+    let sms = gongdao_store::outbox::count_state(app.services.store().reader(), "pending").await.unwrap();
+    assert_eq!(sms, 1);
+    let r = app
+        .client
+        .post(app.url("/api/v1/public/bookings"))
+        .json(&json!({"slot_id": 999999, "name": "甲", "phone": "13600001112", "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&r.json().await.unwrap()), vec!["slot_id"]);
+    app.stop().await;
+}
