@@ -37,6 +37,7 @@ crate::code_enum! {
         ViewBoard => ("view_board", "查看指挥调度台"),
         DispatchRequests => ("dispatch_requests", "调度、改派和应急响应"),
         ManageConfig => ("manage_config", "维护节假日、时限和分派规则"),
+        HandleMediation => ("handle_mediation", "办理人民调解"),
     }
 }
 
@@ -58,6 +59,7 @@ impl Role {
             ViewBoard => matches!(self, Dispatcher | Leader),
             DispatchRequests => self == Dispatcher,
             ManageConfig => self == Admin,
+            HandleMediation => matches!(self, Mediator | WindowStaff | Dispatcher),
         }
     }
 

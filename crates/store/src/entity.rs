@@ -422,3 +422,119 @@ pub mod booking {
     }
     no_relations!();
 }
+
+pub mod mediation_case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mediation_cases")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub number: String,
+        pub committee_id: i64,
+        pub region_code: i64,
+        pub dispute_type: String,
+        pub source: String,
+        pub request_id: Option<i64>,
+        pub summary: String,
+        pub status: String,
+        pub applied_at: DateTimeUtc,
+        pub accepted_at: Option<DateTimeUtc>,
+        pub due_at: Option<DateTimeUtc>,
+        pub refused_reason: Option<String>,
+        pub failure_guidance: Option<String>,
+        pub agreement_facts: Option<String>,
+        pub agreement_terms: Option<String>,
+        pub agreement_performance: Option<String>,
+        pub agreement_signed_on: Option<Date>,
+        pub agreement_oral: bool,
+        pub confirmation_due: Option<Date>,
+        pub confirmation: String,
+        pub confirmation_court: Option<String>,
+        pub performance: String,
+        pub performance_note: Option<String>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub created_by: Option<i64>,
+        pub updated_at: DateTimeUtc,
+        pub version: i64,
+    }
+    no_relations!();
+}
+
+pub mod mediation_party {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mediation_parties")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub role: String,
+        pub name: String,
+        pub phone_enc: Option<String>,
+        pub phone_masked: Option<String>,
+        pub id_enc: Option<String>,
+        pub id_masked: Option<String>,
+        pub address: Option<String>,
+    }
+    no_relations!();
+}
+
+pub mod mediation_session {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mediation_sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub held_at: DateTimeUtc,
+        pub place: String,
+        pub mediators: String,
+        pub present: String,
+        pub record: String,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod screening_campaign {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "screening_campaigns")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        pub region_code: i64,
+        pub starts_on: Date,
+        pub ends_on: Date,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod screening_finding {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "screening_findings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub campaign_id: i64,
+        pub village_code: i64,
+        pub dispute_type: String,
+        pub count: i32,
+        pub resolved: i32,
+        pub note: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}

@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_appointments.sql"),
         postgres: include_str!("../migrations/postgres/0003_appointments.sql"),
     },
+    Migration {
+        version: 4,
+        name: "mediation",
+        sqlite: include_str!("../migrations/sqlite/0004_mediation.sql"),
+        postgres: include_str!("../migrations/postgres/0004_mediation.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -38,6 +38,7 @@ const HANDLE: Access =
     Access::Roles(&["dispatcher", "window_staff", "hotline_agent", "legal_aid_reviewer", "lawyer", "mediator"]);
 const BOARD: Access = Access::Roles(&["dispatcher", "leader"]);
 const DISPATCH: Access = Access::Roles(&["dispatcher"]);
+const MEDIATE: Access = Access::Roles(&["mediator", "window_staff", "dispatcher"]);
 const PUBLIC: Access = Access::Public;
 
 /// The demo account of each role.
@@ -128,6 +129,19 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/public/slots", PUBLIC),
         ("POST", "/api/v1/public/bookings", PUBLIC),
         ("POST", "/api/v1/public/bookings/cancel", PUBLIC),
+        ("GET", "/api/v1/mediation/cases", VIEW_REQ),
+        ("POST", "/api/v1/mediation/cases", MEDIATE),
+        ("GET", "/api/v1/mediation/cases/{id}", VIEW_REQ),
+        ("POST", "/api/v1/mediation/cases/{id}/accept", MEDIATE),
+        ("POST", "/api/v1/mediation/cases/{id}/refuse", MEDIATE),
+        ("POST", "/api/v1/mediation/cases/{id}/sessions", MEDIATE),
+        ("POST", "/api/v1/mediation/cases/{id}/agreement", MEDIATE),
+        ("POST", "/api/v1/mediation/cases/{id}/failure", MEDIATE),
+        ("POST", "/api/v1/mediation/cases/{id}/confirmation", MEDIATE),
+        ("POST", "/api/v1/mediation/cases/{id}/follow-up", MEDIATE),
+        ("GET", "/api/v1/mediation/screenings", VIEW_REQ),
+        ("POST", "/api/v1/mediation/screenings", MEDIATE),
+        ("POST", "/api/v1/mediation/screenings/{id}/findings", MEDIATE),
         // Pages
         ("GET", "/", ANY),
         ("GET", "/login", PUBLIC),
@@ -199,6 +213,21 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/appointments/cancel", HANDLE),
         ("GET", "/book", PUBLIC),
         ("POST", "/book", PUBLIC),
+        ("GET", "/mediation", VIEW_REQ),
+        ("GET", "/mediation/new", MEDIATE),
+        ("POST", "/mediation", MEDIATE),
+        ("GET", "/mediation/screenings", VIEW_REQ),
+        ("POST", "/mediation/screenings", MEDIATE),
+        ("POST", "/mediation/screenings/{id}/findings", MEDIATE),
+        ("GET", "/mediation/{id}", VIEW_REQ),
+        ("GET", "/mediation/{id}/agreement", VIEW_REQ),
+        ("POST", "/mediation/{id}/accept", MEDIATE),
+        ("POST", "/mediation/{id}/refuse", MEDIATE),
+        ("POST", "/mediation/{id}/sessions", MEDIATE),
+        ("POST", "/mediation/{id}/agreement", MEDIATE),
+        ("POST", "/mediation/{id}/failure", MEDIATE),
+        ("POST", "/mediation/{id}/confirmation", MEDIATE),
+        ("POST", "/mediation/{id}/follow-up", MEDIATE),
     ];
     rows.iter().map(|(m, p, a)| ((*m, *p), *a)).collect()
 }
@@ -225,8 +254,11 @@ async fn server_routes(app: &TestApp) -> BTreeSet<(String, String)> {
 fn concrete(method: &str, path: &str, ids: &Ids) -> String {
     // Matters and incidents: an id that does not exist, so a role with the right meets
     // a 404 and nothing changes.
-    let destructive =
-        method == "DELETE" || path.ends_with("/delete") || path.contains("/requests/") || path.contains("/incidents/");
+    let destructive = method == "DELETE"
+        || path.ends_with("/delete")
+        || path.contains("/requests/")
+        || path.contains("/incidents/")
+        || path.contains("/mediation/");
     let id = if path.contains("/accounts/") {
         ids.account
     } else if path.contains("/people/") {

@@ -6,6 +6,7 @@ mod appointments;
 mod authz;
 mod browser;
 mod helpers;
+mod mediation;
 mod requests;
 mod scope;
 mod storage;

@@ -6,6 +6,7 @@
 mod accounts;
 mod appointments;
 mod auth;
+mod mediation;
 mod network;
 mod public;
 mod requests;
@@ -169,6 +170,7 @@ impl Modify for Security {
         (name = "dispatch", description = "指挥调度与应急响应"),
         (name = "config", description = "节假日、办理时限和分派规则"),
         (name = "appointments", description = "预约与上门服务"),
+        (name = "mediation", description = "人民调解"),
         (name = "meta", description = "健康检查、词表、接口文档"),
     )
 )]
@@ -186,5 +188,6 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(public::router())
         .merge(requests::router())
         .merge(appointments::router())
+        .merge(mediation::router())
         .split_for_parts()
 }

@@ -7,6 +7,7 @@ mod appointments;
 mod auth;
 mod home;
 mod institutions;
+mod mediation;
 mod people;
 mod public;
 mod regions;
@@ -108,6 +109,21 @@ page_routes! {
     post "/appointments/cancel" => appointments::cancel,
     get "/book" => appointments::book_form,
     post "/book" => appointments::book_submit,
+    get "/mediation" => mediation::list,
+    get "/mediation/new" => mediation::new_form,
+    post "/mediation" => mediation::register,
+    get "/mediation/screenings" => mediation::screenings,
+    post "/mediation/screenings" => mediation::open_screening,
+    post "/mediation/screenings/{id}/findings" => mediation::add_finding,
+    get "/mediation/{id}" => mediation::show,
+    get "/mediation/{id}/agreement" => mediation::print_agreement,
+    post "/mediation/{id}/accept" => mediation::accept,
+    post "/mediation/{id}/refuse" => mediation::refuse,
+    post "/mediation/{id}/sessions" => mediation::session,
+    post "/mediation/{id}/agreement" => mediation::agreement,
+    post "/mediation/{id}/failure" => mediation::failure,
+    post "/mediation/{id}/confirmation" => mediation::confirmation,
+    post "/mediation/{id}/follow-up" => mediation::follow_up,
 }
 
 /// The frame around every page.
@@ -146,6 +162,7 @@ const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/requests", "服务事项", "登记、流转、受理、办结", Some(Permission::ViewRequests)),
     ("/dispatch", "指挥调度", "在办事项、超期督办、应急响应", Some(Permission::ViewBoard)),
     ("/appointments", "预约", "窗口预约和上门服务", Some(Permission::ViewRequests)),
+    ("/mediation", "人民调解", "调解登记、调解协议、司法确认、矛盾纠纷排查", Some(Permission::ViewRequests)),
     ("/regions", "行政区划", "区、乡镇（街道）、村（社区）", Some(Permission::ViewNetwork)),
     ("/institutions", "机构名录", "工作站、法律援助、律所、调解组织等", Some(Permission::ViewNetwork)),
     ("/people", "人员名录", "律师、调解员、法律顾问等", Some(Permission::ViewNetwork)),
