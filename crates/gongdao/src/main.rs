@@ -21,6 +21,22 @@ enum Command {
     Serve(ServeArgs),
     /// Generate a province-sized synthetic network into an empty database (benchmarks).
     Synth(SynthArgs),
+    /// Add synthetic service requests to a database holding a district (benchmarks).
+    SynthRequests(SynthRequestsArgs),
+}
+
+#[derive(Args)]
+struct SynthRequestsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[arg(long, default_value_t = 1_000_000)]
+    count: u32,
+    /// Share of the requests still open.
+    #[arg(long, default_value_t = 0.05)]
+    open_share: f64,
+    /// Division code of the installation's top region [default: 220802].
+    #[arg(long, env = "GONGDAO_HOME_REGION")]
+    home_region: Option<String>,
 }
 
 #[derive(Args)]
@@ -172,6 +188,28 @@ async fn synth(args: SynthArgs) -> Result<(), String> {
     Ok(())
 }
 
+async fn synth_requests(args: SynthRequestsArgs) -> Result<(), String> {
+    let over = FileSettings { home_region: args.home_region, ..store_overrides(&args.store) };
+    let settings = Settings::resolve(file_settings(&args.store.config)?, over);
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    let spec = gongdao_services::demo::RequestSynthSpec {
+        count: args.count,
+        open_share: args.open_share.clamp(0.0, 1.0),
+        seed: 7,
+    };
+    let started = Instant::now();
+    let n = services
+        .synthesize_requests(&spec, |stage| eprintln!("[{:>6.1}s] {stage}", started.elapsed().as_secs_f64()))
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "已写入 {n} 件服务事项，用时 {:.1} 秒（{}）",
+        started.elapsed().as_secs_f64(),
+        services.store().backend().name()
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -183,6 +221,7 @@ async fn main() {
     let result = match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Synth(args) => synth(args).await,
+        Command::SynthRequests(args) => synth_requests(args).await,
     };
     if let Err(message) = result {
         eprintln!("错误：{message}");

@@ -758,3 +758,132 @@ impl Services {
         Ok(SynthReport { regions: drafts.len(), institutions: inst.len(), people: spec.people as usize })
     }
 }
+
+/// Stored requests for benchmarks: most closed, about one in twenty still open with
+/// deadlines spread around now (some overdue), across channels, categories and the
+/// villages of the home region.
+#[derive(Clone, Debug)]
+pub struct RequestSynthSpec {
+    pub count: u32,
+    pub open_share: f64,
+    pub seed: u64,
+}
+
+impl Services {
+    pub async fn synthesize_requests(
+        &self,
+        spec: &RequestSynthSpec,
+        progress: impl Fn(&str),
+    ) -> Result<u64, ServiceError> {
+        use gongdao_domain::request::{
+            Category, Channel, Group, Priority, RequestDraft, RequestNumber, Requester, Status,
+        };
+        use gongdao_store::requests::NewRequest;
+        let home = Scope::new(self.config().home_region);
+        let reader = self.store().reader();
+        let villages: Vec<DivisionCode> = regions::list_level(reader, home, gongdao_domain::RegionLevel::Village)
+            .await?
+            .into_iter()
+            .map(|r| r.code)
+            .collect();
+        if villages.is_empty() {
+            return Err(ServiceError::Conflict("数据库中没有村（社区），请先生成演示数据".into()));
+        }
+        let workstations: HashMap<i64, InstitutionId> = institutions::keys(reader, home)
+            .await?
+            .into_iter()
+            .filter(|(_, kind, _, _)| kind == InstitutionType::Workstation.code())
+            .map(|(id, _, region, _)| (region, InstitutionId(id)))
+            .collect();
+        let users: Vec<gongdao_domain::ids::UserId> =
+            accounts::list(reader, home).await?.into_iter().map(|u| u.id).collect();
+        let mut rng = StdRng::seed_from_u64(spec.seed);
+        let now = self.now();
+        let cipher = self.cipher().clone();
+        let mut written = 0u64;
+        let batch_size = 5_000u32;
+        let mut n = 0u32;
+        while n < spec.count {
+            let size = batch_size.min(spec.count - n);
+            let mut drafts = Vec::with_capacity(size as usize);
+            let mut meta = Vec::with_capacity(size as usize);
+            for i in 0..size {
+                let serial = n + i;
+                let village = villages[rng.random_range(0..villages.len())];
+                let township = village.ancestor_at(gongdao_domain::RegionLevel::Township).expect("village");
+                let open = rng.random_bool(spec.open_share);
+                let days_ago = if open { rng.random_range(0..20) } else { rng.random_range(1..730) };
+                let received =
+                    now - chrono::Duration::days(days_ago) - chrono::Duration::minutes(rng.random_range(0..600));
+                let due = received + chrono::Duration::days(rng.random_range(2..15));
+                let groups = if rng.random_bool(0.3) {
+                    vec![Group::ALL[rng.random_range(0..Group::ALL.len())]]
+                } else {
+                    Vec::new()
+                };
+                let draft = RequestDraft {
+                    channel: Channel::ALL[rng.random_range(0..Channel::ALL.len())],
+                    category: Category::ALL[rng.random_range(0..Category::ALL.len())],
+                    requester: Requester {
+                        name: names::person_name(&mut rng),
+                        phone: PhoneNumber::parse("phone", &names::mobile(&mut rng)).ok(),
+                        id_number: None,
+                        groups: groups.clone(),
+                        address: None,
+                    },
+                    region: village,
+                    description: "合成数据：法律咨询事项".into(),
+                    priority: Priority::for_groups(
+                        &groups,
+                        if rng.random_bool(0.01) { Priority::Urgent } else { Priority::Normal },
+                    ),
+                };
+                let status = if open {
+                    [Status::Pending, Status::Open, Status::Open, Status::Open, Status::Transferring]
+                        [rng.random_range(0..5)]
+                } else if rng.random_bool(0.9) {
+                    Status::Closed
+                } else {
+                    Status::Resolved
+                };
+                let day = crate::rules::china_local(received).date();
+                let number = RequestNumber::new(
+                    self.config()
+                        .home_region
+                        .ancestor_at(gongdao_domain::RegionLevel::District)
+                        .unwrap_or(self.config().home_region),
+                    day,
+                    100_000 + i64::from(serial),
+                );
+                let owner = users[rng.random_range(0..users.len())];
+                let inst = workstations.get(&township.to_db()).copied().map(|i| (i, township));
+                meta.push((number, status, owner, inst, received, due));
+                drafts.push(draft);
+            }
+            let news: Vec<NewRequest<'_>> = drafts
+                .iter()
+                .zip(&meta)
+                .map(|(d, (number, status, owner, inst, received, due))| NewRequest {
+                    number,
+                    draft: d,
+                    status: *status,
+                    first_owner: Some(*owner),
+                    owner_user: (*status != Status::Pending).then_some(*owner),
+                    owner_institution: *inst,
+                    accept_due_at: None,
+                    due_at: *due,
+                    due_estimated: false,
+                    now: *received,
+                })
+                .collect();
+            let tx = self.store().begin().await?;
+            gongdao_store::requests::insert_many(&tx, &cipher, &news).await?;
+            tx.commit().await?;
+            n += size;
+            written += u64::from(size);
+            progress(&format!("已写入服务事项 {written}/{}", spec.count));
+        }
+        self.store().analyze().await?;
+        Ok(written)
+    }
+}

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod error;
 pub mod export;
+mod intake;
 pub mod jobs;
 pub mod mediation;
 mod names;
@@ -63,17 +64,19 @@ impl ServiceConfig {
     }
 }
 
-struct Inner {
+pub(crate) struct Inner {
     store: Store,
     cipher: PiiCipher,
     config: ServiceConfig,
     rules: rules::RulesCache,
+    intake: intake::IntakeQueue,
+    site_name: std::sync::RwLock<Option<String>>,
 }
 
 /// The use cases over one store; cheap to clone.
 #[derive(Clone)]
 pub struct Services {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Services {
@@ -84,7 +87,16 @@ impl std::fmt::Debug for Services {
 
 impl Services {
     pub fn new(store: Store, cipher: PiiCipher, config: ServiceConfig) -> Self {
-        Services { inner: Arc::new(Inner { store, cipher, config, rules: rules::RulesCache::new() }) }
+        Services {
+            inner: Arc::new(Inner {
+                store,
+                cipher,
+                config,
+                rules: rules::RulesCache::new(),
+                intake: intake::IntakeQueue::new(),
+                site_name: Default::default(),
+            }),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -93,6 +105,10 @@ impl Services {
 
     pub(crate) fn cipher(&self) -> &PiiCipher {
         &self.inner.cipher
+    }
+
+    pub(crate) fn inner_queue(&self) -> &intake::IntakeQueue {
+        &self.inner.intake
     }
 
     pub(crate) fn rules_cache(&self) -> &rules::RulesCache {

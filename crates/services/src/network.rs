@@ -201,6 +201,7 @@ impl Services {
         let region = regions::rename(&tx, actor.scope, code, &name, self.now())
             .await?
             .ok_or(ServiceError::NotFound("行政区划"))?;
+        self.forget_site_name();
         self.audit(
             &tx,
             actor,

@@ -14,12 +14,9 @@ use gongdao_domain::request::{
     RuleError, ServiceRequest, Status, Step, may_transfer_to,
 };
 use gongdao_domain::{DivisionCode, FieldError, RegionLevel, ValidationErrors, text};
-use gongdao_store::audit::NewAuditEntry;
 use gongdao_store::outbox::{Channel as MessageChannel, NewMessage};
-use gongdao_store::requests::{NewEvent, NewRequest, RequestFilter, RequestUpdate};
-use gongdao_store::{
-    ConnectionTrait, Versioned, accounts, audit, counters, institutions, jobs, outbox, regions, requests,
-};
+use gongdao_store::requests::{NewEvent, RequestFilter, RequestUpdate};
+use gongdao_store::{ConnectionTrait, Versioned, accounts, institutions, jobs, outbox, regions, requests};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -227,22 +224,17 @@ impl Services {
         if !home.contains(draft.region) {
             return Err(ServiceError::field("region", format!("行政区划“{}”不在本平台的服务范围内", draft.region)));
         }
-        let tx = self.store().begin().await?;
-        let region = regions::get(&tx, draft.region)
+        // Everything but the writes is decided here, on the readers, concurrently.
+        let reader = self.store().reader();
+        let region = regions::get(reader, draft.region)
             .await?
             .ok_or_else(|| ServiceError::field("region", format!("行政区划代码“{}”不存在", draft.region)))?;
         let district = draft.region.ancestor_at(RegionLevel::District).expect("checked: at or below a district");
-        let day = china_local(now).date();
-        let sequence = counters::next(&tx, &format!("request:{district}:{}", day.format("%Y%m%d"))).await?;
-        let number = RequestNumber::new(district, day, sequence);
         let (resolve_due, resolve) = rules.due(now, rules.deadlines.rule(draft.category, Step::Resolve).period);
-        let self_service = matches!(who, Intaker::Citizen(_));
         let (status, first_owner, owner_user, owner_institution, routed) = match who {
             Intaker::Staff(actor) => {
                 let inst = match actor.institution_id {
-                    Some(i) => {
-                        institutions::get(&tx, gongdao_domain::auth::Scope::new(home), i).await?.map(|x| (i, x.region))
-                    }
+                    Some(i) => institutions::region_of(reader, i).await?.map(|r| (i, r)),
                     None => None,
                 };
                 (Status::Open, Some(actor.user_id), Some(actor.user_id), inst, None)
@@ -250,7 +242,7 @@ impl Services {
             Intaker::Citizen(_) => {
                 let mut found = None;
                 for kind in rules.routing.targets(draft.category) {
-                    if let Some(hit) = institutions::nearest(&tx, *kind, draft.region).await? {
+                    if let Some(hit) = institutions::nearest(reader, *kind, draft.region).await? {
                         found = Some(hit);
                         break;
                     }
@@ -259,129 +251,84 @@ impl Services {
                 (Status::Pending, None, None, found.map(|(i, r, _)| (i, r)), routed)
             }
         };
-        let accept_due = if status == Status::Pending {
-            Some(rules.due(now, rules.deadlines.rule(draft.category, Step::Accept).period).0)
-        } else {
-            None
-        };
-        let id = requests::insert(
-            &tx,
-            self.cipher(),
-            &NewRequest {
-                number: &number,
-                draft: &draft,
-                status,
-                first_owner,
-                owner_user,
-                owner_institution,
-                accept_due_at: accept_due,
-                due_at: resolve_due,
-                due_estimated: resolve.estimated,
-                now,
-            },
-        )
-        .await
-        .map_err(|e| {
-            if e.is_unique_on("number") { ServiceError::Conflict("编号冲突，请重试".into()) } else { e.into() }
-        })?;
+        let accept_due = (status == Status::Pending)
+            .then(|| rules.due(now, rules.deadlines.rule(draft.category, Step::Accept).period).0);
         let (actor_user, actor_name, actor_inst) = match who {
             Intaker::Staff(a) => (Some(a.user_id), a.display_name.clone(), a.institution_id),
             Intaker::Citizen(_) => (None, format!("群众自助（{}）", draft.channel.label()), None),
         };
-        let mut events = vec![NewEvent {
-            request: id,
-            kind: EventKind::Received,
-            at: now,
+        let mut events = vec![(
+            EventKind::Received,
             actor_user,
-            actor_name: actor_name.clone(),
-            institution: actor_inst,
-            note: Some(format!("{} · {} · {}", draft.channel.label(), draft.category.label(), region.name)),
-        }];
-        if self_service {
-            events.push(NewEvent {
-                request: id,
-                kind: EventKind::Routed,
-                at: now,
-                actor_user: None,
-                actor_name: "系统".into(),
-                institution: owner_institution.map(|(i, _)| i),
-                note: Some(match &routed {
+            actor_name,
+            actor_inst,
+            Some(format!("{} · {} · {}", draft.channel.label(), draft.category.label(), region.name)),
+        )];
+        if status == Status::Pending {
+            events.push((
+                EventKind::Routed,
+                None,
+                "系统".into(),
+                owner_institution.map(|(i, _)| i),
+                Some(match &routed {
                     Some(name) => format!("按分派规则分派至 {name}"),
                     None => "未找到对应机构，待指挥调度中心分派".into(),
                 }),
-            });
+            ));
         }
-        requests::add_events(&tx, &events).await?;
-        jobs::schedule(&tx, DEADLINE_JOB, id.0, watch_time(&rules, accept_due, resolve_due, now), now).await?;
-        if let Some(phone) = &draft.requester.phone {
-            let body = format!(
-                "【{}公共法律服务】{}，您的{}事项已登记，编号{}，将于{}前办结。可凭编号和手机号后四位查询进度，咨询请拨打12348。",
-                self.site_name(&tx).await?,
-                draft.requester.name,
-                draft.category.label(),
-                number,
-                china_local(resolve_due - chrono::Duration::seconds(1)).format("%m月%d日24时"),
-            );
-            outbox::enqueue(
-                &tx,
-                self.cipher(),
-                &NewMessage {
-                    channel: MessageChannel::Sms,
-                    user: None,
-                    phone: Some(phone.clone()),
-                    template: "receipt",
-                    body,
-                    request: Some(id),
-                    at: now,
-                },
-            )
-            .await?;
-        }
-        let summary = format!("登记服务事项 {number}（{}，{}）", draft.category.label(), draft.channel.label());
-        match who {
-            Intaker::Staff(actor) => {
-                self.audit(
-                    &tx,
-                    actor,
-                    Event::new(AuditAction::Create, AuditObject::ServiceRequest, id, draft.region, summary),
-                )
-                .await?
-            }
-            Intaker::Citizen(ip) => {
-                audit::append(
-                    &tx,
-                    &NewAuditEntry {
-                        at: now,
-                        actor_id: None,
-                        actor_name: "群众".into(),
-                        ip: ip.to_string(),
-                        scope: draft.region,
-                        action: AuditAction::Create,
-                        object_type: AuditObject::ServiceRequest,
-                        object_id: Some(id.to_string()),
-                        summary,
-                        changes: None,
-                    },
-                )
-                .await?
-            }
-        }
-        tx.commit().await?;
-        Ok(Created {
-            id,
-            number,
+        let sms = match &draft.requester.phone {
+            Some(phone) => Some((
+                phone.clone(),
+                format!(
+                    "【{}公共法律服务】{}，您的{}事项已登记，编号{{number}}，将于{}前办结。可凭编号和手机号后四位查询进度，咨询请拨打12348。",
+                    self.site_name(reader).await?,
+                    draft.requester.name,
+                    draft.category.label(),
+                    china_local(resolve_due - chrono::Duration::seconds(1)).format("%m月%d日24时"),
+                ),
+            )),
+            None => None,
+        };
+        let summary = format!("登记服务事项 {{number}}（{}，{}）", draft.category.label(), draft.channel.label());
+        let audit = match who {
+            Intaker::Staff(a) => (Some(a.user_id.0), a.username.clone(), a.ip.clone(), summary),
+            Intaker::Citizen(ip) => (None, "群众".to_string(), ip.to_string(), summary),
+        };
+        self.commit_intake(crate::intake::Prepared {
             status,
-            priority: draft.priority,
-            due_at: resolve_due,
-            accept_due_at: accept_due,
-            routed_to: routed,
+            first_owner,
+            owner_user,
+            owner_institution,
+            routed,
+            accept_due,
+            due: resolve_due,
+            estimated: resolve.estimated,
+            district,
+            day: china_local(now).date(),
+            events,
+            watch_at: watch_time(&rules, accept_due, resolve_due, now),
+            sms,
+            audit,
+            now,
+            draft,
         })
+        .await
     }
 
     /// The name shown in messages, e.g. 洮北区. Takes the connection in use: a second
     /// connection taken while a transaction holds one can starve a small pool.
     pub(crate) async fn site_name(&self, conn: &impl ConnectionTrait) -> Result<String, ServiceError> {
-        Ok(regions::get(conn, self.config().home_region).await?.map(|r| r.name).unwrap_or_default())
+        if let Some(name) = self.inner.site_name.read().expect("not poisoned").clone() {
+            return Ok(name);
+        }
+        let name = regions::get(conn, self.config().home_region).await?.map(|r| r.name).unwrap_or_default();
+        *self.inner.site_name.write().expect("not poisoned") = Some(name.clone());
+        Ok(name)
+    }
+
+    /// Forgets the cached site name (after a region is renamed).
+    pub(crate) fn forget_site_name(&self) {
+        *self.inner.site_name.write().expect("not poisoned") = None;
     }
 
     /// Matters in the actor's scope, open first, green channel and soonest due first.

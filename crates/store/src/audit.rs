@@ -28,8 +28,8 @@ pub struct NewAuditEntry {
     pub changes: Option<serde_json::Value>,
 }
 
-pub async fn append(conn: &impl ConnectionTrait, entry: &NewAuditEntry) -> Result<(), StoreError> {
-    Entity::insert(audit::ActiveModel {
+fn model(entry: &NewAuditEntry) -> audit::ActiveModel {
+    audit::ActiveModel {
         id: NotSet,
         at: Set(entry.at),
         actor_id: Set(entry.actor_id),
@@ -41,9 +41,11 @@ pub async fn append(conn: &impl ConnectionTrait, entry: &NewAuditEntry) -> Resul
         object_id: Set(entry.object_id.clone()),
         summary: Set(entry.summary.clone()),
         changes: Set(entry.changes.as_ref().map(|c| c.to_string())),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    }
+}
+
+pub async fn append(conn: &impl ConnectionTrait, entry: &NewAuditEntry) -> Result<(), StoreError> {
+    Entity::insert(model(entry)).exec_without_returning(conn).await?;
     Ok(())
 }
 
@@ -109,4 +111,12 @@ pub async fn list(
     let rows =
         Entity::find().filter(cond).order_by_desc(Column::Id).limit(page.limit).offset(page.offset).all(conn).await?;
     Ok((rows.into_iter().map(to_domain).collect::<Result<_, _>>()?, total))
+}
+
+/// Appends many lines at once (batched intake).
+pub async fn append_many(conn: &impl ConnectionTrait, entries: &[NewAuditEntry]) -> Result<(), StoreError> {
+    for chunk in entries.chunks(500) {
+        Entity::insert_many(chunk.iter().map(model)).exec_without_returning(conn).await?;
+    }
+    Ok(())
 }

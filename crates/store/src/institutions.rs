@@ -303,3 +303,10 @@ pub async fn nearest(
         .await?;
     Ok(row.and_then(|(id, code, name)| DivisionCode::from_db(code).map(|c| (InstitutionId(id), c, name))))
 }
+
+/// The region an institution serves (unscoped: institutions' places are public).
+pub async fn region_of(conn: &impl ConnectionTrait, id: InstitutionId) -> Result<Option<DivisionCode>, StoreError> {
+    let code: Option<i64> =
+        Entity::find_by_id(id.0).select_only().column(Column::RegionCode).into_tuple().one(conn).await?;
+    Ok(code.and_then(DivisionCode::from_db))
+}

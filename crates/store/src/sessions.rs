@@ -48,29 +48,42 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSession<'_>) -> Result<
 }
 
 /// The session with this token hash and its account, whether or not expired (the
-/// caller decides), or `None`.
+/// caller decides), or `None`. One query: every request asks this.
 pub async fn find(
     conn: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
-    let Some(s) = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(conn).await? else {
-        return Ok(None);
+    let stmt = crate::sql::raw(
+        conn,
+        "SELECT s.id, s.user_id, s.csrf_token, s.ip, s.created_at, s.last_seen_at, s.expires_at, \
+         u.username, u.display_name, u.password_hash, u.role, u.scope_code, u.institution_id, u.active, u.version \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        vec![token_hash.into()],
+    );
+    let Some(r) = conn.query_one_raw(stmt).await? else { return Ok(None) };
+    let session = SessionRecord {
+        id: r.try_get_by_index(0)?,
+        user_id: UserId(r.try_get_by_index(1)?),
+        csrf_token: r.try_get_by_index(2)?,
+        ip: r.try_get_by_index(3)?,
+        created_at: r.try_get_by_index(4)?,
+        last_seen_at: r.try_get_by_index(5)?,
+        expires_at: r.try_get_by_index(6)?,
     };
-    let Some(u) = user::Entity::find_by_id(s.user_id).one(conn).await? else {
-        return Ok(None);
-    };
-    Ok(Some((
-        SessionRecord {
-            id: s.id,
-            user_id: UserId(s.user_id),
-            csrf_token: s.csrf_token,
-            ip: s.ip,
-            created_at: s.created_at,
-            last_seen_at: s.last_seen_at,
-            expires_at: s.expires_at,
-        },
-        to_record(u)?,
-    )))
+    let user = to_record(user::Model {
+        id: session.user_id.0,
+        username: r.try_get_by_index(7)?,
+        display_name: r.try_get_by_index(8)?,
+        password_hash: r.try_get_by_index(9)?,
+        role: r.try_get_by_index(10)?,
+        scope_code: r.try_get_by_index(11)?,
+        institution_id: r.try_get_by_index(12)?,
+        active: r.try_get_by_index(13)?,
+        version: r.try_get_by_index(14)?,
+        created_at: session.created_at,
+        updated_at: session.created_at,
+    })?;
+    Ok(Some((session, user)))
 }
 
 /// Records activity, sliding the idle expiry forward.

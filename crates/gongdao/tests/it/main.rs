@@ -7,6 +7,7 @@ mod authz;
 mod browser;
 mod helpers;
 mod mediation;
+mod outbox;
 mod requests;
 mod scope;
 mod storage;

@@ -1,0 +1,113 @@
+//! The notification outbox: messages written with their event, delivered by a sender,
+//! retried with backoff when the gateway is down, and never lost.
+
+use std::sync::{Arc, Mutex};
+
+use gongdao_services::notify::{FileSender, Sender, WebhookSender};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, backends, spawn_app_with};
+
+async fn log_a_call(app: &crate::helpers::TestApp, phone: &str) {
+    let hotline = app.login_as("hotline").await;
+    let body = json!({"channel": "hotline", "category": "consultation", "requester": {"name": "孙女士", "phone": phone}, "region": "220802100201", "description": "劳动合同到期不续签有没有补偿"});
+    let (status, _) = app.post(&hotline, "/api/v1/requests", body).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_file_sender_delivers_and_marks_sent() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.jobs_interval_ms = 0).await;
+    log_a_call(&app, "13812340001").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sms.log");
+    let sender: Arc<dyn Sender> = Arc::new(FileSender::new(path.clone()));
+    assert_eq!(app.services.deliver_outbox(&sender, 10).await.unwrap(), (1, 0));
+    let line: Value = serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
+    assert_eq!(line["phone"], "13812340001");
+    assert!(line["body"].as_str().unwrap().contains("已登记"));
+    assert_eq!(gongdao_store::outbox::count_state(app.services.store().reader(), "sent").await.unwrap(), 1);
+    assert_eq!(app.services.deliver_outbox(&sender, 10).await.unwrap(), (0, 0), "sent once");
+    app.stop().await;
+}
+
+/// A gateway on loopback that fails the first `fail` calls, then accepts.
+async fn gateway(fail: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
+    use axum::Json;
+    use axum::extract::State;
+    use axum::http::StatusCode as Code;
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let calls = Arc::new(Mutex::new(0usize));
+    let state = (received.clone(), calls);
+    let app = axum::Router::new()
+        .route(
+            "/sms",
+            axum::routing::post(
+                move |State((received, calls)): State<(Arc<Mutex<Vec<Value>>>, Arc<Mutex<usize>>)>,
+                      Json(body): Json<Value>| async move {
+                    let mut n = calls.lock().unwrap();
+                    *n += 1;
+                    if *n <= fail {
+                        return Code::SERVICE_UNAVAILABLE;
+                    }
+                    received.lock().unwrap().push(body);
+                    Code::OK
+                },
+            ),
+        )
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn a_gateway_that_is_down_loses_nothing() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        log_a_call(&app, "13812340002").await;
+        log_a_call(&app, "13812340003").await;
+        // Nothing listens here: both attempts fail and wait for their retry.
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let down: Arc<dyn Sender> = Arc::new(WebhookSender::new(format!("http://127.0.0.1:{closed}/sms")));
+        assert_eq!(app.services.deliver_outbox(&down, 10).await.unwrap(), (0, 2), "{backend:?}");
+        assert_eq!(app.services.deliver_outbox(&down, 10).await.unwrap(), (0, 0), "backing off, not hammering");
+        let reader = app.services.store().reader();
+        assert_eq!(gongdao_store::outbox::count_state(reader, "pending").await.unwrap(), 2);
+        // The gateway comes back but fails once more, then accepts.
+        let (url, received) = gateway(1).await;
+        let up: Arc<dyn Sender> = Arc::new(WebhookSender::new(url));
+        {
+            use gongdao_store::ConnectionTrait;
+            app.services
+                .store()
+                .writer()
+                .execute_unprepared("UPDATE outbox SET next_attempt_at = created_at")
+                .await
+                .unwrap();
+        }
+        assert_eq!(app.services.deliver_outbox(&up, 10).await.unwrap(), (1, 1));
+        {
+            use gongdao_store::ConnectionTrait;
+            app.services
+                .store()
+                .writer()
+                .execute_unprepared("UPDATE outbox SET next_attempt_at = created_at WHERE state = 'pending'")
+                .await
+                .unwrap();
+        }
+        assert_eq!(app.services.deliver_outbox(&up, 10).await.unwrap(), (1, 0));
+        let got = received.lock().unwrap().clone();
+        let phones: Vec<&str> = got.iter().map(|m| m["phone"].as_str().unwrap()).collect();
+        assert_eq!(got.len(), 2, "{backend:?}: {phones:?}");
+        assert!(phones.contains(&"13812340002") && phones.contains(&"13812340003"));
+        assert_eq!(gongdao_store::outbox::count_state(reader, "sent").await.unwrap(), 2);
+        assert_eq!(gongdao_store::outbox::count_state(reader, "pending").await.unwrap(), 0);
+        app.stop().await;
+    }
+}
