@@ -36,14 +36,22 @@ pub(crate) struct Prepared {
     pub estimated: bool,
     pub district: DivisionCode,
     pub day: NaiveDate,
-    /// Timeline events: kind, actor, actor name, institution, note.
-    pub events: Vec<(EventKind, Option<UserId>, String, Option<InstitutionId>, Option<String>)>,
+    pub events: Vec<PreparedEvent>,
     pub watch_at: DateTime<Utc>,
     /// The SMS receipt: phone and body, with `{number}` for the number.
     pub sms: Option<(PhoneNumber, String)>,
     /// Audit: actor id, actor name, address, summary with `{number}`.
     pub audit: (Option<i64>, String, String, String),
     pub now: DateTime<Utc>,
+}
+
+/// A timeline event of a matter not yet numbered.
+pub(crate) struct PreparedEvent {
+    pub kind: EventKind,
+    pub actor_user: Option<UserId>,
+    pub actor_name: String,
+    pub institution: Option<InstitutionId>,
+    pub note: Option<String>,
 }
 
 type Reply = oneshot::Sender<Result<Created, ServiceError>>;
@@ -124,15 +132,15 @@ impl Services {
             let id = *ids
                 .get(number.as_str())
                 .ok_or_else(|| ServiceError::Internal(format!("request {number} not found after insert")))?;
-            for (kind, actor_user, actor_name, institution, note) in &p.events {
+            for e in &p.events {
                 events.push(NewEvent {
                     request: id,
-                    kind: *kind,
+                    kind: e.kind,
                     at: p.now,
-                    actor_user: *actor_user,
-                    actor_name: actor_name.clone(),
-                    institution: *institution,
-                    note: note.clone(),
+                    actor_user: e.actor_user,
+                    actor_name: e.actor_name.clone(),
+                    institution: e.institution,
+                    note: e.note.clone(),
                 });
             }
             watch.push((DEADLINE_JOB, id.0, p.watch_at));

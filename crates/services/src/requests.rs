@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::Event;
+use crate::intake::{Prepared, PreparedEvent};
 use crate::network::PageQuery;
 use crate::rules::{Rules, china_local};
 use crate::{ServiceError, Services};
@@ -257,24 +258,24 @@ impl Services {
             Intaker::Staff(a) => (Some(a.user_id), a.display_name.clone(), a.institution_id),
             Intaker::Citizen(_) => (None, format!("群众自助（{}）", draft.channel.label()), None),
         };
-        let mut events = vec![(
-            EventKind::Received,
+        let mut events = vec![PreparedEvent {
+            kind: EventKind::Received,
             actor_user,
             actor_name,
-            actor_inst,
-            Some(format!("{} · {} · {}", draft.channel.label(), draft.category.label(), region.name)),
-        )];
+            institution: actor_inst,
+            note: Some(format!("{} · {} · {}", draft.channel.label(), draft.category.label(), region.name)),
+        }];
         if status == Status::Pending {
-            events.push((
-                EventKind::Routed,
-                None,
-                "系统".into(),
-                owner_institution.map(|(i, _)| i),
-                Some(match &routed {
+            events.push(PreparedEvent {
+                kind: EventKind::Routed,
+                actor_user: None,
+                actor_name: "系统".into(),
+                institution: owner_institution.map(|(i, _)| i),
+                note: Some(match &routed {
                     Some(name) => format!("按分派规则分派至 {name}"),
                     None => "未找到对应机构，待指挥调度中心分派".into(),
                 }),
-            ));
+            });
         }
         let sms = match &draft.requester.phone {
             Some(phone) => Some((
@@ -294,7 +295,7 @@ impl Services {
             Intaker::Staff(a) => (Some(a.user_id.0), a.username.clone(), a.ip.clone(), summary),
             Intaker::Citizen(ip) => (None, "群众".to_string(), ip.to_string(), summary),
         };
-        self.commit_intake(crate::intake::Prepared {
+        self.commit_intake(Prepared {
             status,
             first_owner,
             owner_user,

@@ -32,6 +32,9 @@ async fn the_file_sender_delivers_and_marks_sent() {
     app.stop().await;
 }
 
+/// What the test gateway keeps: the messages it accepted, and how often it was called.
+type GatewayState = (Arc<Mutex<Vec<Value>>>, Arc<Mutex<usize>>);
+
 /// A gateway on loopback that fails the first `fail` calls, then accepts.
 async fn gateway(fail: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
     use axum::Json;
@@ -44,8 +47,7 @@ async fn gateway(fail: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
         .route(
             "/sms",
             axum::routing::post(
-                move |State((received, calls)): State<(Arc<Mutex<Vec<Value>>>, Arc<Mutex<usize>>)>,
-                      Json(body): Json<Value>| async move {
+                move |State((received, calls)): State<GatewayState>, Json(body): Json<Value>| async move {
                     let mut n = calls.lock().unwrap();
                     *n += 1;
                     if *n <= fail {
