@@ -8,68 +8,17 @@
 #   - wrk (bounded by DURATION, CONNECTIONS on 127.0.0.1 only) on /healthz, the ceiling,
 #     and on /api/v1/institutions and /api/v1/people; throughput as a ratio of the ceiling.
 # Prints a Markdown table. Needs wrk and psql (Debian packages wrk, postgresql-client).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
-DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
-PORT=${PORT:-18808}
-PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
-PG_BASE=${PG_ADMIN%/*}
-BASE="http://127.0.0.1:$PORT"
-WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
-
-cargo build --release --quiet
-BIN="${CARGO_TARGET_DIR:-target}/release/gongdao"
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-
-wait_healthy() {
-  for _ in $(seq 1 600); do
-    curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.05
-  done
-  echo "server did not become healthy" >&2; return 1
-}
-
-start_server() { # data_dir database_url extra-args…
-  local dir=$1 url=$2; shift 2
-  GONGDAO_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$dir" --database-url "$url" "$@" >"$WORK/server.log" 2>&1 &
-  SERVER=$!
-  wait_healthy
-}
-
-stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
-
-token() {
-  curl -sf -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"admin","password":"gongdao-demo"}' | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])'
-}
-
-# wrk → "requests_per_second p99_ms"
-load() { # path token
-  local out
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $2" "$BASE$1")
-  local rps p99
-  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
-  p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub("us", "", v); v /= 1000 } else if (v ~ /ms$/) { sub("ms", "", v) } else if (v ~ /s$/) { sub("s", "", v); v *= 1000 } printf "%.2f", v }' <<<"$out")
-  echo "$rps $p99"
-}
-
-fresh_pg() { # name → url
-  psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
-  echo "$PG_BASE/$1"
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 bench_routes() { # label
-  local t; t=$(token)
-  read -r h_rps h_p99 <<<"$(load /healthz "$t")"
+  local t; t=$(token admin)
+  read -r h_rps _ h_p99 _ <<<"$(load /healthz "$t")"
   echo "| $1 | /healthz (ceiling) | $h_rps | $h_p99 | 1.00 |"
   for path in "/api/v1/institutions" "/api/v1/people"; do
-    read -r rps p99 <<<"$(load "$path" "$t")"
-    echo "| $1 | $path | $rps | $p99 | $(awk -v a="$rps" -v b="$h_rps" 'BEGIN { printf "%.2f", a / b }') |"
+    read -r rps _ p99 _ <<<"$(load "$path" "$t")"
+    echo "| $1 | $path | $rps | $p99 | $(ratio "$rps" "$h_rps") |"
   done
 }
 
@@ -99,4 +48,4 @@ echo "| measure | SQLite | PostgreSQL |"
 echo "|---|---:|---:|"
 echo "| cold start of serve --demo on an empty data folder to 200 on /healthz (s) | ${COLD[sqlite]} | ${COLD[postgres]} |"
 echo "| generate the synthetic province: 60 districts, 1,000 townships, 15,000 villages, 100,000 people (s) | ${SYNTH[sqlite]} | ${SYNTH[postgres]} |"
-psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS gongdao_bench_demo WITH (FORCE)" -c "DROP DATABASE IF EXISTS gongdao_bench_synth WITH (FORCE)" >/dev/null
+drop_pg gongdao_bench_demo gongdao_bench_synth

@@ -544,6 +544,61 @@ pub struct Load {
     pub overdue: i64,
 }
 
+impl BoardCounts {
+    fn add(&mut self, o: &BoardCounts) {
+        self.open += o.open;
+        self.pending += o.pending;
+        self.transferring += o.transferring;
+        self.overdue += o.overdue;
+        self.due_soon += o.due_soon;
+        self.escalated += o.escalated;
+        self.green += o.green;
+        self.urgent += o.urgent;
+    }
+}
+
+/// The open matters held by one owner (an institution's queue, a person in it, or
+/// neither), as the board's single pass over open matters sums them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnerTally {
+    pub institution: Option<i64>,
+    pub user: Option<i64>,
+    pub counts: BoardCounts,
+}
+
+/// What the board shows from the tallies: the totals, and (id, open, overdue) per
+/// institution and per person, most loaded first, at most `top` of each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BoardTotals {
+    pub counts: BoardCounts,
+    pub by_institution: Vec<(i64, i64, i64)>,
+    pub by_person: Vec<(i64, i64, i64)>,
+}
+
+pub fn board_totals(tallies: &[OwnerTally], top: usize) -> BoardTotals {
+    use std::collections::BTreeMap;
+    let mut counts = BoardCounts::default();
+    let mut institutions: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let mut people: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for t in tallies {
+        counts.add(&t.counts);
+        for (key, map) in [(t.institution, &mut institutions), (t.user, &mut people)] {
+            if let Some(id) = key {
+                let e = map.entry(id).or_default();
+                e.0 += t.counts.open;
+                e.1 += t.counts.overdue;
+            }
+        }
+    }
+    let ranked = |map: BTreeMap<i64, (i64, i64)>| {
+        let mut v: Vec<(i64, i64, i64)> = map.into_iter().map(|(id, (open, overdue))| (id, open, overdue)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(top);
+        v
+    };
+    BoardTotals { counts, by_institution: ranked(institutions), by_person: ranked(people) }
+}
+
 /// Where a matter may be handed: inside the actor's scope, or up the chain to an
 /// institution whose region contains the actor's scope (township → district centre →
 /// city). A sibling township is neither.
@@ -554,6 +609,30 @@ pub fn may_transfer_to(actor_scope: DivisionCode, target_region: DivisionCode) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn board_totals_sum_every_owner_and_rank_the_most_loaded_first() {
+        let tally = |institution, user, open, overdue, pending| OwnerTally {
+            institution,
+            user,
+            counts: BoardCounts { open, overdue, pending, ..Default::default() },
+        };
+        let totals = board_totals(
+            &[
+                tally(Some(10), None, 5, 1, 5),
+                tally(Some(10), Some(1), 3, 2, 0),
+                tally(Some(20), Some(2), 9, 0, 0),
+                tally(Some(30), Some(3), 1, 1, 0),
+                tally(None, None, 2, 2, 2),
+            ],
+            2,
+        );
+        assert_eq!(totals.counts.open, 20);
+        assert_eq!(totals.counts.overdue, 6);
+        assert_eq!(totals.counts.pending, 7);
+        assert_eq!(totals.by_institution, vec![(20, 9, 0), (10, 8, 3)], "top two, institution 30 cut");
+        assert_eq!(totals.by_person, vec![(2, 9, 0), (1, 3, 2)]);
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()

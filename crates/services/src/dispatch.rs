@@ -86,14 +86,26 @@ impl Services {
         if active.status.is_none() {
             active.status = Some("active".into());
         }
-        let (items, total) = self.requests(actor, &active, page).await?;
         let reader = self.store().reader();
         let soon = now + chrono::Duration::days(1);
-        let counts = requests::board_counts(reader, actor.scope, within, now, soon).await?;
-        let by_institution = requests::load_by_institution(reader, actor.scope, within, now).await?;
-        let by_person = requests::load_by_user(reader, actor.scope, within, now).await?;
+        let summary = requests::board_summary(reader, actor.scope, within, now, soon).await?;
+        // With no filter but the region, the page's total is the count of open matters
+        // just summed: skip counting them a second time.
+        let (items, total) = if active.is_all_open() {
+            let (items, _) = self.requests_page(actor, &active, page, false).await?;
+            (items, summary.counts.open as u64)
+        } else {
+            self.requests(actor, &active, page).await?
+        };
         let incidents = incidents::list(reader, actor.scope, true).await?;
-        Ok(Board { counts, items, total, by_institution, by_person, incidents })
+        Ok(Board {
+            counts: summary.counts,
+            items,
+            total,
+            by_institution: summary.by_institution,
+            by_person: summary.by_person,
+            incidents,
+        })
     }
 
     /// 改派: moves open matters to another institution (its queue) or person at once.

@@ -97,6 +97,17 @@ pub struct RequestQuery {
     pub q: Option<String>,
 }
 
+impl RequestQuery {
+    /// Every open matter (of a region, if given), with no other filter.
+    pub fn is_all_open(&self) -> bool {
+        let RequestQuery { status, category, channel, region: _, overdue, due_soon, mine, waiting, incident, q } = self;
+        blank(status) == Some("active")
+            && [category, channel, overdue, due_soon, mine, waiting, incident, q]
+                .into_iter()
+                .all(|v| blank(v).is_none())
+    }
+}
+
 fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -339,6 +350,17 @@ impl Services {
         query: &RequestQuery,
         page: &PageQuery,
     ) -> Result<(Vec<ServiceRequest>, u64), ServiceError> {
+        self.requests_page(actor, query, page, true).await
+    }
+
+    /// A page of matters, counting the total only when asked.
+    pub(crate) async fn requests_page(
+        &self,
+        actor: &Actor,
+        query: &RequestQuery,
+        page: &PageQuery,
+        with_total: bool,
+    ) -> Result<(Vec<ServiceRequest>, u64), ServiceError> {
         actor.require(Permission::ViewRequests)?;
         let now = self.now();
         let filter = query.parse(actor, now);
@@ -351,7 +373,7 @@ impl Services {
             }
             (Err(e), _) | (_, Err(e)) => return Err(e.into()),
         };
-        Ok(requests::list(self.store().reader(), actor.scope, &filter, now, page, true).await?)
+        Ok(requests::list(self.store().reader(), actor.scope, &filter, now, page, with_total).await?)
     }
 
     /// One matter with its timeline.

@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_mediation.sql"),
         postgres: include_str!("../migrations/postgres/0004_mediation.sql"),
     },
+    Migration {
+        version: 5,
+        name: "board",
+        sqlite: include_str!("../migrations/sqlite/0005_board.sql"),
+        postgres: include_str!("../migrations/postgres/0005_board.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -10,8 +10,8 @@ use gongdao_domain::RegionLevel;
 use gongdao_domain::auth::Scope;
 use gongdao_domain::ids::{IncidentId, InstitutionId, RequestId, UserId};
 use gongdao_domain::request::{
-    BoardCounts, Category, Channel, EventKind, Group, Load, Named, Priority, RequestDraft, RequestEvent, RequestNumber,
-    ServiceRequest, Status,
+    BoardCounts, Category, Channel, EventKind, Group, Load, Named, OwnerTally, Priority, RequestDraft, RequestEvent,
+    RequestNumber, ServiceRequest, Status, board_totals,
 };
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -154,13 +154,22 @@ pub struct RequestFilter {
     pub text: Option<String>,
 }
 
+/// Open matters only, written as the bare column rather than `is_open = ?`: SQLite
+/// uses a partial index (`WHERE is_open`) only when the query repeats its condition,
+/// and a bound parameter does not.
+fn open_only() -> Expr {
+    Expr::col((Entity, Column::IsOpen))
+}
+
 fn filter_condition(scope: Scope, f: &RequestFilter, now: DateTime<Utc>) -> Condition {
     let mut c = Condition::all().add(scope_condition(scope));
     if let Some(s) = f.status {
         c = c.add(Column::Status.eq(s.code()));
     }
-    if let Some(open) = f.open {
-        c = c.add(Column::IsOpen.eq(open));
+    match f.open {
+        Some(true) => c = c.add(open_only()),
+        Some(false) => c = c.add(Column::IsOpen.eq(false)),
+        None => {}
     }
     if let Some(cat) = f.category {
         c = c.add(Column::Category.eq(cat.code()));
@@ -173,12 +182,12 @@ fn filter_condition(scope: Scope, f: &RequestFilter, now: DateTime<Utc>) -> Cond
         c = c.add(Column::RegionCode.between(lo, hi));
     }
     match f.overdue {
-        Some(true) => c = c.add(Column::IsOpen.eq(true)).add(Column::DueAt.lt(now)),
+        Some(true) => c = c.add(open_only()).add(Column::DueAt.lt(now)),
         Some(false) => c = c.add(Condition::any().add(Column::IsOpen.eq(false)).add(Column::DueAt.gte(now))),
         None => {}
     }
     if let Some(before) = f.due_before {
-        c = c.add(Column::IsOpen.eq(true)).add(Column::DueAt.lt(before));
+        c = c.add(open_only()).add(Column::DueAt.lt(before));
     }
     if let Some(u) = f.owner_user {
         c = c.add(Column::OwnerUserId.eq(u.0));
@@ -488,97 +497,78 @@ pub async fn events(conn: &impl ConnectionTrait, id: RequestId) -> Result<Vec<Re
 }
 
 /// Counts of open matters in scope (one pass over the open rows).
-pub async fn board_counts(
+/// What the dispatch board sums.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BoardSummary {
+    pub counts: BoardCounts,
+    pub by_institution: Vec<Load>,
+    pub by_person: Vec<Load>,
+}
+
+/// How many institutions and people the board lists by load.
+const BOARD_TOP: usize = 50;
+
+/// The board's counts and loads in one pass over the open matters in scope (arising in
+/// `within`, if given), answered from the partial index `service_requests_board`.
+/// `is_open` is written as a literal so that both planners can use that index.
+pub async fn board_summary(
     conn: &impl ConnectionTrait,
     scope: Scope,
     within: Option<DivisionCode>,
     now: DateTime<Utc>,
     soon: DateTime<Utc>,
-) -> Result<BoardCounts, StoreError> {
-    let (lo, hi) = within.map(|w| w.subtree_bounds()).unwrap_or(scope.bounds());
+) -> Result<BoardSummary, StoreError> {
     let (slo, shi) = scope.bounds();
+    let (wlo, whi) = within.map(|w| w.subtree_bounds()).unwrap_or((slo, shi));
     let stmt = raw(
         conn,
-        "SELECT COUNT(*), \
-         COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN status = 'transferring' THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN due_at >= $1 AND due_at < $2 THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN escalated THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN priority = 1 THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN priority >= 2 THEN 1 ELSE 0 END), 0) \
-         FROM service_requests WHERE is_open = $3 \
-         AND (region_code BETWEEN $4 AND $5 OR owner_region_code BETWEEN $4 AND $5 OR target_region_code BETWEEN $4 AND $5) \
-         AND (region_code BETWEEN $6 AND $7 OR owner_region_code BETWEEN $6 AND $7 OR target_region_code BETWEEN $6 AND $7)",
-        vec![now.into(), soon.into(), true.into(), lo.into(), hi.into(), slo.into(), shi.into()],
-    );
-    let row = conn.query_one_raw(stmt).await?.ok_or_else(|| StoreError::corrupt("count returned nothing"))?;
-    let get = |i: usize| row.try_get_by_index::<i64>(i);
-    Ok(BoardCounts {
-        open: get(0)?,
-        pending: get(1)?,
-        transferring: get(2)?,
-        overdue: get(3)?,
-        due_soon: get(4)?,
-        escalated: get(5)?,
-        green: get(6)?,
-        urgent: get(7)?,
-    })
-}
-
-pub async fn load_by_institution(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-    within: Option<DivisionCode>,
-    now: DateTime<Utc>,
-) -> Result<Vec<Load>, StoreError> {
-    load(conn, "owner_institution_id", scope, within, now, true).await
-}
-
-pub async fn load_by_user(
-    conn: &impl ConnectionTrait,
-    scope: Scope,
-    within: Option<DivisionCode>,
-    now: DateTime<Utc>,
-) -> Result<Vec<Load>, StoreError> {
-    load(conn, "owner_user_id", scope, within, now, false).await
-}
-
-async fn load(
-    conn: &impl ConnectionTrait,
-    column: &str,
-    scope: Scope,
-    within: Option<DivisionCode>,
-    now: DateTime<Utc>,
-    institution: bool,
-) -> Result<Vec<Load>, StoreError> {
-    let (lo, hi) = within.map(|w| w.subtree_bounds()).unwrap_or(scope.bounds());
-    let (slo, shi) = scope.bounds();
-    let stmt = raw(
-        conn,
-        &format!(
-            "SELECT {column}, COUNT(*), COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) \
-             FROM service_requests WHERE is_open = $2 AND {column} IS NOT NULL \
-             AND (region_code BETWEEN $3 AND $4 OR owner_region_code BETWEEN $3 AND $4 OR target_region_code BETWEEN $3 AND $4) \
-             AND (region_code BETWEEN $5 AND $6 OR owner_region_code BETWEEN $5 AND $6 OR target_region_code BETWEEN $5 AND $6) \
-             GROUP BY {column} ORDER BY COUNT(*) DESC LIMIT 50"
-        ),
-        vec![now.into(), true.into(), lo.into(), hi.into(), slo.into(), shi.into()],
+        "SELECT owner_institution_id, owner_user_id, COUNT(*), \
+         SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN status = 'transferring' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN due_at >= $1 AND due_at < $2 THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN escalated THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN priority = 1 THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN priority >= 2 THEN 1 ELSE 0 END) \
+         FROM service_requests WHERE is_open \
+         AND (region_code BETWEEN $3 AND $4 OR owner_region_code BETWEEN $3 AND $4 OR target_region_code BETWEEN $3 AND $4) \
+         AND region_code BETWEEN $5 AND $6 \
+         GROUP BY owner_institution_id, owner_user_id",
+        vec![now.into(), soon.into(), slo.into(), shi.into(), wlo.into(), whi.into()],
     );
     let rows = conn.query_all_raw(stmt).await?;
-    let mut loads = Vec::with_capacity(rows.len());
+    let mut tallies = Vec::with_capacity(rows.len());
     for r in rows {
-        loads.push((r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<i64>(1)?, r.try_get_by_index::<i64>(2)?));
+        // Sums of integer CASEs are bigints on PostgreSQL and integers on SQLite.
+        let n = |i: usize| r.try_get_by_index::<i64>(i);
+        tallies.push(OwnerTally {
+            institution: r.try_get_by_index::<Option<i64>>(0)?,
+            user: r.try_get_by_index::<Option<i64>>(1)?,
+            counts: BoardCounts {
+                open: n(2)?,
+                pending: n(3)?,
+                transferring: n(4)?,
+                overdue: n(5)?,
+                due_soon: n(6)?,
+                escalated: n(7)?,
+                green: n(8)?,
+                urgent: n(9)?,
+            },
+        });
     }
-    let names = if institution {
-        institutions::names(conn, loads.iter().map(|l| l.0)).await?
-    } else {
-        accounts::names(conn, loads.iter().map(|l| l.0)).await?
+    let totals = board_totals(&tallies, BOARD_TOP);
+    let inst_names = institutions::names(conn, totals.by_institution.iter().map(|l| l.0)).await?;
+    let user_names = accounts::names(conn, totals.by_person.iter().map(|l| l.0)).await?;
+    let loads = |v: Vec<(i64, i64, i64)>, names: &std::collections::HashMap<i64, String>| {
+        v.into_iter()
+            .map(|(id, open, overdue)| Load { id, name: names.get(&id).cloned().unwrap_or_default(), open, overdue })
+            .collect()
     };
-    Ok(loads
-        .into_iter()
-        .map(|(id, open, overdue)| Load { id, name: names.get(&id).cloned().unwrap_or_default(), open, overdue })
-        .collect())
+    Ok(BoardSummary {
+        counts: totals.counts,
+        by_institution: loads(totals.by_institution, &inst_names),
+        by_person: loads(totals.by_person, &user_names),
+    })
 }
 
 /// Ids of open requests linked to an incident.

@@ -498,6 +498,26 @@ async fn the_dispatch_board_incidents_and_reassignment() {
         assert_eq!(body["count"], 2);
         let reviewer = app.login_as("reviewer").await;
         assert_eq!(app.total(&reviewer, "/api/v1/requests?waiting=true").await, 2);
+        let (_, board) = app.get(&dispatch, "/api/v1/dispatch/board").await;
+        assert_eq!(board["total"], 5);
+        let loads: Vec<(String, i64, i64)> = board["by_institution"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["name"].as_str().unwrap().into(), l["open"].as_i64().unwrap(), l["overdue"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(
+            loads,
+            vec![("洮北区公共法律服务中心".into(), 3, 0), ("洮北区法律援助中心".into(), 2, 1)],
+            "most loaded first"
+        );
+        // Filters narrow the list; the counts stay those of the region.
+        let (_, board) = app.get(&dispatch, "/api/v1/dispatch/board?overdue=true").await;
+        assert_eq!((board["total"].as_i64(), board["counts"]["open"].as_i64()), (Some(1), Some(5)));
+        let (_, board) = app.get(&dispatch, "/api/v1/dispatch/board?region=220802103000").await;
+        assert_eq!((board["total"].as_i64(), board["counts"]["open"].as_i64()), (Some(0), Some(0)), "another township");
+        let (_, board) = app.get(&dispatch, "/api/v1/dispatch/board?region=220802100000").await;
+        assert_eq!((board["total"].as_i64(), board["counts"]["open"].as_i64()), (Some(5), Some(5)));
         // Only dispatchers dispatch.
         let (status, _) = app
             .post(
