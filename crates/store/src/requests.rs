@@ -154,6 +154,13 @@ pub struct RequestFilter {
     pub text: Option<String>,
 }
 
+impl RequestFilter {
+    /// Whether the filter admits open matters only.
+    pub fn only_open(&self) -> bool {
+        self.open == Some(true) || self.overdue == Some(true) || self.due_before.is_some()
+    }
+}
+
 /// Open matters only, written as the bare column rather than `is_open = ?`: SQLite
 /// uses a partial index (`WHERE is_open`) only when the query repeats its condition,
 /// and a bound parameter does not.
@@ -166,10 +173,10 @@ fn filter_condition(scope: Scope, f: &RequestFilter, now: DateTime<Utc>) -> Cond
     if let Some(s) = f.status {
         c = c.add(Column::Status.eq(s.code()));
     }
-    match f.open {
-        Some(true) => c = c.add(open_only()),
-        Some(false) => c = c.add(Column::IsOpen.eq(false)),
-        None => {}
+    if f.only_open() {
+        c = c.add(open_only());
+    } else if f.open == Some(false) {
+        c = c.add(Column::IsOpen.eq(false));
     }
     if let Some(cat) = f.category {
         c = c.add(Column::Category.eq(cat.code()));
@@ -182,12 +189,12 @@ fn filter_condition(scope: Scope, f: &RequestFilter, now: DateTime<Utc>) -> Cond
         c = c.add(Column::RegionCode.between(lo, hi));
     }
     match f.overdue {
-        Some(true) => c = c.add(open_only()).add(Column::DueAt.lt(now)),
+        Some(true) => c = c.add(Column::DueAt.lt(now)),
         Some(false) => c = c.add(Condition::any().add(Column::IsOpen.eq(false)).add(Column::DueAt.gte(now))),
         None => {}
     }
     if let Some(before) = f.due_before {
-        c = c.add(open_only()).add(Column::DueAt.lt(before));
+        c = c.add(Column::DueAt.lt(before));
     }
     if let Some(u) = f.owner_user {
         c = c.add(Column::OwnerUserId.eq(u.0));
@@ -234,9 +241,13 @@ pub async fn list(
 ) -> Result<(Vec<ServiceRequest>, u64), StoreError> {
     let cond = filter_condition(scope, filter, now);
     let total = if with_total { Entity::find().filter(cond.clone()).count(conn).await? } else { 0 };
-    let models = Entity::find()
-        .filter(cond)
-        .order_by_desc(Column::IsOpen)
+    let mut query = Entity::find().filter(cond);
+    // Open matters only: ordered as the partial index `service_requests_open_queue`, so
+    // a first page stops after its rows on both planners.
+    if !filter.only_open() {
+        query = query.order_by_desc(Column::IsOpen);
+    }
+    let models = query
         .order_by_desc(Column::Priority)
         .order_by_asc(Column::DueAt)
         .order_by_asc(Column::Id)

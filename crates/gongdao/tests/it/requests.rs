@@ -95,9 +95,10 @@ async fn numbers_stay_unique_under_concurrent_intake() {
 }
 
 #[tokio::test]
-async fn transfer_refusal_acceptance_and_closing() {
+async fn transfer_refusal_acceptance_escalation_and_closing() {
     for backend in backends() {
-        let app = spawn_app(backend).await;
+        // Background work off: the test runs the jobs itself.
+        let app = spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
         let hotline = app.login_as("hotline").await;
         let window = app.login_as("window").await;
         let mediator = app.login_as("mediator").await;
@@ -148,6 +149,11 @@ async fn transfer_refusal_acceptance_and_closing() {
         assert_eq!(status, StatusCode::CONFLICT, "{backend:?}: {body}");
         let (status, _) = app.post(&window, &format!("{base}/reply"), json!({"text": "已电话联系当事人"})).await;
         assert_eq!(status, StatusCode::OK);
+        // Past its deadline, the matter is escalated to the supervisors.
+        make_due(&app, id, -1).await;
+        assert_eq!(app.services.run_due_jobs("test", 10).await.unwrap(), 1);
+        let d = detail(&app, &window, id).await;
+        assert_eq!((d["escalated"].as_bool(), d["overdue"].as_bool()), (Some(true), Some(true)));
         let (status, r) =
             app.post(&window, &format!("{base}/resolve"), json!({"text": "已调解，儿子同意每月支付赡养费"})).await;
         assert_eq!(status, StatusCode::OK, "{r}");
@@ -161,7 +167,17 @@ async fn transfer_refusal_acceptance_and_closing() {
         let d = detail(&app, &window, id).await;
         assert_eq!(
             timeline_kinds(&d),
-            vec!["received", "transferred", "refused", "transferred", "accepted", "replied", "resolved", "closed"],
+            vec![
+                "received",
+                "transferred",
+                "refused",
+                "transferred",
+                "accepted",
+                "replied",
+                "escalated",
+                "resolved",
+                "closed"
+            ],
             "{backend:?}"
         );
         // The requester got the receipt, the result and the evaluation invitation.
