@@ -33,4 +33,10 @@ typed_id! {
     RequestId,
     /// 应急事件
     IncidentId,
+    /// 法律法规（各版本共用）
+    LawId,
+    /// 法律法规的一个版本
+    LawVersionId,
+    /// 案例
+    LawCaseId,
 }

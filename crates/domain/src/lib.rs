@@ -17,6 +17,7 @@ pub mod division;
 pub mod error;
 pub mod id_number;
 pub mod ids;
+pub mod law;
 pub mod mediation;
 pub mod network;
 pub mod phone;

@@ -92,6 +92,10 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         secure_cookies: settings.secure_cookies,
         trust_forwarded_for: settings.trust_forwarded_for,
         public_limit: Default::default(),
+        law_limit: gongdao_web::limits::Limit {
+            burst: (settings.law_searches_per_second * 10.0).max(1.0),
+            per_second: settings.law_searches_per_second.max(0.0),
+        },
     };
     let listener = TcpListener::bind(&settings.listen)
         .await
@@ -106,6 +110,8 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
     };
     let interval = Duration::from_millis(settings.jobs_interval_ms);
     let worker = services.clone();
+    let law_worker = services.clone();
+    let laws_dir = settings.laws_dir.clone();
     let task = tokio::spawn(async move {
         let server = gongdao_web::serve(listener, app, async {
             let _ = rx.await;
@@ -116,9 +122,38 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
             result = server => result,
             () = housekeeping_loop(housekeeping) => Ok(()),
             () = work_loop(worker, sender, interval) => Ok(()),
+            () = law_loop(law_worker, laws_dir) => Ok(()),
         }
     });
     Ok(Running { addr, services, seeded, shutdown: Some(tx), task })
+}
+
+/// How often an instance looks whether another process imported a new corpus.
+const LAW_INDEX_CHECK: Duration = Duration::from_secs(30);
+
+/// Imports the corpus folder when one is configured, builds this instance's law index,
+/// then rebuilds it whenever the stored corpus changes. Failures are logged and retried
+/// on the next round: search answers 503 until an index exists.
+async fn law_loop(services: Services, laws_dir: Option<std::path::PathBuf>) {
+    if let Some(dir) = laws_dir {
+        match services.import_laws(&dir, |_| {}).await {
+            Ok(r) => tracing::info!(
+                added = r.versions_added,
+                replaced = r.versions_replaced,
+                unchanged = r.versions_unchanged,
+                errors = r.errors.len(),
+                "law corpus imported from {}",
+                dir.display()
+            ),
+            Err(e) => tracing::error!(error = %e, "law corpus import from {} failed", dir.display()),
+        }
+    }
+    loop {
+        if let Err(e) = services.refresh_law_index().await {
+            tracing::error!(error = %e, "law index build failed");
+        }
+        tokio::time::sleep(LAW_INDEX_CHECK).await;
+    }
 }
 
 /// This server's name in job rows.

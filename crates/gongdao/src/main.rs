@@ -23,6 +23,41 @@ enum Command {
     Synth(SynthArgs),
     /// Add synthetic service requests to a database holding a district (benchmarks).
     SynthRequests(SynthRequestsArgs),
+    /// The law corpus: import it, measure the search.
+    #[command(subcommand)]
+    Laws(LawsCommand),
+}
+
+#[derive(Subcommand)]
+enum LawsCommand {
+    /// Import a LawRefBook-format corpus folder (e.g. ../shared/laws) into the database.
+    Import(LawsImportArgs),
+    /// Measure search quality on labelled question files (JSON lines) against the two
+    /// baselines, and print a Markdown table.
+    Eval(LawsEvalArgs),
+}
+
+#[derive(Args)]
+struct LawsImportArgs {
+    /// The corpus folder.
+    dir: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Args)]
+struct LawsEvalArgs {
+    /// Question files: `{"id", "question", "law", "articles": [..]}` per line.
+    #[arg(long = "questions", required = true)]
+    questions: Vec<PathBuf>,
+    /// Versions in force on this day [default: today].
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Print each question that misses the top 5 (for development).
+    #[arg(long)]
+    misses: bool,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Args)]
@@ -71,6 +106,13 @@ struct ServeArgs {
     /// Base64 key sealing personal data [default: key file in the data folder].
     #[arg(long, env = "GONGDAO_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// Import the law corpus in this folder at start (e.g. ../shared/laws, a clone of
+    /// LawRefBook/Laws).
+    #[arg(long, env = "GONGDAO_LAWS_DIR")]
+    laws_dir: Option<PathBuf>,
+    /// Law searches per second and client address [default: 10].
+    #[arg(long, env = "GONGDAO_LAW_SEARCHES_PER_SECOND")]
+    law_searches_per_second: Option<f64>,
 }
 
 #[derive(Args)]
@@ -126,6 +168,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         demo_password: args.demo_password.map(Secret),
         home_region: args.home_region,
         secret_key: args.secret_key.map(Secret),
+        laws_dir: args.laws_dir,
+        law_searches_per_second: args.law_searches_per_second,
         ..store_overrides(&args.store)
     };
     let settings = Settings::resolve(file, over);
@@ -210,6 +254,96 @@ async fn synth_requests(args: SynthRequestsArgs) -> Result<(), String> {
     Ok(())
 }
 
+async fn laws_import(args: LawsImportArgs) -> Result<(), String> {
+    use gongdao_lawbase::import::Progress;
+    let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    eprintln!("正在读取 {} …", args.dir.display());
+    let report = services
+        .import_laws(&args.dir, |p| match p {
+            Progress::Reading { done, total } => eprint!("\r读取文件 {done}/{total}   "),
+            Progress::Storing { done, total } => eprint!("\r写入数据库 {done}/{total}   "),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!();
+    let imported = started.elapsed().as_secs_f64();
+    for e in &report.errors {
+        eprintln!("已跳过：{e}");
+    }
+    for d in &report.duplicates {
+        eprintln!("重复文件（与另一目录中的同一版本相同），已跳过：{d}");
+    }
+    let built = services.refresh_law_index().await.map_err(|e| e.to_string())?;
+    let counts = gongdao_store::laws::counts(services.store().reader()).await.map_err(|e| e.to_string())?;
+    println!(
+        "导入完成：{} 个文件；新增 {} 个版本、更新 {} 个、未变 {} 个；写入 {} 条；案例新增 {} 个；跳过 {} 个有问题的文件（用时 {:.1} 秒）",
+        report.files,
+        report.versions_added,
+        report.versions_replaced,
+        report.versions_unchanged,
+        report.articles_written,
+        report.cases_added,
+        report.errors.len(),
+        imported
+    );
+    println!(
+        "数据库中现有 {} 部法律法规、{} 个版本、{} 条条文、{} 个案例",
+        counts.laws, counts.versions, counts.articles, counts.cases
+    );
+    if let Some(b) = built {
+        println!(
+            "检索索引：{} 条条文、{} 个案例，读取 {} 毫秒，建立 {} 毫秒；合计用时 {:.1} 秒",
+            b.articles,
+            b.cases,
+            b.load_ms,
+            b.index_ms,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
+    let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    services.refresh_law_index().await.map_err(|e| e.to_string())?;
+    let as_of = gongdao_services::laws::parse_as_of(args.as_of.as_deref()).map_err(|e| e.to_string())?;
+    let base = services.law_base();
+    println!("| question set | questions | system | hit@1 | hit@5 | hit@10 | MRR@10 |");
+    println!("|---|---:|---|---:|---:|---:|---:|");
+    for path in &args.questions {
+        let questions = gongdao_lawbase::eval::read_questions(path)?;
+        let report = gongdao_lawbase::eval::compare(base, &questions, as_of).await.map_err(|e| e.to_string())?;
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        for (system, s) in [
+            ("gongdao (jieba + lexicon + re-ranking)", report.ours),
+            ("baseline: jieba + plain BM25", report.jieba_bm25),
+            ("baseline: SQLite FTS5 trigram", report.fts5_trigram),
+        ] {
+            println!(
+                "| {name} | {} | {system} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                s.questions, s.hit1, s.hit5, s.hit10, s.mrr10
+            );
+        }
+        if args.misses {
+            let index = base.ready().map_err(|e| e.to_string())?;
+            for q in &questions {
+                let hits = index
+                    .search(base.analyzer(), &gongdao_lawbase::SearchParams::new(q.question.clone(), as_of))
+                    .map_err(|e| e.to_string())?;
+                let results: Vec<(String, u32)> = hits.iter().map(|h| (h.law.clone(), h.article)).collect();
+                if gongdao_lawbase::eval::first_rank(q, &results).is_none_or(|r| r > 5) {
+                    let got: Vec<String> = hits.iter().take(3).map(|h| format!("{}{}", h.law, h.article)).collect();
+                    eprintln!("MISS {} {} want {}{:?} got {:?}", q.id, q.question, q.law, q.articles, got);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -222,6 +356,8 @@ async fn main() {
         Command::Serve(args) => serve(args).await,
         Command::Synth(args) => synth(args).await,
         Command::SynthRequests(args) => synth_requests(args).await,
+        Command::Laws(LawsCommand::Import(args)) => laws_import(args).await,
+        Command::Laws(LawsCommand::Eval(args)) => laws_eval(args).await,
     };
     if let Err(message) = result {
         eprintln!("错误：{message}");

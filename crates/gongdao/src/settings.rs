@@ -58,6 +58,12 @@ pub struct FileSettings {
     /// Post SMS messages to this gateway URL (http); default: append them to
     /// `sms-outbox.log` in the data folder.
     pub sms_webhook_url: Option<String>,
+    /// Import the law corpus in this folder (LawRefBook format) at start; unchanged
+    /// laws are skipped, so restarting is cheap.
+    pub laws_dir: Option<PathBuf>,
+    /// Law searches, questions and law pages each client address may ask for per
+    /// second (bursts of ten times as many are allowed).
+    pub law_searches_per_second: Option<f64>,
 }
 
 impl FileSettings {
@@ -87,6 +93,8 @@ pub struct Settings {
     pub max_failures_per_ip: u64,
     pub jobs_interval_ms: u64,
     pub sms_webhook_url: Option<String>,
+    pub laws_dir: Option<PathBuf>,
+    pub law_searches_per_second: f64,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -121,6 +129,8 @@ impl Settings {
             max_failures_per_ip: over.max_failures_per_ip.or(file.max_failures_per_ip).unwrap_or(30),
             jobs_interval_ms: over.jobs_interval_ms.or(file.jobs_interval_ms).unwrap_or(5000),
             sms_webhook_url: over.sms_webhook_url.or(file.sms_webhook_url),
+            laws_dir: over.laws_dir.or(file.laws_dir),
+            law_searches_per_second: over.law_searches_per_second.or(file.law_searches_per_second).unwrap_or(10.0),
             data_dir,
         }
     }

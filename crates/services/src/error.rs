@@ -19,6 +19,9 @@ pub enum ServiceError {
     /// Too many failed logins; try again after the given seconds.
     #[error("登录失败次数过多，请{minutes}分钟后再试")]
     RateLimited { minutes: i64, retry_after_secs: i64 },
+    /// Too many requests from one address on a public route.
+    #[error("请求过于频繁，请{retry_after_secs}秒后再试")]
+    TooManyRequests { retry_after_secs: i64 },
     #[error("{0}")]
     Forbidden(String),
     /// The thing does not exist or lies outside the caller's scope (the two are not
@@ -28,6 +31,9 @@ pub enum ServiceError {
     /// The request conflicts with the current state (changed meanwhile, still in use).
     #[error("{0}")]
     Conflict(String),
+    /// A part of the platform is not ready yet (e.g. the law index is being built).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("内部错误")]
     Internal(String),
 }

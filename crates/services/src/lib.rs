@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 mod intake;
 pub mod jobs;
+pub mod laws;
 pub mod mediation;
 mod names;
 pub mod network;
@@ -71,6 +72,7 @@ pub(crate) struct Inner {
     rules: rules::RulesCache,
     intake: intake::IntakeQueue,
     site_name: std::sync::RwLock<Option<String>>,
+    laws: gongdao_lawbase::LawBase,
 }
 
 /// The use cases over one store; cheap to clone.
@@ -87,8 +89,10 @@ impl std::fmt::Debug for Services {
 
 impl Services {
     pub fn new(store: Store, cipher: PiiCipher, config: ServiceConfig) -> Self {
+        let laws = gongdao_lawbase::LawBase::new(store.clone(), gongdao_lawbase::Lexicon::shipped());
         Services {
             inner: Arc::new(Inner {
+                laws,
                 store,
                 cipher,
                 config,

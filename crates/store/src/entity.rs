@@ -538,3 +538,76 @@ pub mod screening_finding {
     }
     no_relations!();
 }
+
+pub mod law {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "laws")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub short_title: String,
+        pub title: String,
+        pub category: String,
+        pub level: String,
+    }
+    no_relations!();
+}
+
+pub mod law_version {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "law_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub law_id: i64,
+        pub version_key: String,
+        pub version_date: Option<Date>,
+        pub effective_date: Option<Date>,
+        pub superseded_on: Option<Date>,
+        pub history: String,
+        pub sources: String,
+        pub content_hash: String,
+        pub article_count: i64,
+        pub imported_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod law_article {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "law_articles")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub version_id: i64,
+        pub number: i64,
+        pub suffix: i64,
+        pub headings: String,
+        pub body: String,
+    }
+    no_relations!();
+}
+
+pub mod law_case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "law_cases")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub title: String,
+        pub category: String,
+        pub source: String,
+        pub body: String,
+        pub content_hash: String,
+        pub imported_at: DateTimeUtc,
+    }
+    no_relations!();
+}

@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_board.sql"),
         postgres: include_str!("../migrations/postgres/0005_board.sql"),
     },
+    Migration {
+        version: 6,
+        name: "laws",
+        sqlite: include_str!("../migrations/sqlite/0006_laws.sql"),
+        postgres: include_str!("../migrations/postgres/0006_laws.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

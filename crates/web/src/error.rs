@@ -37,9 +37,11 @@ pub fn classify(e: &ServiceError) -> (StatusCode, &'static str, String) {
         ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string()),
         ServiceError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials", e.to_string()),
         ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
+        ServiceError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
         ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", e.to_string()),
         ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
         ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict", e.to_string()),
+        ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()),
         ServiceError::Internal(cause) => {
             tracing::error!(%cause, "internal error");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后再试；如仍出错请联系管理员".into())
@@ -84,7 +86,9 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let (status, code, message) = classify(&e);
         let retry_after = match &e {
-            ServiceError::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
+            ServiceError::RateLimited { retry_after_secs, .. } | ServiceError::TooManyRequests { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             _ => None,
         };
         let fields = match e {

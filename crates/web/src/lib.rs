@@ -39,6 +39,8 @@ pub struct WebConfig {
     pub trust_forwarded_for: bool,
     /// Allowance per client address on public routes that need no login.
     pub public_limit: limits::Limit,
+    /// Allowance per client address on the law search, Q&A and law pages.
+    pub law_limit: limits::Limit,
 }
 
 /// What every handler can reach.

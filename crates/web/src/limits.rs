@@ -54,7 +54,17 @@ pub fn check(state: &AppState, ip: &str) -> Result<(), ServiceError> {
     if state.buckets.take(ip, state.web.public_limit) {
         Ok(())
     } else {
-        Err(ServiceError::RateLimited { minutes: 1, retry_after_secs: 10 })
+        Err(ServiceError::TooManyRequests { retry_after_secs: 10 })
+    }
+}
+
+/// Refuses a law-search request with 429 when the address has used its allowance for
+/// the law pages (a separate, larger one: people look up several articles in a row).
+pub fn check_laws(state: &AppState, ip: &str) -> Result<(), ServiceError> {
+    if state.buckets.take(&format!("laws:{ip}"), state.web.law_limit) {
+        Ok(())
+    } else {
+        Err(ServiceError::TooManyRequests { retry_after_secs: 5 })
     }
 }
 

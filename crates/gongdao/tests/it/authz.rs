@@ -129,6 +129,11 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/public/slots", PUBLIC),
         ("POST", "/api/v1/public/bookings", PUBLIC),
         ("POST", "/api/v1/public/bookings/cancel", PUBLIC),
+        ("GET", "/api/v1/laws", PUBLIC),
+        ("GET", "/api/v1/laws/search", PUBLIC),
+        ("GET", "/api/v1/laws/{law}", PUBLIC),
+        ("GET", "/api/v1/laws/{law}/articles/{article}", PUBLIC),
+        ("POST", "/api/v1/qa", PUBLIC),
         ("GET", "/api/v1/mediation/cases", VIEW_REQ),
         ("POST", "/api/v1/mediation/cases", MEDIATE),
         ("GET", "/api/v1/mediation/cases/{id}", VIEW_REQ),
@@ -228,6 +233,10 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/mediation/{id}/failure", MEDIATE),
         ("POST", "/mediation/{id}/confirmation", MEDIATE),
         ("POST", "/mediation/{id}/follow-up", MEDIATE),
+        ("GET", "/laws", PUBLIC),
+        ("GET", "/laws/{law}", PUBLIC),
+        ("GET", "/laws/{law}/{article}", PUBLIC),
+        ("GET", "/qa", PUBLIC),
     ];
     rows.iter().map(|(m, p, a)| ((*m, *p), *a)).collect()
 }
@@ -272,6 +281,8 @@ fn concrete(method: &str, path: &str, ids: &Ids) -> String {
         .replace("{code}", code)
         .replace("{training_id}", "999999")
         .replace("{appointment_id}", "999999")
+        .replace("{law}", "%E6%B0%91%E6%B3%95%E5%85%B8")
+        .replace("{article}", "1079")
 }
 
 struct Ids {

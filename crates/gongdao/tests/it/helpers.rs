@@ -31,7 +31,7 @@ fn postgres_reachable() -> bool {
     TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
 }
 
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
@@ -122,6 +122,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     let mut settings = Settings::for_data_dir(db.dir.path());
     settings.database_url = db.url.clone();
     settings.listen = "127.0.0.1:0".into();
+    // The tests ask many law questions from one address in a row.
+    settings.law_searches_per_second = 1000.0;
     settings.demo = true;
     settings.max_connections = 8;
     settings

@@ -6,6 +6,7 @@ mod appointments;
 mod authz;
 mod browser;
 mod helpers;
+mod laws;
 mod mediation;
 mod outbox;
 mod requests;

@@ -6,6 +6,7 @@
 mod accounts;
 mod appointments;
 mod auth;
+mod laws;
 mod mediation;
 mod network;
 mod public;
@@ -189,5 +190,6 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(requests::router())
         .merge(appointments::router())
         .merge(mediation::router())
+        .merge(laws::router())
         .split_for_parts()
 }

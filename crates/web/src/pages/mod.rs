@@ -7,6 +7,7 @@ mod appointments;
 mod auth;
 mod home;
 mod institutions;
+mod laws;
 mod mediation;
 mod people;
 mod public;
@@ -124,6 +125,10 @@ page_routes! {
     post "/mediation/{id}/failure" => mediation::failure,
     post "/mediation/{id}/confirmation" => mediation::confirmation,
     post "/mediation/{id}/follow-up" => mediation::follow_up,
+    get "/laws" => laws::index,
+    get "/laws/{law}" => laws::law,
+    get "/laws/{law}/{article}" => laws::article,
+    get "/qa" => laws::qa,
 }
 
 /// The frame around every page.
@@ -169,6 +174,7 @@ const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/accounts", "账号管理", "账号、角色和数据范围", Some(Permission::ManageAccounts)),
     ("/audit", "审计日志", "谁在何时做了什么", Some(Permission::ViewAudit)),
     ("/settings/rules", "系统设置", "节假日、办理时限、分派规则", Some(Permission::ManageConfig)),
+    ("/laws", "法律法规", "法规检索、条文、法律问答", None),
     ("/inbox", "消息", "流转、提醒、督办通知", None),
 ];
 

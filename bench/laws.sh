@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmark of the law knowledge base (issue 4), on SQLite:
+# - import of the full corpus with the index build (`gongdao laws import`, timed, peak memory);
+# - search latency: wrk with 8 connections for DURATION on 127.0.0.1, each request a
+#   different question of the development set (bench/laws.lua), against /healthz of the
+#   same server as the ceiling;
+# - the server's resident memory with the corpus loaded, after the load;
+# - search quality: `gongdao laws eval` on the development set, with both baselines.
+# Prints Markdown. Needs wrk and /usr/bin/time. LAWS and QUESTIONS override the paths.
+LAWS=${LAWS:-../shared/laws}
+export QUESTIONS=${QUESTIONS:-../shared/qa-dev/stard-dev.jsonl}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+dir="$WORK/sqlite"
+mkdir -p "$dir"
+/usr/bin/time -f "%e %M" -o "$WORK/import.time" "$BIN" laws import "$LAWS" --data-dir "$dir" >"$WORK/import.out" 2>"$WORK/import.err"
+read -r import_s import_kb <"$WORK/import.time"
+echo "Machine: $(nproc) cores; corpus $LAWS."
+echo
+echo '```'
+grep -E "导入完成|数据库中现有|检索索引" "$WORK/import.out"
+echo '```'
+echo
+echo "| measure | value |"
+echo "|---|---:|"
+echo "| import + index build, wall clock (s) | $import_s |"
+echo "| import process peak memory (MB) | $((import_kb / 1024)) |"
+
+GONGDAO_LAW_SEARCHES_PER_SECOND=1000000 start_server "$dir" "sqlite://$dir/gongdao.db"
+# Wait for the index.
+for _ in $(seq 1 600); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/v1/laws/search?q=%E5%B7%A5%E8%B5%84")
+  [ "$code" = 200 ] && break
+  sleep 0.1
+done
+read -r h_rps h_p50 h_p99 h_bad <<<"$(load /healthz none 8)"
+read -r rps p50 p99 bad <<<"$(load /api/v1/laws/search none 8 bench/laws.lua)"
+rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$SERVER/status")
+stop_server
+echo "| server resident memory with the corpus loaded, after the load (MB) | $((rss_kb / 1024)) |"
+echo
+echo "| route (8 connections, $DURATION) | requests/s | p50 ms | p99 ms | non-2xx |"
+echo "|---|---:|---:|---:|---:|"
+echo "| GET /healthz (ceiling) | $h_rps | $h_p50 | $h_p99 | $h_bad |"
+echo "| GET /api/v1/laws/search (dev-set questions in turn) | $rps | $p50 | $p99 | $bad |"
+echo
+"$BIN" laws eval --questions "$QUESTIONS" --data-dir "$dir" 2>/dev/null

@@ -1,0 +1,494 @@
+//! The search index of one instance: every article of every stored version, and the
+//! cases, in a tantivy index held in memory, fed with jieba terms. A question becomes a
+//! weighted OR of its terms over the article text, the law's title and the structure
+//! headings, restricted to the versions in force on the as-of day; the best few hundred
+//! are then re-ranked by the level of the law, a law the question names, and how much
+//! of the question the law as a whole answers.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use chrono::NaiveDate;
+use gongdao_domain::ids::LawCaseId;
+use gongdao_domain::law::{ArticleNumber, CaseInfo, LawLevel, VersionStatus};
+use gongdao_store::laws::IndexRow;
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{FAST, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
+use tantivy::{Index, IndexReader, TantivyDocument, Term};
+use utoipa::ToSchema;
+
+use crate::analyzer::{Analyzer, QueryTerm};
+
+/// Candidates taken from BM25 before re-ranking.
+const CANDIDATES: usize = 200;
+/// The most hits a search returns.
+pub const MAX_LIMIT: usize = 50;
+const TOKENIZER: &str = "gongdao_terms";
+
+/// What is indexed: an article, or a case.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    Article(IndexRow),
+    Case(CaseInfo),
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    text: tantivy::schema::Field,
+    title: tantivy::schema::Field,
+    heading: tantivy::schema::Field,
+    ord: tantivy::schema::Field,
+    from: tantivy::schema::Field,
+    until: tantivy::schema::Field,
+    law: tantivy::schema::Field,
+    level: tantivy::schema::Field,
+    category: tantivy::schema::Field,
+}
+
+pub struct LawIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    entries: Vec<Entry>,
+    /// Per segment, the entry of each document.
+    segment_entries: Vec<Vec<u32>>,
+    /// Short titles of the laws, longest first, to spot a law named in a question.
+    law_names: Vec<(String, String)>,
+}
+
+/// A search request.
+#[derive(Clone, Debug)]
+pub struct SearchParams {
+    pub q: String,
+    pub limit: usize,
+    pub as_of: NaiveDate,
+    pub level: Option<LawLevel>,
+    pub category: Option<String>,
+    pub law: Option<String>,
+    /// Plain BM25 over the article text alone, no lexicon and no re-ranking: the
+    /// baseline the quality report compares against.
+    pub plain: bool,
+}
+
+impl SearchParams {
+    pub fn new(q: impl Into<String>, as_of: NaiveDate) -> SearchParams {
+        SearchParams { q: q.into(), limit: 10, as_of, level: None, category: None, law: None, plain: false }
+    }
+}
+
+/// One article found.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Hit {
+    /// Short title as in the corpus file name (民法典 for all its books).
+    pub law: String,
+    pub title: String,
+    pub level: LawLevel,
+    pub category: String,
+    /// The version's date (`2012-12-28`), or `undated`.
+    pub version: String,
+    pub effective_date: Option<NaiveDate>,
+    pub status: VersionStatus,
+    /// The article number as an integer (之一 articles share their base number).
+    pub article: u32,
+    pub suffix: u32,
+    pub label: String,
+    pub anchor: String,
+    pub headings: Vec<String>,
+    pub text: String,
+    /// The question's words found in the text, in the order they occur.
+    pub highlights: Vec<String>,
+    /// The sentence of the text that holds most of the question's words.
+    pub sentence: String,
+    pub score: f32,
+}
+
+/// One case found.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CaseHit {
+    pub id: LawCaseId,
+    pub title: String,
+    pub category: String,
+    pub excerpt: String,
+    pub score: f32,
+}
+
+fn day_number(d: NaiveDate) -> i64 {
+    use chrono::Datelike;
+    d.num_days_from_ce() as i64
+}
+
+impl LawIndex {
+    /// Builds the index of `entries`, segmenting on every core.
+    pub fn build(analyzer: &Analyzer, entries: Vec<Entry>) -> tantivy::Result<LawIndex> {
+        let mut schema = Schema::builder();
+        let text_options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            text: schema.add_text_field("text", text_options.clone()),
+            title: schema.add_text_field("title", text_options.clone()),
+            heading: schema.add_text_field("heading", text_options),
+            ord: schema.add_u64_field("ord", FAST),
+            from: schema.add_i64_field("from", INDEXED | FAST),
+            until: schema.add_i64_field("until", INDEXED | FAST),
+            law: schema.add_text_field("law", STRING),
+            level: schema.add_text_field("level", STRING),
+            category: schema.add_text_field("category", STRING),
+        };
+        let index = Index::create_in_ram(schema.build());
+        index.tokenizers().register(TOKENIZER, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
+
+        // Segmenting is the slow part: split it over the cores.
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let chunk = entries.len().div_ceil(threads).max(1);
+        let title_terms: HashMap<String, String> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Article(r) => Some(r.short_title.clone()),
+                Entry::Case(_) => None,
+            })
+            .collect::<std::collections::HashSet<_>>()
+            .into_iter()
+            .map(|t| {
+                let terms = analyzer.index_terms(&t).join(" ");
+                (t, terms)
+            })
+            .collect();
+        let docs: Vec<TantivyDocument> = std::thread::scope(|s| {
+            let handles: Vec<_> = entries
+                .chunks(chunk)
+                .enumerate()
+                .map(|(i, part)| {
+                    let title_terms = &title_terms;
+                    s.spawn(move || {
+                        part.iter()
+                            .enumerate()
+                            .map(|(j, e)| document(analyzer, fields, title_terms, (i * chunk + j) as u64, e))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("segmenting thread")).collect()
+        });
+        let mut writer = index.writer_with_num_threads(threads.min(4), 64 * 1024 * 1024 * threads.min(4))?;
+        for doc in docs {
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        drop(writer);
+        let reader = index.reader()?;
+        let searcher = reader.searcher();
+        let mut segment_entries = Vec::new();
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64("ord")?;
+            let ords = (0..segment.max_doc()).map(|doc| column.first(doc).unwrap_or(0) as u32).collect::<Vec<u32>>();
+            segment_entries.push(ords);
+        }
+        let mut law_names: Vec<(String, String)> = title_terms
+            .keys()
+            .filter(|t| t.chars().count() >= 2)
+            .flat_map(|t| {
+                let mut names = vec![(t.clone(), t.clone())];
+                // 民法典 is also called 民法; 劳动合同法 is asked about as 劳动合同法 only.
+                if let Some(base) = t.strip_suffix('典') {
+                    names.push((base.to_string(), t.clone()));
+                }
+                names
+            })
+            .collect();
+        law_names.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
+        Ok(LawIndex { index, reader, fields, entries, segment_entries, law_names })
+    }
+
+    pub fn article_count(&self) -> usize {
+        self.entries.iter().filter(|e| matches!(e, Entry::Article(_))).count()
+    }
+
+    pub fn case_count(&self) -> usize {
+        self.entries.len() - self.article_count()
+    }
+
+    /// The laws a question names (劳动合同法, 民法典…), by short title.
+    pub fn named_laws(&self, question: &str) -> Vec<String> {
+        let mut rest = question.to_string();
+        let mut found = Vec::new();
+        for (name, law) in &self.law_names {
+            if rest.contains(name.as_str()) {
+                // Longest first: 劳动合同法 is taken before 劳动法 can match inside it.
+                rest = rest.replace(name.as_str(), "|");
+                if !found.contains(law) {
+                    found.push(law.clone());
+                }
+            }
+        }
+        found
+    }
+
+    fn query(&self, terms: &[QueryTerm], params: &SearchParams, cases: bool) -> BooleanQuery {
+        let f = self.fields;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in terms {
+            let mut add = |field, boost: f32| {
+                let q = TermQuery::new(Term::from_field_text(field, &t.text), IndexRecordOption::WithFreqs);
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), t.weight * boost))));
+            };
+            add(f.text, 1.0);
+            if !params.plain {
+                add(f.title, 0.6);
+                add(f.heading, 0.5);
+            }
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        let day = day_number(params.as_of);
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(Bound::Unbounded, Bound::Included(Term::from_field_i64(f.from, day)))),
+        ));
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(Bound::Excluded(Term::from_field_i64(f.until, day)), Bound::Unbounded)),
+        ));
+        let exact = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+        };
+        let case_level = exact(f.level, LawLevel::Case.code());
+        clauses.push((if cases { Occur::Must } else { Occur::MustNot }, case_level));
+        if let Some(level) = params.level {
+            clauses.push((Occur::Must, exact(f.level, level.code())));
+        }
+        if let Some(category) = &params.category {
+            clauses.push((Occur::Must, exact(f.category, category)));
+        }
+        if let Some(law) = &params.law {
+            clauses.push((Occur::Must, exact(f.law, law)));
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    fn candidates(&self, query: &BooleanQuery, limit: usize) -> tantivy::Result<Vec<(f32, &Entry)>> {
+        let searcher = self.reader.searcher();
+        let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
+        Ok(top
+            .into_iter()
+            .filter_map(|(score, addr)| {
+                let ord = *self.segment_entries.get(addr.segment_ord as usize)?.get(addr.doc_id as usize)?;
+                Some((score, self.entries.get(ord as usize)?))
+            })
+            .collect())
+    }
+
+    /// Articles for a question.
+    pub fn search(&self, analyzer: &Analyzer, params: &SearchParams) -> tantivy::Result<Vec<Hit>> {
+        let limit = params.limit.clamp(1, MAX_LIMIT);
+        let terms = if params.plain {
+            let mut seen = std::collections::HashSet::new();
+            let q: String = params.q.chars().take(crate::analyzer::MAX_QUESTION_CHARS).collect();
+            analyzer
+                .plain_terms(&q)
+                .into_iter()
+                .filter(|t| seen.insert(t.clone()))
+                .take(crate::analyzer::MAX_TERMS)
+                .map(|text| QueryTerm { text, weight: 1.0 })
+                .collect()
+        } else {
+            analyzer.query_terms(&params.q)
+        };
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = self.query(&terms, params, false);
+        let found = self.candidates(&query, if params.plain { limit } else { CANDIDATES })?;
+        let mut scored: Vec<(f32, &IndexRow)> = found
+            .into_iter()
+            .filter_map(|(s, e)| match e {
+                Entry::Article(r) => Some((s, r)),
+                Entry::Case(_) => None,
+            })
+            .collect();
+        if !params.plain {
+            self.rerank(&params.q, &mut scored);
+        }
+        scored.truncate(limit);
+        Ok(scored.into_iter().map(|(score, row)| hit(row, score, &terms, params.as_of)).collect())
+    }
+
+    /// Re-ranks BM25 candidates: the law's level, a law the question names, and the
+    /// law's other matching articles (a question about wages is about the labour laws).
+    fn rerank(&self, question: &str, scored: &mut Vec<(f32, &IndexRow)>) {
+        let named = self.named_laws(question);
+        let mut law_mass: HashMap<&str, Vec<f32>> = HashMap::new();
+        for (s, r) in scored.iter() {
+            law_mass.entry(r.short_title.as_str()).or_default().push(*s);
+        }
+        let law_support: HashMap<&str, f32> = law_mass
+            .into_iter()
+            .map(|(law, mut scores)| {
+                scores.sort_by(|a, b| b.total_cmp(a));
+                (law, scores.iter().skip(1).take(4).sum::<f32>() / 4.0)
+            })
+            .collect();
+        for (s, r) in scored.iter_mut() {
+            let mut score = *s * level_weight(r.level);
+            score += 0.5 * law_support.get(r.short_title.as_str()).copied().unwrap_or(0.0);
+            if named.iter().any(|n| n == &r.short_title) {
+                score *= 1.8;
+            }
+            *s = score;
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    }
+
+    /// Published cases for a question.
+    pub fn search_cases(
+        &self,
+        analyzer: &Analyzer,
+        q: &str,
+        as_of: NaiveDate,
+        limit: usize,
+    ) -> tantivy::Result<Vec<CaseHit>> {
+        let terms = analyzer.query_terms(q);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params = SearchParams::new(q, as_of);
+        let query = self.query(&terms, &params, true);
+        Ok(self
+            .candidates(&query, limit.clamp(1, MAX_LIMIT))?
+            .into_iter()
+            .filter_map(|(score, e)| match e {
+                Entry::Case(c) => Some(CaseHit {
+                    id: c.id,
+                    title: c.title.clone(),
+                    category: c.category.clone(),
+                    excerpt: best_sentence(&c.body, &terms).chars().take(160).collect(),
+                    score,
+                }),
+                Entry::Article(_) => None,
+            })
+            .collect())
+    }
+
+    /// The articles of the versions in force on `day`.
+    pub fn articles_on(&self, day: NaiveDate) -> impl Iterator<Item = &IndexRow> {
+        self.entries.iter().filter_map(move |e| match e {
+            Entry::Article(r)
+                if r.effective_date.is_none_or(|d| d <= day) && r.superseded_on.is_none_or(|d| d > day) =>
+            {
+                Some(r)
+            }
+            _ => None,
+        })
+    }
+
+    /// The number of documents tantivy holds (for checks).
+    pub fn doc_count(&self) -> u64 {
+        self.index.reader().map(|r| r.searcher().num_docs()).unwrap_or(0)
+    }
+}
+
+/// Laws over regulations over rules: ordinary questions are answered by laws.
+fn level_weight(level: LawLevel) -> f32 {
+    match level {
+        LawLevel::Law => 1.0,
+        LawLevel::Constitution => 0.8,
+        LawLevel::AdministrativeRegulation => 0.65,
+        LawLevel::JudicialInterpretation => 0.55,
+        LawLevel::DepartmentalRule => 0.4,
+        LawLevel::Case | LawLevel::Other => 0.35,
+    }
+}
+
+fn document(
+    analyzer: &Analyzer,
+    f: Fields,
+    title_terms: &HashMap<String, String>,
+    ord: u64,
+    entry: &Entry,
+) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(f.ord, ord);
+    match entry {
+        Entry::Article(r) => {
+            doc.add_text(f.text, analyzer.index_terms(&r.body).join(" "));
+            let mut title = title_terms.get(&r.short_title).cloned().unwrap_or_default();
+            title.push(' ');
+            title.push_str(&analyzer.index_terms(&r.title).join(" "));
+            doc.add_text(f.title, title);
+            doc.add_text(f.heading, analyzer.index_terms(&r.headings.join(" ")).join(" "));
+            doc.add_i64(f.from, r.effective_date.map(day_number).unwrap_or(i64::MIN));
+            doc.add_i64(f.until, r.superseded_on.map(day_number).unwrap_or(i64::MAX));
+            doc.add_text(f.law, &r.short_title);
+            doc.add_text(f.level, r.level.code());
+            doc.add_text(f.category, &r.category);
+        }
+        Entry::Case(c) => {
+            doc.add_text(f.text, analyzer.index_terms(&c.body).join(" "));
+            doc.add_text(f.title, analyzer.index_terms(&c.title).join(" "));
+            doc.add_i64(f.from, i64::MIN);
+            doc.add_i64(f.until, i64::MAX);
+            doc.add_text(f.law, &c.title);
+            doc.add_text(f.level, LawLevel::Case.code());
+            doc.add_text(f.category, &c.category);
+        }
+    }
+    doc
+}
+
+fn hit(row: &IndexRow, score: f32, terms: &[QueryTerm], as_of: NaiveDate) -> Hit {
+    let number = row.number;
+    let status = if row.effective_date.is_some_and(|e| e > as_of) {
+        VersionStatus::NotYetInForce
+    } else if row.superseded_on.is_some_and(|s| s <= as_of) {
+        VersionStatus::Superseded
+    } else {
+        VersionStatus::InForce
+    };
+    Hit {
+        law: row.short_title.clone(),
+        title: row.title.clone(),
+        level: row.level,
+        category: row.category.clone(),
+        version: row.version_key.clone(),
+        effective_date: row.effective_date,
+        status,
+        article: number.number,
+        suffix: number.suffix,
+        label: ArticleNumber::label(number),
+        anchor: number.anchor(),
+        headings: row.headings.clone(),
+        text: row.body.clone(),
+        highlights: highlights(&row.body, terms),
+        sentence: best_sentence(&row.body, terms),
+        score,
+    }
+}
+
+/// The query terms found in `text`, in the order they first occur.
+pub fn highlights(text: &str, terms: &[QueryTerm]) -> Vec<String> {
+    let mut found: Vec<(usize, &str)> =
+        terms.iter().filter_map(|t| text.find(t.text.as_str()).map(|at| (at, t.text.as_str()))).collect();
+    found.sort();
+    let mut out: Vec<String> = Vec::new();
+    for (_, t) in found {
+        // Drop a term inside one already taken (劳动 inside 劳动报酬).
+        if !out.iter().any(|o| o.contains(t)) {
+            out.retain(|o| !t.contains(o.as_str()));
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// The sentence of `text` holding the most weight of the query's terms.
+pub fn best_sentence(text: &str, terms: &[QueryTerm]) -> String {
+    text.split_inclusive(['。', '；', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| (terms.iter().filter(|t| s.contains(t.text.as_str())).map(|t| t.weight).sum::<f32>(), s))
+        .fold((-1.0f32, ""), |best, cur| if cur.0 > best.0 { cur } else { best })
+        .1
+        .to_string()
+}
