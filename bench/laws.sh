@@ -5,7 +5,8 @@
 #   different question of the development set (bench/laws.lua), against /healthz of the
 #   same server as the ceiling;
 # - the server's resident memory with the corpus loaded, after the load;
-# - search quality: `gongdao laws eval` on the development set, with both baselines.
+# - search quality: `gongdao laws eval` on the development set and the own questions
+#   (data/laws/qa-local.jsonl), with both baselines and their per-query times.
 # Prints Markdown. Needs wrk and /usr/bin/time. LAWS and QUESTIONS override the paths.
 LAWS=${LAWS:-../shared/laws}
 export QUESTIONS=${QUESTIONS:-../shared/qa-dev/stard-dev.jsonl}
@@ -45,4 +46,4 @@ echo "|---|---:|---:|---:|---:|"
 echo "| GET /healthz (ceiling) | $h_rps | $h_p50 | $h_p99 | $h_bad |"
 echo "| GET /api/v1/laws/search (dev-set questions in turn) | $rps | $p50 | $p99 | $bad |"
 echo
-"$BIN" laws eval --questions "$QUESTIONS" --data-dir "$dir" 2>/dev/null
+"$BIN" laws eval --questions "$QUESTIONS" --questions data/laws/qa-local.jsonl --data-dir "$dir" 2>/dev/null

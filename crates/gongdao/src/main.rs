@@ -56,6 +56,10 @@ struct LawsEvalArgs {
     /// Print each question that misses the top 5 (for development).
     #[arg(long)]
     misses: bool,
+    /// Use this search vocabulary and ranking instead of the shipped
+    /// data/laws/lexicon.toml (to try a change without a new build).
+    #[arg(long)]
+    lexicon: Option<PathBuf>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -310,20 +314,30 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
     let services = open_services(&settings).await.map_err(|e| e.to_string())?;
     services.refresh_law_index().await.map_err(|e| e.to_string())?;
     let as_of = gongdao_services::laws::parse_as_of(args.as_of.as_deref()).map_err(|e| e.to_string())?;
-    let base = services.law_base();
-    println!("| question set | questions | system | hit@1 | hit@5 | hit@10 | MRR@10 |");
-    println!("|---|---:|---|---:|---:|---:|---:|");
+    let custom;
+    let base = match &args.lexicon {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let lexicon = gongdao_lawbase::Lexicon::parse(&text).map_err(|e| e.to_string())?;
+            custom = gongdao_lawbase::LawBase::new(services.store().clone(), lexicon);
+            custom.refresh().await.map_err(|e| e.to_string())?;
+            &custom
+        }
+        None => services.law_base(),
+    };
+    println!("| question set | questions | system | hit@1 | hit@5 | hit@10 | MRR@10 | p50 ms | p99 ms |");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
     for path in &args.questions {
         let questions = gongdao_lawbase::eval::read_questions(path)?;
         let report = gongdao_lawbase::eval::compare(base, &questions, as_of).await.map_err(|e| e.to_string())?;
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        for (system, s) in [
-            ("gongdao (jieba + lexicon + re-ranking)", report.ours),
-            ("baseline: jieba + plain BM25", report.jieba_bm25),
-            ("baseline: SQLite FTS5 trigram", report.fts5_trigram),
+        for (system, s, (p50, p99)) in [
+            ("gongdao (jieba + lexicon + re-ranking)", report.ours, report.ours_ms),
+            ("baseline: jieba + plain BM25", report.jieba_bm25, report.jieba_bm25_ms),
+            ("baseline: SQLite FTS5 trigram", report.fts5_trigram, report.fts5_trigram_ms),
         ] {
             println!(
-                "| {name} | {} | {system} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                "| {name} | {} | {system} | {:.3} | {:.3} | {:.3} | {:.3} | {p50:.2} | {p99:.2} |",
                 s.questions, s.hit1, s.hit5, s.hit10, s.mrr10
             );
         }

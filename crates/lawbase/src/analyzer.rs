@@ -26,6 +26,9 @@ pub struct Analyzer {
 pub struct QueryTerm {
     pub text: String,
     pub weight: f32,
+    /// Whether the term is worth marking in a result: the question's own words and the
+    /// lexicon's whole terms, not the parts search mode cuts a legal term into.
+    pub shown: bool,
 }
 
 impl Analyzer {
@@ -55,6 +58,29 @@ impl Analyzer {
         self.jieba.cut(&text, false).into_iter().map(|t| t.word).filter(|t| is_word(t)).map(str::to_string).collect()
     }
 
+    /// The character pairs of a question's words, stop words left out.
+    pub fn query_bigrams(&self, question: &str) -> Vec<String> {
+        let question: String = question.chars().take(MAX_QUESTION_CHARS).collect();
+        let question = normalize(&question);
+        let words: Vec<&str> = self
+            .jieba
+            .cut(&question, false)
+            .into_iter()
+            .map(|t| t.word)
+            .filter(|t| !self.lexicon.stop_words.contains(*t))
+            .collect();
+        let mut out = Vec::new();
+        for w in words {
+            for g in bigrams(w) {
+                if !out.contains(&g) {
+                    out.push(g);
+                }
+            }
+        }
+        out.truncate(MAX_TERMS);
+        out
+    }
+
     /// The weighted terms of a question: its words without stop words, each counted
     /// once, then the lexicon's legal terms for its plain words.
     pub fn query_terms(&self, question: &str) -> Vec<QueryTerm> {
@@ -74,6 +100,7 @@ impl Analyzer {
             let w = weights.entry(t.to_string()).or_insert(0.0);
             *w = w.max(weight);
         }
+        let mut hidden = std::collections::HashSet::new();
         for legal in self.lexicon.expansions(&question) {
             for t in self.jieba.cut_for_search(legal, false).into_iter().map(|t| t.word) {
                 if !is_word(t) || self.lexicon.stop_words.contains(t) || t.chars().count() == 1 {
@@ -82,12 +109,35 @@ impl Analyzer {
                 if !weights.contains_key(t) {
                     order.push(t.to_string());
                     weights.insert(t.to_string(), EXPANSION_WEIGHT);
+                    if t != legal {
+                        hidden.insert(t.to_string());
+                    }
                 }
             }
         }
         order.truncate(MAX_TERMS);
-        order.into_iter().map(|t| QueryTerm { weight: weights[&t], text: t }).collect()
+        order.into_iter().map(|t| QueryTerm { weight: weights[&t], shown: !hidden.contains(&t), text: t }).collect()
     }
+}
+
+/// The distinct pairs of adjacent CJK characters in `text`, within runs of CJK.
+pub fn bigrams(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for run in text.split(|c: char| !is_cjk(c)) {
+        let chars: Vec<char> = run.chars().collect();
+        for w in chars.windows(2) {
+            let g: String = w.iter().collect();
+            if seen.insert(g.clone()) {
+                out.push(g);
+            }
+        }
+    }
+    out
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c)
 }
 
 /// Full-width letters and digits to ASCII, letters to lower case.

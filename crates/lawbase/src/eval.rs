@@ -59,6 +59,20 @@ pub struct Report {
     pub ours: Scores,
     pub jieba_bm25: Scores,
     pub fts5_trigram: Scores,
+    /// Per-query time of each system in this run, one query at a time: (p50, p99) ms.
+    pub ours_ms: (f64, f64),
+    pub jieba_bm25_ms: (f64, f64),
+    pub fts5_trigram_ms: (f64, f64),
+}
+
+/// The median and the 99th percentile of durations, in milliseconds.
+pub fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
+    if ms.is_empty() {
+        return (0.0, 0.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
+    (at(0.5), at(0.99))
 }
 
 /// Runs the questions through the platform's search, plain BM25 over jieba terms, and
@@ -72,26 +86,36 @@ pub async fn compare(
     let analyzer = base.analyzer();
     let mut ours = Vec::new();
     let mut plain = Vec::new();
+    let (mut ours_ms, mut plain_ms) = (Vec::new(), Vec::new());
     for q in questions {
-        for (ranks, is_plain) in [(&mut ours, false), (&mut plain, true)] {
+        for (ranks, times, is_plain) in [(&mut ours, &mut ours_ms, false), (&mut plain, &mut plain_ms, true)] {
             let mut params = crate::SearchParams::new(q.question.clone(), as_of);
             params.plain = is_plain;
+            let started = std::time::Instant::now();
             let hits = index.search(analyzer, &params)?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
             let results: Vec<(String, u32)> = hits.into_iter().map(|h| (h.law, h.article)).collect();
             ranks.push(first_rank(q, &results));
         }
     }
-    let fts = fts5_ranks(&index, questions, as_of).await?;
-    Ok(Report { ours: score(&ours), jieba_bm25: score(&plain), fts5_trigram: score(&fts) })
+    let (fts, fts_ms) = fts5_ranks(base.store(), questions, as_of).await?;
+    Ok(Report {
+        ours: score(&ours),
+        jieba_bm25: score(&plain),
+        fts5_trigram: score(&fts),
+        ours_ms: percentiles(ours_ms),
+        jieba_bm25_ms: percentiles(plain_ms),
+        fts5_trigram_ms: percentiles(fts_ms),
+    })
 }
 
 /// The FTS5 trigram baseline: the same articles in an in-memory SQLite table; the
 /// question's character trigrams OR-ed, ranked by FTS5's bm25.
 async fn fts5_ranks(
-    index: &crate::LawIndex,
+    store: &gongdao_store::Store,
     questions: &[LabelledQuestion],
     as_of: chrono::NaiveDate,
-) -> Result<Vec<Option<usize>>, crate::LawError> {
+) -> Result<(Vec<Option<usize>>, Vec<f64>), crate::LawError> {
     use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
     let db_err = |e: sea_orm::DbErr| crate::LawError::Store(e.into());
     let mut options = ConnectOptions::new("sqlite::memory:");
@@ -103,18 +127,24 @@ async fn fts5_ranks(
     .await
     .map_err(db_err)?;
     let tx = db.begin().await.map_err(db_err)?;
-    for row in index.articles_on(as_of) {
+    let rows = gongdao_store::laws::index_rows(store.reader()).await?;
+    let in_force = rows
+        .iter()
+        .filter(|r| r.effective_date.is_none_or(|d| d <= as_of) && r.superseded_on.is_none_or(|d| d > as_of));
+    for row in in_force {
         tx.execute_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,
             "INSERT INTO a (law, article, body) VALUES (?, ?, ?)",
-            [row.short_title.clone().into(), (row.number.number as i64).into(), row.body.clone().into()],
+            [row.short_title.to_string().into(), (row.number.number as i64).into(), row.body.to_string().into()],
         ))
         .await
         .map_err(db_err)?;
     }
     tx.commit().await.map_err(db_err)?;
     let mut ranks = Vec::new();
+    let mut times = Vec::new();
     for q in questions {
+        let started = std::time::Instant::now();
         let grams = trigrams(&q.question);
         if grams.is_empty() {
             ranks.push(None);
@@ -135,9 +165,10 @@ async fn fts5_ranks(
             let article: i64 = r.try_get("", "article").map_err(db_err)?;
             results.push((law, article as u32));
         }
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
         ranks.push(first_rank(q, &results));
     }
-    Ok(ranks)
+    Ok((ranks, times))
 }
 
 /// The distinct character trigrams of a question's runs of letters, digits and CJK.
@@ -174,6 +205,13 @@ mod tests {
         assert_eq!(s.hit5, 0.5);
         assert_eq!(s.hit10, 0.5);
         assert!((s.mrr10 - (1.0 + 1.0 / 3.0) / 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn percentiles_of_durations() {
+        assert_eq!(percentiles(vec![]), (0.0, 0.0));
+        let ms: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentiles(ms), (51.0, 99.0));
     }
 
     #[test]

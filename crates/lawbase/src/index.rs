@@ -21,12 +21,15 @@ use tantivy::{Index, IndexReader, TantivyDocument, Term};
 use utoipa::ToSchema;
 
 use crate::analyzer::{Analyzer, QueryTerm};
+use crate::lexicon::Ranking;
 
 /// Candidates taken from BM25 before re-ranking.
 const CANDIDATES: usize = 200;
 /// The most hits a search returns.
 pub const MAX_LIMIT: usize = 50;
 const TOKENIZER: &str = "gongdao_terms";
+/// The writer's arena: tantivy's minimum for one thread, so the build stays small.
+const WRITER_MEMORY: usize = 20 * 1024 * 1024;
 
 /// What is indexed: an article, or a case.
 #[derive(Clone, Debug)]
@@ -40,6 +43,7 @@ struct Fields {
     text: tantivy::schema::Field,
     title: tantivy::schema::Field,
     heading: tantivy::schema::Field,
+    bigram: tantivy::schema::Field,
     ord: tantivy::schema::Field,
     from: tantivy::schema::Field,
     until: tantivy::schema::Field,
@@ -121,7 +125,7 @@ fn day_number(d: NaiveDate) -> i64 {
 }
 
 impl LawIndex {
-    /// Builds the index of `entries`, segmenting on every core.
+    /// Builds the index of `entries`.
     pub fn build(analyzer: &Analyzer, entries: Vec<Entry>) -> tantivy::Result<LawIndex> {
         let mut schema = Schema::builder();
         let text_options = TextOptions::default().set_indexing_options(
@@ -130,7 +134,8 @@ impl LawIndex {
         let fields = Fields {
             text: schema.add_text_field("text", text_options.clone()),
             title: schema.add_text_field("title", text_options.clone()),
-            heading: schema.add_text_field("heading", text_options),
+            heading: schema.add_text_field("heading", text_options.clone()),
+            bigram: schema.add_text_field("bigram", text_options),
             ord: schema.add_u64_field("ord", FAST),
             from: schema.add_i64_field("from", INDEXED | FAST),
             until: schema.add_i64_field("until", INDEXED | FAST),
@@ -141,13 +146,10 @@ impl LawIndex {
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(TOKENIZER, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
 
-        // Segmenting is the slow part: split it over the cores.
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-        let chunk = entries.len().div_ceil(threads).max(1);
         let title_terms: HashMap<String, String> = entries
             .iter()
             .filter_map(|e| match e {
-                Entry::Article(r) => Some(r.short_title.clone()),
+                Entry::Article(r) => Some(r.short_title.to_string()),
                 Entry::Case(_) => None,
             })
             .collect::<std::collections::HashSet<_>>()
@@ -157,28 +159,15 @@ impl LawIndex {
                 (t, terms)
             })
             .collect();
-        let docs: Vec<TantivyDocument> = std::thread::scope(|s| {
-            let handles: Vec<_> = entries
-                .chunks(chunk)
-                .enumerate()
-                .map(|(i, part)| {
-                    let title_terms = &title_terms;
-                    s.spawn(move || {
-                        part.iter()
-                            .enumerate()
-                            .map(|(j, e)| document(analyzer, fields, title_terms, (i * chunk + j) as u64, e))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().expect("segmenting thread")).collect()
-        });
-        let mut writer = index.writer_with_num_threads(threads.min(4), 64 * 1024 * 1024 * threads.min(4))?;
-        for doc in docs {
-            writer.add_document(doc)?;
+        // Documents are segmented here and indexed by the writer's thread meanwhile, one
+        // at a time: holding them all would double the memory the build needs.
+        let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        for (ord, e) in entries.iter().enumerate() {
+            writer.add_document(document(analyzer, fields, &title_terms, ord as u64, e))?;
         }
         writer.commit()?;
-        drop(writer);
+        writer.wait_merging_threads()?;
+
         let reader = index.reader()?;
         let searcher = reader.searcher();
         let mut segment_entries = Vec::new();
@@ -227,7 +216,14 @@ impl LawIndex {
         found
     }
 
-    fn query(&self, terms: &[QueryTerm], params: &SearchParams, cases: bool) -> BooleanQuery {
+    fn query(
+        &self,
+        terms: &[QueryTerm],
+        bigrams: &[String],
+        params: &SearchParams,
+        ranking: &Ranking,
+        cases: bool,
+    ) -> BooleanQuery {
         let f = self.fields;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in terms {
@@ -237,8 +233,14 @@ impl LawIndex {
             };
             add(f.text, 1.0);
             if !params.plain {
-                add(f.title, 0.6);
-                add(f.heading, 0.5);
+                add(f.title, ranking.title);
+                add(f.heading, ranking.heading);
+            }
+        }
+        if !params.plain && ranking.bigram > 0.0 {
+            for g in bigrams {
+                let q = TermQuery::new(Term::from_field_text(f.bigram, g), IndexRecordOption::WithFreqs);
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), ranking.bigram))));
             }
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
@@ -291,7 +293,7 @@ impl LawIndex {
                 .into_iter()
                 .filter(|t| seen.insert(t.clone()))
                 .take(crate::analyzer::MAX_TERMS)
-                .map(|text| QueryTerm { text, weight: 1.0 })
+                .map(|text| QueryTerm { text, weight: 1.0, shown: true })
                 .collect()
         } else {
             analyzer.query_terms(&params.q)
@@ -299,7 +301,8 @@ impl LawIndex {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let query = self.query(&terms, params, false);
+        let bigrams = if params.plain { Vec::new() } else { analyzer.query_bigrams(&params.q) };
+        let query = self.query(&terms, &bigrams, params, &analyzer.lexicon.ranking, false);
         let found = self.candidates(&query, if params.plain { limit } else { CANDIDATES })?;
         let mut scored: Vec<(f32, &IndexRow)> = found
             .into_iter()
@@ -309,7 +312,7 @@ impl LawIndex {
             })
             .collect();
         if !params.plain {
-            self.rerank(&params.q, &mut scored);
+            self.rerank(&params.q, &analyzer.lexicon, &mut scored);
         }
         scored.truncate(limit);
         Ok(scored.into_iter().map(|(score, row)| hit(row, score, &terms, params.as_of)).collect())
@@ -317,11 +320,14 @@ impl LawIndex {
 
     /// Re-ranks BM25 candidates: the law's level, a law the question names, and the
     /// law's other matching articles (a question about wages is about the labour laws).
-    fn rerank(&self, question: &str, scored: &mut Vec<(f32, &IndexRow)>) {
-        let named = self.named_laws(question);
+    fn rerank(&self, question: &str, lexicon: &crate::Lexicon, scored: &mut [(f32, &IndexRow)]) {
+        let ranking = &lexicon.ranking;
+        let question = crate::analyzer::normalize(question);
+        let topical: Vec<&str> = lexicon.topic_laws(&question).collect();
+        let named = self.named_laws(&question);
         let mut law_mass: HashMap<&str, Vec<f32>> = HashMap::new();
         for (s, r) in scored.iter() {
-            law_mass.entry(r.short_title.as_str()).or_default().push(*s);
+            law_mass.entry(&*r.short_title).or_default().push(*s);
         }
         let law_support: HashMap<&str, f32> = law_mass
             .into_iter()
@@ -331,10 +337,13 @@ impl LawIndex {
             })
             .collect();
         for (s, r) in scored.iter_mut() {
-            let mut score = *s * level_weight(r.level);
-            score += 0.5 * law_support.get(r.short_title.as_str()).copied().unwrap_or(0.0);
-            if named.iter().any(|n| n == &r.short_title) {
-                score *= 1.8;
+            let mut score = *s * ranking.level_weight(r.level) * ranking.popularity(&r.short_title);
+            score += ranking.law_support * law_support.get(&*r.short_title).copied().unwrap_or(0.0);
+            if named.iter().any(|n| **n == *r.short_title) {
+                score *= ranking.named_law;
+            }
+            if topical.contains(&&*r.short_title) {
+                score *= ranking.topic_law;
             }
             *s = score;
         }
@@ -354,7 +363,7 @@ impl LawIndex {
             return Ok(Vec::new());
         }
         let params = SearchParams::new(q, as_of);
-        let query = self.query(&terms, &params, true);
+        let query = self.query(&terms, &[], &params, &analyzer.lexicon.ranking, true);
         Ok(self
             .candidates(&query, limit.clamp(1, MAX_LIMIT))?
             .into_iter()
@@ -371,33 +380,9 @@ impl LawIndex {
             .collect())
     }
 
-    /// The articles of the versions in force on `day`.
-    pub fn articles_on(&self, day: NaiveDate) -> impl Iterator<Item = &IndexRow> {
-        self.entries.iter().filter_map(move |e| match e {
-            Entry::Article(r)
-                if r.effective_date.is_none_or(|d| d <= day) && r.superseded_on.is_none_or(|d| d > day) =>
-            {
-                Some(r)
-            }
-            _ => None,
-        })
-    }
-
     /// The number of documents tantivy holds (for checks).
     pub fn doc_count(&self) -> u64 {
         self.index.reader().map(|r| r.searcher().num_docs()).unwrap_or(0)
-    }
-}
-
-/// Laws over regulations over rules: ordinary questions are answered by laws.
-fn level_weight(level: LawLevel) -> f32 {
-    match level {
-        LawLevel::Law => 1.0,
-        LawLevel::Constitution => 0.8,
-        LawLevel::AdministrativeRegulation => 0.65,
-        LawLevel::JudicialInterpretation => 0.55,
-        LawLevel::DepartmentalRule => 0.4,
-        LawLevel::Case | LawLevel::Other => 0.35,
     }
 }
 
@@ -413,11 +398,14 @@ fn document(
     match entry {
         Entry::Article(r) => {
             doc.add_text(f.text, analyzer.index_terms(&r.body).join(" "));
-            let mut title = title_terms.get(&r.short_title).cloned().unwrap_or_default();
+            let mut title = title_terms.get(&*r.short_title).cloned().unwrap_or_default();
             title.push(' ');
             title.push_str(&analyzer.index_terms(&r.title).join(" "));
             doc.add_text(f.title, title);
             doc.add_text(f.heading, analyzer.index_terms(&r.headings.join(" ")).join(" "));
+            if analyzer.lexicon.ranking.bigram > 0.0 {
+                doc.add_text(f.bigram, crate::analyzer::bigrams(&r.body).join(" "));
+            }
             doc.add_i64(f.from, r.effective_date.map(day_number).unwrap_or(i64::MIN));
             doc.add_i64(f.until, r.superseded_on.map(day_number).unwrap_or(i64::MAX));
             doc.add_text(f.law, &r.short_title);
@@ -447,19 +435,19 @@ fn hit(row: &IndexRow, score: f32, terms: &[QueryTerm], as_of: NaiveDate) -> Hit
         VersionStatus::InForce
     };
     Hit {
-        law: row.short_title.clone(),
-        title: row.title.clone(),
+        law: row.short_title.to_string(),
+        title: row.title.to_string(),
         level: row.level,
-        category: row.category.clone(),
-        version: row.version_key.clone(),
+        category: row.category.to_string(),
+        version: row.version_key.to_string(),
         effective_date: row.effective_date,
         status,
         article: number.number,
         suffix: number.suffix,
         label: ArticleNumber::label(number),
         anchor: number.anchor(),
-        headings: row.headings.clone(),
-        text: row.body.clone(),
+        headings: row.headings.to_vec(),
+        text: row.body.to_string(),
         highlights: highlights(&row.body, terms),
         sentence: best_sentence(&row.body, terms),
         score,
@@ -468,8 +456,11 @@ fn hit(row: &IndexRow, score: f32, terms: &[QueryTerm], as_of: NaiveDate) -> Hit
 
 /// The query terms found in `text`, in the order they first occur.
 pub fn highlights(text: &str, terms: &[QueryTerm]) -> Vec<String> {
-    let mut found: Vec<(usize, &str)> =
-        terms.iter().filter_map(|t| text.find(t.text.as_str()).map(|at| (at, t.text.as_str()))).collect();
+    let mut found: Vec<(usize, &str)> = terms
+        .iter()
+        .filter(|t| t.shown)
+        .filter_map(|t| text.find(t.text.as_str()).map(|at| (at, t.text.as_str())))
+        .collect();
     found.sort();
     let mut out: Vec<String> = Vec::new();
     for (_, t) in found {

@@ -17,6 +17,56 @@ struct LexiconFile {
     stop_words: Vec<String>,
     #[serde(default)]
     synonym: Vec<SynonymEntry>,
+    #[serde(default)]
+    ranking: Ranking,
+}
+
+/// How search results are ordered: field weights for BM25 and the re-ranking factors.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ranking {
+    /// Weight of a question word found in the law's title (the article text weighs 1).
+    pub title: f32,
+    /// Weight of a question word found in the structure headings (编/章/节).
+    pub heading: f32,
+    /// Weight of a character pair of the question found in the article text (0: pairs
+    /// are not indexed at all).
+    pub bigram: f32,
+    /// Share of the law's other matching articles added to an article's score.
+    pub law_support: f32,
+    /// Factor for the articles of a law the question names.
+    pub named_law: f32,
+    /// Factor for the laws a synonym entry names for what the question says.
+    pub topic_law: f32,
+    /// Factor per level code (`law`, `administrative_regulation`, …).
+    pub level: std::collections::BTreeMap<String, f32>,
+    /// Factor for the laws people ask about most, by short title.
+    pub popular: std::collections::BTreeMap<String, f32>,
+}
+
+impl Default for Ranking {
+    fn default() -> Self {
+        Ranking {
+            title: 0.6,
+            heading: 0.5,
+            bigram: 0.0,
+            law_support: 0.5,
+            named_law: 1.8,
+            topic_law: 1.5,
+            level: std::collections::BTreeMap::new(),
+            popular: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl Ranking {
+    pub fn level_weight(&self, level: gongdao_domain::law::LawLevel) -> f32 {
+        self.level.get(level.code()).copied().unwrap_or(1.0)
+    }
+
+    pub fn popularity(&self, short_title: &str) -> f32 {
+        self.popular.get(short_title).copied().unwrap_or(1.0)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -25,7 +75,12 @@ pub struct SynonymEntry {
     /// What people say.
     pub say: Vec<String>,
     /// What the law says.
+    #[serde(default)]
     pub law: Vec<String>,
+    /// Laws that usually answer such a question (short titles): their articles rank
+    /// higher when the question says one of `say`.
+    #[serde(default)]
+    pub laws: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -33,6 +88,7 @@ pub struct Lexicon {
     pub words: Vec<String>,
     pub stop_words: HashSet<String>,
     pub synonyms: Vec<SynonymEntry>,
+    pub ranking: Ranking,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,14 +98,27 @@ pub struct LexiconError(String);
 impl Lexicon {
     pub fn parse(text: &str) -> Result<Lexicon, LexiconError> {
         let file: LexiconFile = toml::from_str(text).map_err(|e| LexiconError(e.to_string()))?;
-        if let Some(bad) = file.synonym.iter().find(|s| s.say.is_empty() || s.law.is_empty()) {
-            return Err(LexiconError(format!("同义词条目 {:?} 缺少 say 或 law", bad.say)));
+        if let Some(bad) = file.synonym.iter().find(|s| s.say.is_empty() || (s.law.is_empty() && s.laws.is_empty())) {
+            return Err(LexiconError(format!("同义词条目 {:?} 缺少 say，或 law 与 laws 都为空", bad.say)));
         }
-        Ok(Lexicon { words: file.words, stop_words: file.stop_words.into_iter().collect(), synonyms: file.synonym })
+        Ok(Lexicon {
+            words: file.words,
+            stop_words: file.stop_words.into_iter().collect(),
+            synonyms: file.synonym,
+            ranking: file.ranking,
+        })
     }
 
     pub fn shipped() -> Lexicon {
         Lexicon::parse(SHIPPED).expect("the shipped lexicon parses")
+    }
+
+    /// The laws that usually answer what the question says.
+    pub fn topic_laws<'a>(&'a self, question: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.synonyms
+            .iter()
+            .filter(|s| s.say.iter().any(|w| question.contains(w.as_str())))
+            .flat_map(|s| s.laws.iter().map(String::as_str))
     }
 
     /// The legal terms for what a question says in plain words.
@@ -80,6 +149,7 @@ mod tests {
         assert!(Lexicon::parse("nonsense = [").is_err());
         assert!(Lexicon::parse("unknown_key = 1").is_err());
         let e = Lexicon::parse("[[synonym]]\nsay = [\"a\"]\nlaw = []\n").unwrap_err();
+        assert!(Lexicon::parse("[[synonym]]\nsay = [\"工伤\"]\nlaws = [\"工伤保险条例\"]\n").is_ok());
         assert!(e.to_string().contains("缺少"), "{e}");
     }
 }

@@ -67,6 +67,10 @@ impl LawBase {
         }
     }
 
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer
     }

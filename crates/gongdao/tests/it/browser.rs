@@ -257,3 +257,93 @@ async fn a_hotline_call_is_transferred_accepted_and_seen_on_the_dispatch_board()
     c.close().await.unwrap();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_citizen_asks_at_the_kiosk_and_reads_the_article() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let corpus = tempfile::tempdir().unwrap();
+    crate::laws::fixture_corpus(corpus.path());
+    app.services.import_laws(corpus.path(), |_| {}).await.unwrap();
+    app.services.refresh_law_index().await.unwrap();
+
+    // A portrait kiosk screen: large type, an example question a touch away.
+    let c = browser(&driver, 1080, 1600).await;
+    c.goto(&app.url("/qa?kiosk=1&region=220802100000")).await.unwrap();
+    c.wait().for_element(Locator::Css(".qa.kiosk")).await.unwrap();
+    let size: f64 = c
+        .execute("return parseFloat(getComputedStyle(document.querySelector('.qa.kiosk')).fontSize)", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(size >= 20.0, "kiosk type is large: {size}px");
+    screenshot(&c, "qa-kiosk-start.png").await;
+    c.find(Locator::Css("#qa-q")).await.unwrap().send_keys("老板拖欠我三个月工资，怎么办？").await.unwrap();
+    c.find(Locator::Css(".qa-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".step-cards")).await.unwrap();
+    let body = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("申请法律援助") && body.contains("法律援助法 第三十一条"), "{body}");
+    assert!(body.contains("拨打 12348"), "{body}");
+    assert!(body.contains("就近办理"), "the township's service point: {body}");
+    let marked = c.find_all(Locator::Css(".law-group mark")).await.unwrap();
+    assert!(!marked.is_empty(), "the question's words are highlighted");
+    screenshot(&c, "qa-kiosk-answer.png").await;
+
+    // The article at its own address, on a phone.
+    c.set_window_size(390, 844).await.unwrap();
+    c.find(Locator::Css(".law-group summary a")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".law-text.single")).await.unwrap();
+    let url = c.current_url().await.unwrap();
+    assert!(url.path().starts_with("/laws/"), "{url}");
+    let heading = c.find(Locator::Css(".page-head h1")).await.unwrap().text().await.unwrap();
+    assert!(heading.contains("第三十一条"), "{heading}");
+    screenshot(&c, "law-article-phone.png").await;
+
+    // The law browser: search with a filter, then the whole law with its versions.
+    c.set_window_size(1366, 900).await.unwrap();
+    c.goto(&app.url("/laws?q=离婚调解")).await.unwrap();
+    c.wait().for_element(Locator::Css("ol.hits li")).await.unwrap();
+    let first = c.find(Locator::Css("ol.hits li h3")).await.unwrap().text().await.unwrap();
+    assert!(first.contains("民法典") && first.contains("第一千零七十九条"), "{first}");
+    screenshot(&c, "laws-search.png").await;
+    c.goto(&app.url("/laws/民法典#a1079")).await.unwrap();
+    c.wait().for_element(Locator::Css("#a1079")).await.unwrap();
+    let toc = c.find(Locator::Css(".toc")).await.unwrap().text().await.unwrap();
+    assert!(toc.contains("第五编 婚姻家庭"), "{toc}");
+    screenshot(&c, "law-civil-code.png").await;
+    c.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_hotline_agent_cites_an_article_while_logging_a_call() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let corpus = tempfile::tempdir().unwrap();
+    crate::laws::fixture_corpus(corpus.path());
+    app.services.import_laws(corpus.path(), |_| {}).await.unwrap();
+    app.services.refresh_law_index().await.unwrap();
+    let c = browser(&driver, 1366, 900).await;
+    log_in(&c, &app, "hotline", "/requests/new").await;
+    c.wait().for_element(Locator::Css("[data-law-helper]")).await.unwrap();
+    c.find(Locator::Css("#f-description")).await.unwrap().send_keys("来电人称老板拖欠工资三个月。").await.unwrap();
+    c.find(Locator::Css("#law-helper-q")).await.unwrap().send_keys("拖欠工资 法律援助").await.unwrap();
+    c.find(Locator::Css(".law-helper-form button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".law-helper-hits li button.cite")).await.unwrap();
+    let first = c.find(Locator::Css(".law-helper-hits li a")).await.unwrap().text().await.unwrap();
+    assert!(first.contains("《法律援助法》第三十一条"), "{first}");
+    c.find(Locator::Css(".law-helper-hits li button.cite")).await.unwrap().click().await.unwrap();
+    let description: String = c
+        .execute("return document.querySelector('#f-description').value", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(description.starts_with("来电人称老板拖欠工资三个月。\n"), "{description}");
+    assert!(description.contains("《中华人民共和国法律援助法》第三十一条（2021-08-20版）："), "{description}");
+    screenshot(&c, "request-form-law-helper.png").await;
+    c.close().await.unwrap();
+    app.stop().await;
+}
