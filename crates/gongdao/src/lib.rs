@@ -78,6 +78,13 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartError> 
     config.login_window = chrono::Duration::minutes(settings.login_window_minutes.max(1));
     config.max_failures_per_account = settings.max_failures_per_account.max(1);
     config.max_failures_per_ip = settings.max_failures_per_ip.max(1);
+    if let Some(path) = &settings.law_lexicon {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| StartError::Config(format!("无法读取检索词表 {}：{e}", path.display())))?;
+        let lexicon = gongdao_lawbase::Lexicon::parse(&text)
+            .map_err(|e| StartError::Config(format!("{}：{e}", path.display())))?;
+        config.law_lexicon = Some(lexicon);
+    }
     Ok(Services::new(store, cipher, config))
 }
 

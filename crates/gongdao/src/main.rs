@@ -117,6 +117,9 @@ struct ServeArgs {
     /// Law searches per second and client address [default: 10].
     #[arg(long, env = "GONGDAO_LAW_SEARCHES_PER_SECOND")]
     law_searches_per_second: Option<f64>,
+    /// The law search's vocabulary and ranking [default: the shipped data/laws/lexicon.toml].
+    #[arg(long, env = "GONGDAO_LAW_LEXICON")]
+    law_lexicon: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -174,6 +177,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         secret_key: args.secret_key.map(Secret),
         laws_dir: args.laws_dir,
         law_searches_per_second: args.law_searches_per_second,
+        law_lexicon: args.law_lexicon,
         ..store_overrides(&args.store)
     };
     let settings = Settings::resolve(file, over);

@@ -64,6 +64,9 @@ pub struct FileSettings {
     /// Law searches, questions and law pages each client address may ask for per
     /// second (bursts of ten times as many are allowed).
     pub law_searches_per_second: Option<f64>,
+    /// The law search's vocabulary and ranking (a copy of `data/laws/lexicon.toml`
+    /// edited by the district); the shipped one when not set.
+    pub law_lexicon: Option<PathBuf>,
 }
 
 impl FileSettings {
@@ -95,6 +98,7 @@ pub struct Settings {
     pub sms_webhook_url: Option<String>,
     pub laws_dir: Option<PathBuf>,
     pub law_searches_per_second: f64,
+    pub law_lexicon: Option<PathBuf>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -131,6 +135,7 @@ impl Settings {
             sms_webhook_url: over.sms_webhook_url.or(file.sms_webhook_url),
             laws_dir: over.laws_dir.or(file.laws_dir),
             law_searches_per_second: over.law_searches_per_second.or(file.law_searches_per_second).unwrap_or(10.0),
+            law_lexicon: over.law_lexicon.or(file.law_lexicon),
             data_dir,
         }
     }

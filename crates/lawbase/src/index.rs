@@ -28,6 +28,9 @@ const CANDIDATES: usize = 200;
 /// The most hits a search returns.
 pub const MAX_LIMIT: usize = 50;
 const TOKENIZER: &str = "gongdao_terms";
+/// The level term of texts without articles that are not cases: indexed, found by
+/// neither the article search nor the case search yet.
+const DOCUMENT: &str = "document";
 /// The writer's arena: tantivy's minimum for one thread, so the build stays small.
 const WRITER_MEMORY: usize = 20 * 1024 * 1024;
 
@@ -258,6 +261,7 @@ impl LawIndex {
         };
         let case_level = exact(f.level, LawLevel::Case.code());
         clauses.push((if cases { Occur::Must } else { Occur::MustNot }, case_level));
+        clauses.push((Occur::MustNot, exact(f.level, DOCUMENT)));
         if let Some(level) = params.level {
             clauses.push((Occur::Must, exact(f.level, level.code())));
         }
@@ -312,7 +316,7 @@ impl LawIndex {
             })
             .collect();
         if !params.plain {
-            self.rerank(&params.q, &analyzer.lexicon, &mut scored);
+            self.rerank(&params.q, &terms, &analyzer.lexicon, &mut scored);
         }
         scored.truncate(limit);
         Ok(scored.into_iter().map(|(score, row)| hit(row, score, &terms, params.as_of)).collect())
@@ -320,7 +324,7 @@ impl LawIndex {
 
     /// Re-ranks BM25 candidates: the law's level, a law the question names, and the
     /// law's other matching articles (a question about wages is about the labour laws).
-    fn rerank(&self, question: &str, lexicon: &crate::Lexicon, scored: &mut [(f32, &IndexRow)]) {
+    fn rerank(&self, question: &str, terms: &[QueryTerm], lexicon: &crate::Lexicon, scored: &mut [(f32, &IndexRow)]) {
         let ranking = &lexicon.ranking;
         let question = crate::analyzer::normalize(question);
         let topical: Vec<&str> = lexicon.topic_laws(&question).collect();
@@ -344,6 +348,9 @@ impl LawIndex {
             }
             if topical.contains(&&*r.short_title) {
                 score *= ranking.topic_law;
+            }
+            if ranking.coverage > 0.0 {
+                score *= coverage(terms, r).powf(ranking.coverage);
             }
             *s = score;
         }
@@ -418,7 +425,7 @@ fn document(
             doc.add_i64(f.from, i64::MIN);
             doc.add_i64(f.until, i64::MAX);
             doc.add_text(f.law, &c.title);
-            doc.add_text(f.level, LawLevel::Case.code());
+            doc.add_text(f.level, if c.is_case { LawLevel::Case.code() } else { DOCUMENT });
             doc.add_text(f.category, &c.category);
         }
     }
@@ -452,6 +459,25 @@ fn hit(row: &IndexRow, score: f32, terms: &[QueryTerm], as_of: NaiveDate) -> Hit
         sentence: best_sentence(&row.body, terms),
         score,
     }
+}
+
+/// The share of the question's weight an article covers (its text, headings and law
+/// title): an article that answers all of a question beats one that repeats a part.
+fn coverage(terms: &[QueryTerm], row: &IndexRow) -> f32 {
+    let total: f32 = terms.iter().map(|t| t.weight).sum();
+    if total <= 0.0 {
+        return 1.0;
+    }
+    let found: f32 = terms
+        .iter()
+        .filter(|t| {
+            row.body.contains(t.text.as_str())
+                || row.headings.iter().any(|h| h.contains(t.text.as_str()))
+                || row.title.contains(t.text.as_str())
+        })
+        .map(|t| t.weight)
+        .sum();
+    0.2 + found / total
 }
 
 /// The query terms found in `text`, in the order they first occur.

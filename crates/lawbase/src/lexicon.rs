@@ -38,6 +38,8 @@ pub struct Ranking {
     pub named_law: f32,
     /// Factor for the laws a synonym entry names for what the question says.
     pub topic_law: f32,
+    /// Exponent of the share of the question an article covers (0: not used).
+    pub coverage: f32,
     /// Factor per level code (`law`, `administrative_regulation`, …).
     pub level: std::collections::BTreeMap<String, f32>,
     /// Factor for the laws people ask about most, by short title.
@@ -53,6 +55,7 @@ impl Default for Ranking {
             law_support: 0.5,
             named_law: 1.8,
             topic_law: 1.5,
+            coverage: 0.0,
             level: std::collections::BTreeMap::new(),
             popular: std::collections::BTreeMap::new(),
         }

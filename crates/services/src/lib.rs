@@ -50,6 +50,9 @@ pub struct ServiceConfig {
     pub max_failures_per_account: u64,
     /// Failed logins from one address within the window before it is locked.
     pub max_failures_per_ip: u64,
+    /// The law search's vocabulary and ranking; the shipped `data/laws/lexicon.toml`
+    /// when not set.
+    pub law_lexicon: Option<gongdao_lawbase::Lexicon>,
 }
 
 impl ServiceConfig {
@@ -61,6 +64,7 @@ impl ServiceConfig {
             login_window: Duration::minutes(15),
             max_failures_per_account: 5,
             max_failures_per_ip: 30,
+            law_lexicon: None,
         }
     }
 }
@@ -89,7 +93,8 @@ impl std::fmt::Debug for Services {
 
 impl Services {
     pub fn new(store: Store, cipher: PiiCipher, config: ServiceConfig) -> Self {
-        let laws = gongdao_lawbase::LawBase::new(store.clone(), gongdao_lawbase::Lexicon::shipped());
+        let lexicon = config.law_lexicon.clone().unwrap_or_else(gongdao_lawbase::Lexicon::shipped);
+        let laws = gongdao_lawbase::LawBase::new(store.clone(), lexicon);
         Services {
             inner: Arc::new(Inner {
                 laws,

@@ -55,7 +55,10 @@ impl Sender for FileSender {
                 .open(&self.path)
                 .await
                 .map_err(|e| format!("{}: {e}", self.path.display()))?;
-            file.write_all(line.as_bytes()).await.map_err(|e| e.to_string())
+            file.write_all(line.as_bytes()).await.map_err(|e| e.to_string())?;
+            // tokio writes in the background: only a flush says the line reached the
+            // file, and a message may be marked sent only then.
+            file.flush().await.map_err(|e| e.to_string())
         })
     }
 }

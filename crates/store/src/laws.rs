@@ -296,7 +296,8 @@ pub async fn case(conn: &impl ConnectionTrait, id: LawCaseId) -> Result<Option<C
 }
 
 fn case_record(m: law_case::Model) -> CaseInfo {
-    CaseInfo { id: LawCaseId(m.id), title: m.title, category: m.category, body: m.body }
+    let is_case = m.source.starts_with("案例/");
+    CaseInfo { id: LawCaseId(m.id), title: m.title, category: m.category, body: m.body, is_case }
 }
 
 fn law_info(m: law::Model) -> Result<LawInfo, StoreError> {

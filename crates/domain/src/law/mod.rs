@@ -198,6 +198,9 @@ pub struct CaseInfo {
     pub title: String,
     pub category: String,
     pub body: String,
+    /// A published case (from the 案例 folder), not another text without articles (an
+    /// amendment written as 一、二、…, a guide).
+    pub is_case: bool,
 }
 
 /// Whether a version applies on a given day.
