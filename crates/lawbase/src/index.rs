@@ -64,6 +64,8 @@ pub struct LawIndex {
     segment_entries: Vec<Vec<u32>>,
     /// Short titles of the laws, longest first, to spot a law named in a question.
     law_names: Vec<(String, String)>,
+    /// Finds every law name in a question in one pass, longest names first.
+    law_finder: aho_corasick::AhoCorasick,
 }
 
 /// A search request.
@@ -192,7 +194,11 @@ impl LawIndex {
             })
             .collect();
         law_names.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
-        Ok(LawIndex { index, reader, fields, entries, segment_entries, law_names })
+        let law_finder = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(law_names.iter().map(|(name, _)| name.as_str()))
+            .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
+        Ok(LawIndex { index, reader, fields, entries, segment_entries, law_names, law_finder })
     }
 
     pub fn article_count(&self) -> usize {
@@ -205,15 +211,12 @@ impl LawIndex {
 
     /// The laws a question names (劳动合同法, 民法典…), by short title.
     pub fn named_laws(&self, question: &str) -> Vec<String> {
-        let mut rest = question.to_string();
-        let mut found = Vec::new();
-        for (name, law) in &self.law_names {
-            if rest.contains(name.as_str()) {
-                // Longest first: 劳动合同法 is taken before 劳动法 can match inside it.
-                rest = rest.replace(name.as_str(), "|");
-                if !found.contains(law) {
-                    found.push(law.clone());
-                }
+        let mut found: Vec<String> = Vec::new();
+        // Leftmost-longest: 劳动合同法 is taken whole, not as 劳动法 inside it.
+        for m in self.law_finder.find_iter(question) {
+            let law = &self.law_names[m.pattern().as_usize()].1;
+            if !found.contains(law) {
+                found.push(law.clone());
             }
         }
         found
@@ -353,6 +356,16 @@ impl LawIndex {
                 score *= coverage(terms, r).powf(ranking.coverage);
             }
             *s = score;
+        }
+        if ranking.neighbours > 0.0 {
+            // Neighbouring articles of one version often treat one matter together.
+            let by_place: HashMap<(i64, u32), f32> =
+                scored.iter().map(|(s, r)| ((r.version_id.0, r.number.number), *s)).collect();
+            for (s, r) in scored.iter_mut() {
+                let near = |n: u32| by_place.get(&(r.version_id.0, n)).copied().unwrap_or(0.0);
+                let best = near(r.number.number.saturating_sub(1)).max(near(r.number.number + 1));
+                *s += ranking.neighbours * best;
+            }
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     }

@@ -40,6 +40,9 @@ pub struct Ranking {
     pub topic_law: f32,
     /// Exponent of the share of the question an article covers (0: not used).
     pub coverage: f32,
+    /// Share of the better neighbouring article's score (same version, number ± 1)
+    /// added to an article's (0: not used).
+    pub neighbours: f32,
     /// Factor per level code (`law`, `administrative_regulation`, …).
     pub level: std::collections::BTreeMap<String, f32>,
     /// Factor for the laws people ask about most, by short title.
@@ -56,6 +59,7 @@ impl Default for Ranking {
             named_law: 1.8,
             topic_law: 1.5,
             coverage: 0.0,
+            neighbours: 0.0,
             level: std::collections::BTreeMap::new(),
             popular: std::collections::BTreeMap::new(),
         }

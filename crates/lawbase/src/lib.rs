@@ -46,6 +46,9 @@ pub struct LawBase {
     loaded: RwLock<Option<Loaded>>,
     /// Held while a build runs, so two refreshes do not build twice.
     building: tokio::sync::Mutex<()>,
+    /// One search per core at a time: more would only take turns on the cores and
+    /// stretch every search, the slow ones most.
+    searching: tokio::sync::Semaphore,
 }
 
 /// Figures of one index build.
@@ -64,6 +67,9 @@ impl LawBase {
             analyzer: Arc::new(Analyzer::new(lexicon)),
             loaded: RwLock::new(None),
             building: tokio::sync::Mutex::new(()),
+            searching: tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            ),
         }
     }
 
@@ -121,6 +127,11 @@ impl LawBase {
     pub async fn search(&self, params: SearchParams) -> Result<Vec<Hit>, LawError> {
         let index = self.ready()?;
         let analyzer = self.analyzer.clone();
+        let _turn = self
+            .searching
+            .acquire()
+            .await
+            .map_err(|e| LawError::Index(tantivy::TantivyError::SystemError(e.to_string())))?;
         tokio::task::spawn_blocking(move || index.search(&analyzer, &params))
             .await
             .map_err(|e| LawError::Index(tantivy::TantivyError::SystemError(e.to_string())))?
