@@ -14,7 +14,7 @@ use gongdao_domain::law::{ArticleNumber, CaseInfo, LawLevel, VersionStatus};
 use gongdao_store::laws::IndexRow;
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{FAST, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
@@ -50,6 +50,7 @@ struct Fields {
     ord: tantivy::schema::Field,
     from: tantivy::schema::Field,
     until: tantivy::schema::Field,
+    current: tantivy::schema::Field,
     law: tantivy::schema::Field,
     level: tantivy::schema::Field,
     category: tantivy::schema::Field,
@@ -62,6 +63,11 @@ pub struct LawIndex {
     entries: Vec<Entry>,
     /// Per segment, the entry of each document.
     segment_entries: Vec<Vec<u32>>,
+    /// The days, as day numbers, over which the set of texts in force stays what it was
+    /// on the build day: `[from, until)`. Documents in force then carry the term
+    /// `current`, so the usual search (as of today) filters by one term instead of two
+    /// ranges.
+    current_days: (i64, i64),
     /// Short titles of the laws, longest first, to spot a law named in a question.
     law_names: Vec<(String, String)>,
     /// Finds every law name in a question in one pass, longest names first.
@@ -124,6 +130,34 @@ pub struct CaseHit {
     pub score: f32,
 }
 
+/// Today in China, where the laws apply.
+fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// The interval of days around `day` in which no text of `entries` comes into or goes
+/// out of force.
+fn stable_days(entries: &[Entry], day: i64) -> (i64, i64) {
+    let (mut from, mut until) = (i64::MIN, i64::MAX);
+    for e in entries {
+        if let Entry::Article(r) = e {
+            for change in [r.effective_date, r.superseded_on].into_iter().flatten().map(day_number) {
+                if change <= day {
+                    from = from.max(change);
+                } else {
+                    until = until.min(change);
+                }
+            }
+        }
+    }
+    (from, until)
+}
+
+/// Whether a text valid over `[from, until)` is in force on `day`.
+fn in_force(from: i64, until: i64, day: i64) -> bool {
+    from <= day && day < until
+}
+
 fn day_number(d: NaiveDate) -> i64 {
     use chrono::Datelike;
     d.num_days_from_ce() as i64
@@ -144,6 +178,7 @@ impl LawIndex {
             ord: schema.add_u64_field("ord", FAST),
             from: schema.add_i64_field("from", INDEXED | FAST),
             until: schema.add_i64_field("until", INDEXED | FAST),
+            current: schema.add_text_field("current", STRING),
             law: schema.add_text_field("law", STRING),
             level: schema.add_text_field("level", STRING),
             category: schema.add_text_field("category", STRING),
@@ -166,9 +201,10 @@ impl LawIndex {
             .collect();
         // Documents are segmented here and indexed by the writer's thread meanwhile, one
         // at a time: holding them all would double the memory the build needs.
+        let current_days = stable_days(&entries, day_number(today()));
         let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         for (ord, e) in entries.iter().enumerate() {
-            writer.add_document(document(analyzer, fields, &title_terms, ord as u64, e))?;
+            writer.add_document(document(analyzer, fields, &title_terms, ord as u64, e, current_days.0))?;
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
@@ -198,7 +234,7 @@ impl LawIndex {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(law_names.iter().map(|(name, _)| name.as_str()))
             .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
-        Ok(LawIndex { index, reader, fields, entries, segment_entries, law_names, law_finder })
+        Ok(LawIndex { index, reader, fields, entries, segment_entries, law_names, law_finder, current_days })
     }
 
     pub fn article_count(&self) -> usize {
@@ -251,14 +287,21 @@ impl LawIndex {
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
         let day = day_number(params.as_of);
-        clauses.push((
-            Occur::Must,
-            Box::new(RangeQuery::new(Bound::Unbounded, Bound::Included(Term::from_field_i64(f.from, day)))),
-        ));
-        clauses.push((
-            Occur::Must,
-            Box::new(RangeQuery::new(Bound::Excluded(Term::from_field_i64(f.until, day)), Bound::Unbounded)),
-        ));
+        if (self.current_days.0..self.current_days.1).contains(&day) {
+            // The two range filters each add a constant 1 to every score; keep that, so
+            // the re-ranking sees the same scores either way.
+            let current = TermQuery::new(Term::from_field_text(f.current, "1"), IndexRecordOption::Basic);
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(current), 2.0))));
+        } else {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(Bound::Unbounded, Bound::Included(Term::from_field_i64(f.from, day)))),
+            ));
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(Bound::Excluded(Term::from_field_i64(f.until, day)), Bound::Unbounded)),
+            ));
+        }
         let exact = |field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
         };
@@ -412,9 +455,19 @@ fn document(
     title_terms: &HashMap<String, String>,
     ord: u64,
     entry: &Entry,
+    current_day: i64,
 ) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_u64(f.ord, ord);
+    let (from, until) = match entry {
+        Entry::Article(r) => {
+            (r.effective_date.map(day_number).unwrap_or(i64::MIN), r.superseded_on.map(day_number).unwrap_or(i64::MAX))
+        }
+        Entry::Case(_) => (i64::MIN, i64::MAX),
+    };
+    if in_force(from, until, current_day) {
+        doc.add_text(f.current, "1");
+    }
     match entry {
         Entry::Article(r) => {
             doc.add_text(f.text, analyzer.index_terms(&r.body).join(" "));
