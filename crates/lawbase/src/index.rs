@@ -575,3 +575,69 @@ pub fn best_sentence(text: &str, terms: &[QueryTerm]) -> String {
         .1
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use gongdao_domain::ids::{LawId, LawVersionId};
+
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn article(effective: Option<&str>, superseded: Option<&str>) -> Entry {
+        Entry::Article(IndexRow {
+            article_id: 1,
+            law_id: LawId(1),
+            short_title: Arc::from("法"),
+            title: Arc::from("法"),
+            category: Arc::from("社会法"),
+            level: LawLevel::Law,
+            version_id: LawVersionId(1),
+            version_key: Arc::from("2020-01-01"),
+            effective_date: effective.map(d),
+            superseded_on: superseded.map(d),
+            number: ArticleNumber::new(1),
+            headings: Arc::from(Vec::<String>::new()),
+            body: Box::from("正文"),
+        })
+    }
+
+    #[test]
+    fn the_stable_days_end_at_the_changes_around_the_day() {
+        let entries = vec![
+            article(Some("2018-10-26"), Some("2023-01-01")),
+            article(Some("2023-01-01"), None),
+            article(Some("2027-01-01"), None),
+            article(None, None),
+        ];
+        let (from, until) = stable_days(&entries, day_number(d("2026-11-30")));
+        assert_eq!((from, until), (day_number(d("2023-01-01")), day_number(d("2027-01-01"))));
+        // Inside the interval every text is in force exactly as on the day itself.
+        for e in &entries {
+            let Entry::Article(r) = e else { unreachable!() };
+            let f = r.effective_date.map(day_number).unwrap_or(i64::MIN);
+            let u = r.superseded_on.map(day_number).unwrap_or(i64::MAX);
+            for day in [from, day_number(d("2026-11-30")), until - 1] {
+                assert_eq!(in_force(f, u, day), in_force(f, u, day_number(d("2026-11-30"))));
+            }
+        }
+        assert_eq!(stable_days(&[], 0), (i64::MIN, i64::MAX));
+    }
+
+    #[test]
+    fn highlights_keep_the_longest_words_in_text_order() {
+        let terms = [
+            QueryTerm { text: "劳动".into(), weight: 1.0, shown: true },
+            QueryTerm { text: "劳动报酬".into(), weight: 0.6, shown: true },
+            QueryTerm { text: "报酬".into(), weight: 0.6, shown: false },
+            QueryTerm { text: "用人单位".into(), weight: 1.0, shown: true },
+        ];
+        let text = "用人单位应当支付劳动报酬。";
+        assert_eq!(highlights(text, &terms), vec!["用人单位", "劳动报酬"]);
+        assert_eq!(best_sentence("无关。用人单位支付劳动报酬。其他。", &terms), "用人单位支付劳动报酬。");
+    }
+}
