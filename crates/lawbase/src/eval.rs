@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use gongdao_domain::law::VersionStatus;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -128,9 +129,8 @@ async fn fts5_ranks(
     .map_err(db_err)?;
     let tx = db.begin().await.map_err(db_err)?;
     let rows = gongdao_store::laws::index_rows(store.reader()).await?;
-    let in_force = rows
-        .iter()
-        .filter(|r| r.effective_date.is_none_or(|d| d <= as_of) && r.superseded_on.is_none_or(|d| d > as_of));
+    let in_force =
+        rows.iter().filter(|r| VersionStatus::on(r.effective_date, r.superseded_on, as_of) == VersionStatus::InForce);
     for row in in_force {
         tx.execute_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,

@@ -57,7 +57,6 @@ struct Fields {
 }
 
 pub struct LawIndex {
-    index: Index,
     reader: IndexReader,
     fields: Fields,
     entries: Vec<Entry>,
@@ -153,11 +152,6 @@ fn stable_days(entries: &[Entry], day: i64) -> (i64, i64) {
     (from, until)
 }
 
-/// Whether a text valid over `[from, until)` is in force on `day`.
-fn in_force(from: i64, until: i64, day: i64) -> bool {
-    from <= day && day < until
-}
-
 fn day_number(d: NaiveDate) -> i64 {
     use chrono::Datelike;
     d.num_days_from_ce() as i64
@@ -201,10 +195,11 @@ impl LawIndex {
             .collect();
         // Documents are segmented here and indexed by the writer's thread meanwhile, one
         // at a time: holding them all would double the memory the build needs.
-        let current_days = stable_days(&entries, day_number(today()));
+        let today = today();
+        let current_days = stable_days(&entries, day_number(today));
         let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         for (ord, e) in entries.iter().enumerate() {
-            writer.add_document(document(analyzer, fields, &title_terms, ord as u64, e, current_days.0))?;
+            writer.add_document(document(analyzer, fields, &title_terms, ord as u64, e, today))?;
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
@@ -234,19 +229,11 @@ impl LawIndex {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(law_names.iter().map(|(name, _)| name.as_str()))
             .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
-        Ok(LawIndex { index, reader, fields, entries, segment_entries, law_names, law_finder, current_days })
-    }
-
-    pub fn article_count(&self) -> usize {
-        self.entries.iter().filter(|e| matches!(e, Entry::Article(_))).count()
-    }
-
-    pub fn case_count(&self) -> usize {
-        self.entries.len() - self.article_count()
+        Ok(LawIndex { reader, fields, entries, segment_entries, law_names, law_finder, current_days })
     }
 
     /// The laws a question names (劳动合同法, 民法典…), by short title.
-    pub fn named_laws(&self, question: &str) -> Vec<String> {
+    fn named_laws(&self, question: &str) -> Vec<String> {
         let mut found: Vec<String> = Vec::new();
         // Leftmost-longest: 劳动合同法 is taken whole, not as 劳动法 inside it.
         for m in self.law_finder.find_iter(question) {
@@ -442,11 +429,6 @@ impl LawIndex {
             })
             .collect())
     }
-
-    /// The number of documents tantivy holds (for checks).
-    pub fn doc_count(&self) -> u64 {
-        self.index.reader().map(|r| r.searcher().num_docs()).unwrap_or(0)
-    }
 }
 
 fn document(
@@ -455,17 +437,15 @@ fn document(
     title_terms: &HashMap<String, String>,
     ord: u64,
     entry: &Entry,
-    current_day: i64,
+    today: NaiveDate,
 ) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_u64(f.ord, ord);
-    let (from, until) = match entry {
-        Entry::Article(r) => {
-            (r.effective_date.map(day_number).unwrap_or(i64::MIN), r.superseded_on.map(day_number).unwrap_or(i64::MAX))
-        }
-        Entry::Case(_) => (i64::MIN, i64::MAX),
+    let current = match entry {
+        Entry::Article(r) => VersionStatus::on(r.effective_date, r.superseded_on, today) == VersionStatus::InForce,
+        Entry::Case(_) => true,
     };
-    if in_force(from, until, current_day) {
+    if current {
         doc.add_text(f.current, "1");
     }
     match entry {
@@ -500,13 +480,7 @@ fn document(
 
 fn hit(row: &IndexRow, score: f32, terms: &[QueryTerm], as_of: NaiveDate) -> Hit {
     let number = row.number;
-    let status = if row.effective_date.is_some_and(|e| e > as_of) {
-        VersionStatus::NotYetInForce
-    } else if row.superseded_on.is_some_and(|s| s <= as_of) {
-        VersionStatus::Superseded
-    } else {
-        VersionStatus::InForce
-    };
+    let status = VersionStatus::on(row.effective_date, row.superseded_on, as_of);
     Hit {
         law: row.short_title.to_string(),
         title: row.title.to_string(),
@@ -617,12 +591,12 @@ mod tests {
         let (from, until) = stable_days(&entries, day_number(d("2026-11-30")));
         assert_eq!((from, until), (day_number(d("2023-01-01")), day_number(d("2027-01-01"))));
         // Inside the interval every text is in force exactly as on the day itself.
+        let date = |n: i64| NaiveDate::from_num_days_from_ce_opt(n as i32).unwrap();
         for e in &entries {
             let Entry::Article(r) = e else { unreachable!() };
-            let f = r.effective_date.map(day_number).unwrap_or(i64::MIN);
-            let u = r.superseded_on.map(day_number).unwrap_or(i64::MAX);
+            let on = |day| VersionStatus::on(r.effective_date, r.superseded_on, day) == VersionStatus::InForce;
             for day in [from, day_number(d("2026-11-30")), until - 1] {
-                assert_eq!(in_force(f, u, day), in_force(f, u, day_number(d("2026-11-30"))));
+                assert_eq!(on(date(day)), on(d("2026-11-30")));
             }
         }
         assert_eq!(stable_days(&[], 0), (i64::MIN, i64::MAX));

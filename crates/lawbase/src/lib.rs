@@ -34,6 +34,12 @@ pub enum LawError {
     Index(#[from] tantivy::TantivyError),
 }
 
+/// A failure around the index that is not tantivy's own (a task that panicked, a closed
+/// semaphore), reported as an index error.
+fn system_error(e: impl std::fmt::Display) -> LawError {
+    LawError::Index(tantivy::TantivyError::SystemError(e.to_string()))
+}
+
 struct Loaded {
     index: Arc<LawIndex>,
     generation: Option<String>,
@@ -116,7 +122,7 @@ impl LawBase {
             LawIndex::build(&analyzer, entries)
         })
         .await
-        .map_err(|e| LawError::Index(tantivy::TantivyError::SystemError(e.to_string())))??;
+        .map_err(system_error)??;
         let index_ms = started.elapsed().as_millis();
         *self.loaded.write().expect("law index lock") = Some(Loaded { index: Arc::new(index), generation });
         tracing::info!(articles, cases = case_count, load_ms, index_ms, "law index built");
@@ -127,14 +133,10 @@ impl LawBase {
     pub async fn search(&self, params: SearchParams) -> Result<Vec<Hit>, LawError> {
         let index = self.ready()?;
         let analyzer = self.analyzer.clone();
-        let _turn = self
-            .searching
-            .acquire()
-            .await
-            .map_err(|e| LawError::Index(tantivy::TantivyError::SystemError(e.to_string())))?;
+        let _turn = self.searching.acquire().await.map_err(system_error)?;
         tokio::task::spawn_blocking(move || index.search(&analyzer, &params))
             .await
-            .map_err(|e| LawError::Index(tantivy::TantivyError::SystemError(e.to_string())))?
+            .map_err(system_error)?
             .map_err(LawError::from)
     }
 

@@ -110,6 +110,10 @@ struct NextStepFile {
     step: Vec<NextStep>,
 }
 
+/// The shipped next-step table, parsed once (its test checks that it parses).
+static SHIPPED_STEPS: std::sync::LazyLock<Vec<NextStep>> =
+    std::sync::LazyLock::new(|| parse_next_steps(NEXT_STEPS).expect("the shipped next-step table parses"));
+
 /// Parses a next-step table.
 pub fn parse_next_steps(text: &str) -> Result<Vec<NextStep>, String> {
     toml::from_str::<NextStepFile>(text).map(|f| f.step).map_err(|e| format!("下一步服务表格式错误：{e}"))
@@ -252,9 +256,8 @@ impl Services {
             }
         }
         let cases = self.inner.laws.search_cases(&question, as_of, 3).await.map_err(law_error)?;
-        let steps = parse_next_steps(NEXT_STEPS).map_err(ServiceError::Internal)?;
         let cited: Vec<&str> = groups.iter().map(|g| g.law.as_str()).collect();
-        let next_steps = next_steps_for(&steps, &question, &cited).into_iter().cloned().collect();
+        let next_steps = next_steps_for(&SHIPPED_STEPS, &question, &cited).into_iter().cloned().collect();
         let service_points = self.nearest_service_points(region).await?;
         Ok(QaAnswer {
             question,
@@ -304,14 +307,7 @@ impl Services {
         as_of: Option<&str>,
         version: Option<&str>,
     ) -> Result<LawPage, ServiceError> {
-        let as_of = parse_as_of(as_of)?;
-        let (law, versions) =
-            laws::law(self.store().reader(), short_title).await?.ok_or(ServiceError::NotFound("法律法规"))?;
-        let shown = match version.map(str::trim).filter(|v| !v.is_empty()) {
-            Some(key) => versions.iter().find(|v| v.version_key == key).ok_or(ServiceError::NotFound("该版本"))?,
-            None => version_on(&versions, as_of).ok_or(ServiceError::NotFound("法律法规"))?,
-        }
-        .clone();
+        let (law, versions, shown, as_of) = self.law_version(short_title, as_of, version).await?;
         let articles = laws::articles(self.store().reader(), shown.id).await?;
         let status = shown.status_on(as_of);
         Ok(LawPage { law, versions, shown, status, as_of, articles })
@@ -327,19 +323,30 @@ impl Services {
     ) -> Result<(LawPage, ArticleText), ServiceError> {
         let number = ArticleNumber::parse(anchor)
             .ok_or_else(|| ServiceError::field("article", "条号应为数字，例如 43 或 133-1"))?;
-        let mut page = self.law_page(short_title, as_of, version).await?;
+        let (law, versions, shown, as_of) = self.law_version(short_title, as_of, version).await?;
         let article =
-            page.articles.iter().find(|a| a.number == number).cloned().ok_or(ServiceError::NotFound("该条文"))?;
-        page.articles.clear();
-        Ok((page, article))
+            laws::article(self.store().reader(), shown.id, number).await?.ok_or(ServiceError::NotFound("该条文"))?;
+        let status = shown.status_on(as_of);
+        Ok((LawPage { law, versions, shown, status, as_of, articles: Vec::new() }, article))
     }
 
-    /// A published case.
-    pub async fn law_case(
+    /// A law with its versions, and the version shown: the given one, or the one in
+    /// force on `as_of`.
+    async fn law_version(
         &self,
-        id: gongdao_domain::ids::LawCaseId,
-    ) -> Result<gongdao_domain::law::CaseInfo, ServiceError> {
-        laws::case(self.store().reader(), id).await?.ok_or(ServiceError::NotFound("案例"))
+        short_title: &str,
+        as_of: Option<&str>,
+        version: Option<&str>,
+    ) -> Result<(LawInfo, Vec<VersionInfo>, VersionInfo, NaiveDate), ServiceError> {
+        let as_of = parse_as_of(as_of)?;
+        let (law, versions) =
+            laws::law(self.store().reader(), short_title).await?.ok_or(ServiceError::NotFound("法律法规"))?;
+        let shown = match version.map(str::trim).filter(|v| !v.is_empty()) {
+            Some(key) => versions.iter().find(|v| v.version_key == key).ok_or(ServiceError::NotFound("该版本"))?,
+            None => version_on(&versions, as_of).ok_or(ServiceError::NotFound("法律法规"))?,
+        }
+        .clone();
+        Ok((law, versions, shown, as_of))
     }
 }
 

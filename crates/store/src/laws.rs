@@ -291,10 +291,6 @@ pub async fn cases(conn: &impl ConnectionTrait) -> Result<Vec<CaseInfo>, StoreEr
     Ok(rows.into_iter().map(case_record).collect())
 }
 
-pub async fn case(conn: &impl ConnectionTrait, id: LawCaseId) -> Result<Option<CaseInfo>, StoreError> {
-    Ok(law_case::Entity::find_by_id(id.0).one(conn).await?.map(case_record))
-}
-
 fn case_record(m: law_case::Model) -> CaseInfo {
     let is_case = m.source.starts_with("案例/");
     CaseInfo { id: LawCaseId(m.id), title: m.title, category: m.category, body: m.body, is_case }

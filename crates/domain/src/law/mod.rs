@@ -215,6 +215,18 @@ pub enum VersionStatus {
 }
 
 impl VersionStatus {
+    /// The status on `day` of a text in force from `effective` (inclusive; always when
+    /// unknown) until `superseded_on` (exclusive; for good when none).
+    pub fn on(effective: Option<NaiveDate>, superseded_on: Option<NaiveDate>, day: NaiveDate) -> VersionStatus {
+        if effective.is_some_and(|e| e > day) {
+            VersionStatus::NotYetInForce
+        } else if superseded_on.is_some_and(|s| s <= day) {
+            VersionStatus::Superseded
+        } else {
+            VersionStatus::InForce
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             VersionStatus::NotYetInForce => "尚未施行",
@@ -242,13 +254,7 @@ pub struct VersionInfo {
 impl VersionInfo {
     /// The status of the version on `day`.
     pub fn status_on(&self, day: NaiveDate) -> VersionStatus {
-        if self.effective_date.is_some_and(|e| e > day) {
-            VersionStatus::NotYetInForce
-        } else if self.superseded_on.is_some_and(|s| s <= day) {
-            VersionStatus::Superseded
-        } else {
-            VersionStatus::InForce
-        }
+        VersionStatus::on(self.effective_date, self.superseded_on, day)
     }
 }
 

@@ -264,8 +264,7 @@ async fn a_citizen_asks_at_the_kiosk_and_reads_the_article() {
     let app = spawn_app(Backend::Sqlite).await;
     let corpus = tempfile::tempdir().unwrap();
     crate::laws::fixture_corpus(corpus.path());
-    app.services.import_laws(corpus.path(), |_| {}).await.unwrap();
-    app.services.refresh_law_index().await.unwrap();
+    crate::laws::import(&app, corpus.path()).await;
 
     // A portrait kiosk screen: large type, an example question a touch away.
     let c = browser(&driver, 1080, 1600).await;
@@ -322,8 +321,7 @@ async fn a_hotline_agent_cites_an_article_while_logging_a_call() {
     let app = spawn_app(Backend::Sqlite).await;
     let corpus = tempfile::tempdir().unwrap();
     crate::laws::fixture_corpus(corpus.path());
-    app.services.import_laws(corpus.path(), |_| {}).await.unwrap();
-    app.services.refresh_law_index().await.unwrap();
+    crate::laws::import(&app, corpus.path()).await;
     let c = browser(&driver, 1366, 900).await;
     log_in(&c, &app, "hotline", "/requests/new").await;
     c.wait().for_element(Locator::Css("[data-law-helper]")).await.unwrap();

@@ -66,7 +66,7 @@ pub fn fixture_corpus(dir: &Path) {
     );
 }
 
-async fn import(app: &TestApp, dir: &Path) -> gongdao_lawbase::import::ImportReport {
+pub async fn import(app: &TestApp, dir: &Path) -> gongdao_lawbase::import::ImportReport {
     let report = app.services.import_laws(dir, |_| {}).await.expect("import");
     app.services.refresh_law_index().await.expect("index");
     report

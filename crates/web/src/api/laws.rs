@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gongdao_domain::law::LawLevel;
-use gongdao_lawbase::Hit;
 use gongdao_services::laws::{LawPage, LawSearchInput, LawSearchResult, LawShelf, QaAnswer, QaInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -145,12 +144,6 @@ async fn article(
         headings: a.headings,
         text: a.body,
     }))
-}
-
-/// Keeps `Hit` in the OpenAPI document's schemas.
-#[allow(dead_code)]
-fn schema_of_hit(h: Hit) -> Hit {
-    h
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

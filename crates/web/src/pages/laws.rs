@@ -14,6 +14,8 @@ use serde::Deserialize;
 use super::{Layout, Opt, page_error, render};
 use crate::AppState;
 use crate::session::{ClientIp, MaybePageActor};
+// Law titles in URL paths: they hold no `/`, which it leaves as it is.
+use crate::session::encode_component as path_segment;
 
 /// A run of text, marked when it is one of the question's words.
 pub struct Segment {
@@ -57,18 +59,6 @@ pub struct HitView {
     pub headings: String,
     pub paragraphs: Vec<Vec<Segment>>,
     pub sentence: Vec<Segment>,
-}
-
-fn path_segment(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn article_href(law: &str, anchor: &str, version: Option<&str>) -> String {
