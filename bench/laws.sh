@@ -7,6 +7,10 @@
 # - the server's resident memory with the corpus loaded, after the load;
 # - search quality: `gongdao laws eval` on the development set and the own questions
 #   (data/laws/qa-local.jsonl), with both baselines and their per-query times.
+# - with EMBEDDED=DIR, a data folder whose corpus `gongdao laws embed` already embedded
+#   (an hour's work, not repeated per run): the same load with semantic re-ranking
+#   (`semantic=true`, the question encoded per request), the resident memory with the
+#   model and the vectors, and the quality with the semantic row, on a copy of it.
 # Prints Markdown. Needs wrk and /usr/bin/time. LAWS and QUESTIONS override the paths.
 LAWS=${LAWS:-../shared/laws}
 export QUESTIONS=${QUESTIONS:-../shared/qa-dev/stard-dev.jsonl}
@@ -47,3 +51,33 @@ echo "| GET /healthz (ceiling) | $h_rps | $h_p50 | $h_p99 | $h_bad |"
 echo "| GET /api/v1/laws/search (dev-set questions in turn) | $rps | $p50 | $p99 | $bad |"
 echo
 "$BIN" laws eval --questions "$QUESTIONS" --questions data/laws/qa-local.jsonl --data-dir "$dir" 2>/dev/null
+
+if [ -n "${EMBEDDED:-}" ]; then
+  copy="$WORK/embedded"
+  mkdir -p "$copy"
+  sqlite3 "$EMBEDDED/gongdao.db" ".backup '$copy/gongdao.db'"
+  cp "$EMBEDDED/secret.key" "$copy/"
+  vectors=$(sqlite3 "$copy/gongdao.db" "SELECT COUNT(*) FROM law_embeddings")
+  GONGDAO_LAW_SEARCHES_PER_SECOND=1000000 start_server "$copy" "sqlite://$copy/gongdao.db"
+  for _ in $(seq 1 600); do
+    body=$(curl -s "$BASE/api/v1/laws/search?semantic=true&q=%E5%B7%A5%E8%B5%84")
+    grep -q '"semantic":true' <<<"$body" && break
+    sleep 0.1
+  done
+  read -r l_rps l_p50 l_p99 l_bad <<<"$(load /api/v1/laws/search none 8 bench/laws.lua)"
+  read -r s_rps s_p50 s_p99 s_bad <<<"$(SEARCH_EXTRA='&semantic=true' load /api/v1/laws/search none 8 bench/laws.lua)"
+  rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$SERVER/status")
+  stop_server
+  echo
+  echo "With the semantic model and $vectors stored vectors:"
+  echo
+  echo "| route (8 connections, $DURATION) | requests/s | p50 ms | p99 ms | non-2xx |"
+  echo "|---|---:|---:|---:|---:|"
+  echo "| GET /api/v1/laws/search (lexical) | $l_rps | $l_p50 | $l_p99 | $l_bad |"
+  echo "| GET /api/v1/laws/search?semantic=true | $s_rps | $s_p50 | $s_p99 | $s_bad |"
+  echo
+  echo "| server resident memory with the corpus, the model and the vectors, after the load (MB) | $((rss_kb / 1024)) |"
+  echo "|---|---:|"
+  echo
+  "$BIN" laws eval --questions "$QUESTIONS" --questions data/laws/qa-local.jsonl --data-dir "$copy" 2>/dev/null
+fi

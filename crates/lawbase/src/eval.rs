@@ -58,6 +58,9 @@ pub fn score(ranks: &[Option<usize>]) -> Scores {
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct Report {
     pub ours: Scores,
+    /// With the semantic re-ranking, when the model is loaded and articles embedded;
+    /// its time includes encoding the question.
+    pub ours_semantic: Option<(Scores, (f64, f64))>,
     pub jieba_bm25: Scores,
     pub fts5_trigram: Scores,
     /// Per-query time of each system in this run, one query at a time: (p50, p99) ms.
@@ -99,9 +102,24 @@ pub async fn compare(
             ranks.push(first_rank(q, &results));
         }
     }
+    let mut semantic = None;
+    if base.encoder().is_some() && base.vector_count() > 0 {
+        let (mut ranks, mut times) = (Vec::new(), Vec::new());
+        for q in questions {
+            let mut params = crate::SearchParams::new(q.question.clone(), as_of);
+            params.semantic = true;
+            let started = std::time::Instant::now();
+            let hits = base.search(params).await?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            let results: Vec<(String, u32)> = hits.into_iter().map(|h| (h.law, h.article)).collect();
+            ranks.push(first_rank(q, &results));
+        }
+        semantic = Some((score(&ranks), percentiles(times)));
+    }
     let (fts, fts_ms) = fts5_ranks(base.store(), questions, as_of).await?;
     Ok(Report {
         ours: score(&ours),
+        ours_semantic: semantic,
         jieba_bm25: score(&plain),
         fts5_trigram: score(&fts),
         ours_ms: percentiles(ours_ms),

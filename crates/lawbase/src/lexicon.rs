@@ -43,6 +43,13 @@ pub struct Ranking {
     /// Share of the better neighbouring article's score (same version, number ± 1)
     /// added to an article's (0: not used).
     pub neighbours: f32,
+    /// Semantic re-ranking (when the model is installed and the corpus embedded): how
+    /// many of the first re-ranked candidates are compared with the question by their
+    /// sentence embeddings (0: off).
+    pub semantic_candidates: usize,
+    /// Weight of an article's semantic similarity, in standard deviations over those
+    /// candidates, against its lexical score as a share of the best one.
+    pub semantic: f32,
     /// Factor per level code (`law`, `administrative_regulation`, …).
     pub level: std::collections::BTreeMap<String, f32>,
     /// Factor for the laws people ask about most, by short title.
@@ -60,6 +67,8 @@ impl Default for Ranking {
             topic_law: 1.5,
             coverage: 0.0,
             neighbours: 0.0,
+            semantic_candidates: 0,
+            semantic: 0.0,
             level: std::collections::BTreeMap::new(),
             popular: std::collections::BTreeMap::new(),
         }

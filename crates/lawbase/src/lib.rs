@@ -12,14 +12,18 @@ pub mod eval;
 pub mod import;
 pub mod index;
 pub mod lexicon;
+pub mod semantic;
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use gongdao_embed::Quantized;
 use gongdao_store::laws::{self, IndexRow};
-use gongdao_store::{Store, StoreError, meta};
+use gongdao_store::{Store, StoreError, law_embeddings, meta};
+use semantic::Vectors;
 
 pub use analyzer::Analyzer;
+pub use gongdao_embed::{self as embed, Encoder};
 pub use index::{CaseHit, Hit, LawIndex, SearchParams};
 pub use lexicon::Lexicon;
 
@@ -32,6 +36,8 @@ pub enum LawError {
     Store(#[from] StoreError),
     #[error("检索索引出错：{0}")]
     Index(#[from] tantivy::TantivyError),
+    #[error(transparent)]
+    Embed(#[from] gongdao_embed::EmbedError),
 }
 
 /// A failure around the index that is not tantivy's own (a task that panicked, a closed
@@ -55,7 +61,34 @@ pub struct LawBase {
     /// One search per core at a time: more would only take turns on the cores and
     /// stretch every search, the slow ones most.
     searching: tokio::sync::Semaphore,
+    /// The sentence-embedding model, when installed.
+    encoder: Option<Arc<gongdao_embed::Encoder>>,
+    /// The stored article vectors of that model, as last read.
+    vectors: RwLock<Arc<Vectors>>,
+    /// One question encoded at a time: the engine spreads each over all cores.
+    encoding: tokio::sync::Semaphore,
 }
+
+/// Progress of `embed_missing`: passages embedded of those missing.
+#[derive(Clone, Copy, Debug)]
+pub struct EmbedProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Figures of one embedding run.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct EmbedReport {
+    /// Distinct passages of the stored articles.
+    pub passages: usize,
+    /// Of those, already embedded before this run.
+    pub already: usize,
+    /// Embedded by this run.
+    pub embedded: usize,
+}
+
+/// Passages embedded per engine call and stored per statement.
+const EMBED_BATCH: usize = 8;
 
 /// Figures of one index build.
 #[derive(Clone, Copy, Debug, serde::Serialize)]
@@ -76,7 +109,32 @@ impl LawBase {
             searching: tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             ),
+            encoder: None,
+            vectors: RwLock::new(Arc::new(Vectors::default())),
+            encoding: tokio::sync::Semaphore::new(1),
         }
+    }
+
+    /// The same base with semantic re-ranking by this model.
+    pub fn with_encoder(mut self, encoder: Arc<gongdao_embed::Encoder>) -> LawBase {
+        self.encoder = Some(encoder);
+        self
+    }
+
+    /// The model, when one is loaded.
+    pub fn encoder(&self) -> Option<&Arc<gongdao_embed::Encoder>> {
+        self.encoder.as_ref()
+    }
+
+    /// Whether searches asking for it are re-ranked by meaning: a model is loaded and
+    /// articles were embedded.
+    pub fn semantic_ready(&self) -> bool {
+        self.encoder.is_some() && self.vector_count() > 0
+    }
+
+    /// How many article vectors this instance holds (0 without a model).
+    pub fn vector_count(&self) -> usize {
+        self.vectors.read().expect("law vectors lock").len()
     }
 
     pub fn store(&self) -> &Store {
@@ -98,8 +156,31 @@ impl LawBase {
     }
 
     /// Builds the index when the stored corpus changed since the last build (or none
-    /// was built). Returns the build's figures when it built one.
+    /// was built), and reads the article vectors again when more were stored. Returns
+    /// the build's figures when it built an index.
     pub async fn refresh(&self) -> Result<Option<BuildReport>, LawError> {
+        let built = self.refresh_index().await?;
+        self.refresh_vectors().await?;
+        Ok(built)
+    }
+
+    /// Reads the stored vectors of the model when their number changed.
+    async fn refresh_vectors(&self) -> Result<(), LawError> {
+        if self.encoder.is_none() {
+            return Ok(());
+        }
+        let stored = law_embeddings::count(self.store.reader(), gongdao_embed::MODEL_ID).await? as usize;
+        if stored == self.vector_count() {
+            return Ok(());
+        }
+        let rows = law_embeddings::all(self.store.reader(), gongdao_embed::MODEL_ID).await?;
+        let vectors = Vectors::from_stored(rows);
+        tracing::info!(vectors = vectors.len(), "law vectors loaded");
+        *self.vectors.write().expect("law vectors lock") = Arc::new(vectors);
+        Ok(())
+    }
+
+    async fn refresh_index(&self) -> Result<Option<BuildReport>, LawError> {
         let _guard = self.building.lock().await;
         let generation = meta::get(self.store.reader(), import::GENERATION_KEY).await?;
         let current = self.loaded.read().expect("law index lock").as_ref().map(|l| l.generation.clone());
@@ -129,15 +210,96 @@ impl LawBase {
         Ok(Some(BuildReport { articles, cases: case_count, load_ms, index_ms }))
     }
 
-    /// Searches articles; the work happens off the async threads.
+    /// Searches articles; the work happens off the async threads. With
+    /// `params.semantic`, a loaded model and stored vectors, the first candidates are
+    /// re-ranked by meaning too; should the model fail, the search stays lexical.
     pub async fn search(&self, params: SearchParams) -> Result<Vec<Hit>, LawError> {
         let index = self.ready()?;
         let analyzer = self.analyzer.clone();
+        let question = match params.semantic {
+            true => self.encode_question(&params.q).await,
+            false => None,
+        };
+        let vectors = self.vectors.read().expect("law vectors lock").clone();
         let _turn = self.searching.acquire().await.map_err(system_error)?;
-        tokio::task::spawn_blocking(move || index.search(&analyzer, &params))
+        tokio::task::spawn_blocking(move || {
+            let semantic = question.as_deref().map(|q| index::SemanticQuery { question: q, vectors: vectors.as_ref() });
+            index.search_with(&analyzer, &params, semantic)
+        })
+        .await
+        .map_err(system_error)?
+        .map_err(LawError::from)
+    }
+
+    /// The question's embedding, when a model is loaded and articles were embedded.
+    async fn encode_question(&self, question: &str) -> Option<Vec<f32>> {
+        let encoder = self.encoder.clone()?;
+        if !self.semantic_ready() || question.trim().is_empty() {
+            return None;
+        }
+        let question: String = question.chars().take(analyzer::MAX_QUESTION_CHARS).collect();
+        let _turn = self.encoding.acquire().await.ok()?;
+        match tokio::task::spawn_blocking(move || encoder.query(&question)).await {
+            Ok(Ok(vector)) => Some(vector),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "question not encoded; lexical search only");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "question encoding stopped; lexical search only");
+                None
+            }
+        }
+    }
+
+    /// Embeds the stored articles' passages that have no vector yet, the texts in force
+    /// first, `EMBED_BATCH` at a time, each batch stored as it is done (an interrupted
+    /// run loses at most one batch). `limit` bounds how many this run embeds.
+    pub async fn embed_missing(
+        &self,
+        limit: Option<usize>,
+        progress: &mut (dyn FnMut(EmbedProgress) + Send),
+    ) -> Result<EmbedReport, LawError> {
+        let encoder = self.encoder.clone().ok_or(LawError::NotReady("未安装语义模型（scripts/semantic-model.sh）"))?;
+        let stored: std::collections::HashSet<String> =
+            law_embeddings::all(self.store.reader(), gongdao_embed::MODEL_ID)
+                .await?
+                .into_iter()
+                .map(|(h, _)| h)
+                .collect();
+        let rows = laws::index_rows(self.store.reader()).await?;
+        let passages = semantic::passages_in_order(&rows, chrono::Utc::now().date_naive());
+        drop(rows);
+        let total_passages = passages.len();
+        let missing: Vec<(String, String)> = passages
+            .into_iter()
+            .map(|(hash, text)| (semantic::hash_hex(hash), text))
+            .filter(|(hash, _)| !stored.contains(hash))
+            .collect();
+        let already = total_passages - missing.len();
+        let todo = limit.map_or(missing.len(), |l| l.min(missing.len()));
+        progress(EmbedProgress { done: 0, total: todo });
+        let mut done = 0;
+        for batch in missing[..todo].chunks(EMBED_BATCH) {
+            let texts: Vec<String> = batch.iter().map(|(_, t)| t.clone()).collect();
+            let encoder = encoder.clone();
+            let vectors = tokio::task::spawn_blocking(move || {
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                encoder.passages(&refs)
+            })
             .await
-            .map_err(system_error)?
-            .map_err(LawError::from)
+            .map_err(system_error)??;
+            let rows: Vec<(String, Vec<u8>)> = batch
+                .iter()
+                .zip(vectors)
+                .map(|((hash, _), v)| (hash.clone(), Quantized::from_f32(&v).to_bytes()))
+                .collect();
+            law_embeddings::put(self.store.writer(), gongdao_embed::MODEL_ID, &rows).await?;
+            done += batch.len();
+            progress(EmbedProgress { done, total: todo });
+        }
+        self.refresh_vectors().await?;
+        Ok(EmbedReport { passages: total_passages, already, embedded: done })
     }
 
     /// Searches published cases.

@@ -53,6 +53,9 @@ pub struct ServiceConfig {
     /// The law search's vocabulary and ranking; the shipped `data/laws/lexicon.toml`
     /// when not set.
     pub law_lexicon: Option<gongdao_lawbase::Lexicon>,
+    /// The sentence-embedding model for the law search's semantic re-ranking, when
+    /// installed (scripts/semantic-model.sh).
+    pub law_encoder: Option<std::sync::Arc<gongdao_lawbase::Encoder>>,
 }
 
 impl ServiceConfig {
@@ -65,6 +68,7 @@ impl ServiceConfig {
             max_failures_per_account: 5,
             max_failures_per_ip: 30,
             law_lexicon: None,
+            law_encoder: None,
         }
     }
 }
@@ -94,7 +98,10 @@ impl std::fmt::Debug for Services {
 impl Services {
     pub fn new(store: Store, cipher: PiiCipher, config: ServiceConfig) -> Self {
         let lexicon = config.law_lexicon.clone().unwrap_or_else(gongdao_lawbase::Lexicon::shipped);
-        let laws = gongdao_lawbase::LawBase::new(store.clone(), lexicon);
+        let mut laws = gongdao_lawbase::LawBase::new(store.clone(), lexicon);
+        if let Some(encoder) = &config.law_encoder {
+            laws = laws.with_encoder(encoder.clone());
+        }
         Services {
             inner: Arc::new(Inner {
                 laws,

@@ -20,6 +20,7 @@ pub mod error;
 pub mod incidents;
 pub mod institutions;
 pub mod jobs;
+pub mod law_embeddings;
 pub mod laws;
 pub mod mediation;
 pub mod meta;

@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_laws.sql"),
         postgres: include_str!("../migrations/postgres/0006_laws.sql"),
     },
+    Migration {
+        version: 7,
+        name: "law_embeddings",
+        sqlite: include_str!("../migrations/sqlite/0007_law_embeddings.sql"),
+        postgres: include_str!("../migrations/postgres/0007_law_embeddings.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -63,7 +63,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for HtmlForm<T> {
     }
 }
 
-/// Query-string parameters; a malformed query is a 400 naming it, in Chinese.
+/// Query-string parameters; a malformed one is a 400 naming the parameter, in Chinese.
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
@@ -71,8 +71,11 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
-        serde_html_form::from_str(query)
-            .map(ApiQuery)
-            .map_err(|e| ApiError::bad_request("query", format!("查询参数不正确：{e}")))
+        let de = serde_html_form::Deserializer::from_bytes(query.as_bytes());
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "query".to_string() } else { path };
+            ApiError::bad_request(field.clone(), format!("查询参数 {field} 不正确：{}", e.into_inner()))
+        })
     }
 }

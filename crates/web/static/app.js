@@ -26,7 +26,7 @@
       list.textContent = '';
       if (!q) { status.textContent = '请输入检索词'; return; }
       status.textContent = '检索中…';
-      fetch('/api/v1/laws/search?limit=5&q=' + encodeURIComponent(q), { credentials: 'same-origin' })
+      fetch('/api/v1/laws/search?limit=5&semantic=true&q=' + encodeURIComponent(q), { credentials: 'same-origin' })
         .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (res) {
           if (!res.ok) { status.textContent = (res.body.error && res.body.error.message) || '检索失败'; return; }

@@ -11,4 +11,5 @@ mod mediation;
 mod outbox;
 mod requests;
 mod scope;
+mod semantic;
 mod storage;

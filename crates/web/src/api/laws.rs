@@ -31,6 +31,10 @@ pub struct SearchQuery {
     pub category: Option<String>,
     /// One law by short title, e.g. 劳动合同法.
     pub law: Option<String>,
+    /// `true`: re-rank by meaning too (sentence embeddings), when the model is
+    /// installed and the corpus embedded; better for questions in plain words, some
+    /// 20–30 ms slower. Default `false`.
+    pub semantic: Option<bool>,
 }
 
 /// Search articles of the laws in force on a day. Articles carry their law's short
@@ -50,6 +54,7 @@ async fn search(
         level: q.level,
         category: q.category,
         law: q.law,
+        semantic: q.semantic,
     };
     Ok(Json(s.services.search_laws(&input).await?))
 }

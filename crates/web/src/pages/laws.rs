@@ -112,6 +112,8 @@ struct LawsPage {
     error: Option<String>,
     hits: Vec<HitView>,
     took_ms: String,
+    /// The hits were re-ranked by meaning too.
+    semantic: bool,
     shelves: Vec<ShelfView>,
     total_laws: usize,
 }
@@ -143,6 +145,7 @@ pub async fn index(
     let mut error = None;
     let mut hits = Vec::new();
     let mut took_ms = String::new();
+    let mut semantic = false;
     let searched = !q.trim().is_empty();
     if searched {
         let input = LawSearchInput {
@@ -152,10 +155,12 @@ pub async fn index(
             level: form.level.clone(),
             category: form.category.clone(),
             law: form.law.clone(),
+            semantic: Some(true),
         };
         match state.services.search_laws(&input).await {
             Ok(r) => {
                 took_ms = format!("{:.1}", r.took_ms);
+                semantic = r.semantic;
                 hits = r.hits.into_iter().map(hit_view).collect();
             }
             Err(e) => error = Some(e.to_string()),
@@ -200,6 +205,7 @@ pub async fn index(
             error,
             hits,
             took_ms,
+            semantic,
             shelves,
             total_laws,
         },
