@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn a_missing_model_folder_is_named() {
         let dir = std::env::temp_dir().join("gongdao-no-such-model");
-        let err = Encoder::open(&dir).err().expect("no model there");
+        let err = Encoder::open(&dir).expect_err("no model there");
         assert!(err.to_string().contains("libe5.so"), "{err}");
         assert!(err.to_string().contains("semantic-model.sh"), "{err}");
     }
