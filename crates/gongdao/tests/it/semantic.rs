@@ -118,6 +118,12 @@ async fn articles_are_embedded_once_and_questions_reranked_by_meaning() {
         };
         assert_eq!(ids(&semantic), ids(&lexical), "re-ranking orders the same candidates");
 
+        // The search page re-ranks by meaning and tells the reader so.
+        let page = app.client.get(app.url(&format!("/laws?q={}", urlencode(question)))).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("已按语义相关度排序"), "the page says how it ordered the hits");
+
         // A bad value of the switch is named.
         let (status, body) = get(&app, &path("maybe")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
