@@ -37,15 +37,26 @@ pub fn hash_hex(hash: u128) -> String {
     format!("{hash:032x}")
 }
 
+/// The levels in the order their texts are embedded: what citizens' questions are
+/// answered by first (laws, then the courts' interpretations of them).
+const EMBED_ORDER: [LawLevel; 7] = [
+    LawLevel::Constitution,
+    LawLevel::Law,
+    LawLevel::JudicialInterpretation,
+    LawLevel::AdministrativeRegulation,
+    LawLevel::DepartmentalRule,
+    LawLevel::Other,
+    LawLevel::Case,
+];
+
 /// The distinct passages of the stored articles, in the order they are worth
 /// embedding: texts in force on `day` before the others, and among them by level
-/// (Constitution, laws, regulations, interpretations, rules, in `LawLevel` order), so a
-/// run cut short has covered what citizens ask about.
+/// (`EMBED_ORDER`), so a run cut short has covered what citizens ask about.
 pub fn passages_in_order(rows: &[IndexRow], day: NaiveDate) -> Vec<(u128, String)> {
     let mut ordered: Vec<&IndexRow> = rows.iter().collect();
     ordered.sort_by_key(|r| {
         let in_force = VersionStatus::on(r.effective_date, r.superseded_on, day) == VersionStatus::InForce;
-        let level = LawLevel::ALL.iter().position(|l| *l == r.level).unwrap_or(LawLevel::ALL.len());
+        let level = EMBED_ORDER.iter().position(|l| *l == r.level).unwrap_or(EMBED_ORDER.len());
         (!in_force, level)
     });
     let mut seen = std::collections::HashSet::new();
@@ -102,6 +113,42 @@ mod tests {
         assert_eq!(passage_text("中华人民共和国劳动法", "第一条"), "中华人民共和国劳动法 第一条");
         let long = "字".repeat(1000);
         assert_eq!(passage_text("法", &long).chars().count(), PASSAGE_CHARS);
+    }
+
+    fn row(title: &str, level: LawLevel, superseded_on: Option<NaiveDate>, body: &str) -> IndexRow {
+        use gongdao_domain::ids::{LawId, LawVersionId};
+        IndexRow {
+            article_id: 1,
+            law_id: LawId(1),
+            short_title: title.into(),
+            title: title.into(),
+            category: "c".into(),
+            level,
+            version_id: LawVersionId(1),
+            version_key: "v".into(),
+            effective_date: None,
+            superseded_on,
+            number: gongdao_domain::law::ArticleNumber { number: 1, suffix: 0 },
+            headings: Vec::new().into(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn passages_come_once_each_in_force_and_laws_first() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let before = NaiveDate::from_ymd_opt(2020, 1, 1);
+        let rows = vec![
+            row("规章", LawLevel::DepartmentalRule, None, "甲"),
+            row("旧法", LawLevel::Law, before, "乙"),
+            row("条例", LawLevel::AdministrativeRegulation, None, "丙"),
+            row("解释", LawLevel::JudicialInterpretation, None, "丁"),
+            row("法", LawLevel::Law, None, "戊"),
+            // The same text in a second version is embedded once.
+            row("法", LawLevel::Law, None, "戊"),
+        ];
+        let texts: Vec<String> = passages_in_order(&rows, day).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(texts, vec!["法 戊", "解释 丁", "条例 丙", "规章 甲", "旧法 乙"]);
     }
 
     #[test]
