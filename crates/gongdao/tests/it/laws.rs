@@ -72,7 +72,7 @@ pub async fn import(app: &TestApp, dir: &Path) -> gongdao_lawbase::import::Impor
     report
 }
 
-async fn anon_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
+pub async fn anon_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
     let r = app.client.get(app.url(path)).send().await.expect("request");
     let status = r.status();
     (status, r.json().await.unwrap_or(Value::Null))

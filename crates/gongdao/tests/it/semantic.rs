@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{Backend, TestDb, backends, in_ci, spawn_app, spawn_app_with, test_settings, urlencode};
-use crate::laws::{fixture_corpus, import};
+use crate::laws::{anon_get as get, fixture_corpus, import};
 
 /// The installed model's folder; in CI it must be there.
 fn model_dir() -> Option<PathBuf> {
@@ -139,10 +139,4 @@ async fn a_configured_model_folder_that_does_not_load_stops_the_start() {
     settings.law_model_dir = Some(db.dir.path().join("no-model"));
     let err = gongdao::start(&settings).await.err().expect("a missing model stops the start");
     assert!(err.to_string().contains("libe5.so") && err.to_string().contains("semantic-model.sh"), "{err}");
-}
-
-async fn get(app: &crate::helpers::TestApp, path: &str) -> (StatusCode, Value) {
-    let r = app.client.get(app.url(path)).send().await.expect("request");
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
