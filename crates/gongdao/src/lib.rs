@@ -93,21 +93,21 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartError> 
 /// from its install folder when present (a broken install there is logged and the
 /// search stays lexical).
 fn load_law_model(settings: &Settings) -> Result<Option<Arc<gongdao_lawbase::Encoder>>, StartError> {
-    if let Some(dir) = &settings.law_model_dir {
-        let encoder = gongdao_lawbase::Encoder::open(dir).map_err(|e| StartError::Config(e.to_string()))?;
-        tracing::info!(dir = %dir.display(), "semantic model loaded");
-        return Ok(Some(Arc::new(encoder)));
-    }
-    let Some(dir) =
-        gongdao_lawbase::embed::default_dir().filter(|d| d.join(gongdao_lawbase::embed::LIBRARY_FILE).is_file())
-    else {
-        return Ok(None);
+    let installed =
+        || gongdao_lawbase::embed::default_dir().filter(|d| d.join(gongdao_lawbase::embed::LIBRARY_FILE).is_file());
+    let (dir, required) = match &settings.law_model_dir {
+        Some(dir) => (dir.clone(), true),
+        None => match installed() {
+            Some(dir) => (dir, false),
+            None => return Ok(None),
+        },
     };
     match gongdao_lawbase::Encoder::open(&dir) {
         Ok(encoder) => {
             tracing::info!(dir = %dir.display(), "semantic model loaded");
             Ok(Some(Arc::new(encoder)))
         }
+        Err(e) if required => Err(StartError::Config(e.to_string())),
         Err(e) => {
             tracing::warn!(error = %e, "semantic model not loaded; law search stays lexical");
             Ok(None)

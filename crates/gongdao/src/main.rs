@@ -387,10 +387,8 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let lexicon = gongdao_lawbase::Lexicon::parse(&text).map_err(|e| e.to_string())?;
-            custom = match base_encoder(&services) {
-                Some(encoder) => gongdao_lawbase::LawBase::new(services.store().clone(), lexicon).with_encoder(encoder),
-                None => gongdao_lawbase::LawBase::new(services.store().clone(), lexicon),
-            };
+            let encoder = services.law_base().encoder().cloned();
+            custom = gongdao_lawbase::LawBase::new(services.store().clone(), lexicon, encoder);
             custom.refresh().await.map_err(|e| e.to_string())?;
             &custom
         }
@@ -417,7 +415,7 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
             for q in &questions {
                 let mut params = gongdao_lawbase::SearchParams::new(q.question.clone(), as_of);
                 params.semantic = true;
-                let hits = base.search(params).await.map_err(|e| e.to_string())?;
+                let hits = base.search(params).await.map_err(|e| e.to_string())?.hits;
                 let results: Vec<(String, u32)> = hits.iter().map(|h| (h.law.clone(), h.article)).collect();
                 if gongdao_lawbase::eval::first_rank(q, &results).is_none_or(|r| r > 5) {
                     let got: Vec<String> = hits.iter().take(3).map(|h| format!("{}{}", h.law, h.article)).collect();
@@ -427,10 +425,6 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn base_encoder(services: &gongdao_services::Services) -> Option<std::sync::Arc<gongdao_lawbase::Encoder>> {
-    services.law_base().encoder().cloned()
 }
 
 #[tokio::main]

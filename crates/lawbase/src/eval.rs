@@ -109,7 +109,7 @@ pub async fn compare(
             let mut params = crate::SearchParams::new(q.question.clone(), as_of);
             params.semantic = true;
             let started = std::time::Instant::now();
-            let hits = base.search(params).await?;
+            let hits = base.search(params).await?.hits;
             times.push(started.elapsed().as_secs_f64() * 1000.0);
             let results: Vec<(String, u32)> = hits.into_iter().map(|h| (h.law, h.article)).collect();
             ranks.push(first_rank(q, &results));

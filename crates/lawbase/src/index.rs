@@ -143,7 +143,7 @@ pub struct CaseHit {
 }
 
 /// Today in China, where the laws apply.
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 

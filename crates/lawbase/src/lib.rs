@@ -99,8 +99,18 @@ pub struct BuildReport {
     pub index_ms: u128,
 }
 
+/// What a search found, and whether it was re-ranked by meaning.
+#[derive(Clone, Debug)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    /// Asked for, a model and vectors there, and the question encoded.
+    pub semantic: bool,
+}
+
 impl LawBase {
-    pub fn new(store: Store, lexicon: Lexicon) -> LawBase {
+    /// The search service over `store`; with an `encoder`, searches that ask for it are
+    /// re-ranked by meaning once articles are embedded.
+    pub fn new(store: Store, lexicon: Lexicon, encoder: Option<Arc<gongdao_embed::Encoder>>) -> LawBase {
         LawBase {
             store,
             analyzer: Arc::new(Analyzer::new(lexicon)),
@@ -109,16 +119,10 @@ impl LawBase {
             searching: tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             ),
-            encoder: None,
+            encoder,
             vectors: RwLock::new(Arc::new(Vectors::default())),
             encoding: tokio::sync::Semaphore::new(1),
         }
-    }
-
-    /// The same base with semantic re-ranking by this model.
-    pub fn with_encoder(mut self, encoder: Arc<gongdao_embed::Encoder>) -> LawBase {
-        self.encoder = Some(encoder);
-        self
     }
 
     /// The model, when one is loaded.
@@ -213,22 +217,23 @@ impl LawBase {
     /// Searches articles; the work happens off the async threads. With
     /// `params.semantic`, a loaded model and stored vectors, the first candidates are
     /// re-ranked by meaning too; should the model fail, the search stays lexical.
-    pub async fn search(&self, params: SearchParams) -> Result<Vec<Hit>, LawError> {
+    pub async fn search(&self, params: SearchParams) -> Result<Found, LawError> {
         let index = self.ready()?;
         let analyzer = self.analyzer.clone();
         let question = match params.semantic {
             true => self.encode_question(&params.q).await,
             false => None,
         };
+        let semantic = question.is_some();
         let vectors = self.vectors.read().expect("law vectors lock").clone();
         let _turn = self.searching.acquire().await.map_err(system_error)?;
-        tokio::task::spawn_blocking(move || {
+        let hits = tokio::task::spawn_blocking(move || {
             let semantic = question.as_deref().map(|q| index::SemanticQuery { question: q, vectors: vectors.as_ref() });
             index.search_with(&analyzer, &params, semantic)
         })
         .await
-        .map_err(system_error)?
-        .map_err(LawError::from)
+        .map_err(system_error)??;
+        Ok(Found { hits, semantic })
     }
 
     /// The question's embedding, when a model is loaded and articles were embedded.
@@ -261,21 +266,19 @@ impl LawBase {
         progress: &mut (dyn FnMut(EmbedProgress) + Send),
     ) -> Result<EmbedReport, LawError> {
         let encoder = self.encoder.clone().ok_or(LawError::NotReady("未安装语义模型（scripts/semantic-model.sh）"))?;
-        let stored: std::collections::HashSet<String> =
-            law_embeddings::all(self.store.reader(), gongdao_embed::MODEL_ID)
-                .await?
-                .into_iter()
-                .map(|(h, _)| h)
-                .collect();
+        // The vectors this instance holds, brought up to date, say what is stored.
+        self.refresh_vectors().await?;
+        let stored = self.vectors.read().expect("law vectors lock").clone();
         let rows = laws::index_rows(self.store.reader()).await?;
-        let passages = semantic::passages_in_order(&rows, chrono::Utc::now().date_naive());
+        let passages = semantic::passages_in_order(&rows, index::today());
         drop(rows);
         let total_passages = passages.len();
         let missing: Vec<(String, String)> = passages
             .into_iter()
+            .filter(|(hash, _)| !stored.contains(*hash))
             .map(|(hash, text)| (semantic::hash_hex(hash), text))
-            .filter(|(hash, _)| !stored.contains(hash))
             .collect();
+        drop(stored);
         let already = total_passages - missing.len();
         let todo = limit.map_or(missing.len(), |l| l.min(missing.len()));
         progress(EmbedProgress { done: 0, total: todo });

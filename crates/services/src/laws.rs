@@ -225,10 +225,15 @@ impl Services {
     pub async fn search_laws(&self, input: &LawSearchInput) -> Result<LawSearchResult, ServiceError> {
         let params = input.parse()?;
         let started = Instant::now();
-        let semantic = params.semantic && !params.q.is_empty() && self.inner.laws.semantic_ready();
-        let hits =
-            if params.q.is_empty() { Vec::new() } else { self.inner.laws.search(params).await.map_err(law_error)? };
-        Ok(LawSearchResult { hits, took_ms: started.elapsed().as_secs_f64() * 1000.0, semantic })
+        let found = match params.q.is_empty() {
+            true => gongdao_lawbase::Found { hits: Vec::new(), semantic: false },
+            false => self.inner.laws.search(params).await.map_err(law_error)?,
+        };
+        Ok(LawSearchResult {
+            hits: found.hits,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            semantic: found.semantic,
+        })
     }
 
     /// Answers a question with articles, cases and next steps.
@@ -247,7 +252,7 @@ impl Services {
         params.limit = 12;
         // A citizen's own words: worth the encoding's ~20 ms when the model is there.
         params.semantic = true;
-        let hits = self.inner.laws.search(params).await.map_err(law_error)?;
+        let hits = self.inner.laws.search(params).await.map_err(law_error)?.hits;
         let mut groups: Vec<AnswerGroup> = Vec::new();
         for hit in hits {
             match groups.iter().position(|g| g.law == hit.law) {

@@ -98,10 +98,7 @@ impl std::fmt::Debug for Services {
 impl Services {
     pub fn new(store: Store, cipher: PiiCipher, config: ServiceConfig) -> Self {
         let lexicon = config.law_lexicon.clone().unwrap_or_else(gongdao_lawbase::Lexicon::shipped);
-        let mut laws = gongdao_lawbase::LawBase::new(store.clone(), lexicon);
-        if let Some(encoder) = &config.law_encoder {
-            laws = laws.with_encoder(encoder.clone());
-        }
+        let laws = gongdao_lawbase::LawBase::new(store.clone(), lexicon, config.law_encoder.clone());
         Services {
             inner: Arc::new(Inner {
                 laws,
