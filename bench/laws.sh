@@ -32,6 +32,10 @@ echo "|---|---:|"
 echo "| import + index build, wall clock (s) | $import_s |"
 echo "| import process peak memory (MB) | $((import_kb / 1024)) |"
 
+# The server's CPU time so far, in clock ticks (user + system, all its threads): what a
+# request costs, steadier than latency on a shared machine.
+server_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER/stat"; }
+
 # Waits (at most a minute) until a search for 工资 with the extra parameters answers
 # with the given text: the index is built, or the vectors are read.
 wait_for_search() { # extra-parameters expected-text
@@ -44,7 +48,11 @@ wait_for_search() { # extra-parameters expected-text
 GONGDAO_LAW_SEARCHES_PER_SECOND=1000000 start_server "$dir" "sqlite://$dir/gongdao.db"
 wait_for_search "" '"hits"'
 read -r h_rps h_p50 h_p99 h_bad <<<"$(load /healthz none 8)"
+cpu_before=$(server_cpu_ticks)
+started=$(now)
 read -r rps p50 p99 bad <<<"$(load /api/v1/laws/search none 8 bench/laws.lua)"
+cpu_ms=$(awk -v a="$cpu_before" -v b="$(server_cpu_ticks)" -v t="$(getconf CLK_TCK)" -v r="$rps" -v s="$(elapsed "$started" "$(now)")" \
+  'BEGIN { printf "%.2f", (b - a) * 1000 / t / (r * s) }')
 rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$SERVER/status")
 stop_server
 echo "| server resident memory with the corpus loaded, after the load (MB) | $((rss_kb / 1024)) |"
@@ -53,6 +61,8 @@ echo "| route (8 connections, $DURATION) | requests/s | p50 ms | p99 ms | non-2x
 echo "|---|---:|---:|---:|---:|"
 echo "| GET /healthz (ceiling) | $h_rps | $h_p50 | $h_p99 | $h_bad |"
 echo "| GET /api/v1/laws/search (dev-set questions in turn) | $rps | $p50 | $p99 | $bad |"
+echo
+echo "Server CPU time per search under that load (user + system, all threads): $cpu_ms ms."
 echo
 "$BIN" laws eval --questions "$QUESTIONS" --questions data/laws/qa-local.jsonl --data-dir "$dir" 2>/dev/null
 

@@ -184,7 +184,8 @@ async fn law_loop(services: Services, laws_dir: Option<std::path::PathBuf>) {
     }
     loop {
         if let Err(e) = services.refresh_law_index().await {
-            tracing::error!(error = %e, "law index build failed");
+            // The cause is in the error's details, not in its message for users.
+            tracing::error!(error = ?e, "law index build failed");
         }
         tokio::time::sleep(LAW_INDEX_CHECK).await;
     }

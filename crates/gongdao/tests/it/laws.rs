@@ -350,6 +350,8 @@ async fn the_real_corpus_imports_and_answers() {
     assert!(counts.cases > 50, "{counts:?}");
     assert!(first.errors.len() < 10, "{:?}", first.errors);
     assert_eq!(first.duplicates.len(), 4, "{:?}", first.duplicates);
+    let index = app.services.law_base().ready().unwrap();
+    assert_eq!(index.segment_count(), 1, "the index is merged into one segment");
 
     let (_, aid) = anon_get(&app, "/api/v1/laws/法律援助法/articles/43").await;
     assert!(aid["text"].as_str().unwrap_or("").contains("七日内"), "{aid}");
