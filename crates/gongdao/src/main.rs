@@ -232,12 +232,32 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
     println!("服务网点（公开页面）：http://{}/service-points", running.addr);
-    running
-        .wait(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    running.wait(stop_requested()).await.map_err(|e| e.to_string())
+}
+
+/// Resolves when the operator asks the server to stop: Ctrl-C in a terminal, or SIGTERM
+/// from systemd, Docker or `kill`, so both let requests in flight finish.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM not handled; Ctrl-C still stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stopping: requests in flight may finish");
 }
 
 async fn synth(args: SynthArgs) -> Result<(), String> {

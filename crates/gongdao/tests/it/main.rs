@@ -9,6 +9,7 @@ mod helpers;
 mod laws;
 mod mediation;
 mod outbox;
+mod process;
 mod requests;
 mod scope;
 mod semantic;
