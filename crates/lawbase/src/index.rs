@@ -72,11 +72,10 @@ impl TermFields {
 
 /// The index holds a document's terms in one of two sets of fields: the articles in
 /// force on the build day in `current`, every other text (other versions, cases,
-/// documents) in `other`. The usual search (as of today, no filter) is then a plain OR
-/// of terms over `current`, which tantivy answers with block-max WAND, skipping the
-/// blocks of documents that cannot reach the best candidates; a filter would make it
-/// score every match. BM25 statistics are those of both sets together
-/// ([`MergedStatistics`]), so a text scores the same whichever set holds it.
+/// documents) in `other`. The usual search (as of today, no filter) is then an OR of
+/// terms over `current` with nothing to intersect it with. BM25 statistics are those of
+/// both sets together ([`MergedStatistics`]), so a text scores the same whichever set
+/// holds it.
 #[derive(Clone, Copy)]
 struct Fields {
     current: TermFields,
@@ -130,6 +129,13 @@ impl Bm25StatisticsProvider for MergedStatistics<'_> {
 /// search, which needs none, adds it too, so a text scores the same in both. The
 /// re-ranking weights in `lexicon.toml` were chosen with it.
 const FILTER_SCORE: f32 = 2.0;
+
+/// A search's tantivy query, and what to add to its scores so that every kind of search
+/// scores a text the same (`FILTER_SCORE` where the query has no filters to add it).
+struct TermSearch {
+    query: BooleanQuery,
+    score_offset: f32,
+}
 
 pub struct LawIndex {
     reader: IndexReader,
@@ -383,7 +389,7 @@ impl LawIndex {
     /// The query of a search. The usual one (`is_current_only`) is the terms over the
     /// `current` fields and nothing else; any other is the terms over both sets,
     /// restricted to the texts in force on the as-of day and to the filters.
-    fn query(
+    fn search_for(
         &self,
         terms: &[QueryTerm],
         bigrams: &[String],
@@ -391,17 +397,18 @@ impl LawIndex {
         ranking: &Ranking,
         cases: bool,
         wanted: usize,
-    ) -> BooleanQuery {
+    ) -> TermSearch {
         let f = self.fields;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         Self::term_clauses(f.current, terms, bigrams, params, ranking, &mut should);
         if self.is_current_only(params, cases) {
             let union = BooleanQuery::new(should);
-            if wanted <= WAND_MAX_RESULTS {
-                return union;
-            }
-            // A union inside a required clause is scored in one pass, without WAND.
-            return BooleanQuery::new(vec![(Occur::Must, Box::new(union))]);
+            let query = match wanted <= WAND_MAX_RESULTS {
+                true => union,
+                // A union inside a required clause is scored in one pass, without WAND.
+                false => BooleanQuery::new(vec![(Occur::Must, Box::new(union))]),
+            };
+            return TermSearch { query, score_offset: FILTER_SCORE };
         }
         Self::term_clauses(f.other, terms, bigrams, params, ranking, &mut should);
         let day = day_number(params.as_of);
@@ -432,28 +439,26 @@ impl LawIndex {
         }
         // The filters add the same constant to every score, whichever they are.
         let filters = ConstScoreQuery::new(Box::new(BooleanQuery::new(filters)), FILTER_SCORE);
-        BooleanQuery::new(vec![(Occur::Must, Box::new(BooleanQuery::new(should))), (Occur::Must, Box::new(filters))])
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(BooleanQuery::new(should))),
+            (Occur::Must, Box::new(filters)),
+        ]);
+        TermSearch { query, score_offset: 0.0 }
     }
 
-    fn candidates(
-        &self,
-        query: &BooleanQuery,
-        limit: usize,
-        current_only: bool,
-    ) -> tantivy::Result<Vec<(f32, &Entry)>> {
+    fn candidates(&self, search: &TermSearch, limit: usize) -> tantivy::Result<Vec<(f32, &Entry)>> {
         let searcher = self.reader.searcher();
         let statistics = MergedStatistics { searcher: &searcher, fields: self.fields };
         let top = searcher.search_with_statistics_provider(
-            query,
+            &search.query,
             &TopDocs::with_limit(limit).order_by_score(),
             &statistics,
         )?;
-        let filter_score = if current_only { FILTER_SCORE } else { 0.0 };
         Ok(top
             .into_iter()
             .filter_map(|(score, addr)| {
                 let ord = *self.segment_entries.get(addr.segment_ord as usize)?.get(addr.doc_id as usize)?;
-                Some((score + filter_score, self.entries.get(ord as usize)?))
+                Some((score + search.score_offset, self.entries.get(ord as usize)?))
             })
             .collect())
     }
@@ -490,9 +495,8 @@ impl LawIndex {
         }
         let bigrams = if params.plain { Vec::new() } else { analyzer.query_bigrams(&params.q) };
         let wanted = if params.plain { limit } else { CANDIDATES };
-        let query = self.query(&terms, &bigrams, params, &analyzer.lexicon.ranking, false, wanted);
-        let current_only = self.is_current_only(params, false);
-        let found = self.candidates(&query, wanted, current_only)?;
+        let search = self.search_for(&terms, &bigrams, params, &analyzer.lexicon.ranking, false, wanted);
+        let found = self.candidates(&search, wanted)?;
         let mut scored: Vec<(f32, &IndexRow)> = found
             .into_iter()
             .filter_map(|(s, e)| match e {
@@ -569,9 +573,9 @@ impl LawIndex {
         }
         let params = SearchParams::new(q, as_of);
         let limit = limit.clamp(1, MAX_LIMIT);
-        let query = self.query(&terms, &[], &params, &analyzer.lexicon.ranking, true, limit);
+        let search = self.search_for(&terms, &[], &params, &analyzer.lexicon.ranking, true, limit);
         Ok(self
-            .candidates(&query, limit, false)?
+            .candidates(&search, limit)?
             .into_iter()
             .filter_map(|(score, e)| match e {
                 Entry::Case(c) => Some(CaseHit {
@@ -825,10 +829,9 @@ mod tests {
         let scores = |params: &SearchParams| -> Vec<(String, f32)> {
             let terms = analyzer.query_terms(&params.q);
             let bigrams = analyzer.query_bigrams(&params.q);
-            let query = index.query(&terms, &bigrams, params, ranking, false, CANDIDATES);
-            let current_only = index.is_current_only(params, false);
+            let search = index.search_for(&terms, &bigrams, params, ranking, false, CANDIDATES);
             let mut found: Vec<(String, f32)> = index
-                .candidates(&query, CANDIDATES, current_only)
+                .candidates(&search, CANDIDATES)
                 .unwrap()
                 .into_iter()
                 .map(|(score, e)| match e {
