@@ -151,7 +151,24 @@ pub struct LawIndex {
     law_names: Vec<(String, String)>,
     /// Finds every law name in a question in one pass, longest names first.
     law_finder: aho_corasick::AhoCorasick,
+    /// The key of each entry's embedded passage (`semantic::text_hash`; 0 for cases).
+    passage_of: Vec<u128>,
+    /// (passage key, entry) sorted by key: the entries of a passage (a text repeated
+    /// across versions is one passage), found by binary search.
+    by_passage: Vec<(u128, u32)>,
 }
+
+/// A candidate of a search: its score so far, its article, and its entry.
+#[derive(Clone, Copy)]
+struct Candidate<'a> {
+    score: f32,
+    row: &'a IndexRow,
+    ord: u32,
+}
+
+/// How many of the passages nearest by meaning are looked at per article wanted by
+/// meaning alone: some are other versions' texts or filtered out.
+const NEAREST_POOL: usize = 4;
 
 /// A search request.
 #[derive(Clone, Debug)]
@@ -328,7 +345,27 @@ impl LawIndex {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(law_names.iter().map(|(name, _)| name.as_str()))
             .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
-        Ok(LawIndex { reader, fields, entries, segment_entries, law_names, law_finder, current_days })
+        let passage_of: Vec<u128> = entries
+            .iter()
+            .map(|e| match e {
+                Entry::Article(r) => crate::semantic::text_hash(&crate::semantic::passage_text(&r.title, &r.body)),
+                Entry::Case(_) => 0,
+            })
+            .collect();
+        let mut by_passage: Vec<(u128, u32)> =
+            passage_of.iter().enumerate().filter(|(_, h)| **h != 0).map(|(ord, h)| (*h, ord as u32)).collect();
+        by_passage.sort_unstable();
+        Ok(LawIndex {
+            reader,
+            fields,
+            entries,
+            segment_entries,
+            law_names,
+            law_finder,
+            current_days,
+            passage_of,
+            by_passage,
+        })
     }
 
     /// How many segments the index has (one once built: see `build`).
@@ -446,7 +483,8 @@ impl LawIndex {
         TermSearch { query, score_offset: 0.0 }
     }
 
-    fn candidates(&self, search: &TermSearch, limit: usize) -> tantivy::Result<Vec<(f32, &Entry)>> {
+    /// The best entries of a query, as (score, entry number).
+    fn candidates(&self, search: &TermSearch, limit: usize) -> tantivy::Result<Vec<(f32, u32)>> {
         let searcher = self.reader.searcher();
         let statistics = MergedStatistics { searcher: &searcher, fields: self.fields };
         let top = searcher.search_with_statistics_provider(
@@ -458,7 +496,7 @@ impl LawIndex {
             .into_iter()
             .filter_map(|(score, addr)| {
                 let ord = *self.segment_entries.get(addr.segment_ord as usize)?.get(addr.doc_id as usize)?;
-                Some((score + search.score_offset, self.entries.get(ord as usize)?))
+                Some((score + search.score_offset, ord))
             })
             .collect())
     }
@@ -497,33 +535,86 @@ impl LawIndex {
         let wanted = if params.plain { limit } else { CANDIDATES };
         let search = self.search_for(&terms, &bigrams, params, &analyzer.lexicon.ranking, false, wanted);
         let found = self.candidates(&search, wanted)?;
-        let mut scored: Vec<(f32, &IndexRow)> = found
+        let mut scored: Vec<Candidate> = found
             .into_iter()
-            .filter_map(|(s, e)| match e {
-                Entry::Article(r) => Some((s, r)),
+            .filter_map(|(score, ord)| match self.entries.get(ord as usize)? {
+                Entry::Article(row) => Some(Candidate { score, row, ord }),
                 Entry::Case(_) => None,
             })
             .collect();
         if !params.plain {
+            let ranking = &analyzer.lexicon.ranking;
             self.rerank(&params.q, &terms, &analyzer.lexicon, &mut scored);
             if let Some(semantic) = semantic {
-                semantic_rerank(&analyzer.lexicon.ranking, semantic, &mut scored);
+                let lexical = ranking.semantic_candidates.min(scored.len());
+                let added = self.add_found_by_meaning(semantic, params, ranking.semantic_nearest, lexical, &mut scored);
+                semantic_rerank(ranking, semantic, &self.passage_of, lexical + added, &mut scored);
             }
         }
         scored.truncate(limit);
-        Ok(scored.into_iter().map(|(score, row)| hit(row, score, &terms, params.as_of)).collect())
+        Ok(scored.into_iter().map(|c| hit(c.row, c.score, &terms, params.as_of)).collect())
+    }
+
+    /// Whether a search may show an article: in force on its day, and of the level,
+    /// category and law it is filtered to (what `search_for`'s filters ask of tantivy).
+    fn admits(params: &SearchParams, row: &IndexRow) -> bool {
+        VersionStatus::on(row.effective_date, row.superseded_on, params.as_of) == VersionStatus::InForce
+            && params.level.is_none_or(|level| level == row.level)
+            && params.category.as_deref().is_none_or(|c| c == &*row.category)
+            && params.law.as_deref().is_none_or(|law| law == &*row.short_title)
+    }
+
+    /// Brings the `wanted` articles nearest to the question by meaning that the words
+    /// did not rank among the first `lexical` candidates right after them, so that the
+    /// semantic step compares them too: an answer worded wholly unlike the question
+    /// (“被狗咬了” against 饲养的动物造成他人损害) has few or no words in common with it.
+    /// Each counts lexically as the last of the compared candidates (the words ranked
+    /// it lower, or not at all). Returns how many were added.
+    fn add_found_by_meaning<'a>(
+        &'a self,
+        semantic: SemanticQuery<'_>,
+        params: &SearchParams,
+        wanted: usize,
+        lexical: usize,
+        scored: &mut Vec<Candidate<'a>>,
+    ) -> usize {
+        if wanted == 0 {
+            return 0;
+        }
+        let head: std::collections::HashSet<u32> = scored[..lexical].iter().map(|c| c.ord).collect();
+        let mut extra: Vec<Candidate<'a>> = Vec::new();
+        'nearest: for (hash, _) in semantic.vectors.nearest(semantic.question, wanted * NEAREST_POOL) {
+            let from = self.by_passage.partition_point(|(h, _)| *h < hash);
+            let same = self.by_passage[from..].iter().take_while(|(h, _)| *h == hash);
+            for &(_, ord) in same {
+                if extra.len() == wanted {
+                    break 'nearest;
+                }
+                let Some(Entry::Article(row)) = self.entries.get(ord as usize) else { continue };
+                if !head.contains(&ord) && !extra.iter().any(|c| c.ord == ord) && Self::admits(params, row) {
+                    extra.push(Candidate { score: 0.0, row, ord });
+                }
+            }
+        }
+        let last = scored[..lexical].iter().map(|c| c.score).reduce(f32::min).unwrap_or(0.0);
+        let added = extra.len();
+        scored.retain(|c| !extra.iter().any(|e| e.ord == c.ord));
+        let tail = scored.split_off(lexical);
+        scored.extend(extra.into_iter().map(|c| Candidate { score: last, ..c }));
+        scored.extend(tail);
+        added
     }
 
     /// Re-ranks BM25 candidates: the law's level, a law the question names, and the
     /// law's other matching articles (a question about wages is about the labour laws).
-    fn rerank(&self, question: &str, terms: &[QueryTerm], lexicon: &crate::Lexicon, scored: &mut [(f32, &IndexRow)]) {
+    fn rerank(&self, question: &str, terms: &[QueryTerm], lexicon: &crate::Lexicon, scored: &mut [Candidate]) {
         let ranking = &lexicon.ranking;
         let question = crate::analyzer::normalize(question);
         let topical: Vec<&str> = lexicon.topic_laws(&question).collect();
         let named = self.named_laws(&question);
         let mut law_mass: HashMap<&str, Vec<f32>> = HashMap::new();
-        for (s, r) in scored.iter() {
-            law_mass.entry(&*r.short_title).or_default().push(*s);
+        for c in scored.iter() {
+            law_mass.entry(&*c.row.short_title).or_default().push(c.score);
         }
         let law_support: HashMap<&str, f32> = law_mass
             .into_iter()
@@ -532,7 +623,7 @@ impl LawIndex {
                 (law, scores.iter().skip(1).take(4).sum::<f32>() / 4.0)
             })
             .collect();
-        for (s, r) in scored.iter_mut() {
+        for Candidate { score: s, row: r, .. } in scored.iter_mut() {
             let mut score = *s * ranking.level_weight(r.level) * ranking.popularity(&r.short_title);
             score += ranking.law_support * law_support.get(&*r.short_title).copied().unwrap_or(0.0);
             if named.iter().any(|n| **n == *r.short_title) {
@@ -549,14 +640,14 @@ impl LawIndex {
         if ranking.neighbours > 0.0 {
             // Neighbouring articles of one version often treat one matter together.
             let by_place: HashMap<(i64, u32), f32> =
-                scored.iter().map(|(s, r)| ((r.version_id.0, r.number.number), *s)).collect();
-            for (s, r) in scored.iter_mut() {
+                scored.iter().map(|c| ((c.row.version_id.0, c.row.number.number), c.score)).collect();
+            for Candidate { score: s, row: r, .. } in scored.iter_mut() {
                 let near = |n: u32| by_place.get(&(r.version_id.0, n)).copied().unwrap_or(0.0);
                 let best = near(r.number.number.saturating_sub(1)).max(near(r.number.number + 1));
                 *s += ranking.neighbours * best;
             }
         }
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     }
 
     /// Published cases for a question.
@@ -577,7 +668,7 @@ impl LawIndex {
         Ok(self
             .candidates(&search, limit)?
             .into_iter()
-            .filter_map(|(score, e)| match e {
+            .filter_map(|(score, ord)| match self.entries.get(ord as usize)? {
                 Entry::Case(c) => Some(CaseHit {
                     id: c.id,
                     title: c.title.clone(),
@@ -643,25 +734,27 @@ pub struct SemanticQuery<'a> {
     pub vectors: &'a crate::semantic::Vectors,
 }
 
-/// Adds to the first candidates' lexical scores (as shares of the best) their semantic
-/// similarity to the question, in standard deviations over those candidates, and
-/// re-sorts them. Candidates without a stored vector keep their lexical share.
-fn semantic_rerank(ranking: &Ranking, semantic: SemanticQuery<'_>, scored: &mut [(f32, &IndexRow)]) {
-    let k = ranking.semantic_candidates.min(scored.len());
+/// Adds to the first `k` candidates' lexical scores (as shares of the best) their
+/// semantic similarity to the question, in standard deviations over those candidates
+/// and weighted by their level, and re-sorts them. Candidates without a stored vector keep their lexical share.
+fn semantic_rerank(
+    ranking: &Ranking,
+    semantic: SemanticQuery<'_>,
+    passage_of: &[u128],
+    k: usize,
+    scored: &mut [Candidate],
+) {
+    let k = k.min(scored.len());
     if k < 2 || ranking.semantic <= 0.0 {
         return;
     }
-    let best = scored[0].0;
-    if best <= 0.0 {
-        return;
-    }
+    // Articles found by meaning alone may have no lexical score at all.
+    let best = scored.iter().map(|c| c.score).fold(0.0, f32::max);
+    let share = |score: f32| if best > 0.0 { score / best } else { 0.0 };
     let (head, tail) = scored.split_at_mut(k);
     let similarities: Vec<Option<f32>> = head
         .iter()
-        .map(|(_, r)| {
-            let passage = crate::semantic::passage_text(&r.title, &r.body);
-            semantic.vectors.similarity(crate::semantic::text_hash(&passage), semantic.question)
-        })
+        .map(|c| semantic.vectors.similarity(passage_of.get(c.ord as usize).copied()?, semantic.question))
         .collect();
     let known: Vec<f32> = similarities.iter().flatten().copied().collect();
     if known.len() < 2 {
@@ -672,14 +765,16 @@ fn semantic_rerank(ranking: &Ranking, semantic: SemanticQuery<'_>, scored: &mut 
     if sd <= f32::EPSILON {
         return;
     }
-    for ((score, _), similarity) in head.iter_mut().zip(similarities) {
+    for (c, similarity) in head.iter_mut().zip(similarities) {
         let z = similarity.map(|s| (s - mean) / sd).unwrap_or(0.0);
-        *score = *score / best + ranking.semantic * z;
+        // Laws over regulations over rules by meaning too: an article found by meaning
+        // alone has no lexical score of its own to carry its level.
+        c.score = share(c.score) + ranking.semantic * z * ranking.level_weight(c.row.level);
     }
-    head.sort_by(|a, b| b.0.total_cmp(&a.0));
+    head.sort_by(|a, b| b.score.total_cmp(&a.score));
     // The rest keep their order after the compared ones, on the same scale.
-    for (score, _) in tail {
-        *score /= best;
+    for c in tail {
+        c.score = share(c.score);
     }
 }
 
@@ -816,6 +911,39 @@ mod tests {
     }
 
     #[test]
+    fn articles_near_by_meaning_join_the_candidates_when_the_words_miss_them() {
+        use crate::semantic::{Vectors, hash_hex, passage_text, text_hash};
+        let analyzer = Analyzer::new(crate::Lexicon::shipped());
+        let dog = "饲养的动物造成他人损害的，动物饲养人或者管理人应当承担侵权责任。";
+        let entries = vec![
+            row("劳动法", "2018-01-01", None, "劳动者被狗咬伤的，用人单位应当救治。"),
+            row("民法典", "2018-01-01", None, dog),
+            row("旧民法", "2010-01-01", Some("2020-01-01"), &format!("{dog}（旧）")),
+        ];
+        let index = LawIndex::build(&analyzer, entries).unwrap();
+        // Vectors: the question points at the animal article and, nearly as much, at
+        // the superseded text; the labour article is far from it.
+        let stored = |body: &str, v: &[f32]| {
+            let passage = passage_text("中华人民共和国劳动法", body);
+            (hash_hex(text_hash(&passage)), gongdao_embed::Quantized::from_f32(v).to_bytes())
+        };
+        let vectors = Vectors::from_stored(vec![
+            stored("劳动者被狗咬伤的，用人单位应当救治。", &[0.0, 1.0]),
+            stored(dog, &[1.0, 0.0]),
+            stored(&format!("{dog}（旧）"), &[0.99, 0.14]),
+        ]);
+        let question = [1.0, 0.0];
+        let semantic = SemanticQuery { question: &question, vectors: &vectors };
+        let mut params = SearchParams::new("被狗咬了找谁", today());
+        let laws = |hits: Vec<Hit>| hits.into_iter().map(|h| h.law).collect::<Vec<_>>();
+        assert_eq!(laws(index.search(&analyzer, &params).unwrap()), ["劳动法"], "the words alone");
+        let found = laws(index.search_with(&analyzer, &params, Some(semantic)).unwrap());
+        assert_eq!(found, ["民法典", "劳动法"], "the article in force joins by meaning, not the old text");
+        params.law = Some("劳动法".into());
+        assert_eq!(laws(index.search_with(&analyzer, &params, Some(semantic)).unwrap()), ["劳动法"], "filters hold");
+    }
+
+    #[test]
     fn a_text_scores_the_same_in_the_usual_search_and_in_a_filtered_or_past_one() {
         let analyzer = Analyzer::new(crate::Lexicon::shipped());
         let wages = "用人单位应当按时足额支付劳动者的工资，不得克扣或者无故拖欠。";
@@ -834,7 +962,7 @@ mod tests {
                 .candidates(&search, CANDIDATES)
                 .unwrap()
                 .into_iter()
-                .map(|(score, e)| match e {
+                .map(|(score, ord)| match &index.entries[ord as usize] {
                     Entry::Article(r) => (r.short_title.to_string(), score),
                     Entry::Case(_) => unreachable!(),
                 })

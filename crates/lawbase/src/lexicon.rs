@@ -50,6 +50,10 @@ pub struct Ranking {
     /// Weight of an article's semantic similarity, in standard deviations over those
     /// candidates, against its lexical score as a share of the best one.
     pub semantic: f32,
+    /// How many articles nearest to the question by meaning, over the whole corpus,
+    /// join the compared candidates when the words did not rank them among those
+    /// (0: only the words choose the candidates).
+    pub semantic_nearest: usize,
     /// Factor per level code (`law`, `administrative_regulation`, …).
     pub level: std::collections::BTreeMap<String, f32>,
     /// Factor for the laws people ask about most, by short title.
@@ -69,6 +73,7 @@ impl Default for Ranking {
             neighbours: 0.0,
             semantic_candidates: 0,
             semantic: 0.0,
+            semantic_nearest: 0,
             level: std::collections::BTreeMap::new(),
             popular: std::collections::BTreeMap::new(),
         }

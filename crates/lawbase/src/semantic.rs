@@ -70,37 +70,89 @@ pub fn passages_in_order(rows: &[IndexRow], day: NaiveDate) -> Vec<(u128, String
         .collect()
 }
 
-/// The stored vectors of one model, by text hash, 8 bits a component.
+/// The stored vectors of one model, 8 bits a component, held in one block so that the
+/// whole corpus can be compared with a question (`nearest`) as well as one passage.
 #[derive(Default)]
 pub struct Vectors {
-    by_hash: HashMap<u128, Quantized>,
+    /// The row of each passage's vector, by text hash.
+    rows: HashMap<u128, u32>,
+    /// The text hash of each row.
+    hashes: Vec<u128>,
+    /// Each row's scale (its components times the scale are the vector).
+    scales: Vec<f32>,
+    /// The components, `dimensions` per row.
+    values: Vec<i8>,
+    dimensions: usize,
 }
 
 impl Vectors {
-    /// From the stored rows; rows that are not a hash and a vector are skipped.
-    pub fn from_stored(rows: Vec<(String, Vec<u8>)>) -> Vectors {
-        let by_hash = rows
-            .into_iter()
-            .filter_map(|(hash, bytes)| Some((u128::from_str_radix(&hash, 16).ok()?, Quantized::from_bytes(&bytes)?)))
-            .collect();
-        Vectors { by_hash }
+    /// From the stored rows; rows that are not a hash and a vector, or whose vector
+    /// has another length than the first, are skipped.
+    pub fn from_stored(stored: Vec<(String, Vec<u8>)>) -> Vectors {
+        let mut v = Vectors::default();
+        for (hash, bytes) in stored {
+            let (Ok(hash), Some(q)) = (u128::from_str_radix(&hash, 16), Quantized::from_bytes(&bytes)) else {
+                continue;
+            };
+            if v.hashes.is_empty() {
+                v.dimensions = q.values.len();
+            }
+            if q.values.len() != v.dimensions || v.rows.contains_key(&hash) {
+                continue;
+            }
+            v.rows.insert(hash, v.hashes.len() as u32);
+            v.hashes.push(hash);
+            v.scales.push(q.scale);
+            v.values.extend_from_slice(&q.values);
+        }
+        v
     }
 
     pub fn len(&self) -> usize {
-        self.by_hash.len()
+        self.hashes.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_hash.is_empty()
+        self.hashes.is_empty()
     }
 
     pub fn contains(&self, hash: u128) -> bool {
-        self.by_hash.contains_key(&hash)
+        self.rows.contains_key(&hash)
+    }
+
+    fn row(&self, row: usize) -> &[i8] {
+        &self.values[row * self.dimensions..(row + 1) * self.dimensions]
     }
 
     /// The cosine of a passage with a question's vector, when the passage was embedded.
     pub fn similarity(&self, hash: u128, query: &[f32]) -> Option<f32> {
-        self.by_hash.get(&hash).map(|v| v.dot(query))
+        let row = *self.rows.get(&hash)? as usize;
+        let dot: f32 = self.row(row).iter().zip(query).map(|(v, q)| f32::from(*v) * q).sum();
+        Some(dot * self.scales[row])
+    }
+
+    /// The `n` passages nearest to a question's vector, nearest first, as (text hash,
+    /// approximate cosine). Every stored vector is compared: the question is brought
+    /// to 8 bits too, so each comparison is a short integer dot product (the cosines
+    /// used for ranking are then `similarity`'s).
+    pub fn nearest(&self, query: &[f32], n: usize) -> Vec<(u128, f32)> {
+        if self.is_empty() || query.len() != self.dimensions || n == 0 {
+            return Vec::new();
+        }
+        let q = Quantized::from_f32(query);
+        let mut all: Vec<(f32, u32)> = (0..self.len())
+            .map(|row| {
+                let dot: i32 = self.row(row).iter().zip(&q.values).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
+                (dot as f32 * self.scales[row] * q.scale, row as u32)
+            })
+            .collect();
+        let n = n.min(all.len());
+        if n < all.len() {
+            all.select_nth_unstable_by(n - 1, |a, b| b.0.total_cmp(&a.0));
+            all.truncate(n);
+        }
+        all.sort_by(|a, b| b.0.total_cmp(&a.0));
+        all.into_iter().map(|(cosine, row)| (self.hashes[row as usize], cosine)).collect()
     }
 }
 
@@ -162,5 +214,33 @@ mod tests {
         let s = v.similarity(a, &[0.6, 0.8]).unwrap();
         assert!((s - 1.0).abs() < 0.01, "{s}");
         assert_eq!(v.similarity(text_hash("乙"), &[0.6, 0.8]), None);
+    }
+
+    fn unit(v: &[f32]) -> Vec<f32> {
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / norm).collect()
+    }
+
+    #[test]
+    fn the_nearest_passages_come_nearest_first_and_odd_rows_are_left_out() {
+        let stored = |text: &str, v: &[f32]| (hash_hex(text_hash(text)), Quantized::from_f32(&unit(v)).to_bytes());
+        let vectors = Vectors::from_stored(vec![
+            stored("东", &[1.0, 0.0, 0.0]),
+            stored("东北", &[1.0, 1.0, 0.0]),
+            stored("北", &[0.0, 1.0, 0.0]),
+            stored("西", &[-1.0, 0.0, 0.1]),
+            // Another length than the others: not a vector of this model.
+            stored("长", &[1.0, 0.0, 0.0, 0.0]),
+        ]);
+        assert_eq!(vectors.len(), 4);
+        let query = unit(&[1.0, 0.2, 0.0]);
+        let near = vectors.nearest(&query, 2);
+        let names: Vec<u128> = near.iter().map(|(h, _)| *h).collect();
+        assert_eq!(names, vec![text_hash("东"), text_hash("东北")]);
+        let exact = vectors.similarity(text_hash("东"), &query).unwrap();
+        assert!((near[0].1 - exact).abs() < 0.02, "{} against {exact}", near[0].1);
+        assert_eq!(vectors.nearest(&query, 10).len(), 4);
+        assert!(vectors.nearest(&[1.0, 0.0], 2).is_empty(), "a question of another length finds nothing");
+        assert!(Vectors::default().nearest(&query, 2).is_empty());
     }
 }
