@@ -205,6 +205,68 @@ impl Quantized {
     }
 }
 
+/// The dot product of `query` with each row of `rows` (rows of `query.len()` components
+/// one after another): the semantic search's comparison of a question with the whole
+/// corpus, ~24 million products. Built for the portable x86-64 baseline (SSE2) it takes
+/// ~4.5 ms here; where the processor has AVX2 (checked once per call) the same loop is
+/// compiled for it and takes ~1.9 ms.
+pub fn dot_rows(rows: &[i8], query: &[i8]) -> Vec<i32> {
+    let mut out = Vec::with_capacity(rows.len() / query.len().max(1));
+    if query.is_empty() {
+        return out;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[allow(unsafe_code)]
+        // SAFETY: the processor has AVX2, checked just above.
+        unsafe {
+            dot_rows_avx2(rows, query, &mut out)
+        };
+        return out;
+    }
+    dot_rows_into(rows, query, &mut out);
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_rows_avx2(rows: &[i8], query: &[i8], out: &mut Vec<i32>) {
+    dot_rows_into(rows, query, out)
+}
+
+/// Plain indexed loops (not iterator adapters) so that the whole of it is inlined into
+/// `dot_rows_avx2` and vectorised for it; each product fits in 16 bits (127 × 127).
+#[inline(always)]
+fn dot_rows_into(rows: &[i8], query: &[i8], out: &mut Vec<i32>) {
+    for row in rows.chunks_exact(query.len()) {
+        let mut sum = 0i32;
+        for i in 0..query.len() {
+            sum += i32::from(i16::from(row[i]) * i16::from(query[i]));
+        }
+        out.push(sum);
+    }
+}
+
+/// Hands the heap's free pages back to the system (glibc's `malloc_trim`). Building the
+/// law index or reading the vectors allocates and frees a few hundred megabytes at
+/// once, and glibc keeps most of that resident in its arenas; trimming after such work
+/// takes the server's resident memory down by ~45 MB. It lives here because this is the
+/// crate allowed foreign calls. Elsewhere than glibc it does nothing.
+#[allow(unsafe_code)]
+pub fn release_freed_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> c_int;
+        }
+        // SAFETY: malloc_trim takes no pointers; it only returns unused heap pages to
+        // the system and may be called from any thread at any time.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +281,22 @@ mod tests {
         assert_eq!(Quantized::from_bytes(&q.to_bytes()), Some(q));
         assert_eq!(Quantized::from_bytes(&[1, 2]), None);
         assert_eq!(Quantized::from_bytes(&[0, 0, 0, 0, 5]), None, "a zero scale is not a vector");
+    }
+
+    #[test]
+    fn dot_products_of_every_row_with_the_query() {
+        let rows: Vec<i8> = vec![1, 2, 3, -127, 127, 0, 0, 0, 1];
+        assert_eq!(dot_rows(&rows, &[1, 1, 1]), vec![6, 0, 1]);
+        assert_eq!(dot_rows(&rows, &[-127, 127, 0]), vec![127, -127 * 127 - 127 * 127, 0]);
+        // Long rows take the vectorised path's whole loop and its remainder.
+        let long: Vec<i8> = (0..385 * 3).map(|i| (i % 255 - 127) as i8).collect();
+        let query: Vec<i8> = (0..385).map(|i| (i % 7) as i8 - 3).collect();
+        let expected: Vec<i32> = long
+            .chunks(385)
+            .map(|row| row.iter().zip(&query).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum())
+            .collect();
+        assert_eq!(dot_rows(&long, &query), expected);
+        assert!(dot_rows(&rows, &[]).is_empty());
     }
 
     #[test]

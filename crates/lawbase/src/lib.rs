@@ -181,6 +181,7 @@ impl LawBase {
         let vectors = Vectors::from_stored(rows);
         tracing::info!(vectors = vectors.len(), "law vectors loaded");
         *self.vectors.write().expect("law vectors lock") = Arc::new(vectors);
+        gongdao_embed::release_freed_heap();
         Ok(())
     }
 
@@ -210,6 +211,7 @@ impl LawBase {
         .map_err(system_error)??;
         let index_ms = started.elapsed().as_millis();
         *self.loaded.write().expect("law index lock") = Some(Loaded { index: Arc::new(index), generation });
+        gongdao_embed::release_freed_heap();
         tracing::info!(articles, cases = case_count, load_ms, index_ms, "law index built");
         Ok(Some(BuildReport { articles, cases: case_count, load_ms, index_ms }))
     }

@@ -140,11 +140,11 @@ impl Vectors {
             return Vec::new();
         }
         let q = Quantized::from_f32(query);
-        let mut all: Vec<(f32, u32)> = (0..self.len())
-            .map(|row| {
-                let dot: i32 = self.row(row).iter().zip(&q.values).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
-                (dot as f32 * self.scales[row] * q.scale, row as u32)
-            })
+        let mut all: Vec<(f32, u32)> = gongdao_embed::dot_rows(&self.values, &q.values)
+            .into_iter()
+            .zip(&self.scales)
+            .enumerate()
+            .map(|(row, (dot, scale))| (dot as f32 * scale * q.scale, row as u32))
             .collect();
         let n = n.min(all.len());
         if n < all.len() {

@@ -116,7 +116,10 @@ async fn articles_are_embedded_once_and_questions_reranked_by_meaning() {
             ids.sort();
             ids
         };
-        assert_eq!(ids(&semantic), ids(&lexical), "re-ranking orders the same candidates");
+        // The words' hits all stay (seven articles, ten wanted); articles near by meaning
+        // alone may join them.
+        let (by_meaning, by_words) = (ids(&semantic), ids(&lexical));
+        assert!(by_words.iter().all(|id| by_meaning.contains(id)), "{by_words:?} within {by_meaning:?}");
 
         // The search page re-ranks by meaning and tells the reader so.
         let page = app.client.get(app.url(&format!("/laws?q={}", urlencode(question)))).send().await.unwrap();
