@@ -287,7 +287,7 @@ mod tests {
     fn dot_products_of_every_row_with_the_query() {
         let rows: Vec<i8> = vec![1, 2, 3, -127, 127, 0, 0, 0, 1];
         assert_eq!(dot_rows(&rows, &[1, 1, 1]), vec![6, 0, 1]);
-        assert_eq!(dot_rows(&rows, &[-127, 127, 0]), vec![127, -127 * 127 - 127 * 127, 0]);
+        assert_eq!(dot_rows(&rows, &[-127, 127, 0]), vec![127, 127 * 127 + 127 * 127, 0]);
         // Long rows take the vectorised path's whole loop and its remainder.
         let long: Vec<i8> = (0..385 * 3).map(|i| (i % 255 - 127) as i8).collect();
         let query: Vec<i8> = (0..385).map(|i| (i % 7) as i8 - 3).collect();
