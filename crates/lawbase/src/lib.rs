@@ -177,7 +177,9 @@ impl LawBase {
         if stored == self.vector_count() {
             return Ok(());
         }
-        let rows = law_embeddings::all(self.store.reader(), gongdao_embed::MODEL_ID).await?;
+        let read = self.store.begin_bulk_read().await?;
+        let rows = law_embeddings::all(&read, gongdao_embed::MODEL_ID).await?;
+        self.store.end_bulk_read(read).await?;
         let vectors = Vectors::from_stored(rows);
         tracing::info!(vectors = vectors.len(), "law vectors loaded");
         *self.vectors.write().expect("law vectors lock") = Arc::new(vectors);
@@ -196,8 +198,10 @@ impl LawBase {
             return Ok(None);
         }
         let started = Instant::now();
-        let rows: Vec<IndexRow> = laws::index_rows(self.store.reader()).await?;
-        let cases = laws::cases(self.store.reader()).await?;
+        let read = self.store.begin_bulk_read().await?;
+        let rows: Vec<IndexRow> = laws::index_rows(&read).await?;
+        let cases = laws::cases(&read).await?;
+        self.store.end_bulk_read(read).await?;
         let load_ms = started.elapsed().as_millis();
         let (articles, case_count) = (rows.len(), cases.len());
         let analyzer = self.analyzer.clone();

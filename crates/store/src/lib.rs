@@ -61,6 +61,11 @@ impl Backend {
     }
 }
 
+/// Each SQLite connection's page cache, in KiB.
+const SQLITE_CACHE_KIB: u32 = 32_000;
+/// The page cache of a connection during a bulk read, in KiB.
+const BULK_READ_CACHE_KIB: u32 = 2_000;
+
 /// How to reach the database.
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
@@ -114,7 +119,7 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"));
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
@@ -167,6 +172,30 @@ impl Store {
     /// Starts a write transaction; dropping it uncommitted rolls it back.
     pub async fn begin(&self) -> Result<DatabaseTransaction, StoreError> {
         Ok(self.write.begin().await?)
+    }
+
+    /// Starts a read of a whole table set (the law corpus, the article vectors): one
+    /// read transaction, so every page of it sees the same state, and on SQLite a page
+    /// cache of 2 MB for it instead of the usual 32 MB — a one-pass read gains nothing
+    /// from caching, and each pooled connection would otherwise keep 32 MB of corpus
+    /// pages resident. End it with [`Store::end_bulk_read`]; dropped on an error, the
+    /// connection keeps the small cache, which costs only speed.
+    pub async fn begin_bulk_read(&self) -> Result<DatabaseTransaction, StoreError> {
+        let tx = self.read.begin().await?;
+        if self.backend == Backend::Sqlite {
+            tx.execute_unprepared(&format!("PRAGMA cache_size = -{BULK_READ_CACHE_KIB}")).await?;
+        }
+        Ok(tx)
+    }
+
+    /// Ends a read begun with [`Store::begin_bulk_read`], giving the connection its
+    /// usual page cache back.
+    pub async fn end_bulk_read(&self, tx: DatabaseTransaction) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            tx.execute_unprepared(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}")).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
