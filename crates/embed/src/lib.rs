@@ -201,8 +201,14 @@ impl Quantized {
 
     /// The dot product with an `f32` vector (the cosine, both being normalised).
     pub fn dot(&self, query: &[f32]) -> f32 {
-        self.values.iter().zip(query).map(|(v, q)| f32::from(*v) * q).sum::<f32>() * self.scale
+        scaled_dot(&self.values, self.scale, query)
     }
+}
+
+/// The dot product of an 8-bit vector (its components and scale, as [`Quantized`]
+/// holds them, or one row of a block of them) with an `f32` vector.
+pub fn scaled_dot(values: &[i8], scale: f32, query: &[f32]) -> f32 {
+    values.iter().zip(query).map(|(v, q)| f32::from(*v) * q).sum::<f32>() * scale
 }
 
 /// The dot product of `query` with each row of `rows` (rows of `query.len()` components

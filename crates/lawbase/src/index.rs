@@ -582,6 +582,7 @@ impl LawIndex {
             return 0;
         }
         let head: std::collections::HashSet<u32> = scored[..lexical].iter().map(|c| c.ord).collect();
+        let last = scored[..lexical].iter().map(|c| c.score).reduce(f32::min).unwrap_or(0.0);
         let mut extra: Vec<Candidate<'a>> = Vec::new();
         'nearest: for (hash, _) in semantic.vectors.nearest(semantic.question, wanted * NEAREST_POOL) {
             let from = self.by_passage.partition_point(|(h, _)| *h < hash);
@@ -592,15 +593,14 @@ impl LawIndex {
                 }
                 let Some(Entry::Article(row)) = self.entries.get(ord as usize) else { continue };
                 if !head.contains(&ord) && !extra.iter().any(|c| c.ord == ord) && Self::admits(params, row) {
-                    extra.push(Candidate { score: 0.0, row, ord });
+                    extra.push(Candidate { score: last, row, ord });
                 }
             }
         }
-        let last = scored[..lexical].iter().map(|c| c.score).reduce(f32::min).unwrap_or(0.0);
         let added = extra.len();
         scored.retain(|c| !extra.iter().any(|e| e.ord == c.ord));
         let tail = scored.split_off(lexical);
-        scored.extend(extra.into_iter().map(|c| Candidate { score: last, ..c }));
+        scored.extend(extra);
         scored.extend(tail);
         added
     }

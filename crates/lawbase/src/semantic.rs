@@ -127,8 +127,7 @@ impl Vectors {
     /// The cosine of a passage with a question's vector, when the passage was embedded.
     pub fn similarity(&self, hash: u128, query: &[f32]) -> Option<f32> {
         let row = *self.rows.get(&hash)? as usize;
-        let dot: f32 = self.row(row).iter().zip(query).map(|(v, q)| f32::from(*v) * q).sum();
-        Some(dot * self.scales[row])
+        Some(gongdao_embed::scaled_dot(self.row(row), self.scales[row], query))
     }
 
     /// The `n` passages nearest to a question's vector, nearest first, as (text hash,
