@@ -16,8 +16,27 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use serde::Deserialize;
+
+/// China's offset from UTC (one zone, no daylight saving). Instants are stored in
+/// UTC; days are counted, and times shown, in China time.
+pub const CHINA_OFFSET: Duration = Duration::hours(8);
+
+/// An instant as a China wall-clock time.
+pub fn china_local(t: DateTime<Utc>) -> NaiveDateTime {
+    (t + CHINA_OFFSET).naive_utc()
+}
+
+/// A China wall-clock time as an instant.
+pub fn from_china_local(t: NaiveDateTime) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&(t - CHINA_OFFSET))
+}
+
+/// The day in China at an instant.
+pub fn china_day(t: DateTime<Utc>) -> NaiveDate {
+    china_local(t).date()
+}
 
 /// Why a holiday file or a period was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

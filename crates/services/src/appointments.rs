@@ -12,8 +12,8 @@ use gongdao_store::outbox::{Channel as MessageChannel, NewMessage};
 use gongdao_store::{audit, counters, institutions, outbox};
 
 use crate::audit::Event;
-use crate::rules::{china_local, from_china_local};
 use crate::{ServiceError, Services};
+use gongdao_domain::calendar::{china_day, china_local, from_china_local};
 
 impl Services {
     /// Opens a slot at the actor's institution (or one in scope).
@@ -105,7 +105,7 @@ impl Services {
         if !appointments::take_place(&tx, slot.id).await? {
             return Err(ServiceError::Conflict("该时段已约满，请选择其他时段".into()));
         }
-        let day = china_local(now).date();
+        let day = china_day(now);
         let seq = counters::next(&tx, &format!("booking:{}", day.format("%Y%m%d"))).await?;
         let code = format!("YY{}-{seq:03}", day.format("%Y%m%d"));
         let id = appointments::insert_booking(&tx, self.cipher(), &code, &draft, actor.map(|a| a.user_id), now).await?;

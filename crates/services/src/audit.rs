@@ -1,7 +1,7 @@
 //! Writing and reading the audit trail. Every change is audited in the same
 //! transaction as the change itself, so a failed request leaves neither.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use gongdao_domain::audit::{AuditAction, AuditEntry, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
 use gongdao_domain::network::parse_date;
@@ -96,8 +96,7 @@ pub struct AuditQuery {
 }
 
 fn china_midnight(date: NaiveDate) -> DateTime<Utc> {
-    let local = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    Utc.from_utc_datetime(&(local - chrono::Duration::hours(8)))
+    gongdao_domain::calendar::from_china_local(date.and_hms_opt(0, 0, 0).expect("midnight exists"))
 }
 
 impl AuditQuery {

@@ -846,7 +846,7 @@ impl Services {
                 } else {
                     Status::Resolved
                 };
-                let day = crate::rules::china_local(received).date();
+                let day = gongdao_domain::calendar::china_day(received);
                 let number = RequestNumber::new(
                     self.config()
                         .home_region

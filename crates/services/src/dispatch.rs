@@ -322,7 +322,7 @@ impl Services {
                     note: Some(format!(
                         "纳入应急事件“{}”，限 {} 前办结",
                         inc.title,
-                        crate::rules::china_local(due).format("%m月%d日 %H:%M")
+                        gongdao_domain::calendar::china_local(due).format("%m月%d日 %H:%M")
                     )),
                 },
             )

@@ -131,8 +131,10 @@ impl Services {
         actor.require(Permission::ExportNetwork)?;
         let filter = query.parse()?;
         let rows = institutions::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
-        let title =
-            format!("机构名录（导出时间 {}）", (self.now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M"));
+        let title = format!(
+            "机构名录（导出时间 {}）",
+            gongdao_domain::calendar::china_local(self.now()).format("%Y-%m-%d %H:%M")
+        );
         let bytes = workbook("机构名录", &title, &institution_columns(), &rows).map_err(xlsx_error)?;
         self.audit_export(actor, AuditObject::Institution, "机构名录", rows.len()).await?;
         Ok(bytes)
@@ -143,8 +145,10 @@ impl Services {
         actor.require(Permission::ExportNetwork)?;
         let filter = query.parse()?;
         let rows = people::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
-        let title =
-            format!("人员名录（导出时间 {}）", (self.now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M"));
+        let title = format!(
+            "人员名录（导出时间 {}）",
+            gongdao_domain::calendar::china_local(self.now()).format("%Y-%m-%d %H:%M")
+        );
         let bytes = workbook("人员名录", &title, &person_columns(), &rows).map_err(xlsx_error)?;
         self.audit_export(actor, AuditObject::Person, "人员名录", rows.len()).await?;
         Ok(bytes)

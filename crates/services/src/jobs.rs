@@ -14,8 +14,9 @@ use gongdao_store::requests::{NewEvent, RequestUpdate};
 use gongdao_store::{ConnectionTrait, accounts, jobs, outbox, requests};
 
 use crate::requests::{DEADLINE_JOB, FOLLOW_UP_JOB};
-use crate::rules::{Rules, china_local};
+use crate::rules::Rules;
 use crate::{ServiceError, Services};
+use gongdao_domain::calendar::china_local;
 
 /// What one job run decided.
 enum Outcome {

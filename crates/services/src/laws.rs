@@ -28,7 +28,7 @@ const EARLIEST: (i32, u32, u32) = (1949, 10, 1);
 
 /// Today in China, the default as-of day.
 pub fn today() -> NaiveDate {
-    crate::rules::china_local(Utc::now()).date()
+    gongdao_domain::calendar::china_day(Utc::now())
 }
 
 /// Parses an `as_of` field: a date `YYYY-MM-DD` from 1949-10-01 on; empty is today.

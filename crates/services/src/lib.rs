@@ -139,7 +139,7 @@ impl Services {
 
     /// Today in China (UTC+8), for dates typed by users.
     pub fn today(&self) -> NaiveDate {
-        (self.now() + Duration::hours(8)).date_naive()
+        gongdao_domain::calendar::china_day(self.now())
     }
 
     /// Liveness of the database, for `/healthz`.

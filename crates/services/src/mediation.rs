@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::Event;
-use crate::rules::{china_local, from_china_local};
 use crate::{ServiceError, Services};
+use gongdao_domain::calendar::{china_local, from_china_local};
 
 /// Reminds the parties before the judicial-confirmation window closes.
 pub const CONFIRMATION_JOB: &str = "judicial_confirmation";

@@ -23,8 +23,9 @@ use utoipa::ToSchema;
 use crate::audit::Event;
 use crate::intake::{Prepared, PreparedEvent};
 use crate::network::PageQuery;
-use crate::rules::{Rules, china_local};
+use crate::rules::Rules;
 use crate::{ServiceError, Services};
+use gongdao_domain::calendar::{china_day, china_local};
 
 /// The job that watches a request's deadlines (reminder, then escalation).
 pub const DEADLINE_JOB: &str = "deadline";
@@ -316,7 +317,7 @@ impl Services {
             due: resolve_due,
             estimated: resolve.estimated,
             district,
-            day: china_local(now).date(),
+            day: china_day(now),
             events,
             watch_at: watch_time(&rules, accept_due, resolve_due, now),
             sms,

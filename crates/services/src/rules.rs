@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
-use gongdao_domain::calendar::{Calendar, ConfigError, Due, HolidayYear, Period};
+use gongdao_domain::calendar::{Calendar, ConfigError, Due, HolidayYear, Period, china_local, from_china_local};
 use gongdao_domain::deadline::DeadlineTable;
 use gongdao_domain::routing::RoutingTable;
 use gongdao_store::config;
@@ -27,17 +27,6 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("deadlines", include_str!("../../../data/deadlines.toml")),
     ("routing", include_str!("../../../data/routing.toml")),
 ];
-
-/// China's offset from UTC; deadlines are counted in local days.
-pub const CHINA: Duration = Duration::hours(8);
-
-pub fn china_local(t: DateTime<Utc>) -> NaiveDateTime {
-    (t + CHINA).naive_utc()
-}
-
-pub fn from_china_local(t: NaiveDateTime) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&(t - CHINA))
-}
 
 /// Parsed rules.
 #[derive(Debug)]

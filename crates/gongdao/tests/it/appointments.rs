@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{backends, error_fields, spawn_app};
 
 fn tomorrow() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(1)).date_naive().to_string()
+    (gongdao_domain::calendar::china_day(chrono::Utc::now()) + chrono::Duration::days(1)).to_string()
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ fn case(committee: i64) -> Value {
 }
 
 fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    gongdao_domain::calendar::china_day(chrono::Utc::now())
 }
 
 #[tokio::test]

@@ -29,8 +29,8 @@ pub struct SlotRow {
 }
 
 fn slot_time(s: &gongdao_domain::appointment::Slot) -> String {
-    let start = s.starts_at + chrono::Duration::hours(8);
-    let end = s.ends_at + chrono::Duration::hours(8);
+    let start = gongdao_domain::calendar::china_local(s.starts_at);
+    let end = gongdao_domain::calendar::china_local(s.ends_at);
     format!("{} {}-{}", start.format("%m月%d日"), start.format("%H:%M"), end.format("%H:%M"))
 }
 
@@ -117,7 +117,7 @@ async fn staff_page(
             bookings: bookings
                 .into_iter()
                 .map(|b| BookingRow {
-                    time: format!("{}", (b.starts_at + chrono::Duration::hours(8)).format("%m月%d日 %H:%M")),
+                    time: format!("{}", gongdao_domain::calendar::china_local(b.starts_at).format("%m月%d日 %H:%M")),
                     place: format!("{} · {}", b.institution_name, b.kind.label()),
                     code: b.code,
                     name: b.name,

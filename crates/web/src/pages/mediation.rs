@@ -330,7 +330,7 @@ async fn case_page(
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
-    let today = (state.services.now() + chrono::Duration::hours(8)).date_naive();
+    let today = state.services.today();
     let a = match &c.agreement {
         Some(a) => (
             a.facts.clone(),
@@ -644,7 +644,7 @@ async fn screenings_page(
             villages: region_options(&villages, "", None),
             regions: region_options(&upper, "", None),
             types: vocabulary_options(DisputeType::ALL, DisputeType::code, DisputeType::label, "", None),
-            today: (state.services.now() + chrono::Duration::hours(8)).date_naive().to_string(),
+            today: state.services.today().to_string(),
             errors,
             error,
         },

@@ -394,7 +394,7 @@ pub fn with_question(q: &str) -> String {
 /// A deadline for display: a period that ends at midnight is shown as 24:00 of its
 /// last day (民法典 第二百零三条: the last day ends at 24:00).
 pub fn deadline_text(t: chrono::DateTime<chrono::Utc>) -> String {
-    let local = t + chrono::Duration::hours(8);
+    let local = gongdao_domain::calendar::china_local(t);
     if local.time() == chrono::NaiveTime::MIN {
         format!("{} 24:00", (local - chrono::Duration::days(1)).format("%Y-%m-%d"))
     } else {
@@ -404,7 +404,7 @@ pub fn deadline_text(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// China time for display.
 pub fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    (t + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
+    gongdao_domain::calendar::china_local(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// A redirect after a successful form (303, so the browser GETs the target).

@@ -909,7 +909,7 @@ async fn rules_page(
         Ok(f) => f,
         Err(e) => return page_error(e),
     };
-    let today = (state.services.now() + chrono::Duration::hours(8)).date_naive();
+    let today = state.services.today();
     let start = q.start.clone().unwrap_or_else(|| today.to_string());
     let period = q.period.clone().unwrap_or_default();
     let due = if period.trim().is_empty() {
@@ -918,10 +918,10 @@ async fn rules_page(
         match chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d") {
             Ok(d) => {
                 let at: DateTime<Utc> =
-                    gongdao_services::rules::from_china_local(d.and_hms_opt(9, 0, 0).expect("valid"));
+                    gongdao_domain::calendar::from_china_local(d.and_hms_opt(9, 0, 0).expect("valid"));
                 match state.services.preview_due(at, &period).await {
                     Ok((due, estimated)) => {
-                        let last = (due + chrono::Duration::hours(8) - chrono::Duration::seconds(1)).date_naive();
+                        let last = gongdao_domain::calendar::china_day(due - chrono::Duration::seconds(1));
                         format!(
                             "{last}（{}）24时{}",
                             weekday(last),
