@@ -387,10 +387,11 @@ async fn laws_embed(args: LawsEmbedArgs) -> Result<(), String> {
     };
     let report = base.embed_missing(args.limit, &mut show).await.map_err(|e| e.to_string())?;
     println!(
-        "向量化完成：共 {} 段条文文本，之前已有 {} 段，本次新增 {} 段（用时 {:.1} 秒）；尚缺 {} 段",
+        "向量化完成：共 {} 段条文文本，之前已有 {} 段，本次新增 {} 段，删除已无条文使用的 {} 段（用时 {:.1} 秒）；尚缺 {} 段",
         report.passages,
         report.already,
         report.embedded,
+        report.removed,
         started.elapsed().as_secs_f64(),
         report.passages - report.already - report.embedded
     );

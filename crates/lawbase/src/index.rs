@@ -241,7 +241,7 @@ pub struct CaseHit {
 
 /// Today in China, where the laws apply.
 pub(crate) fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    gongdao_domain::calendar::china_day(chrono::Utc::now())
 }
 
 /// The interval of days around `day` in which no text of `entries` comes into or goes

@@ -85,6 +85,9 @@ pub struct EmbedReport {
     pub already: usize,
     /// Embedded by this run.
     pub embedded: usize,
+    /// Stored vectors of texts no article has any more (a passage that changed form),
+    /// removed by this run.
+    pub removed: usize,
 }
 
 /// Passages embedded per engine call and stored per statement.
@@ -174,7 +177,7 @@ impl LawBase {
             return Ok(());
         }
         let stored = law_embeddings::count(self.store.reader(), gongdao_embed::MODEL_ID).await? as usize;
-        if stored == self.vector_count() {
+        if stored == self.vectors.read().expect("law vectors lock").rows_read() {
             return Ok(());
         }
         let read = self.store.begin_bulk_read().await?;
@@ -265,7 +268,9 @@ impl LawBase {
 
     /// Embeds the stored articles' passages that have no vector yet, the texts in force
     /// first, `EMBED_BATCH` at a time, each batch stored as it is done (an interrupted
-    /// run loses at most one batch). `limit` bounds how many this run embeds.
+    /// run loses at most one batch). `limit` bounds how many this run embeds. Vectors of
+    /// passages no article has any more are removed first: every instance loads all
+    /// stored vectors, and those would only take memory and time.
     pub async fn embed_missing(
         &self,
         limit: Option<usize>,
@@ -278,6 +283,12 @@ impl LawBase {
         let rows = laws::index_rows(self.store.reader()).await?;
         let passages = semantic::passages_in_order(&rows, index::today());
         drop(rows);
+        let current: std::collections::HashSet<u128> = passages.iter().map(|(hash, _)| *hash).collect();
+        let stale: Vec<String> = stored.hashes().filter(|h| !current.contains(h)).map(semantic::hash_hex).collect();
+        drop(current);
+        let tx = self.store.begin().await?;
+        let removed = law_embeddings::delete(&tx, gongdao_embed::MODEL_ID, &stale).await? as usize;
+        tx.commit().await.map_err(gongdao_store::StoreError::from)?;
         let total_passages = passages.len();
         let missing: Vec<(String, String)> = passages
             .into_iter()
@@ -308,7 +319,7 @@ impl LawBase {
             progress(EmbedProgress { done, total: todo });
         }
         self.refresh_vectors().await?;
-        Ok(EmbedReport { passages: total_passages, already, embedded: done })
+        Ok(EmbedReport { passages: total_passages, already, embedded: done, removed })
     }
 
     /// Searches published cases.

@@ -15,7 +15,9 @@ use std::collections::HashMap;
 /// matter.
 pub const PASSAGE_CHARS: usize = 256;
 
-/// The text embedded for an article: its law's full title, then its text.
+/// The text embedded for an article: its law's full title, then its text. (Adding the
+/// names of the parts it stands in, 编/章/节, was measured and ranked worse: see
+/// BENCHMARKS.md.)
 pub fn passage_text(title: &str, body: &str) -> String {
     let mut text = String::with_capacity(title.len() + 1 + body.len().min(PASSAGE_CHARS * 3));
     text.push_str(title);
@@ -83,13 +85,16 @@ pub struct Vectors {
     /// The components, `dimensions` per row.
     values: Vec<i8>,
     dimensions: usize,
+    /// How many stored rows these were read from, the skipped ones too: what the
+    /// store's count is compared with to tell whether vectors were added since.
+    rows_read: usize,
 }
 
 impl Vectors {
     /// From the stored rows; rows that are not a hash and a vector, or whose vector
     /// has another length than the first, are skipped.
     pub fn from_stored(stored: Vec<(String, Vec<u8>)>) -> Vectors {
-        let mut v = Vectors::default();
+        let mut v = Vectors { rows_read: stored.len(), ..Vectors::default() };
         for (hash, bytes) in stored {
             let (Ok(hash), Some(q)) = (u128::from_str_radix(&hash, 16), Quantized::from_bytes(&bytes)) else {
                 continue;
@@ -114,6 +119,15 @@ impl Vectors {
 
     pub fn is_empty(&self) -> bool {
         self.hashes.is_empty()
+    }
+
+    /// The text hashes of the held vectors.
+    pub fn hashes(&self) -> impl Iterator<Item = u128> + '_ {
+        self.hashes.iter().copied()
+    }
+
+    pub fn rows_read(&self) -> usize {
+        self.rows_read
     }
 
     pub fn contains(&self, hash: u128) -> bool {
@@ -210,6 +224,7 @@ mod tests {
         let q = Quantized::from_f32(&[0.6, 0.8]);
         let v = Vectors::from_stored(vec![(hash_hex(a), q.to_bytes()), ("not hex".into(), q.to_bytes())]);
         assert_eq!(v.len(), 1);
+        assert_eq!(v.rows_read(), 2, "the skipped row is counted as read, so it is not read again and again");
         let s = v.similarity(a, &[0.6, 0.8]).unwrap();
         assert!((s - 1.0).abs() < 0.01, "{s}");
         assert_eq!(v.similarity(text_hash("乙"), &[0.6, 0.8]), None);

@@ -60,6 +60,20 @@ pub async fn all(conn: &impl ConnectionTrait, model: &str) -> Result<Vec<(String
     Ok(out)
 }
 
+/// Removes a model's vectors of the given text hashes (those no stored article has any
+/// more: a text whose passage changed form); run it in a transaction for all or none.
+pub async fn delete(conn: &impl ConnectionTrait, model: &str, hashes: &[String]) -> Result<u64, StoreError> {
+    let mut removed = 0;
+    for chunk in hashes.chunks(INSERT_BATCH) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("DELETE FROM law_embeddings WHERE model = $1 AND text_hash IN ({})", list.join(", "));
+        let mut values: Vec<sea_orm::Value> = vec![model.into()];
+        values.extend(chunk.iter().map(|h| h.as_str().into()));
+        removed += conn.execute_raw(raw(conn, &sql, values)).await?.rows_affected();
+    }
+    Ok(removed)
+}
+
 /// How many vectors of a model are stored.
 pub async fn count(conn: &impl ConnectionTrait, model: &str) -> Result<u64, StoreError> {
     let row = conn

@@ -11,6 +11,10 @@ use serde_json::Value;
 use crate::helpers::{Backend, TestDb, backends, in_ci, spawn_app, spawn_app_with, test_settings, urlencode};
 use crate::laws::{anon_get as get, fixture_corpus, import};
 
+fn encoder_dim(base: &gongdao_lawbase::LawBase) -> usize {
+    base.encoder().expect("the model is loaded").dim()
+}
+
 /// The installed model's folder; in CI it must be there.
 fn model_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("GONGDAO_LAW_MODEL_DIR")
@@ -28,7 +32,7 @@ fn model_dir() -> Option<PathBuf> {
 }
 
 #[tokio::test]
-async fn vectors_are_stored_once_per_text_and_read_back_page_by_page_on_both_backends() {
+async fn vectors_are_stored_once_per_text_read_back_page_by_page_and_removed_on_both_backends() {
     use gongdao_store::law_embeddings;
     for backend in backends() {
         let app = spawn_app(backend).await;
@@ -46,6 +50,18 @@ async fn vectors_are_stored_once_per_text_and_read_back_page_by_page_on_both_bac
         assert_eq!(all.len(), 8_100, "{backend:?}");
         assert!(all.windows(2).all(|w| w[0].0 < w[1].0), "in hash order, each once");
         assert_eq!(all[7], (format!("{:032x}", 7), 7u32.to_le_bytes().to_vec()));
+        // Removing vectors: more than one statement's worth, one model's only, in a
+        // transaction that, rolled back, leaves them all.
+        let gone: Vec<String> = (0..250u32).map(|i| format!("{i:032x}")).chain(["ff".to_string()]).collect();
+        let tx = store.begin().await.unwrap();
+        assert_eq!(law_embeddings::delete(&tx, "model-a", &gone).await.unwrap(), 250);
+        tx.rollback().await.unwrap();
+        assert_eq!(law_embeddings::count(store.reader(), "model-a").await.unwrap(), 8_100, "rolled back");
+        let tx = store.begin().await.unwrap();
+        assert_eq!(law_embeddings::delete(&tx, "model-a", &gone).await.unwrap(), 250, "{backend:?}");
+        tx.commit().await.unwrap();
+        assert_eq!(law_embeddings::count(store.reader(), "model-a").await.unwrap(), 7_850);
+        assert_eq!(law_embeddings::count(store.reader(), "model-b").await.unwrap(), 1, "another model's stay");
         app.stop().await;
     }
 }
@@ -77,8 +93,20 @@ async fn articles_are_embedded_once_and_questions_reranked_by_meaning() {
         assert_eq!(seen.last(), Some(&(3, 3)));
         let rest = base.embed_missing(None, &mut |_| {}).await.unwrap();
         assert_eq!((rest.already, rest.embedded), (3, 4));
+        // A vector of a text no article has any more (a passage of an earlier form) goes.
+        let dim = encoder_dim(base);
+        let stale = gongdao_lawbase::embed::Quantized::from_f32(&vec![0.05; dim]).to_bytes();
+        gongdao_store::law_embeddings::put(
+            app.services.store().writer(),
+            gongdao_lawbase::embed::MODEL_ID,
+            &[("ab".repeat(16), stale)],
+        )
+        .await
+        .unwrap();
         let again = base.embed_missing(None, &mut |_| {}).await.unwrap();
-        assert_eq!((again.already, again.embedded), (7, 0), "embedding again changes nothing");
+        assert_eq!((again.already, again.embedded, again.removed), (7, 0, 1), "embedding again only tidies");
+        let again = base.embed_missing(None, &mut |_| {}).await.unwrap();
+        assert_eq!((again.already, again.embedded, again.removed), (7, 0, 0), "then changes nothing");
         let stored =
             gongdao_store::law_embeddings::count(app.services.store().reader(), gongdao_lawbase::embed::MODEL_ID)
                 .await
