@@ -151,11 +151,34 @@ pub struct LawIndex {
     law_names: Vec<(String, String)>,
     /// Finds every law name in a question in one pass, longest names first.
     law_finder: aho_corasick::AhoCorasick,
+    /// The entries' passage keys, worked out when first needed: a server without the
+    /// model never searches by meaning and spares the hashing and the memory.
+    passages: std::sync::OnceLock<PassageKeys>,
+}
+
+/// Where each entry's vector is stored, and the other way round.
+struct PassageKeys {
     /// The key of each entry's embedded passage (`semantic::text_hash`; 0 for cases).
-    passage_of: Vec<u128>,
+    of: Vec<u128>,
     /// (passage key, entry) sorted by key: the entries of a passage (a text repeated
     /// across versions is one passage), found by binary search.
-    by_passage: Vec<(u128, u32)>,
+    by_key: Vec<(u128, u32)>,
+}
+
+impl PassageKeys {
+    fn of(entries: &[Entry]) -> PassageKeys {
+        let of: Vec<u128> = entries
+            .iter()
+            .map(|e| match e {
+                Entry::Article(r) => crate::semantic::text_hash(&crate::semantic::passage_text(&r.title, &r.body)),
+                Entry::Case(_) => 0,
+            })
+            .collect();
+        let mut by_key: Vec<(u128, u32)> =
+            of.iter().enumerate().filter(|(_, h)| **h != 0).map(|(ord, h)| (*h, ord as u32)).collect();
+        by_key.sort_unstable();
+        PassageKeys { of, by_key }
+    }
 }
 
 /// A candidate of a search: its score so far, its article, and its entry.
@@ -345,16 +368,6 @@ impl LawIndex {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(law_names.iter().map(|(name, _)| name.as_str()))
             .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
-        let passage_of: Vec<u128> = entries
-            .iter()
-            .map(|e| match e {
-                Entry::Article(r) => crate::semantic::text_hash(&crate::semantic::passage_text(&r.title, &r.body)),
-                Entry::Case(_) => 0,
-            })
-            .collect();
-        let mut by_passage: Vec<(u128, u32)> =
-            passage_of.iter().enumerate().filter(|(_, h)| **h != 0).map(|(ord, h)| (*h, ord as u32)).collect();
-        by_passage.sort_unstable();
         Ok(LawIndex {
             reader,
             fields,
@@ -363,9 +376,18 @@ impl LawIndex {
             law_names,
             law_finder,
             current_days,
-            passage_of,
-            by_passage,
+            passages: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Works out the entries' passage keys now rather than at the first search by
+    /// meaning (for a server with the model, right after the build).
+    pub fn prepare_semantic(&self) {
+        self.passage_keys();
+    }
+
+    fn passage_keys(&self) -> &PassageKeys {
+        self.passages.get_or_init(|| PassageKeys::of(&self.entries))
     }
 
     /// How many segments the index has (one once built: see `build`).
@@ -548,7 +570,7 @@ impl LawIndex {
             if let Some(semantic) = semantic {
                 let lexical = ranking.semantic_candidates.min(scored.len());
                 let added = self.add_found_by_meaning(semantic, params, ranking.semantic_nearest, lexical, &mut scored);
-                semantic_rerank(ranking, semantic, &self.passage_of, lexical + added, &mut scored);
+                semantic_rerank(ranking, semantic, &self.passage_keys().of, lexical + added, &mut scored);
             }
         }
         scored.truncate(limit);
@@ -585,8 +607,9 @@ impl LawIndex {
         let last = scored[..lexical].iter().map(|c| c.score).reduce(f32::min).unwrap_or(0.0);
         let mut extra: Vec<Candidate<'a>> = Vec::new();
         'nearest: for (hash, _) in semantic.vectors.nearest(semantic.question, wanted * NEAREST_POOL) {
-            let from = self.by_passage.partition_point(|(h, _)| *h < hash);
-            let same = self.by_passage[from..].iter().take_while(|(h, _)| *h == hash);
+            let by_key = &self.passage_keys().by_key;
+            let from = by_key.partition_point(|(h, _)| *h < hash);
+            let same = by_key[from..].iter().take_while(|(h, _)| *h == hash);
             for &(_, ord) in same {
                 if extra.len() == wanted {
                     break 'nearest;
@@ -937,7 +960,9 @@ mod tests {
         let mut params = SearchParams::new("被狗咬了找谁", today());
         let laws = |hits: Vec<Hit>| hits.into_iter().map(|h| h.law).collect::<Vec<_>>();
         assert_eq!(laws(index.search(&analyzer, &params).unwrap()), ["劳动法"], "the words alone");
+        assert!(index.passages.get().is_none(), "a search by words alone needs no passage keys");
         let found = laws(index.search_with(&analyzer, &params, Some(semantic)).unwrap());
+        assert!(index.passages.get().is_some());
         assert_eq!(found, ["民法典", "劳动法"], "the article in force joins by meaning, not the old text");
         params.law = Some("劳动法".into());
         assert_eq!(laws(index.search_with(&analyzer, &params, Some(semantic)).unwrap()), ["劳动法"], "filters hold");

@@ -208,11 +208,16 @@ impl LawBase {
         let load_ms = started.elapsed().as_millis();
         let (articles, case_count) = (rows.len(), cases.len());
         let analyzer = self.analyzer.clone();
+        let semantic = self.encoder.is_some();
         let started = Instant::now();
         let index = tokio::task::spawn_blocking(move || {
             let entries =
                 rows.into_iter().map(index::Entry::Article).chain(cases.into_iter().map(index::Entry::Case)).collect();
-            LawIndex::build(&analyzer, entries)
+            let index = LawIndex::build(&analyzer, entries)?;
+            if semantic {
+                index.prepare_semantic();
+            }
+            Ok::<_, tantivy::TantivyError>(index)
         })
         .await
         .map_err(system_error)??;
