@@ -170,7 +170,7 @@ impl PassageKeys {
         let of: Vec<u128> = entries
             .iter()
             .map(|e| match e {
-                Entry::Article(r) => crate::semantic::text_hash(&crate::semantic::passage_text(&r.title, &r.body)),
+                Entry::Article(r) => crate::semantic::text_hash(&crate::semantic::passage_of(r)),
                 Entry::Case(_) => 0,
             })
             .collect();
@@ -606,8 +606,8 @@ impl LawIndex {
         let head: std::collections::HashSet<u32> = scored[..lexical].iter().map(|c| c.ord).collect();
         let last = scored[..lexical].iter().map(|c| c.score).reduce(f32::min).unwrap_or(0.0);
         let mut extra: Vec<Candidate<'a>> = Vec::new();
+        let by_key = &self.passage_keys().by_key;
         'nearest: for (hash, _) in semantic.vectors.nearest(semantic.question, wanted * NEAREST_POOL) {
-            let by_key = &self.passage_keys().by_key;
             let from = by_key.partition_point(|(h, _)| *h < hash);
             let same = by_key[from..].iter().take_while(|(h, _)| *h == hash);
             for &(_, ord) in same {

@@ -285,15 +285,22 @@ impl LawBase {
         // The vectors this instance holds, brought up to date, say what is stored.
         self.refresh_vectors().await?;
         let stored = self.vectors.read().expect("law vectors lock").clone();
-        let rows = laws::index_rows(self.store.reader()).await?;
+        let read = self.store.begin_bulk_read().await?;
+        let rows = laws::index_rows(&read).await?;
+        self.store.end_bulk_read(read).await?;
         let passages = semantic::passages_in_order(&rows, index::today());
         drop(rows);
         let current: std::collections::HashSet<u128> = passages.iter().map(|(hash, _)| *hash).collect();
         let stale: Vec<String> = stored.hashes().filter(|h| !current.contains(h)).map(semantic::hash_hex).collect();
         drop(current);
-        let tx = self.store.begin().await?;
-        let removed = law_embeddings::delete(&tx, gongdao_embed::MODEL_ID, &stale).await? as usize;
-        tx.commit().await.map_err(gongdao_store::StoreError::from)?;
+        let removed = if stale.is_empty() {
+            0
+        } else {
+            let tx = self.store.begin().await?;
+            let removed = law_embeddings::delete(&tx, gongdao_embed::MODEL_ID, &stale).await? as usize;
+            tx.commit().await.map_err(gongdao_store::StoreError::from)?;
+            removed
+        };
         let total_passages = passages.len();
         let missing: Vec<(String, String)> = passages
             .into_iter()

@@ -29,6 +29,11 @@ pub fn passage_text(title: &str, body: &str) -> String {
     }
 }
 
+/// The passage embedded for a stored article.
+pub fn passage_of(row: &IndexRow) -> String {
+    passage_text(&row.title, &row.body)
+}
+
 /// The key a passage's vector is stored under: the first 128 bits of its SHA-256.
 pub fn text_hash(text: &str) -> u128 {
     let digest = Sha256::digest(text.as_bytes());
@@ -65,7 +70,7 @@ pub fn passages_in_order(rows: &[IndexRow], day: NaiveDate) -> Vec<(u128, String
     ordered
         .into_iter()
         .filter_map(|r| {
-            let text = passage_text(&r.title, &r.body);
+            let text = passage_of(r);
             let hash = text_hash(&text);
             seen.insert(hash).then_some((hash, text))
         })

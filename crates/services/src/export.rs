@@ -126,16 +126,18 @@ impl Services {
         Ok(())
     }
 
+    /// A sheet's title line: what it is and when it was exported, in China time.
+    fn export_title(&self, what: &str) -> String {
+        format!("{what}（导出时间 {}）", gongdao_domain::calendar::china_local(self.now()).format("%Y-%m-%d %H:%M"))
+    }
+
     /// The institution directory (filtered as on screen) as an .xlsx file.
     pub async fn export_institutions(&self, actor: &Actor, query: &InstitutionQuery) -> Result<Vec<u8>, ServiceError> {
         actor.require(Permission::ExportNetwork)?;
         let filter = query.parse()?;
         let rows = institutions::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
-        let title = format!(
-            "机构名录（导出时间 {}）",
-            gongdao_domain::calendar::china_local(self.now()).format("%Y-%m-%d %H:%M")
-        );
-        let bytes = workbook("机构名录", &title, &institution_columns(), &rows).map_err(xlsx_error)?;
+        let bytes =
+            workbook("机构名录", &self.export_title("机构名录"), &institution_columns(), &rows).map_err(xlsx_error)?;
         self.audit_export(actor, AuditObject::Institution, "机构名录", rows.len()).await?;
         Ok(bytes)
     }
@@ -145,11 +147,8 @@ impl Services {
         actor.require(Permission::ExportNetwork)?;
         let filter = query.parse()?;
         let rows = people::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
-        let title = format!(
-            "人员名录（导出时间 {}）",
-            gongdao_domain::calendar::china_local(self.now()).format("%Y-%m-%d %H:%M")
-        );
-        let bytes = workbook("人员名录", &title, &person_columns(), &rows).map_err(xlsx_error)?;
+        let bytes =
+            workbook("人员名录", &self.export_title("人员名录"), &person_columns(), &rows).map_err(xlsx_error)?;
         self.audit_export(actor, AuditObject::Person, "人员名录", rows.len()).await?;
         Ok(bytes)
     }

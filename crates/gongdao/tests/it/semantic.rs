@@ -11,10 +11,6 @@ use serde_json::Value;
 use crate::helpers::{Backend, TestDb, backends, in_ci, spawn_app, spawn_app_with, test_settings, urlencode};
 use crate::laws::{anon_get as get, fixture_corpus, import};
 
-fn encoder_dim(base: &gongdao_lawbase::LawBase) -> usize {
-    base.encoder().expect("the model is loaded").dim()
-}
-
 /// The installed model's folder; in CI it must be there.
 fn model_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("GONGDAO_LAW_MODEL_DIR")
@@ -94,7 +90,7 @@ async fn articles_are_embedded_once_and_questions_reranked_by_meaning() {
         let rest = base.embed_missing(None, &mut |_| {}).await.unwrap();
         assert_eq!((rest.already, rest.embedded), (3, 4));
         // A vector of a text no article has any more (a passage of an earlier form) goes.
-        let dim = encoder_dim(base);
+        let dim = base.encoder().expect("the model is loaded").dim();
         let stale = gongdao_lawbase::embed::Quantized::from_f32(&vec![0.05; dim]).to_bytes();
         gongdao_store::law_embeddings::put(
             app.services.store().writer(),

@@ -117,7 +117,7 @@ async fn staff_page(
             bookings: bookings
                 .into_iter()
                 .map(|b| BookingRow {
-                    time: format!("{}", gongdao_domain::calendar::china_local(b.starts_at).format("%m月%d日 %H:%M")),
+                    time: gongdao_domain::calendar::china_local(b.starts_at).format("%m月%d日 %H:%M").to_string(),
                     place: format!("{} · {}", b.institution_name, b.kind.label()),
                     code: b.code,
                     name: b.name,
