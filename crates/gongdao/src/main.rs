@@ -209,6 +209,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         ..store_overrides(&args.store)
     };
     let settings = Settings::resolve(file, over);
+    let stop = stop_requested();
     let started = Instant::now();
     let running = start(&settings).await.map_err(|e| e.to_string())?;
     println!("公道 gongdao 已启动：http://{}/", running.addr);
@@ -232,32 +233,39 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
     println!("服务网点（公开页面）：http://{}/service-points", running.addr);
-    running.wait(stop_requested()).await.map_err(|e| e.to_string())
+    running.wait(stop).await.map_err(|e| e.to_string())
 }
 
 /// Resolves when the operator asks the server to stop: Ctrl-C in a terminal, or SIGTERM
-/// from systemd, Docker or `kill`, so both let requests in flight finish.
-async fn stop_requested() {
+/// from systemd, Docker or `kill`, so both let requests in flight finish. The handlers
+/// are installed when this is called, before the server listens: a SIGTERM sent as soon
+/// as the server answers must not meet the default action (death by the signal).
+fn stop_requested() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(e) => {
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+    };
+    async move {
+        #[cfg(unix)]
+        match signals {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            (_, Err(e)) | (Err(e), _) => {
                 tracing::warn!(error = %e, "SIGTERM not handled; Ctrl-C still stops the server");
                 let _ = tokio::signal::ctrl_c().await;
-                return;
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("stopping: requests in flight may finish");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("stopping: requests in flight may finish");
 }
 
 async fn synth(args: SynthArgs) -> Result<(), String> {
