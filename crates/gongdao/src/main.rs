@@ -83,6 +83,10 @@ struct LawsEvalArgs {
     /// data/laws/lexicon.toml (to try a change without a new build).
     #[arg(long)]
     lexicon: Option<PathBuf>,
+    /// Instead of the report, write each question's candidates with their features
+    /// to this JSON-lines file (for bench/ranking/train.py, which fits the weights).
+    #[arg(long)]
+    features: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
     #[command(flatten)]
@@ -423,15 +427,27 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
         }
         None => services.law_base(),
     };
+    if let Some(out) = &args.features {
+        let file = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let mut file = std::io::BufWriter::new(file);
+        for path in &args.questions {
+            let questions = gongdao_lawbase::eval::read_questions(path)?;
+            gongdao_lawbase::eval::write_features(base, &questions, as_of, &mut file)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        return std::io::Write::flush(&mut file).map_err(|e| format!("{}: {e}", out.display()));
+    }
     println!("| question set | questions | system | hit@1 | hit@5 | hit@10 | MRR@10 | p50 ms | p99 ms |");
     println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
     for path in &args.questions {
         let questions = gongdao_lawbase::eval::read_questions(path)?;
         let report = gongdao_lawbase::eval::compare(base, &questions, as_of).await.map_err(|e| e.to_string())?;
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let semantic = report.ours_semantic.map(|(s, ms)| ("gongdao + semantic re-ranking (e5-small)", s, ms));
+        let semantic =
+            report.ours_semantic.map(|(s, ms)| ("gongdao: words + meaning (e5-small), fitted weights", s, ms));
         for (system, s, (p50, p99)) in semantic.into_iter().chain([
-            ("gongdao (jieba + lexicon + re-ranking)", report.ours, report.ours_ms),
+            ("gongdao: words (jieba + lexicon), fitted weights", report.ours, report.ours_ms),
             ("baseline: jieba + plain BM25", report.jieba_bm25, report.jieba_bm25_ms),
             ("baseline: SQLite FTS5 trigram", report.fts5_trigram, report.fts5_trigram_ms),
         ]) {

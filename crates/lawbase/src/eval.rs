@@ -128,6 +128,30 @@ pub async fn compare(
     })
 }
 
+/// Writes, per question, one JSON line with its candidates' features
+/// (`LawBase::candidate_features`) and which candidates answer it: the data
+/// `bench/ranking/train.py` fits the ranking's weights to.
+pub async fn write_features(
+    base: &crate::LawBase,
+    questions: &[LabelledQuestion],
+    as_of: chrono::NaiveDate,
+    out: &mut impl std::io::Write,
+) -> Result<(), crate::LawError> {
+    for q in questions {
+        let candidates = base.candidate_features(crate::SearchParams::new(q.question.clone(), as_of)).await?;
+        let answers: Vec<bool> = candidates.iter().map(|c| c.law == q.law && q.articles.contains(&c.article)).collect();
+        let features: Vec<&[f32]> = candidates.iter().map(|c| c.features.as_slice()).collect();
+        let line = serde_json::json!({
+            "id": q.id,
+            "names": crate::scoring::FEATURES,
+            "features": features,
+            "answers": answers,
+        });
+        writeln!(out, "{line}").map_err(crate::system_error)?;
+    }
+    Ok(())
+}
+
 /// The FTS5 trigram baseline: the same articles in an in-memory SQLite table; the
 /// question's character trigrams OR-ed, ranked by FTS5's bm25.
 async fn fts5_ranks(

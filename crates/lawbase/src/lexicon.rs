@@ -5,6 +5,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use crate::scoring::Weights;
+
 /// The lexicon shipped with the program.
 pub const SHIPPED: &str = include_str!("../../../data/laws/lexicon.toml");
 
@@ -21,7 +23,8 @@ struct LexiconFile {
     ranking: Ranking,
 }
 
-/// How search results are ordered: field weights for BM25 and the re-ranking factors.
+/// How search results are ordered: field weights for BM25, the candidates by meaning,
+/// and the weights of the candidates' features (`scoring`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Ranking {
@@ -32,30 +35,14 @@ pub struct Ranking {
     /// Weight of a character pair of the question found in the article text (0: pairs
     /// are not indexed at all).
     pub bigram: f32,
-    /// Share of the law's other matching articles added to an article's score.
-    pub law_support: f32,
-    /// Factor for the articles of a law the question names.
-    pub named_law: f32,
-    /// Factor for the laws a synonym entry names for what the question says.
-    pub topic_law: f32,
-    /// Exponent of the share of the question an article covers (0: not used).
-    pub coverage: f32,
-    /// Share of the better neighbouring article's score (same version, number ± 1)
-    /// added to an article's (0: not used).
-    pub neighbours: f32,
-    /// Semantic re-ranking (when the model is installed and the corpus embedded): how
-    /// many of the first re-ranked candidates are compared with the question by their
-    /// sentence embeddings (0: off).
-    pub semantic_candidates: usize,
-    /// Weight of an article's semantic similarity, in standard deviations over those
-    /// candidates, against its lexical score as a share of the best one.
-    pub semantic: f32,
     /// How many articles nearest to the question by meaning, over the whole corpus,
-    /// join the compared candidates when the words did not rank them among those
-    /// (0: only the words choose the candidates).
+    /// join the candidates of the words (when the model is installed and the corpus
+    /// embedded; 0: only the words choose the candidates).
     pub semantic_nearest: usize,
-    /// Factor per level code (`law`, `administrative_regulation`, …).
-    pub level: std::collections::BTreeMap<String, f32>,
+    /// The weight of each feature (`scoring::FEATURES`) when the words alone rank…
+    pub words: Weights,
+    /// …and when the question's meaning is compared too.
+    pub meaning: Weights,
     /// Factor for the laws people ask about most, by short title.
     pub popular: std::collections::BTreeMap<String, f32>,
 }
@@ -66,25 +53,15 @@ impl Default for Ranking {
             title: 0.6,
             heading: 0.5,
             bigram: 0.0,
-            law_support: 0.5,
-            named_law: 1.8,
-            topic_law: 1.5,
-            coverage: 0.0,
-            neighbours: 0.0,
-            semantic_candidates: 0,
-            semantic: 0.0,
             semantic_nearest: 0,
-            level: std::collections::BTreeMap::new(),
+            words: Weights::bm25_only(),
+            meaning: Weights::bm25_only(),
             popular: std::collections::BTreeMap::new(),
         }
     }
 }
 
 impl Ranking {
-    pub fn level_weight(&self, level: gongdao_domain::law::LawLevel) -> f32 {
-        self.level.get(level.code()).copied().unwrap_or(1.0)
-    }
-
     pub fn popularity(&self, short_title: &str) -> f32 {
         self.popular.get(short_title).copied().unwrap_or(1.0)
     }

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod import;
 pub mod index;
 pub mod lexicon;
+pub mod scoring;
 pub mod semantic;
 
 use std::sync::{Arc, RwLock};
@@ -248,6 +249,16 @@ impl LawBase {
         .await
         .map_err(system_error)??;
         Ok(Found { hits, semantic })
+    }
+
+    /// Each candidate of a question with its features (`LawIndex::candidate_features`),
+    /// by meaning too when the model is loaded: the data for fitting the weights.
+    pub async fn candidate_features(&self, params: SearchParams) -> Result<Vec<index::CandidateFeatures>, LawError> {
+        let index = self.ready()?;
+        let question = self.encode_question(&params.q).await;
+        let vectors = self.vectors.read().expect("law vectors lock").clone();
+        let semantic = question.as_deref().map(|q| index::SemanticQuery { question: q, vectors: vectors.as_ref() });
+        Ok(index.candidate_features(&self.analyzer, &params, semantic)?)
     }
 
     /// The question's embedding, when a model is loaded and articles were embedded.

@@ -292,7 +292,7 @@ const DEV_MUST_FIND: &[&str] = &[
     "stard-684",
     "stard-692",
     "stard-701",
-    "stard-735",
+    "stard-737",
     "stard-764",
     "stard-814",
     "stard-1002",
