@@ -610,10 +610,12 @@ impl LawIndex {
         let named = self.named_laws(&question);
         let mut candidates: Vec<&IndexRow> = Vec::with_capacity(found.len());
         let mut parts: Vec<Parts> = Vec::with_capacity(found.len());
+        let passage_of = semantic.map(|_| &self.passage_keys().of);
         for (ord, bm25, lexical_rank, meaning_rank) in found {
             let Some(Entry::Article(row)) = self.entries.get(ord as usize) else { continue };
             let similarity = semantic
-                .and_then(|s| s.vectors.similarity(self.passage_keys().of.get(ord as usize).copied()?, s.question));
+                .zip(passage_of)
+                .and_then(|(s, keys)| s.vectors.similarity(keys.get(ord as usize).copied()?, s.question));
             candidates.push(row);
             parts.push(Parts {
                 law: &row.short_title,
@@ -664,7 +666,8 @@ impl LawIndex {
                     break 'nearest;
                 }
                 let Some(Entry::Article(row)) = self.entries.get(ord as usize) else { continue };
-                if Self::admits(params, row) && !nearest.contains(&ord) {
+                // Each entry has one passage and `nearest` each passage once: no repeats.
+                if Self::admits(params, row) {
                     nearest.push(ord);
                 }
             }
@@ -672,9 +675,9 @@ impl LawIndex {
         nearest
     }
 
-    /// Each candidate of a question with its features and score, best first, as the
-    /// search ranks them: the data for fitting the weights (`gongdao laws eval
-    /// --features`), not for serving.
+    /// Each candidate of a question with its features, best first, as the search ranks
+    /// them: the data for fitting the weights (`gongdao laws eval --features`), not for
+    /// serving.
     pub fn candidate_features(
         &self,
         analyzer: &Analyzer,
@@ -688,7 +691,6 @@ impl LawIndex {
             .map(|c| CandidateFeatures {
                 law: c.row.short_title.to_string(),
                 article: c.row.number.number,
-                score: c.score,
                 features: c.features.to_vec(),
             })
             .collect())
@@ -771,13 +773,12 @@ fn document(
     doc
 }
 
-/// A candidate's features and score (`LawIndex::candidate_features`), in the order of
-/// `scoring::FEATURES`.
+/// A candidate's article and features (`LawIndex::candidate_features`), in the order
+/// of `scoring::FEATURES`.
 #[derive(Clone, Debug, Serialize)]
 pub struct CandidateFeatures {
     pub law: String,
     pub article: u32,
-    pub score: f32,
     pub features: Vec<f32>,
 }
 

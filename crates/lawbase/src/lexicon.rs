@@ -43,7 +43,8 @@ pub struct Ranking {
     pub words: Weights,
     /// …and when the question's meaning is compared too.
     pub meaning: Weights,
-    /// Factor for the laws people ask about most, by short title.
+    /// A factor for the laws people ask about most, by short title (1 for the others);
+    /// the feature `popular` is its logarithm.
     pub popular: std::collections::BTreeMap<String, f32>,
 }
 
