@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 
+use crate::pairs::{CharPairs, Needle, SHORT_BITS};
 use chrono::NaiveDate;
 use gongdao_domain::ids::LawCaseId;
 use gongdao_domain::law::{ArticleNumber, CaseInfo, LawLevel, VersionStatus};
@@ -155,7 +156,13 @@ pub struct LawIndex {
     /// The entries' passage keys, worked out when first needed: a server without the
     /// model never searches by meaning and spares the hashing and the memory.
     passages: std::sync::OnceLock<PassageKeys>,
+    /// The characters and pairs of each entry's text, and of its headings and law
+    /// title, to skip the coverage step's substring searches that cannot succeed.
+    char_pairs: Vec<(CharPairs, ShortCharPairs)>,
 }
+
+/// The character pairs of an article's short texts (`pairs::SHORT_BITS`).
+type ShortCharPairs = CharPairs<{ SHORT_BITS / 64 }>;
 
 /// Where each entry's vector is stored, and the other way round.
 struct PassageKeys {
@@ -368,6 +375,15 @@ impl LawIndex {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(law_names.iter().map(|(name, _)| name.as_str()))
             .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
+        let char_pairs = entries
+            .iter()
+            .map(|e| match e {
+                Entry::Article(r) => {
+                    (CharPairs::of([&*r.body]), CharPairs::of(r.headings.iter().map(String::as_str).chain([&*r.title])))
+                }
+                Entry::Case(_) => (CharPairs::of([]), CharPairs::of([])),
+            })
+            .collect();
         Ok(LawIndex {
             reader,
             fields,
@@ -377,6 +393,7 @@ impl LawIndex {
             law_finder,
             current_days,
             passages: std::sync::OnceLock::new(),
+            char_pairs,
         })
     }
 
@@ -611,6 +628,7 @@ impl LawIndex {
         let mut candidates: Vec<&IndexRow> = Vec::with_capacity(found.len());
         let mut parts: Vec<Parts> = Vec::with_capacity(found.len());
         let passage_of = semantic.map(|_| &self.passage_keys().of);
+        let needles: Vec<Needle> = terms.iter().map(|t| Needle::of(&t.text)).collect();
         for (ord, bm25, lexical_rank, meaning_rank) in found {
             let Some(Entry::Article(row)) = self.entries.get(ord as usize) else { continue };
             let similarity = semantic
@@ -627,7 +645,7 @@ impl LawIndex {
                 popularity: ranking.popularity(&row.short_title),
                 named: named.iter().any(|n| **n == *row.short_title),
                 topical: topical.contains(&&*row.short_title),
-                coverage: coverage(terms, row),
+                coverage: coverage(terms, &needles, &self.char_pairs[ord as usize], row),
                 similarity,
             });
         }
@@ -814,18 +832,29 @@ fn hit(row: &IndexRow, score: f32, terms: &[QueryTerm], as_of: NaiveDate) -> Hit
 
 /// The share of the question's weight an article covers (its text, headings and law
 /// title): an article that answers all of a question beats one that repeats a part.
-fn coverage(terms: &[QueryTerm], row: &IndexRow) -> f32 {
+/// `needles` are the terms' for `pairs`, the characters and pairs of the article's
+/// text and of its headings and title, which rule out most searches.
+fn coverage(
+    terms: &[QueryTerm],
+    needles: &[Needle],
+    (text_pairs, around_pairs): &(CharPairs, ShortCharPairs),
+    row: &IndexRow,
+) -> f32 {
     let total: f32 = terms.iter().map(|t| t.weight).sum();
     if total <= 0.0 {
         return 1.0;
     }
     let found: f32 = terms
         .iter()
-        .filter(|t| {
-            row.body.contains(t.text.as_str())
-                || row.headings.iter().any(|h| h.contains(t.text.as_str()))
-                || row.title.contains(t.text.as_str())
+        .zip(needles)
+        .filter(|(t, needle)| {
+            let t = t.text.as_str();
+            // The short texts first: a term of the law's title is found there without
+            // reading the whole article.
+            (around_pairs.may_contain(needle) && (row.title.contains(t) || row.headings.iter().any(|h| h.contains(t))))
+                || (text_pairs.may_contain(needle) && row.body.contains(t))
         })
+        .map(|(t, _)| t)
         .map(|t| t.weight)
         .sum();
     0.2 + found / total

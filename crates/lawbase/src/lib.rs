@@ -12,6 +12,7 @@ pub mod eval;
 pub mod import;
 pub mod index;
 pub mod lexicon;
+mod pairs;
 pub mod scoring;
 pub mod semantic;
 
