@@ -854,8 +854,7 @@ fn coverage(
             (around_pairs.may_contain(needle) && (row.title.contains(t) || row.headings.iter().any(|h| h.contains(t))))
                 || (text_pairs.may_contain(needle) && row.body.contains(t))
         })
-        .map(|(t, _)| t)
-        .map(|t| t.weight)
+        .map(|(t, _)| t.weight)
         .sum();
     0.2 + found / total
 }

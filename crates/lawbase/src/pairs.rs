@@ -12,8 +12,8 @@
 const BITS: usize = 2048;
 pub const SHORT_BITS: usize = 1024;
 
-/// The characters and character pairs of some texts, hashed into `N` bits (at most
-/// `BITS`).
+/// The characters and character pairs of some texts, hashed into `WORDS` × 64 bits
+/// (at most `BITS`).
 #[derive(Clone)]
 pub struct CharPairs<const WORDS: usize = { BITS / 64 }>([u64; WORDS]);
 
