@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 
-use crate::pairs::{CharPairs, Needle, SHORT_BITS};
+use crate::pairs::{CharPairs, Needle, ShortCharPairs};
 use chrono::NaiveDate;
 use gongdao_domain::ids::LawCaseId;
 use gongdao_domain::law::{ArticleNumber, CaseInfo, LawLevel, VersionStatus};
@@ -160,9 +160,6 @@ pub struct LawIndex {
     /// title, to skip the coverage step's substring searches that cannot succeed.
     char_pairs: Vec<(CharPairs, ShortCharPairs)>,
 }
-
-/// The character pairs of an article's short texts (`pairs::SHORT_BITS`).
-type ShortCharPairs = CharPairs<{ SHORT_BITS / 64 }>;
 
 /// Where each entry's vector is stored, and the other way round.
 struct PassageKeys {

@@ -10,15 +10,18 @@
 /// Bits of a set: 256 bytes for an article's text (~16 MB for the whole corpus), 128
 /// for the short texts around it (its law's title, its headings).
 const BITS: usize = 2048;
-pub const SHORT_BITS: usize = 1024;
+const SHORT_BITS: usize = 1024;
 
 /// The characters and character pairs of some texts, hashed into `WORDS` × 64 bits
 /// (at most `BITS`).
 #[derive(Clone)]
 pub struct CharPairs<const WORDS: usize = { BITS / 64 }>([u64; WORDS]);
 
+/// The set of an article's short texts (its law's title, its headings).
+pub type ShortCharPairs = CharPairs<{ SHORT_BITS / 64 }>;
+
 /// The bits a term needs set: those of its characters and of its adjacent pairs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Needle(Vec<u16>);
 
 /// A character's or pair's bit among `BITS`; a smaller set takes it modulo its size.
@@ -90,7 +93,7 @@ mod tests {
         let texts =
             ["用人单位应当按时足额支付劳动者的工资，不得克扣或者无故拖欠。", "第五章 工资", "中华人民共和国劳动法"];
         let set: CharPairs = CharPairs::of(texts);
-        let short: CharPairs<{ SHORT_BITS / 64 }> = CharPairs::of(texts);
+        let short: ShortCharPairs = CharPairs::of(texts);
         for text in texts {
             let chars: Vec<char> = text.chars().collect();
             for from in 0..chars.len() {
@@ -110,7 +113,7 @@ mod tests {
         assert!(!set.may_contain(&Needle::of("赡养费")), "characters not there");
         assert!(!set.may_contain(&Needle::of("资劳")), "both characters there, never adjacent");
         assert!(!set.may_contain(&Needle::of("工资离")), "no pair spans two texts");
-        let short: CharPairs<{ SHORT_BITS / 64 }> = CharPairs::of(["中华人民共和国劳动法"]);
+        let short: ShortCharPairs = CharPairs::of(["中华人民共和国劳动法"]);
         assert!(!short.may_contain(&Needle::of("工资")));
     }
 }
