@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 
 use crate::pairs::{CharPairs, Needle, ShortCharPairs};
+use crate::term_scores::WeightedTerm;
 use chrono::NaiveDate;
 use gongdao_domain::ids::LawCaseId;
 use gongdao_domain::law::{ArticleNumber, CaseInfo, LawLevel, VersionStatus};
@@ -31,11 +32,6 @@ use crate::scoring::Parts;
 
 /// Candidates taken from BM25 for the scoring.
 const CANDIDATES: usize = 200;
-/// Up to this many wanted results, the usual search lets tantivy skip with block-max
-/// WAND. For the scoring's 200 candidates of a question's ~100 weighted terms, WAND
-/// keeps so many terms in play that it costs more than it skips (measured on the
-/// development set: 2.7 against 1.8 ms a question), and the terms are scored in one pass.
-const WAND_MAX_RESULTS: usize = 50;
 /// The most hits a search returns.
 pub const MAX_LIMIT: usize = 50;
 const TOKENIZER: &str = "gongdao_terms";
@@ -132,11 +128,14 @@ impl Bm25StatisticsProvider for MergedStatistics<'_> {
 /// ranking weights in `lexicon.toml` were fitted with it.
 const FILTER_SCORE: f32 = 2.0;
 
-/// A search's tantivy query, and what to add to its scores so that every kind of search
-/// scores a text the same (`FILTER_SCORE` where the query has no filters to add it).
-struct TermSearch {
-    query: BooleanQuery,
-    score_offset: f32,
+/// How a search finds its candidates.
+enum TermSearch {
+    /// The usual search (`LawIndex::is_current_only`): the weighted terms over the
+    /// `current` fields, nothing to intersect them with, scored term at a time
+    /// (`term_scores`); `FILTER_SCORE` is added to their scores.
+    Current(Vec<WeightedTerm>),
+    /// Any other: the terms over both sets of fields, restricted by the filters.
+    Filtered(BooleanQuery),
 }
 
 pub struct LawIndex {
@@ -432,19 +431,16 @@ impl LawIndex {
             && params.law.is_none()
     }
 
-    /// The weighted OR of the question's terms over one set of fields.
+    /// The question's weighted terms over one set of fields.
     fn term_clauses(
         fields: TermFields,
         terms: &[QueryTerm],
         bigrams: &[String],
         params: &SearchParams,
         ranking: &Ranking,
-        out: &mut Vec<(Occur, Box<dyn Query>)>,
+        out: &mut Vec<WeightedTerm>,
     ) {
-        let mut add = |field, text: &str, boost: f32| {
-            let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
-            out.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
-        };
+        let mut add = |field, text: &str, boost: f32| out.push((Term::from_field_text(field, text), boost));
         for t in terms {
             add(fields.text, &t.text, t.weight);
             if !params.plain {
@@ -459,7 +455,7 @@ impl LawIndex {
         }
     }
 
-    /// The query of a search. The usual one (`is_current_only`) is the terms over the
+    /// How to search. The usual one (`is_current_only`) is the terms over the
     /// `current` fields and nothing else; any other is the terms over both sets,
     /// restricted to the texts in force on the as-of day and to the filters.
     fn search_for(
@@ -469,21 +465,21 @@ impl LawIndex {
         params: &SearchParams,
         ranking: &Ranking,
         cases: bool,
-        wanted: usize,
     ) -> TermSearch {
         let f = self.fields;
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        Self::term_clauses(f.current, terms, bigrams, params, ranking, &mut should);
+        let mut weighted: Vec<WeightedTerm> = Vec::new();
+        Self::term_clauses(f.current, terms, bigrams, params, ranking, &mut weighted);
         if self.is_current_only(params, cases) {
-            let union = BooleanQuery::new(should);
-            let query = match wanted <= WAND_MAX_RESULTS {
-                true => union,
-                // A union inside a required clause is scored in one pass, without WAND.
-                false => BooleanQuery::new(vec![(Occur::Must, Box::new(union))]),
-            };
-            return TermSearch { query, score_offset: FILTER_SCORE };
+            return TermSearch::Current(weighted);
         }
-        Self::term_clauses(f.other, terms, bigrams, params, ranking, &mut should);
+        Self::term_clauses(f.other, terms, bigrams, params, ranking, &mut weighted);
+        let should: Vec<(Occur, Box<dyn Query>)> = weighted
+            .into_iter()
+            .map(|(term, boost)| -> (Occur, Box<dyn Query>) {
+                let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+            })
+            .collect();
         let day = day_number(params.as_of);
         let mut filters: Vec<(Occur, Box<dyn Query>)> = vec![
             (
@@ -512,27 +508,34 @@ impl LawIndex {
         }
         // The filters add the same constant to every score, whichever they are.
         let filters = ConstScoreQuery::new(Box::new(BooleanQuery::new(filters)), FILTER_SCORE);
-        let query = BooleanQuery::new(vec![
+        TermSearch::Filtered(BooleanQuery::new(vec![
             (Occur::Must, Box::new(BooleanQuery::new(should))),
             (Occur::Must, Box::new(filters)),
-        ]);
-        TermSearch { query, score_offset: 0.0 }
+        ]))
     }
 
-    /// The best entries of a query, as (score, entry number).
+    /// The best entries of a search, as (score, entry number).
     fn candidates(&self, search: &TermSearch, limit: usize) -> tantivy::Result<Vec<(f32, u32)>> {
         let searcher = self.reader.searcher();
         let statistics = MergedStatistics { searcher: &searcher, fields: self.fields };
-        let top = searcher.search_with_statistics_provider(
-            &search.query,
-            &TopDocs::with_limit(limit).order_by_score(),
-            &statistics,
-        )?;
+        let (top, score_offset) = match search {
+            TermSearch::Current(terms) => {
+                (crate::term_scores::top_documents(&searcher, &statistics, terms, limit)?, FILTER_SCORE)
+            }
+            TermSearch::Filtered(query) => (
+                searcher.search_with_statistics_provider(
+                    query,
+                    &TopDocs::with_limit(limit).order_by_score(),
+                    &statistics,
+                )?,
+                0.0,
+            ),
+        };
         Ok(top
             .into_iter()
             .filter_map(|(score, addr)| {
                 let ord = *self.segment_entries.get(addr.segment_ord as usize)?.get(addr.doc_id as usize)?;
-                Some((score + search.score_offset, ord))
+                Some((score + score_offset, ord))
             })
             .collect())
     }
@@ -575,7 +578,7 @@ impl LawIndex {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let search = self.search_for(&terms, &[], params, &analyzer.lexicon.ranking, false, limit);
+        let search = self.search_for(&terms, &[], params, &analyzer.lexicon.ranking, false);
         Ok(self
             .candidates(&search, limit)?
             .into_iter()
@@ -603,7 +606,7 @@ impl LawIndex {
         }
         let ranking = &analyzer.lexicon.ranking;
         let bigrams = analyzer.query_bigrams(&params.q);
-        let search = self.search_for(terms, &bigrams, params, ranking, false, CANDIDATES);
+        let search = self.search_for(terms, &bigrams, params, ranking, false);
         let mut found: Vec<(u32, f32, Option<u32>, Option<u32>)> = Vec::new();
         for (rank, (score, ord)) in self.candidates(&search, CANDIDATES)?.into_iter().enumerate() {
             found.push((ord, score, Some(rank as u32 + 1), None));
@@ -725,7 +728,7 @@ impl LawIndex {
         }
         let params = SearchParams::new(q, as_of);
         let limit = limit.clamp(1, MAX_LIMIT);
-        let search = self.search_for(&terms, &[], &params, &analyzer.lexicon.ranking, true, limit);
+        let search = self.search_for(&terms, &[], &params, &analyzer.lexicon.ranking, true);
         Ok(self
             .candidates(&search, limit)?
             .into_iter()
@@ -996,7 +999,7 @@ mod tests {
         let scores = |params: &SearchParams| -> Vec<(String, f32)> {
             let terms = analyzer.query_terms(&params.q);
             let bigrams = analyzer.query_bigrams(&params.q);
-            let search = index.search_for(&terms, &bigrams, params, ranking, false, CANDIDATES);
+            let search = index.search_for(&terms, &bigrams, params, ranking, false);
             let mut found: Vec<(String, f32)> = index
                 .candidates(&search, CANDIDATES)
                 .unwrap()

@@ -15,6 +15,7 @@ pub mod lexicon;
 mod pairs;
 pub mod scoring;
 pub mod semantic;
+mod term_scores;
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;

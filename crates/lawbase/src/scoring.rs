@@ -8,7 +8,11 @@
 //! `bench/ranking/train.py`: hand-set factors for each part were measured against
 //! them and ranked worse (BENCHMARKS.md).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// The maps below hold a question's ~250 candidates; SipHash's defence against
+// chosen keys buys nothing here, and it showed in the ranking step's profile.
+use rustc_hash::FxHashMap as HashMap;
 
 use gongdao_domain::law::LawLevel;
 
@@ -83,7 +87,7 @@ pub fn features(parts: &[Parts]) -> Vec<Features> {
     let best = if best > 0.0 { best } else { 1.0 };
     // A law's support: its 2nd to 5th best candidates by words (a question about
     // wages is about the labour laws as a whole).
-    let mut by_law: HashMap<&str, Vec<f32>> = HashMap::new();
+    let mut by_law: HashMap<&str, Vec<f32>> = HashMap::default();
     for p in parts.iter().filter(|p| p.lexical_rank.is_some()) {
         by_law.entry(p.law).or_default().push(p.bm25);
     }
@@ -94,9 +98,9 @@ pub fn features(parts: &[Parts]) -> Vec<Features> {
             (law, scores.iter().skip(1).take(4).sum::<f32>() / 4.0)
         })
         .collect();
-    let mut bm25_at: HashMap<(i64, u32), f32> = HashMap::new();
-    let mut similarity_at: HashMap<(i64, u32), f32> = HashMap::new();
-    let mut law_similarities: HashMap<&str, Vec<f32>> = HashMap::new();
+    let mut bm25_at: HashMap<(i64, u32), f32> = HashMap::default();
+    let mut similarity_at: HashMap<(i64, u32), f32> = HashMap::default();
+    let mut law_similarities: HashMap<&str, Vec<f32>> = HashMap::default();
     for p in parts {
         let at = bm25_at.entry(p.place).or_insert(0.0);
         *at = at.max(p.bm25);
