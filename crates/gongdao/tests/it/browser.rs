@@ -183,6 +183,9 @@ async fn log_in(c: &fantoccini::Client, app: &crate::helpers::TestApp, username:
     c.find(Locator::Css("#username")).await.unwrap().send_keys(username).await.unwrap();
     c.find(Locator::Css("#password")).await.unwrap().send_keys("gongdao-demo").await.unwrap();
     c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    // The login page has a `main h1` too: wait for what only a signed-in page shows,
+    // then for the page's own heading.
+    c.wait().for_element(Locator::Css("form[action='/logout']")).await.unwrap();
     c.wait().for_element(Locator::Css("main h1")).await.unwrap();
 }
 
