@@ -8,8 +8,6 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 
-use crate::pairs::{CharPairs, Needle, ShortCharPairs};
-use crate::term_scores::WeightedTerm;
 use chrono::NaiveDate;
 use gongdao_domain::ids::LawCaseId;
 use gongdao_domain::law::{ArticleNumber, CaseInfo, LawLevel, VersionStatus};
@@ -28,7 +26,9 @@ use utoipa::ToSchema;
 
 use crate::analyzer::{Analyzer, QueryTerm};
 use crate::lexicon::Ranking;
+use crate::pairs::{CharPairs, Needle, ShortCharPairs};
 use crate::scoring::Parts;
+use crate::term_scores::WeightedTerm;
 
 /// Candidates taken from BM25 for the scoring.
 const CANDIDATES: usize = 200;

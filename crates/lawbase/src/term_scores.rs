@@ -32,6 +32,9 @@ pub(crate) fn top_documents(
     terms: &[WeightedTerm],
     limit: usize,
 ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
     let weights = weights(statistics, terms)?;
     let mut best = Best::new(limit);
     SCRATCH.with_borrow_mut(|scratch| {
@@ -166,7 +169,7 @@ fn best_first(a: &Scored, b: &Scored) -> std::cmp::Ordering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
-/// The best `limit` documents offered, as tantivy's `TopDocs` keeps them when offered
+/// The best `limit` (at least 1) documents offered, as tantivy's `TopDocs` keeps them when offered
 /// in document order: among equal scores the earlier document. Documents above a
 /// threshold are kept in a buffer; when it fills, the best `limit` stay and the least
 /// of them becomes the threshold (one comparison for most documents, where a heap
@@ -189,7 +192,7 @@ impl Best {
     }
 
     fn offer(&mut self, score: f32, doc: DocAddress) {
-        if score > self.threshold && self.limit > 0 {
+        if score > self.threshold {
             self.kept.push((score, doc));
             if self.kept.len() == Self::capacity(self.limit) {
                 self.keep_best();
@@ -207,9 +210,6 @@ impl Best {
 
     /// Best first.
     fn into_sorted(mut self) -> Vec<Scored> {
-        if self.limit == 0 {
-            return Vec::new();
-        }
         self.keep_best();
         self.kept.sort_unstable_by(best_first);
         self.kept
