@@ -3,7 +3,7 @@
 //! mobility and need an address (法律援助法 第四十五条: accessible service for the
 //! elderly and the disabled).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -50,9 +50,12 @@ pub struct SlotInput {
     #[serde(default, deserialize_with = "crate::network::number_or_text")]
     #[schema(value_type = Option<i64>)]
     pub institution_id: Option<String>,
-    /// YYYY-MM-DD
+    /// YYYY-MM-DD: the day, or the first day of a range.
     #[serde(default)]
     pub date: String,
+    /// YYYY-MM-DD: the last day of a range; the slot is opened on every working day
+    /// from `date` to `until` (on the platform's holiday calendar). Empty: `date` only.
+    pub until: Option<String>,
     /// HH:MM
     #[serde(default)]
     pub start: String,
@@ -65,14 +68,30 @@ pub struct SlotInput {
     pub note: Option<String>,
 }
 
-/// A slot whose fields are valid; times are China local.
+/// Slots whose fields are valid: the same hours on each day of a range (one day, or
+/// the working days of several weeks); times are China local.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SlotDraft {
     pub kind: SlotKind,
-    pub starts: NaiveDateTime,
-    pub ends: NaiveDateTime,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
     pub capacity: i32,
     pub note: Option<String>,
+}
+
+/// The longest range opened at once: a quarter is as far as a window plans.
+pub const MAX_SLOT_RANGE_DAYS: i64 = 92;
+
+impl SlotDraft {
+    /// The days to open: the one day, or every working day of the range.
+    pub fn days(&self, is_workday: impl Fn(NaiveDate) -> bool) -> Vec<NaiveDate> {
+        if self.first == self.last {
+            return vec![self.first];
+        }
+        self.first.iter_days().take_while(|d| *d <= self.last).filter(|d| is_workday(*d)).collect()
+    }
 }
 
 fn parse_time(field: &str, label: &str, s: &str) -> Result<NaiveTime, FieldError> {
@@ -89,6 +108,17 @@ impl SlotInput {
             && d < today
         {
             errors.push(FieldError::new("date", "不能为已经过去的日期开放预约"));
+        }
+        let until = match self.until.as_deref().map(str::trim) {
+            None | Some("") => date,
+            Some(u) => errors.check(crate::network::parse_date("until", "结束日期", u)),
+        };
+        if let (Some(d), Some(u)) = (date, until) {
+            if u < d {
+                errors.push(FieldError::new("until", "结束日期不能早于开始日期"));
+            } else if (u - d).num_days() >= MAX_SLOT_RANGE_DAYS {
+                errors.push(FieldError::new("until", format!("一次最多开放{MAX_SLOT_RANGE_DAYS}天内的时段")));
+            }
         }
         let start = errors.check(parse_time("start", "开始时间", &self.start));
         let end = errors.check(parse_time("end", "结束时间", &self.end));
@@ -108,11 +138,12 @@ impl SlotInput {
         };
         let note = errors.check(text::optional("note", "说明", self.note.as_deref(), 100)).flatten();
         errors.into_result()?;
-        let date = date.expect("checked");
         Ok(SlotDraft {
             kind: kind.expect("checked"),
-            starts: date.and_time(start.expect("checked")),
-            ends: date.and_time(end.expect("checked")),
+            first: date.expect("checked"),
+            last: until.expect("checked"),
+            start: start.expect("checked"),
+            end: end.expect("checked"),
             capacity: capacity.expect("checked"),
             note,
         })
@@ -232,6 +263,30 @@ mod tests {
         for f in ["kind", "date", "end", "capacity"] {
             assert!(e.message_for(f).is_some(), "{f}: {e:?}");
         }
+    }
+
+    #[test]
+    fn a_range_opens_the_working_days_only() {
+        let range = SlotInput {
+            kind: "visit".into(),
+            date: "2026-12-04".into(),
+            until: Some("2026-12-10".into()),
+            start: "09:00".into(),
+            end: "11:30".into(),
+            ..Default::default()
+        };
+        let d = range.parse(today()).unwrap();
+        let weekdays = |day: NaiveDate| chrono::Datelike::weekday(&day).number_from_monday() <= 5;
+        let days: Vec<String> = d.days(weekdays).iter().map(|d| d.to_string()).collect();
+        // Friday, then Monday to Thursday: the weekend is skipped.
+        assert_eq!(days, ["2026-12-04", "2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10"]);
+        // One day is opened even on a weekend (a Saturday itinerant service).
+        let saturday = SlotInput { until: None, date: "2026-12-05".into(), ..range.clone() };
+        assert_eq!(saturday.parse(today()).unwrap().days(weekdays).len(), 1);
+        let backwards = SlotInput { until: Some("2026-12-01".into()), ..range.clone() };
+        assert!(backwards.parse(today()).unwrap_err().message_for("until").is_some());
+        let too_long = SlotInput { until: Some("2027-06-01".into()), ..range };
+        assert!(too_long.parse(today()).unwrap_err().message_for("until").is_some());
     }
 
     #[test]

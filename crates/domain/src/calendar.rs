@@ -38,6 +38,23 @@ pub fn china_day(t: DateTime<Utc>) -> NaiveDate {
     china_local(t).date()
 }
 
+/// A deadline that is a whole day (its last day), written like [`deadline_text`].
+pub fn last_day_text(day: NaiveDate) -> String {
+    format!("{} 24:00", day.format("%Y-%m-%d"))
+}
+
+/// A deadline as every page, message and document writes it: a period that ends at
+/// midnight is shown as 24:00 of its last day (民法典 第二百零三条: the last day ends at
+/// 24:00), so “2026-12-08 24:00” and never “12月09日 00:00”.
+pub fn deadline_text(t: DateTime<Utc>) -> String {
+    let local = china_local(t);
+    if local.time() == chrono::NaiveTime::MIN {
+        format!("{} 24:00", (local - Duration::days(1)).format("%Y-%m-%d"))
+    } else {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
 /// Why a holiday file or a period was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -76,7 +93,7 @@ struct YearFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HolidayFile {
-    name: String,
+    name: toml::Spanned<String>,
     off: Vec<String>,
     #[serde(default)]
     workdays: Vec<String>,
@@ -92,7 +109,7 @@ impl HolidayYear {
     /// forward range of at most 15 days, no two holidays overlapping, adjusted working
     /// days on weekends and outside every holiday.
     pub fn parse(text: &str) -> Result<HolidayYear, ConfigError> {
-        let file: YearFile = toml::from_str(text).map_err(|e| err(format!("节假日文件格式有误：{}", e.message())))?;
+        let file: YearFile = toml::from_str(text).map_err(|e| crate::rule_file::toml_error("节假日文件", text, &e))?;
         let year = file.year;
         if !(2000..=2100).contains(&year) {
             return Err(err(format!("节假日文件的年份 {year} 不合理")));
@@ -107,41 +124,43 @@ impl HolidayYear {
         let mut holidays: Vec<Holiday> = Vec::new();
         let mut all_off: BTreeSet<NaiveDate> = BTreeSet::new();
         for h in &file.holiday {
-            let name = h.name.trim();
+            // Every problem of a holiday is shown at its name's line.
+            let at = |e: ConfigError| crate::rule_file::located(text, h.name.span(), e.0);
+            let name = h.name.get_ref().trim();
             if name.is_empty() {
-                return Err(err(format!("{year}年节假日文件中有假日缺少名称")));
+                return Err(at(err(format!("{year}年节假日文件中有假日缺少名称"))));
             }
             if h.off.len() != 2 {
-                return Err(err(format!("{year}年 {name}：off 应写成 [\"开始日期\", \"结束日期\"]")));
+                return Err(at(err(format!("{year}年 {name}：off 应写成 [\"开始日期\", \"结束日期\"]"))));
             }
-            let first = parse_day(year, name, "放假开始日期", &h.off[0])?;
-            let last = parse_day(year, name, "放假结束日期", &h.off[1])?;
+            let first = parse_day(year, name, "放假开始日期", &h.off[0]).map_err(at)?;
+            let last = parse_day(year, name, "放假结束日期", &h.off[1]).map_err(at)?;
             if last < first {
-                return Err(err(format!("{year}年 {name}：放假结束日期 {last} 早于开始日期 {first}")));
+                return Err(at(err(format!("{year}年 {name}：放假结束日期 {last} 早于开始日期 {first}"))));
             }
             if (last - first).num_days() >= 15 {
-                return Err(err(format!("{year}年 {name}：放假 {first} 至 {last} 超过15天，请核对")));
+                return Err(at(err(format!("{year}年 {name}：放假 {first} 至 {last} 超过15天，请核对"))));
             }
             for d in [first, last] {
                 if !near(d) {
-                    return Err(err(format!("{year}年 {name}：日期 {d} 不在 {year} 年内")));
+                    return Err(at(err(format!("{year}年 {name}：日期 {d} 不在 {year} 年内"))));
                 }
             }
             let mut day = first;
             while day <= last {
                 if !all_off.insert(day) {
-                    return Err(err(format!("{year}年 {name}：{day} 与其他假日重叠")));
+                    return Err(at(err(format!("{year}年 {name}：{day} 与其他假日重叠"))));
                 }
                 day += Duration::days(1);
             }
             let mut workdays = Vec::new();
             for w in &h.workdays {
-                let d = parse_day(year, name, "调休上班日", w)?;
+                let d = parse_day(year, name, "调休上班日", w).map_err(at)?;
                 if !near(d) {
-                    return Err(err(format!("{year}年 {name}：调休上班日 {d} 不在 {year} 年前后")));
+                    return Err(at(err(format!("{year}年 {name}：调休上班日 {d} 不在 {year} 年前后"))));
                 }
                 if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-                    return Err(err(format!("{year}年 {name}：调休上班日 {d} 不是周末，无需调休")));
+                    return Err(at(err(format!("{year}年 {name}：调休上班日 {d} 不是周末，无需调休"))));
                 }
                 workdays.push(d);
             }
@@ -551,7 +570,7 @@ mod tests {
                 "不在 2026 年内",
             ),
             ("year = 2026\nsource = \"\"", "缺少 source"),
-            ("year = 2026\nsource = \"x\"\ncolour = 1", "格式有误"),
+            ("year = 2026\nsource = \"x\"\ncolour = 1", "第 3 行第 1 列：节假日文件不认识“colour”"),
         ];
         for (text, why) in cases {
             let e = HolidayYear::parse(text).unwrap_err();

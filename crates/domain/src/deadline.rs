@@ -7,8 +7,11 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use toml::Spanned;
+
 use crate::calendar::{ConfigError, Period};
 use crate::request::{Category, Step};
+use crate::rule_file::{located, toml_error};
 
 /// A time limit and where it comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,11 +43,11 @@ struct File {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RequestEntry {
-    category: String,
-    accept: String,
-    resolve: String,
-    follow_up: String,
-    source: String,
+    category: Spanned<String>,
+    accept: Spanned<String>,
+    resolve: Spanned<String>,
+    follow_up: Spanned<String>,
+    source: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -72,19 +75,37 @@ fn rule(what: &str, period: &str, source: &str) -> Result<Rule, ConfigError> {
     Ok(Rule { period, source: source.trim().to_string() })
 }
 
+/// A rule of a `[[request]]` entry, its errors placed on the value at fault.
+fn spanned_rule(
+    text: &str,
+    what: &str,
+    period: &Spanned<String>,
+    source: &Spanned<String>,
+) -> Result<Rule, ConfigError> {
+    if source.get_ref().trim().is_empty() {
+        return Err(located(text, source.span(), format!("{what}：缺少依据（source）")));
+    }
+    rule(what, period.get_ref(), source.get_ref()).map_err(|e| located(text, period.span(), e.0))
+}
+
 impl DeadlineTable {
     pub fn parse(text: &str) -> Result<DeadlineTable, ConfigError> {
-        let file: File = toml::from_str(text).map_err(|e| ConfigError(format!("时限文件格式有误：{}", e.message())))?;
+        let file: File = toml::from_str(text).map_err(|e| toml_error("时限文件", text, &e))?;
         let mut request = HashMap::new();
         for entry in &file.request {
-            let category = Category::from_code(entry.category.trim())
-                .ok_or_else(|| ConfigError(format!("时限文件中的事项类别“{}”不是平台已知的类别", entry.category)))?;
+            let category = Category::from_code(entry.category.get_ref().trim()).ok_or_else(|| {
+                located(
+                    text,
+                    entry.category.span(),
+                    format!("事项类别“{}”不是平台已知的类别", entry.category.get_ref()),
+                )
+            })?;
             for (step, period) in
                 [(Step::Accept, &entry.accept), (Step::Resolve, &entry.resolve), (Step::FollowUp, &entry.follow_up)]
             {
                 let what = format!("{}·{}", category.label(), step.label());
-                if request.insert((category, step), rule(&what, period, &entry.source)?).is_some() {
-                    return Err(ConfigError(format!("时限文件中“{}”重复出现", category.label())));
+                if request.insert((category, step), spanned_rule(text, &what, period, &entry.source)?).is_some() {
+                    return Err(located(text, entry.category.span(), format!("“{}”重复出现", category.label())));
                 }
             }
         }

@@ -23,6 +23,7 @@ pub mod network;
 pub mod phone;
 pub mod request;
 pub mod routing;
+pub mod rule_file;
 pub mod text;
 
 pub use division::{DivisionCode, RegionLevel};

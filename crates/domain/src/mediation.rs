@@ -6,10 +6,11 @@
 //! (第三十一条). The case file keeps the registration, the work record and the
 //! agreement (第二十七条).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::network::Gender;
 use crate::{DivisionCode, FieldError, IdNumber, PhoneNumber, ValidationErrors, text};
 
 crate::code_enum! {
@@ -88,8 +89,21 @@ pub struct PartyInput {
     pub phone: Option<String>,
     pub id_number: Option<String>,
     pub address: Option<String>,
+    /// `male` or `female`; read from the ID number when one is given.
+    pub gender: Option<String>,
+    /// Age in years; read from the ID number when one is given.
+    #[serde(default, deserialize_with = "crate::network::number_or_text")]
+    #[schema(value_type = Option<u32>)]
+    pub age: Option<String>,
+    /// 民族, e.g. 汉族.
+    pub ethnicity: Option<String>,
+    /// 职业或职务.
+    pub occupation: Option<String>,
+    /// 工作单位.
+    pub employer: Option<String>,
 }
 
+/// A party as registered: what 人民调解法 第二十九条 asks the agreement to state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartyDraft {
     pub role: PartyRole,
@@ -97,6 +111,12 @@ pub struct PartyDraft {
     pub phone: Option<PhoneNumber>,
     pub id_number: Option<IdNumber>,
     pub address: Option<String>,
+    pub gender: Option<Gender>,
+    /// Kept as the year of birth, so the age on any later document is right.
+    pub birth_year: Option<i32>,
+    pub ethnicity: Option<String>,
+    pub occupation: Option<String>,
+    pub employer: Option<String>,
 }
 
 /// A case as typed at registration (调解登记).
@@ -172,8 +192,49 @@ impl CaseInput {
                 Some(s) => errors.check(IdNumber::parse(&f("id_number"), s, today)),
             };
             let address = errors.check(text::optional(&f("address"), "住址", p.address.as_deref(), 120)).flatten();
+            let typed_gender = match p.gender.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(g) => errors.check(Gender::parse_field(&f("gender"), g)),
+            };
+            let typed_age = match p.age.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(a) => errors.check(
+                    a.parse::<i32>()
+                        .ok()
+                        .filter(|a| (1..=120).contains(a))
+                        .ok_or_else(|| FieldError::new(f("age"), "年龄应为1到120之间的整数")),
+                ),
+            };
+            // The ID number says gender and birth; a typed value that contradicts it
+            // is a mistake in one of them.
+            let (gender, birth_year) = match &id_number {
+                Some(id) => {
+                    let g = if id.is_male() { Gender::Male } else { Gender::Female };
+                    if typed_gender.is_some_and(|t| t != g) {
+                        errors.push(FieldError::new(f("gender"), "性别与身份证号码不一致"));
+                    }
+                    (Some(g), Some(id.birth_year()))
+                }
+                None => (typed_gender, typed_age.map(|a| today.year() - a)),
+            };
+            let ethnicity = errors.check(text::optional(&f("ethnicity"), "民族", p.ethnicity.as_deref(), 10)).flatten();
+            let occupation =
+                errors.check(text::optional(&f("occupation"), "职业或职务", p.occupation.as_deref(), 30)).flatten();
+            let employer =
+                errors.check(text::optional(&f("employer"), "工作单位", p.employer.as_deref(), 60)).flatten();
             if let (Some(role), Some(name)) = (role, name) {
-                parties.push(PartyDraft { role, name, phone, id_number, address });
+                parties.push(PartyDraft {
+                    role,
+                    name,
+                    phone,
+                    id_number,
+                    address,
+                    gender,
+                    birth_year,
+                    ethnicity,
+                    occupation,
+                    employer,
+                });
             }
         }
         if !errors.0.iter().any(|e| e.field.starts_with("parties")) {
@@ -329,6 +390,38 @@ pub struct Party {
     pub phone_masked: Option<String>,
     pub id_masked: Option<String>,
     pub address: Option<String>,
+    pub gender: Option<Gender>,
+    pub birth_year: Option<i32>,
+    pub ethnicity: Option<String>,
+    pub occupation: Option<String>,
+    pub employer: Option<String>,
+}
+
+impl Party {
+    /// The party as 人民调解协议书 states them (人民调解法 第二十九条): name, gender,
+    /// ethnicity, age, occupation, employer or address; what is not on record is left
+    /// as a line to fill in by hand.
+    pub fn agreement_line(&self, on: NaiveDate) -> String {
+        let blank = "＿＿＿＿";
+        let or_blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| blank.into());
+        let age = self.birth_year.map(|y| format!("{}岁", on.year() - y)).unwrap_or_else(|| format!("{blank}岁"));
+        let place = match (&self.employer, &self.address) {
+            (Some(e), Some(a)) => format!("工作单位{e}，住{a}"),
+            (Some(e), None) => format!("工作单位{e}"),
+            (None, Some(a)) => format!("住{a}"),
+            (None, None) => format!("住{blank}"),
+        };
+        format!(
+            "{}：{}，{}，{}，{}，{}，{}",
+            self.role.label(),
+            self.name,
+            self.gender.map(|g| g.label().to_string()).unwrap_or_else(|| format!("性别{blank}")),
+            or_blank(&self.ethnicity),
+            age,
+            or_blank(&self.occupation),
+            place
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]

@@ -188,6 +188,16 @@ impl RequestNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The district that numbered it.
+    pub fn district(&self) -> DivisionCode {
+        DivisionCode::parse("number", self.0.split('-').next().unwrap_or_default()).expect("checked when parsed")
+    }
+
+    /// Its place in its day's sequence.
+    pub fn sequence(&self) -> i64 {
+        self.0.rsplit('-').next().and_then(|s| s.parse().ok()).expect("checked when parsed")
+    }
 }
 
 impl fmt::Display for RequestNumber {
@@ -282,7 +292,13 @@ impl RequestInput {
         }
         groups.sort();
         let address = errors.check(text::optional("requester.address", "地址", r.address.as_deref(), 120)).flatten();
-        let region = errors.check(DivisionCode::parse("region", &self.region));
+        // A place is chosen from a list, not typed: say so when none was chosen.
+        let region = if self.region.trim().is_empty() {
+            errors.push(FieldError::new("region", "请选择所在村（社区）"));
+            None
+        } else {
+            errors.check(DivisionCode::parse("region", &self.region))
+        };
         if let Some(region) = region
             && region.level() < RegionLevel::District
         {

@@ -3,9 +3,12 @@
 
 use serde::Deserialize;
 
+use toml::Spanned;
+
 use crate::calendar::ConfigError;
 use crate::network::InstitutionType;
 use crate::request::Category;
+use crate::rule_file::{located, toml_error};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
@@ -29,31 +32,29 @@ struct File {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleEntry {
-    category: String,
-    to: String,
+    category: Spanned<String>,
+    to: Spanned<String>,
     #[serde(default)]
-    fallback: Vec<String>,
+    fallback: Vec<Spanned<String>>,
 }
 
 impl RoutingTable {
     pub fn parse(text: &str) -> Result<RoutingTable, ConfigError> {
-        let file: File =
-            toml::from_str(text).map_err(|e| ConfigError(format!("分派规则文件格式有误：{}", e.message())))?;
+        let file: File = toml::from_str(text).map_err(|e| toml_error("分派规则文件", text, &e))?;
         let mut routes = Vec::new();
         for r in &file.rule {
-            let category = match r.category.trim() {
-                "*" => None,
-                code => Some(
-                    Category::from_code(code)
-                        .ok_or_else(|| ConfigError(format!("分派规则中的事项类别“{code}”不是平台已知的类别")))?,
-                ),
-            };
+            let category =
+                match r.category.get_ref().trim() {
+                    "*" => None,
+                    code => Some(Category::from_code(code).ok_or_else(|| {
+                        located(text, r.category.span(), format!("事项类别“{code}”不是平台已知的类别"))
+                    })?),
+                };
             let mut to = Vec::new();
             for code in std::iter::once(&r.to).chain(&r.fallback) {
-                to.push(
-                    InstitutionType::from_code(code.trim())
-                        .ok_or_else(|| ConfigError(format!("分派规则中的机构类型“{code}”不是平台已知的类型")))?,
-                );
+                to.push(InstitutionType::from_code(code.get_ref().trim()).ok_or_else(|| {
+                    located(text, code.span(), format!("机构类型“{}”不是平台已知的类型", code.get_ref()))
+                })?);
             }
             routes.push(Route { category, to });
         }

@@ -81,6 +81,17 @@ pub struct Corpus {
     pub errors: Vec<FileProblem>,
     /// Files that repeat a version already read from another folder.
     pub duplicates: Vec<String>,
+    /// Files that are not laws: the corpus's own notes and template at its root
+    /// (README.md, 法律法规模版.md). Every law and case lives in a category folder.
+    pub skipped: Vec<String>,
+}
+
+/// Whether a file of the corpus is a text to import: in a category folder, and not a
+/// README or a template.
+pub fn is_corpus_text(path: &str) -> bool {
+    let Some((folder, file)) = path.rsplit_once('/') else { return false };
+    let stem = file.strip_suffix(".md").unwrap_or(file);
+    !folder.is_empty() && !stem.eq_ignore_ascii_case("readme") && !stem.contains("模版") && !stem.contains("模板")
 }
 
 /// The folder of 民法典, whose files are its books.
@@ -96,6 +107,10 @@ pub fn assemble(mut files: Vec<SourceFile>) -> Corpus {
         let Some(file_name) = file.path.rsplit('/').next() else { continue };
         let Some(stem) = file_name.strip_suffix(".md") else { continue };
         if stem == "_index" || is_index_only(&file.text) {
+            continue;
+        }
+        if !is_corpus_text(&file.path) {
+            corpus.skipped.push(file.path.clone());
             continue;
         }
         let mut folders: Vec<&str> = file.path.split('/').collect();
@@ -187,6 +202,21 @@ mod tests {
     }
 
     const HEADER: &str = "2020年5月28日 通过\n\n2021年1月1日 施行\n\n<!-- INFO END -->\n";
+
+    #[test]
+    fn notes_and_templates_are_not_laws() {
+        let law = format!("# 中华人民共和国劳动法\n{HEADER}第一条 目的。\n");
+        let corpus = assemble(vec![
+            file("README.md", "# National law corpus (data)\n\nOfficial texts of PRC laws.\n"),
+            file("法律法规模版.md", &law),
+            file("社会法/README.md", "# Notes\n"),
+            file("社会法/劳动法(2018-12-29).md", &law),
+        ]);
+        assert_eq!(corpus.versions.len(), 1);
+        assert!(corpus.cases.is_empty(), "the README is not a case either");
+        assert_eq!(corpus.skipped, ["README.md", "法律法规模版.md", "社会法/README.md"]);
+        assert!(is_corpus_text("案例/劳动人事/某案.md") && !is_corpus_text("模板.md"));
+    }
 
     #[test]
     fn the_books_of_the_civil_code_are_one_version_of_one_law() {
