@@ -14,7 +14,7 @@ pub const MAX_QUESTION_CHARS: usize = 300;
 /// A question yields at most this many distinct terms.
 pub const MAX_TERMS: usize = 48;
 /// Weight of a term the question did not use but the lexicon added.
-const EXPANSION_WEIGHT: f32 = 0.6;
+pub const EXPANSION_WEIGHT: f32 = 0.6;
 
 pub struct Analyzer {
     jieba: Jieba,

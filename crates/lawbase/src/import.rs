@@ -50,11 +50,15 @@ pub struct ImportReport {
     pub cases_unchanged: usize,
     pub errors: Vec<String>,
     pub duplicates: Vec<String>,
+    /// Files that are not laws (the corpus's README and template), left out.
+    pub skipped: Vec<String>,
+    /// Laws and cases of an earlier import that were not laws, now removed.
+    pub removed: u64,
 }
 
 impl ImportReport {
     pub fn changed(&self) -> bool {
-        self.versions_added + self.versions_replaced + self.cases_added + self.cases_replaced > 0
+        self.versions_added + self.versions_replaced + self.cases_added + self.cases_replaced > 0 || self.removed > 0
     }
 }
 
@@ -155,6 +159,7 @@ pub async fn store_corpus(
         files,
         errors: corpus.errors.iter().map(ToString::to_string).collect(),
         duplicates: corpus.duplicates.clone(),
+        skipped: corpus.skipped.clone(),
         ..Default::default()
     };
     let tx = store.begin().await?;
@@ -185,6 +190,7 @@ pub async fn store_corpus(
             Outcome::Unchanged => report.cases_unchanged += 1,
         }
     }
+    report.removed = laws::remove_uncategorised(&tx).await?;
     progress(Progress::Storing { done: total, total });
     if report.changed() {
         meta::set(&tx, GENERATION_KEY, &now.timestamp_micros().to_string()).await?;

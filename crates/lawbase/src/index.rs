@@ -722,28 +722,48 @@ impl LawIndex {
         as_of: NaiveDate,
         limit: usize,
     ) -> tantivy::Result<Vec<CaseHit>> {
-        let terms = analyzer.query_terms(q);
+        // A case relates to a question by its matter, never by a number: “70岁” must
+        // not bring up a case about 70 square metres.
+        let terms: Vec<QueryTerm> = analyzer.query_terms(q).into_iter().filter(|t| !is_number(&t.text)).collect();
         if terms.is_empty() {
             return Ok(Vec::new());
         }
         let params = SearchParams::new(q, as_of);
         let limit = limit.clamp(1, MAX_LIMIT);
         let search = self.search_for(&terms, &[], &params, &analyzer.lexicon.ranking, true);
+        // Look a little further than asked, since some candidates are dropped below.
         Ok(self
-            .candidates(&search, limit)?
+            .candidates(&search, limit * 4)?
             .into_iter()
             .filter_map(|(score, ord)| match self.entries.get(ord as usize)? {
-                Entry::Case(c) => Some(CaseHit {
+                Entry::Case(c) if shares_matter(&c.body, &c.title, &terms) => Some(CaseHit {
                     id: c.id,
                     title: c.title.clone(),
                     category: c.category.clone(),
                     excerpt: best_sentence(&c.body, &terms).chars().take(160).collect(),
                     score,
                 }),
-                Entry::Article(_) => None,
+                _ => None,
             })
+            .take(limit)
             .collect())
     }
+}
+
+/// Whether a term is only a number (digits or Chinese numerals).
+fn is_number(term: &str) -> bool {
+    term.chars().all(|c| c.is_ascii_digit() || "零〇一二三四五六七八九十百千万亿两.．".contains(c))
+}
+
+/// Whether a case shares the question's matter: two of the question's words of two or
+/// more characters, or one of the legal terms the lexicon reads into it (赡养费,
+/// 工伤认定 …), appear in its title or text.
+fn shares_matter(body: &str, title: &str, terms: &[QueryTerm]) -> bool {
+    let found = |t: &QueryTerm| body.contains(t.text.as_str()) || title.contains(t.text.as_str());
+    let substantive: Vec<&QueryTerm> = terms.iter().filter(|t| t.text.chars().count() >= 2).collect();
+    let legal = substantive.iter().any(|t| t.weight == crate::analyzer::EXPANSION_WEIGHT && found(t));
+    let own = substantive.iter().filter(|t| t.weight >= 1.0 && found(t)).count();
+    legal || own >= 2
 }
 
 fn document(
@@ -899,6 +919,18 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_case_relates_by_its_matter_not_by_a_number() {
+        assert!(is_number("70") && is_number("七十") && is_number("3.5") && !is_number("70岁") && !is_number("赡养"));
+        let own = |t: &str| QueryTerm { text: t.into(), weight: 1.0, shown: true };
+        let legal = |t: &str| QueryTerm { text: t.into(), weight: crate::analyzer::EXPANSION_WEIGHT, shown: true };
+        let question = [own("老父亲"), own("子女"), own("赡养"), own("岁"), legal("赡养费")];
+        assert!(shares_matter("子女均不给付赡养费", "", &question), "a legal term");
+        assert!(shares_matter("子女不尽赡养义务", "", &question[..4]), "two of the question's words");
+        assert!(!shares_matter("房屋70平方米被征收，子女不服", "", &question[..4]), "one word is not a matter");
+        assert!(!shares_matter("某某岁", "", &[own("岁")]), "single characters do not count");
     }
 
     fn article(effective: Option<&str>, superseded: Option<&str>) -> Entry {

@@ -9,7 +9,7 @@ use gongdao_domain::ids::{InstitutionId, UserId};
 use gongdao_domain::request::Group;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::entity::{booking, slot};
 use crate::sql::{code_set, codes, in_scope};
@@ -199,4 +199,17 @@ pub async fn cancel(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) ->
         .exec(conn)
         .await?;
     Ok(true)
+}
+
+/// How many slots an institution has that have not started yet.
+pub async fn upcoming_count(
+    conn: &impl ConnectionTrait,
+    institution: InstitutionId,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    Ok(slot::Entity::find()
+        .filter(slot::Column::InstitutionId.eq(institution.0))
+        .filter(slot::Column::StartsAt.gt(now))
+        .count(conn)
+        .await?)
 }

@@ -478,6 +478,11 @@ pub mod mediation_party {
         pub id_enc: Option<String>,
         pub id_masked: Option<String>,
         pub address: Option<String>,
+        pub gender: Option<String>,
+        pub birth_year: Option<i32>,
+        pub ethnicity: Option<String>,
+        pub occupation: Option<String>,
+        pub employer: Option<String>,
     }
     no_relations!();
 }

@@ -380,3 +380,29 @@ fn article_text(m: law_article::Model) -> ArticleText {
         body: m.body,
     }
 }
+
+/// Removes what an older import took from outside the category folders (the corpus's
+/// README and template, imported as a law and a case with no category); answers how
+/// many laws and cases went.
+pub async fn remove_uncategorised(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    let mut removed = 0;
+    let versions = raw(
+        conn,
+        "DELETE FROM law_articles WHERE version_id IN \
+         (SELECT v.id FROM law_versions v JOIN laws l ON l.id = v.law_id WHERE l.category = '')",
+        vec![],
+    );
+    conn.execute_raw(versions).await?;
+    conn.execute_raw(raw(
+        conn,
+        "DELETE FROM law_versions WHERE law_id IN (SELECT id FROM laws WHERE category = '')",
+        vec![],
+    ))
+    .await?;
+    removed += conn.execute_raw(raw(conn, "DELETE FROM laws WHERE category = ''", vec![])).await?.rows_affected();
+    removed += conn
+        .execute_raw(raw(conn, "DELETE FROM law_cases WHERE category = '' OR source NOT LIKE '%/%'", vec![]))
+        .await?
+        .rows_affected();
+    Ok(removed)
+}

@@ -7,6 +7,7 @@ use gongdao_domain::mediation::{
     Agreement, CaseDraft, CaseSource, CaseStatus, Confirmation, DisputeType, Finding, FindingDraft, MediationCase,
     Party, PartyRole, Performance, Screening, Session, SessionDraft,
 };
+use gongdao_domain::network::Gender;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -73,6 +74,11 @@ pub async fn insert(conn: &impl ConnectionTrait, cipher: &PiiCipher, new: &NewCa
         id_enc: Set(p.id_number.as_ref().map(|x| cipher.seal(x.as_str()))),
         id_masked: Set(p.id_number.as_ref().map(|x| x.masked())),
         address: Set(p.address.clone()),
+        gender: Set(p.gender.map(|g| g.code().to_string())),
+        birth_year: Set(p.birth_year),
+        ethnicity: Set(p.ethnicity.clone()),
+        occupation: Set(p.occupation.clone()),
+        employer: Set(p.employer.clone()),
     }))
     .exec_without_returning(conn)
     .await?;
@@ -151,6 +157,11 @@ async fn view(conn: &impl ConnectionTrait, m: CaseRecord) -> Result<MediationCas
                     phone_masked: p.phone_masked,
                     id_masked: p.id_masked,
                     address: p.address,
+                    gender: p.gender.as_deref().and_then(Gender::from_code),
+                    birth_year: p.birth_year,
+                    ethnicity: p.ethnicity,
+                    occupation: p.occupation,
+                    employer: p.employer,
                 })
             })
             .collect::<Result<_, StoreError>>()?,

@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_law_embeddings.sql"),
         postgres: include_str!("../migrations/postgres/0007_law_embeddings.sql"),
     },
+    Migration {
+        version: 8,
+        name: "party_details",
+        sqlite: include_str!("../migrations/sqlite/0008_party_details.sql"),
+        postgres: include_str!("../migrations/postgres/0008_party_details.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -54,7 +54,8 @@ pub async fn list_level(
         .collect()
 }
 
-/// Names of the given regions, for labelling rows.
+/// Names of the given regions, for labelling rows. A village or community is named
+/// with its township (“平台镇 · 民乐村”): a district has many villages of one name.
 pub async fn names(
     conn: &impl ConnectionTrait,
     codes: impl IntoIterator<Item = i64>,
@@ -65,13 +66,37 @@ pub async fn names(
     if codes.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut out = HashMap::with_capacity(codes.len());
-    for chunk in codes.chunks(500) {
+    let township_of = |code: i64| {
+        DivisionCode::from_db(code)
+            .filter(|c| c.level() == RegionLevel::Village)
+            .and_then(|c| c.ancestor_at(RegionLevel::Township))
+            .map(DivisionCode::to_db)
+    };
+    let mut wanted: Vec<i64> = codes.iter().copied().chain(codes.iter().filter_map(|c| township_of(*c))).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut plain = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(500) {
         for m in Entity::find().filter(Column::Code.is_in(chunk.iter().copied())).all(conn).await? {
-            out.insert(m.code, m.name);
+            plain.insert(m.code, m.name);
         }
     }
-    Ok(out)
+    Ok(codes
+        .into_iter()
+        .filter_map(|code| {
+            let name = plain.get(&code)?;
+            let label = match township_of(code).and_then(|t| plain.get(&t)) {
+                Some(township) => village_label(township, name),
+                None => name.clone(),
+            };
+            Some((code, label))
+        })
+        .collect())
+}
+
+/// How a village is named beside its township, everywhere a village is shown.
+pub fn village_label(township: &str, village: &str) -> String {
+    format!("{township} · {village}")
 }
 
 /// Inserts a region; its parent must exist (a foreign key), a duplicate code is

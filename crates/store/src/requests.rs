@@ -148,6 +148,8 @@ pub struct RequestFilter {
     pub owner_institution: Option<InstitutionId>,
     /// Handed to this institution and waiting for its acceptance, or in its queue.
     pub waiting_for: Option<InstitutionId>,
+    /// Held by this person, or by this institution with no person on it yet.
+    pub held_by: Option<(UserId, Option<InstitutionId>)>,
     pub incident: Option<IncidentId>,
     pub priority_at_least: Option<Priority>,
     /// Part of the number or of the requester's name.
@@ -216,6 +218,14 @@ fn filter_condition(scope: Scope, f: &RequestFilter, now: DateTime<Utc>) -> Cond
                         .add(Column::OwnerInstitutionId.eq(i.0)),
                 ),
         );
+    }
+    if let Some((user, institution)) = f.held_by {
+        let mut held = Condition::any().add(Column::OwnerUserId.eq(user.0));
+        if let Some(i) = institution {
+            held =
+                held.add(Condition::all().add(Column::OwnerInstitutionId.eq(i.0)).add(Column::OwnerUserId.is_null()));
+        }
+        c = c.add(held);
     }
     if let Some(i) = f.incident {
         c = c.add(Column::IncidentId.eq(i.0));
@@ -580,6 +590,109 @@ pub async fn board_summary(
         by_institution: loads(totals.by_institution, &inst_names),
         by_person: loads(totals.by_person, &user_names),
     })
+}
+
+/// What waits for one person and their institution: the counts shown beside the
+/// navigation on every page, each answered from an index on (holder, is_open).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Workload {
+    /// Open matters the person holds.
+    pub mine: i64,
+    /// Handed or routed to the institution and not yet accepted (待我受理).
+    pub waiting: i64,
+    /// Open matters of the person or the institution due within the warning window.
+    pub due_soon: i64,
+    /// Open matters of the person or the institution past their deadline.
+    pub overdue: i64,
+}
+
+/// Counts one person's and one institution's waiting work (three small indexed reads).
+pub async fn workload(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    institution: Option<InstitutionId>,
+    now: DateTime<Utc>,
+    soon: DateTime<Utc>,
+) -> Result<Workload, StoreError> {
+    let tally = |holder: &str, id: i64| {
+        raw(
+            conn,
+            &format!(
+                "SELECT COUNT(*), \
+                 SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN due_at >= $2 AND due_at < $3 THEN 1 ELSE 0 END) \
+                 FROM service_requests WHERE {holder} = $1 AND is_open"
+            ),
+            vec![id.into(), now.into(), soon.into()],
+        )
+    };
+    // NULL sums (no rows) read as zero.
+    let read = |r: &sea_orm::QueryResult, i: usize| r.try_get_by_index::<Option<i64>>(i).map(|v| v.unwrap_or(0));
+    let mut w = Workload::default();
+    // The person's own matters.
+    if let Some(r) = conn.query_one_raw(tally("owner_user_id", user.0)).await? {
+        w.mine = read(&r, 0)?;
+        w.overdue += read(&r, 2)?;
+        w.due_soon += read(&r, 3)?;
+    }
+    if let Some(i) = institution {
+        // The institution's matters: those pending wait for its acceptance; those no
+        // person has taken yet are its own to watch.
+        let queue = raw(
+            conn,
+            "SELECT COUNT(*), \
+             SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN owner_user_id IS NULL AND due_at < $2 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN owner_user_id IS NULL AND due_at >= $2 AND due_at < $3 THEN 1 ELSE 0 END) \
+             FROM service_requests WHERE owner_institution_id = $1 AND is_open",
+            vec![i.0.into(), now.into(), soon.into()],
+        );
+        if let Some(r) = conn.query_one_raw(queue).await? {
+            w.waiting += read(&r, 1)?;
+            w.overdue += read(&r, 2)?;
+            w.due_soon += read(&r, 3)?;
+        }
+        // Handed over to the institution and waiting for its acceptance.
+        let handed = raw(
+            conn,
+            "SELECT COUNT(*) FROM service_requests WHERE target_institution_id = $1 AND is_open \
+             AND status = 'transferring'",
+            vec![i.0.into()],
+        );
+        if let Some(r) = conn.query_one_raw(handed).await? {
+            w.waiting += read(&r, 0)?;
+        }
+    }
+    Ok(w)
+}
+
+/// Moves a matter's whole history back by `by` (the demo district's matters that came
+/// in earlier): its number's day, reception, deadlines and timeline together.
+pub async fn shift_back(conn: &impl ConnectionTrait, id: RequestId, by: chrono::Duration) -> Result<(), StoreError> {
+    let Some(m) = model_by_id(conn, id).await? else { return Ok(()) };
+    let back = |t: DateTime<Utc>| t - by;
+    let number = RequestNumber::parse("number", &m.number).map_err(|_| StoreError::corrupt("request number"))?;
+    let day = gongdao_domain::calendar::china_day(back(m.received_at));
+    // A day of its own in the numbering: 9000 and up are not given out by intake.
+    let renumbered = RequestNumber::new(number.district(), day, 9000 + number.sequence());
+    let mut am: service_request::ActiveModel = m.clone().into();
+    am.number = Set(renumbered.as_str().to_string());
+    am.received_at = Set(back(m.received_at));
+    am.due_at = Set(back(m.due_at));
+    am.accept_due_at = Set(m.accept_due_at.map(back));
+    am.resolved_at = Set(m.resolved_at.map(back));
+    am.closed_at = Set(m.closed_at.map(back));
+    am.updated_at = Set(back(m.updated_at));
+    sea_orm::ActiveModelTrait::update(am, conn).await?;
+    let events = request_event::Entity::find().filter(request_event::Column::RequestId.eq(id.0)).all(conn).await?;
+    for e in events {
+        let at = back(e.at);
+        let mut am: request_event::ActiveModel = e.into();
+        am.at = Set(at);
+        sea_orm::ActiveModelTrait::update(am, conn).await?;
+    }
+    Ok(())
 }
 
 /// Ids of open requests linked to an incident.
