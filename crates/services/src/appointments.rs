@@ -5,7 +5,7 @@ use gongdao_domain::appointment::{Booking, BookingInput, Slot, SlotInput, SlotKi
 use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission, Scope};
 use gongdao_domain::ids::InstitutionId;
-use gongdao_domain::{FieldError, text};
+use gongdao_domain::text;
 use gongdao_store::appointments::{self, NewSlot};
 use gongdao_store::audit::NewAuditEntry;
 use gongdao_store::outbox::{Channel as MessageChannel, NewMessage};
@@ -15,9 +15,26 @@ use crate::audit::Event;
 use crate::{ServiceError, Services};
 use gongdao_domain::calendar::{china_day, china_local, from_china_local};
 
+/// What [`Services::open_slots`] opened.
+#[derive(Clone, Debug)]
+pub struct OpenedSlots {
+    pub ids: Vec<i64>,
+    /// In words, for the page: “平台镇公共法律服务工作站 开放到窗口办理时段 …”.
+    pub summary: String,
+}
+
 impl Services {
-    /// Opens a slot at the actor's institution (or one in scope).
+    /// Opens a slot at the actor's institution (or one in scope); with `until`, the
+    /// first of the slots opened on every working day of the range.
     pub async fn create_slot(&self, actor: &Actor, input: &SlotInput) -> Result<Slot, ServiceError> {
+        let opened = self.open_slots(actor, input).await?;
+        let first = opened.ids.first().copied().ok_or(ServiceError::NotFound("预约时段"))?;
+        appointments::slot(self.store().reader(), actor.scope, first).await?.ok_or(ServiceError::NotFound("预约时段"))
+    }
+
+    /// Opens the same hours on one day, or on every working day of a range (the
+    /// platform's holiday calendar decides which), in one transaction.
+    pub async fn open_slots(&self, actor: &Actor, input: &SlotInput) -> Result<OpenedSlots, ServiceError> {
         actor.require(Permission::HandleRequests)?;
         let draft = input.parse(self.today())?;
         let institution = match input.institution_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -26,44 +43,67 @@ impl Services {
                 actor.institution_id.ok_or_else(|| ServiceError::field("institution_id", "请选择开放预约的机构"))?
             }
         };
+        let rules = self.rules().await?;
+        let now = self.now();
+        let days: Vec<_> = draft
+            .days(|d| rules.calendar.is_workday(d))
+            .into_iter()
+            .filter(|d| from_china_local(d.and_time(draft.start)) > now)
+            .collect();
+        if days.is_empty() {
+            let field = if draft.first == draft.last { "start" } else { "until" };
+            return Err(ServiceError::field(field, "所选日期内没有可开放的时段（时间已经过去，或都是节假日）"));
+        }
         let tx = self.store().begin().await?;
         let inst = institutions::get(&tx, actor.scope, institution)
             .await?
             .ok_or_else(|| ServiceError::field("institution_id", "机构不存在或不在您的管辖范围内"))?;
-        let now = self.now();
-        let starts_at = from_china_local(draft.starts);
-        if starts_at <= now {
-            return Err(ServiceError::field("start", "开始时间已经过去"));
+        let mut ids = Vec::with_capacity(days.len());
+        for day in &days {
+            let id = appointments::insert_slot(
+                &tx,
+                &NewSlot {
+                    institution,
+                    region: inst.region,
+                    kind: draft.kind,
+                    starts_at: from_china_local(day.and_time(draft.start)),
+                    ends_at: from_china_local(day.and_time(draft.end)),
+                    capacity: draft.capacity,
+                    note: draft.note.clone(),
+                    by: actor.user_id,
+                    now,
+                },
+            )
+            .await?;
+            ids.push(id);
         }
-        let id = appointments::insert_slot(
-            &tx,
-            &NewSlot {
-                institution,
-                region: inst.region,
-                kind: draft.kind,
-                starts_at,
-                ends_at: from_china_local(draft.ends),
-                capacity: draft.capacity,
-                note: draft.note,
-                by: actor.user_id,
-                now,
-            },
-        )
-        .await?;
+        let (first, last) = (days[0], days[days.len() - 1]);
+        let when = if first == last {
+            format!("{} {}", first.format("%Y-%m-%d"), draft.start.format("%H:%M"))
+        } else {
+            format!(
+                "{} 至 {} 的 {} 个工作日 {}",
+                first.format("%Y-%m-%d"),
+                last.format("%Y-%m-%d"),
+                days.len(),
+                draft.start.format("%H:%M")
+            )
+        };
+        let summary = format!("{} 开放{}时段 {when}–{}", inst.name, draft.kind.label(), draft.end.format("%H:%M"));
         self.audit(
             &tx,
             actor,
             Event::new(
                 AuditAction::Create,
                 AuditObject::Booking,
-                format!("slot-{id}"),
+                format!("slot-{}", ids[0]),
                 inst.region,
-                format!("{} 开放{}时段 {}", inst.name, draft.kind.label(), draft.starts.format("%m月%d日 %H:%M")),
+                summary.clone(),
             ),
         )
         .await?;
         tx.commit().await?;
-        appointments::slot(self.store().reader(), actor.scope, id).await?.ok_or(ServiceError::NotFound("预约时段"))
+        Ok(OpenedSlots { ids, summary })
     }
 
     /// Upcoming slots and their bookings in the actor's scope.
@@ -178,7 +218,12 @@ impl Services {
         }
         let code = text::required("code", "预约码", code, 30)?;
         let tx = self.store().begin().await?;
-        let not_found = || ServiceError::NotFound("该预约");
+        // A citizen is told the same whether the code or the digits are wrong, so a
+        // guess learns nothing about which codes exist.
+        let not_found = || match actor {
+            Some(_) => ServiceError::NotFound("该预约"),
+            None => ServiceError::NoMatch("没有找到该预约：请核对预约码和预约时所留手机号的后四位"),
+        };
         let booking = appointments::booking_by_code(&tx, &code).await?.ok_or_else(not_found)?;
         match actor {
             Some(a) => {
@@ -188,7 +233,7 @@ impl Services {
                 let phone = self.cipher().open(&booking.phone_enc)?;
                 let last4 = phone_last4.unwrap_or("").trim();
                 if last4.len() != 4 || !phone.ends_with(last4) {
-                    return Err(ServiceError::from(FieldError::new("phone_last4", "手机号后四位与预约时填写的不一致")));
+                    return Err(not_found());
                 }
             }
         }

@@ -70,6 +70,13 @@ fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// Waiting work of one person (see [`Services::workload`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Workload {
+    pub requests: requests::Workload,
+    pub unread: u64,
+}
+
 impl Services {
     /// The dispatch board: counts, the most urgent open matters, load per institution
     /// and person, open incidents.
@@ -87,7 +94,7 @@ impl Services {
             active.status = Some("active".into());
         }
         let reader = self.store().reader();
-        let soon = now + chrono::Duration::days(1);
+        let soon = self.due_soon_from(now).await?;
         let summary = requests::board_summary(reader, actor.scope, within, now, soon).await?;
         // With no filter but the region, the page's total is the count of open matters
         // just summed: skip counting them a second time.
@@ -322,7 +329,7 @@ impl Services {
                     note: Some(format!(
                         "纳入应急事件“{}”，限 {} 前办结",
                         inc.title,
-                        gongdao_domain::calendar::china_local(due).format("%m月%d日 %H:%M")
+                        gongdao_domain::calendar::deadline_text(due)
                     )),
                 },
             )
@@ -343,6 +350,28 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(input.ids.len())
+    }
+
+    /// Links the matters ticked on the board to the incident chosen beside them (its id
+    /// as typed in the form: empty when none was chosen).
+    pub async fn link_ticked(
+        &self,
+        actor: &Actor,
+        incident: &str,
+        input: &LinkInput,
+    ) -> Result<(Incident, usize), ServiceError> {
+        actor.require(Permission::DispatchRequests)?;
+        let id = incident
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|i| *i > 0)
+            .map(IncidentId)
+            .ok_or_else(|| ServiceError::field("incident", "请选择要纳入的应急事件"))?;
+        let n = self.link_to_incident(actor, id, input).await?;
+        let inc =
+            incidents::get(self.store().reader(), actor.scope, id).await?.ok_or(ServiceError::NotFound("应急事件"))?;
+        Ok((inc, n))
     }
 
     pub async fn incidents(&self, actor: &Actor) -> Result<Vec<Incident>, ServiceError> {
@@ -385,6 +414,21 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// What waits for the actor and their institution, for the counts beside the
+    /// navigation: matters to accept, held, nearly due (within the reminder window of
+    /// the deadline table) and overdue, and unread messages.
+    pub async fn workload(&self, actor: &Actor) -> Result<Workload, ServiceError> {
+        let reader = self.store().reader();
+        let unread = outbox::unread(reader, actor.user_id).await?;
+        if !actor.can(Permission::ViewRequests) {
+            return Ok(Workload { unread, ..Default::default() });
+        }
+        let now = self.now();
+        let soon = self.due_soon_from(now).await?;
+        let w = requests::workload(reader, actor.user_id, actor.institution_id, now, soon).await?;
+        Ok(Workload { requests: w, unread })
     }
 
     /// The actor's in-app messages and how many are unread.

@@ -28,6 +28,10 @@ pub enum ServiceError {
     /// told apart, so scope does not leak existence).
     #[error("{0}不存在或不在您的管辖范围内")]
     NotFound(&'static str),
+    /// Nothing matches what a citizen looked up (a law, an article, a matter by its
+    /// number): said in plain words, with what to check.
+    #[error("{0}")]
+    NoMatch(&'static str),
     /// The request conflicts with the current state (changed meanwhile, still in use).
     #[error("{0}")]
     Conflict(String),

@@ -16,7 +16,7 @@ use gongdao_store::{ConnectionTrait, accounts, jobs, outbox, requests};
 use crate::requests::{DEADLINE_JOB, FOLLOW_UP_JOB};
 use crate::rules::Rules;
 use crate::{ServiceError, Services};
-use gongdao_domain::calendar::china_local;
+use gongdao_domain::calendar::deadline_text;
 
 /// What one job run decided.
 enum Outcome {
@@ -96,7 +96,7 @@ impl Services {
         if now < deadline {
             if m.reminded_at.is_none_or(|r| r < remind_at) {
                 let what = if deadline == m.due_at { "办结" } else { "受理" };
-                let note = format!("将于 {} 到达{what}时限", china_local(deadline).format("%m月%d日 %H:%M"));
+                let note = format!("将于 {} 到达{what}时限", deadline_text(deadline));
                 self.system_step(
                     conn,
                     id,
@@ -123,7 +123,7 @@ impl Services {
             let note = format!(
                 "已超过{}时限（{}）",
                 if deadline == m.due_at { "办结" } else { "受理" },
-                china_local(deadline).format("%m月%d日 %H:%M")
+                deadline_text(deadline)
             );
             self.system_step(
                 conn,

@@ -337,8 +337,9 @@ impl Services {
         let number = ArticleNumber::parse(anchor)
             .ok_or_else(|| ServiceError::field("article", "条号应为数字，例如 43 或 133-1"))?;
         let (law, versions, shown, as_of) = self.law_version(short_title, as_of, version).await?;
-        let article =
-            laws::article(self.store().reader(), shown.id, number).await?.ok_or(ServiceError::NotFound("该条文"))?;
+        let article = laws::article(self.store().reader(), shown.id, number)
+            .await?
+            .ok_or(ServiceError::NoMatch("没有找到该条文：请核对条文序号，或回到这部法律的全文查看"))?;
         let status = shown.status_on(as_of);
         Ok((LawPage { law, versions, shown, status, as_of, articles: Vec::new() }, article))
     }
@@ -352,11 +353,16 @@ impl Services {
         version: Option<&str>,
     ) -> Result<(LawInfo, Vec<VersionInfo>, VersionInfo, NaiveDate), ServiceError> {
         let as_of = parse_as_of(as_of)?;
-        let (law, versions) =
-            laws::law(self.store().reader(), short_title).await?.ok_or(ServiceError::NotFound("法律法规"))?;
+        let (law, versions) = laws::law(self.store().reader(), short_title)
+            .await?
+            .ok_or(ServiceError::NoMatch("没有找到这部法律法规：请核对名称，或在法律法规页面检索"))?;
         let shown = match version.map(str::trim).filter(|v| !v.is_empty()) {
-            Some(key) => versions.iter().find(|v| v.version_key == key).ok_or(ServiceError::NotFound("该版本"))?,
-            None => version_on(&versions, as_of).ok_or(ServiceError::NotFound("法律法规"))?,
+            Some(key) => versions
+                .iter()
+                .find(|v| v.version_key == key)
+                .ok_or(ServiceError::NoMatch("没有找到这部法律的该版本，请从法律页面的“版本”中选择"))?,
+            None => version_on(&versions, as_of)
+                .ok_or(ServiceError::NoMatch("没有找到这部法律法规：请核对名称，或在法律法规页面检索"))?,
         }
         .clone();
         Ok((law, versions, shown, as_of))

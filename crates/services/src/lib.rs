@@ -12,6 +12,7 @@ pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod demo_activity;
 pub mod dispatch;
 pub mod error;
 pub mod export;

@@ -281,8 +281,8 @@ impl Services {
             "【{}人民调解】您参加调解的纠纷已达成调解协议（{}），协议自{}起生效。如需司法确认，请于{}前与对方共同向人民法院申请（人民调解法第三十三条）。",
             self.site_name(&tx).await?,
             m.number,
-            draft.signed_on.format("%Y年%m月%d日"),
-            due.format("%Y年%m月%d日"),
+            draft.signed_on.format("%Y-%m-%d"),
+            gongdao_domain::calendar::last_day_text(due),
         );
         self.sms_to_parties(&tx, id, "agreement", &body).await?;
         tx.commit().await?;
@@ -421,7 +421,7 @@ impl Services {
             "【{}人民调解】提醒：调解协议（{}）申请司法确认的期限至{}，如需申请请与对方共同前往人民法院。",
             self.site_name(conn).await?,
             m.number,
-            due.format("%Y年%m月%d日"),
+            gongdao_domain::calendar::last_day_text(due),
         );
         self.sms_to_parties(conn, case_id, "confirmation_reminder", &body).await
     }

@@ -25,7 +25,7 @@ use crate::intake::{Prepared, PreparedEvent};
 use crate::network::PageQuery;
 use crate::rules::Rules;
 use crate::{ServiceError, Services};
-use gongdao_domain::calendar::{china_day, china_local};
+use gongdao_domain::calendar::{china_day, deadline_text};
 
 /// The job that watches a request's deadlines (reminder, then escalation).
 pub const DEADLINE_JOB: &str = "deadline";
@@ -93,6 +93,9 @@ pub struct RequestQuery {
     pub mine: Option<String>,
     /// `true`: matters waiting for my institution's acceptance.
     pub waiting: Option<String>,
+    /// `true`: matters I hold or my institution holds that nobody has taken yet (the
+    /// set the “即将超时” and “已超时” counts beside the navigation are taken over).
+    pub held: Option<String>,
     pub incident: Option<String>,
     /// Part of the number or the requester's name.
     pub q: Option<String>,
@@ -101,9 +104,10 @@ pub struct RequestQuery {
 impl RequestQuery {
     /// Every open matter (of a region, if given), with no other filter.
     pub fn is_all_open(&self) -> bool {
-        let RequestQuery { status, category, channel, region: _, overdue, due_soon, mine, waiting, incident, q } = self;
+        let RequestQuery { status, category, channel, region: _, overdue, due_soon, mine, waiting, held, incident, q } =
+            self;
         blank(status) == Some("active")
-            && [category, channel, overdue, due_soon, mine, waiting, incident, q]
+            && [category, channel, overdue, due_soon, mine, waiting, held, incident, q]
                 .into_iter()
                 .all(|v| blank(v).is_none())
     }
@@ -168,7 +172,8 @@ pub(crate) fn watch_time(
 }
 
 impl RequestQuery {
-    fn parse(&self, actor: &Actor, now: DateTime<Utc>) -> Result<RequestFilter, ValidationErrors> {
+    /// `soon`: the end of the “nearly due” window (the deadline table's reminder time).
+    fn parse(&self, actor: &Actor, soon: DateTime<Utc>) -> Result<RequestFilter, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let mut filter = RequestFilter::default();
         match blank(&self.status) {
@@ -180,11 +185,16 @@ impl RequestQuery {
         filter.channel = blank(&self.channel).and_then(|c| errors.check(Channel::parse_field("channel", c)));
         filter.within = blank(&self.region).and_then(|r| errors.check(DivisionCode::parse("region", r)));
         filter.overdue = errors.check(flag("overdue", &self.overdue)).flatten();
+        // Nearly due: not overdue yet, due within the reminder window.
         if errors.check(flag("due_soon", &self.due_soon)).flatten() == Some(true) {
-            filter.due_before = Some(now + chrono::Duration::days(1));
+            filter.due_before = Some(soon);
+            filter.overdue.get_or_insert(false);
         }
         if errors.check(flag("mine", &self.mine)).flatten() == Some(true) {
             filter.owner_user = Some(actor.user_id);
+        }
+        if errors.check(flag("held", &self.held)).flatten() == Some(true) {
+            filter.held_by = Some((actor.user_id, actor.institution_id));
         }
         if errors.check(flag("waiting", &self.waiting)).flatten() == Some(true) {
             match actor.institution_id {
@@ -297,7 +307,7 @@ impl Services {
                     self.site_name(reader).await?,
                     draft.requester.name,
                     draft.category.label(),
-                    china_local(resolve_due - chrono::Duration::seconds(1)).format("%m月%d日24时"),
+                    deadline_text(resolve_due),
                 ),
             )),
             None => None,
@@ -364,7 +374,8 @@ impl Services {
     ) -> Result<(Vec<ServiceRequest>, u64), ServiceError> {
         actor.require(Permission::ViewRequests)?;
         let now = self.now();
-        let filter = query.parse(actor, now);
+        let soon = self.due_soon_from(now).await?;
+        let filter = query.parse(actor, soon);
         let page = page.parse();
         let (filter, page) = match (filter, page) {
             (Ok(f), Ok(p)) => (f, p),
@@ -375,6 +386,13 @@ impl Services {
             (Err(e), _) | (_, Err(e)) => return Err(e.into()),
         };
         Ok(requests::list(self.store().reader(), actor.scope, &filter, now, page, with_total).await?)
+    }
+
+    /// The end of the “nearly due” window that starts now: the reminder time of the
+    /// deadline table, so the counts, the filters and the reminders agree.
+    pub async fn due_soon_from(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, ServiceError> {
+        let rules = self.rules().await?;
+        Ok(now + chrono::Duration::hours(i64::from(rules.deadlines.reminder_before_hours)))
     }
 
     /// One matter with its timeline.
@@ -572,7 +590,7 @@ impl Services {
                     "{} 将事项 {} 流转给您，请于 {} 前受理。理由：{reason}",
                     actor.display_name,
                     m.number,
-                    china_local(accept_due).format("%m月%d日 %H:%M")
+                    deadline_text(accept_due)
                 ),
                 request: Some(id),
                 at: now,
@@ -886,7 +904,8 @@ impl Services {
             return Err(ServiceError::field("phone_last4", "请填写登记时所留手机号的后四位数字"));
         }
         let reader = self.store().reader();
-        let not_found = || ServiceError::NotFound("该编号和手机号后四位对应的事项");
+        let not_found =
+            || ServiceError::NoMatch("没有找到该事项：请核对事项编号和登记时所留手机号的后四位，或拨打 12348 查询");
         let m = requests::by_number(reader, number.as_str()).await?.ok_or_else(not_found)?;
         let (phone, _) = requests::requester_personal(self.cipher(), &m)?;
         if !phone.is_some_and(|p| p.ends_with(last4)) {

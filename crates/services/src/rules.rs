@@ -12,9 +12,10 @@ use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
 use gongdao_domain::calendar::{Calendar, ConfigError, Due, HolidayYear, Period, china_local, from_china_local};
 use gongdao_domain::deadline::DeadlineTable;
+use gongdao_domain::request::{Category, Step};
 use gongdao_domain::routing::RoutingTable;
 use gongdao_store::config;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::Event;
@@ -61,6 +62,39 @@ impl Rules {
 
 fn shipped() -> BTreeMap<String, String> {
     SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+}
+
+/// One time limit to change (the settings page's form).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+pub struct DeadlineEdit {
+    /// A request category code (`legal_aid` …).
+    #[serde(default)]
+    pub category: String,
+    /// `accept`, `resolve` or `follow_up`.
+    #[serde(default)]
+    pub step: String,
+    /// e.g. `3个工作日`, `7日`, `1个月`.
+    #[serde(default)]
+    pub period: String,
+}
+
+/// A holiday to add (the settings page's form), as in the State Council's notice.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+pub struct HolidayInput {
+    #[serde(default)]
+    pub name: String,
+    /// First day off, YYYY-MM-DD.
+    #[serde(default)]
+    pub first: String,
+    /// Last day off, YYYY-MM-DD.
+    #[serde(default)]
+    pub last: String,
+    /// Weekend days worked instead, comma-separated.
+    #[serde(default)]
+    pub workdays: String,
+    /// The notice (needed when the year has no file yet).
+    #[serde(default)]
+    pub source: String,
 }
 
 /// A rules file as shown on the settings page.
@@ -166,9 +200,83 @@ impl Services {
         Ok(out.into_values().collect())
     }
 
+    /// The rules bind the whole installation: only an administrator whose scope covers
+    /// the installation's home region may change them (a township's administrator may
+    /// read them, not rewrite the district's deadlines).
+    fn require_installation_admin(&self, actor: &Actor) -> Result<(), ServiceError> {
+        actor.require(Permission::ManageConfig)?;
+        let home = self.config().home_region;
+        if !actor.scope.contains(home) {
+            return Err(ServiceError::Forbidden(
+                "办理时限、分派规则和节假日适用于全区，只有数据范围覆盖全区的管理员可以修改".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sets one time limit (a category's acceptance, resolution or follow-up period)
+    /// by editing the deadline file in place; checked like any edit of the file.
+    pub async fn set_deadline(&self, actor: &Actor, input: &DeadlineEdit) -> Result<(), ServiceError> {
+        self.require_installation_admin(actor)?;
+        let mut errors = gongdao_domain::ValidationErrors::new();
+        let category = errors.check(Category::parse_field("category", &input.category));
+        let step = errors.check(Step::parse_field("step", &input.step));
+        if input.period.trim().is_empty() {
+            errors.push(gongdao_domain::FieldError::new("period", "请填写期限，如 3个工作日、7日、1个月"));
+        }
+        errors.into_result()?;
+        let files = self.rule_texts().await?;
+        let text = files.get("deadlines").cloned().unwrap_or_default();
+        let edited = gongdao_domain::rule_file::set_deadline(
+            &text,
+            category.expect("checked"),
+            step.expect("checked"),
+            &input.period,
+        )
+        .map_err(|e| ServiceError::field("period", e.0))?;
+        self.save_rule_file(actor, "deadlines", &edited).await
+    }
+
+    /// Adds (or replaces, by name) a holiday in a year's calendar file, creating the
+    /// file for a new year.
+    pub async fn add_holiday(&self, actor: &Actor, input: &HolidayInput) -> Result<(), ServiceError> {
+        self.require_installation_admin(actor)?;
+        let mut errors = gongdao_domain::ValidationErrors::new();
+        let name = errors.check(gongdao_domain::text::required("name", "假日名称", &input.name, 20));
+        let first = errors.check(gongdao_domain::network::parse_date("first", "放假开始日期", &input.first));
+        let last = errors.check(gongdao_domain::network::parse_date("last", "放假结束日期", &input.last));
+        let mut workdays = Vec::new();
+        for w in input.workdays.split([',', '，', ' ', '、']).map(str::trim).filter(|w| !w.is_empty()) {
+            if let Some(d) = errors.check(gongdao_domain::network::parse_date("workdays", "调休上班日", w)) {
+                workdays.push(d);
+            }
+        }
+        errors.into_result()?;
+        let (name, first, last) = (name.expect("checked"), first.expect("checked"), last.expect("checked"));
+        let year = chrono::Datelike::year(&first);
+        let file = format!("calendar/{year}");
+        let files = self.rule_texts().await?;
+        let edit = gongdao_domain::rule_file::HolidayEdit { name, first, last, workdays };
+        let text =
+            gongdao_domain::rule_file::add_holiday(year, files.get(&file).map(String::as_str), &input.source, &edit)
+                .map_err(|e| ServiceError::field("source", e.0))?;
+        self.save_rule_file(actor, &file, &text).await.map_err(|e| match e {
+            // The calendar's own checks (overlaps, weekends) concern the dates typed.
+            ServiceError::Invalid(mut v) => {
+                for f in &mut v.0 {
+                    if f.field == "content" {
+                        f.field = "first".into();
+                    }
+                }
+                ServiceError::Invalid(v)
+            }
+            other => other,
+        })
+    }
+
     /// Saves a rules file after checking that the whole set still parses.
     pub async fn save_rule_file(&self, actor: &Actor, name: &str, content: &str) -> Result<(), ServiceError> {
-        actor.require(Permission::ManageConfig)?;
+        self.require_installation_admin(actor)?;
         let name = name.trim();
         let valid_name = name == "deadlines"
             || name == "routing"
@@ -206,7 +314,7 @@ impl Services {
 
     /// Drops a saved file, returning to the shipped one (or removing an added year).
     pub async fn reset_rule_file(&self, actor: &Actor, name: &str) -> Result<(), ServiceError> {
-        actor.require(Permission::ManageConfig)?;
+        self.require_installation_admin(actor)?;
         let tx = self.store().begin().await?;
         if !config::delete(&tx, name).await? {
             return Err(ServiceError::NotFound("规则文件"));

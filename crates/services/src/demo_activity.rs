@@ -1,0 +1,389 @@
+//! A demo district that is alive on its first start: matters at every step of their
+//! way (waiting in a township's queue, handed over, in hand, nearly due, overdue and
+//! escalated, resolved, closed, reopened), an emergency incident, people's mediation
+//! cases at each stage, and appointment slots for the coming weeks.
+//!
+//! Everything is made through the same use cases a member of staff or a citizen would
+//! use, so timelines, deadlines, jobs, messages and the audit trail are all real. A few
+//! matters are then moved back in time as a whole (received, deadlines, timeline), so
+//! that some are nearly due or overdue on the day the demo starts.
+
+use chrono::{Duration, NaiveTime};
+use gongdao_domain::appointment::SlotInput;
+use gongdao_domain::auth::Actor;
+use gongdao_domain::ids::RequestId;
+use gongdao_domain::mediation::{AgreementInput, CaseInput, PartyInput, SessionInput};
+use gongdao_domain::network::InstitutionType;
+use gongdao_domain::request::{RequestInput, RequesterInput};
+use gongdao_store::{accounts, appointments, institutions, jobs, requests};
+
+use crate::dispatch::{IncidentInput, LinkInput};
+use crate::mediation::CaseStep;
+use crate::requests::{DEADLINE_JOB, StepInput, TransferInput};
+use crate::{ServiceError, Services};
+
+/// A matter as the demo tells it: who brings it, from where, about what.
+struct Story {
+    category: &'static str,
+    village: &'static str,
+    name: &'static str,
+    phone: &'static str,
+    groups: &'static [&'static str],
+    description: &'static str,
+}
+
+const fn story(
+    category: &'static str,
+    village: &'static str,
+    name: &'static str,
+    phone: &'static str,
+    groups: &'static [&'static str],
+    description: &'static str,
+) -> Story {
+    Story { category, village, name, phone, groups, description }
+}
+
+/// Citizens who filed online or at a kiosk: they wait in their township's queue.
+const FILED: &[Story] = &[
+    story(
+        "consultation",
+        "220802100201",
+        "王秀兰",
+        "13904360121",
+        &["elderly"],
+        "儿子外出打工，三年没给赡养费，想问问怎么要。",
+    ),
+    story(
+        "legal_aid",
+        "220802100202",
+        "赵德福",
+        "13504361187",
+        &["migrant_worker"],
+        "在工地干了八个月，老板拖欠工资两万三千元不给，想申请法律援助。",
+    ),
+    story(
+        "mediation",
+        "220802100203",
+        "刘桂芝",
+        "15804362210",
+        &[],
+        "邻居盖房占了我家的排水沟，下雨院子里积水，想请村里调解。",
+    ),
+    story(
+        "consultation",
+        "220802101201",
+        "孙海涛",
+        "13704365532",
+        &[],
+        "承包的地被村里收回了，合同还没到期，该怎么办？",
+    ),
+    story(
+        "legal_aid",
+        "220802102201",
+        "周淑珍",
+        "13844360987",
+        &["disabled"],
+        "在厂里受了工伤，单位不给申报，想请律师。",
+    ),
+];
+
+/// Calls the hotline took and handed to a township's workstation.
+const CALLS: &[Story] = &[
+    story(
+        "mediation",
+        "220802100204",
+        "李大爷",
+        "13904368876",
+        &["elderly"],
+        "来电人称与儿媳因赡养问题多次争吵，希望村调委会上门调解。",
+    ),
+    story(
+        "consultation",
+        "220802100205",
+        "陈玉梅",
+        "15143601234",
+        &["left_behind"],
+        "丈夫在外务工，来电咨询孩子上学和户口迁移的问题。",
+    ),
+];
+
+/// Matters taken at the 平台镇 window and kept there (首问负责).
+const WALK_INS: &[Story] = &[
+    story(
+        "consultation",
+        "220802100201",
+        "张凤霞",
+        "13894361102",
+        &[],
+        "购买的农药无效，庄稼减产，询问如何向商家索赔。",
+    ),
+    story("mediation", "220802100202", "王建国", "13596365507", &[], "与邻居因宅基地界线发生争执，要求调解。"),
+    story(
+        "consultation",
+        "220802100203",
+        "马春生",
+        "13009367719",
+        &["elderly"],
+        "老伴去世，子女对房产继承有争议，咨询法定继承的顺序。",
+    ),
+    story(
+        "legal_aid",
+        "220802100204",
+        "韩立军",
+        "15643609921",
+        &["migrant_worker"],
+        "务工时从脚手架上摔伤，老板只给了三千元，咨询工伤赔偿。",
+    ),
+    story(
+        "consultation",
+        "220802100205",
+        "吴秀英",
+        "13154362286",
+        &[],
+        "借给亲戚五万元，约定一年还，现在不承认了，有借条。",
+    ),
+    story("notary", "220802100206", "郑宏伟", "13843604417", &[], "办理继承公证需要准备哪些材料。"),
+    story(
+        "consultation",
+        "220802100201",
+        "冯丽娟",
+        "15948365543",
+        &["women"],
+        "丈夫长期酗酒打人，想了解人身安全保护令。",
+    ),
+    story("complaint", "220802100202", "黄志强", "13384369906", &[], "对村里土地流转费分配有意见，反映情况。"),
+];
+
+impl Services {
+    /// Brings the freshly seeded demo district to life (see the module's words).
+    pub async fn seed_demo_activity(&self) -> Result<(), ServiceError> {
+        let hotline = self.demo_actor("hotline").await?;
+        let window = self.demo_actor("window").await?;
+        let dispatch = self.demo_actor("dispatch").await?;
+        let mediator = self.demo_actor("mediator").await?;
+        let workstation =
+            window.institution_id.ok_or_else(|| ServiceError::Internal("window has no institution".into()))?;
+
+        // Citizens' own filings wait in the queues the routing rules chose.
+        for s in FILED {
+            self.submit_request(&input("online", s), false, "demo").await?;
+        }
+        // Calls handed to the 平台镇 workstation, waiting for its acceptance.
+        for s in CALLS {
+            let c = self.create_request(&hotline, &input("hotline", s)).await?;
+            let t = TransferInput {
+                to_institution: Some(workstation.to_string()),
+                reason: "需要当地工作站上门了解情况".into(),
+                ..Default::default()
+            };
+            self.transfer_request(&hotline, c.id, &t).await?;
+        }
+        // Walk-ins: some in hand, some done, one reopened.
+        let mut walk_ins = Vec::new();
+        for s in WALK_INS {
+            walk_ins.push(self.create_request(&window, &input("window", s)).await?.id);
+        }
+        let step = |text: &str| StepInput { text: Some(text.into()), version: None };
+        self.reply_request(&window, walk_ins[0], &step("已告知当事人保留购买凭证和农药包装，可先与商家协商。")).await?;
+        for (i, answer) in [
+            (2, "已告知法定继承顺序（民法典第一千一百二十七条），建议协商不成再向村调委会申请调解。"),
+            (4, "已告知借款纠纷诉讼时效和起诉所需材料，当事人表示先协商。"),
+            (5, "已告知继承公证所需材料清单，当事人已前往公证处。"),
+        ] {
+            self.resolve_request(&window, walk_ins[i], &step(answer)).await?;
+        }
+        for i in [4, 5] {
+            self.close_request(&window, walk_ins[i], &StepInput::default()).await?;
+        }
+        self.reopen_request(&window, walk_ins[2], &step("当事人回电称子女仍有争议，要求继续办理。")).await?;
+        // Some of what is in hand came in earlier: one is nearly due, two are overdue
+        // (the jobs escalate them on their next round).
+        self.shift_back(walk_ins[1], Duration::days(29)).await?;
+        self.shift_back(walk_ins[3], Duration::days(9)).await?;
+        self.shift_back(walk_ins[7], Duration::days(5)).await?;
+
+        // An emergency incident with two matters in it.
+        let incident = self
+            .open_incident(
+                &dispatch,
+                &IncidentInput {
+                    title: "平台镇民乐村土地流转纠纷".into(),
+                    description: Some("村民集中反映土地流转费分配问题，需尽快化解。".into()),
+                    region: "220802100000".into(),
+                    period: None,
+                },
+            )
+            .await?;
+        self.link_to_incident(&dispatch, incident.id, &LinkInput { ids: vec![walk_ins[7].0, walk_ins[1].0] }).await?;
+
+        self.seed_demo_mediation(&mediator).await?;
+        Ok(())
+    }
+
+    async fn demo_actor(&self, username: &str) -> Result<Actor, ServiceError> {
+        let user = accounts::find_by_username(self.store().reader(), username)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("demo account {username} missing")))?;
+        Ok(crate::auth::actor_of(&user, "demo"))
+    }
+
+    /// Moves a matter's whole history back by `by`, as if it had come in then.
+    async fn shift_back(&self, id: RequestId, by: Duration) -> Result<(), ServiceError> {
+        let tx = self.store().begin().await?;
+        requests::shift_back(&tx, id, by).await?;
+        // Let the deadline job look again now: it reminds or escalates as due.
+        jobs::ensure(&tx, DEADLINE_JOB, id.0, self.now(), self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn seed_demo_mediation(&self, mediator: &Actor) -> Result<(), ServiceError> {
+        let reader = self.store().reader();
+        let committees: Vec<i64> = institutions::keys(reader, mediator.scope)
+            .await?
+            .into_iter()
+            .filter(|(_, kind, _, _)| kind == InstitutionType::MediationCommittee.code())
+            .map(|(id, ..)| id)
+            .collect();
+        let Some(&committee) = committees.first() else { return Ok(()) };
+        let party = |role: &str, name: &str, phone: &str| PartyInput {
+            role: role.into(),
+            name: name.into(),
+            phone: Some(phone.into()),
+            ..Default::default()
+        };
+        let case = |kind: &str, summary: &str, a: PartyInput, b: PartyInput| CaseInput {
+            committee_id: Some(committee.to_string()),
+            dispute_type: kind.into(),
+            source: "application".into(),
+            summary: summary.into(),
+            parties: vec![a, b],
+            ..Default::default()
+        };
+        // Waiting for acceptance.
+        self.register_case(
+            mediator,
+            &case(
+                "neighbourhood",
+                "两户因院墙滴水发生争执，互不相让。",
+                party("applicant", "高玉芬", "13504367781"),
+                party("respondent", "高长海", "13644361190"),
+            ),
+        )
+        .await?;
+        // In mediation, with a session on record.
+        let session = |time: &str, present: &str, record: &str| SessionInput {
+            date: self.today().to_string(),
+            time: time.into(),
+            place: "村调委会调解室".into(),
+            mediators: "人民调解员".into(),
+            present: present.into(),
+            record: record.into(),
+        };
+        let c = self
+            .register_case(
+                mediator,
+                &case(
+                    "marriage_family",
+                    "老人要求三个子女按月给付赡养费，子女对分担比例有争议。",
+                    party("applicant", "李淑琴", "13904362251"),
+                    party("respondent", "李国庆", "15804363364"),
+                ),
+            )
+            .await?;
+        let c = self.accept_case(mediator, c.id, &CaseStep::default()).await?;
+        let s = session("09:30", "李淑琴、李国庆", "双方陈述了各自意见，约定下周再次调解，届时其他子女到场。");
+        self.add_session(mediator, c.id, &s).await?;
+        // Agreed, with the written agreement.
+        let c = self
+            .register_case(
+                mediator,
+                &case(
+                    "contract",
+                    "收购方拖欠玉米款八千元。",
+                    party("applicant", "杨春雷", "13304368872"),
+                    party("respondent", "何振东", "13944361145"),
+                ),
+            )
+            .await?;
+        let c = self.accept_case(mediator, c.id, &CaseStep::default()).await?;
+        self.add_session(mediator, c.id, &session("14:00", "杨春雷、何振东", "经调解，双方同意分两期付清。")).await?;
+        let c = self.mediation_case(mediator, c.id).await?;
+        self.record_agreement(
+            mediator,
+            c.id,
+            &AgreementInput {
+                facts: "何振东于今年十月收购杨春雷玉米，尚欠货款八千元未付。".into(),
+                terms: "何振东向杨春雷支付玉米款八千元。".into(),
+                performance: "本协议生效之日起十日内付四千元，三十日内付清余款。".into(),
+                signed_on: self.today().to_string(),
+                oral: None,
+            },
+            Some(c.version),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps the demo's appointment slots open for the coming weeks: on every start,
+    /// each demo service point without slots ahead gets them for three weeks of
+    /// working days, so `/book` always has something to book.
+    pub async fn ensure_demo_slots(&self) -> Result<(), ServiceError> {
+        let window = self.demo_actor("window").await?;
+        let reader = self.store().reader();
+        let home = gongdao_domain::auth::Scope::new(self.config().home_region);
+        let admin = Actor { scope: home, ..window.clone() };
+        let points: Vec<i64> = institutions::keys(reader, home)
+            .await?
+            .into_iter()
+            .filter(|(_, kind, _, _)| {
+                kind == InstitutionType::ServiceCenter.code() || kind == InstitutionType::LegalAidCenter.code()
+            })
+            .map(|(id, ..)| id)
+            .chain(window.institution_id.map(|i| i.0))
+            .collect();
+        let today = self.today();
+        for id in points {
+            if appointments::upcoming_count(reader, gongdao_domain::ids::InstitutionId(id), self.now()).await? > 0 {
+                continue;
+            }
+            let first = (today + Duration::days(1)).to_string();
+            let until = (today + Duration::days(21)).to_string();
+            for (kind, start, end, capacity) in [
+                ("visit", NaiveTime::from_hms_opt(9, 0, 0), NaiveTime::from_hms_opt(11, 30, 0), "4"),
+                ("visit", NaiveTime::from_hms_opt(14, 0, 0), NaiveTime::from_hms_opt(16, 30, 0), "4"),
+                ("home_visit", NaiveTime::from_hms_opt(14, 0, 0), NaiveTime::from_hms_opt(17, 0, 0), "2"),
+            ] {
+                let (Some(start), Some(end)) = (start, end) else { continue };
+                let input = SlotInput {
+                    kind: kind.into(),
+                    institution_id: Some(id.to_string()),
+                    date: first.clone(),
+                    until: Some(until.clone()),
+                    start: start.format("%H:%M").to_string(),
+                    end: end.format("%H:%M").to_string(),
+                    capacity: Some(capacity.into()),
+                    note: (kind == "home_visit").then(|| "行动不便的老年人、残疾人可预约上门".to_string()),
+                };
+                self.open_slots(&admin, &input).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn input(channel: &str, s: &Story) -> RequestInput {
+    RequestInput {
+        channel: channel.into(),
+        category: s.category.into(),
+        requester: RequesterInput {
+            name: s.name.into(),
+            phone: Some(s.phone.into()),
+            groups: s.groups.iter().map(|g| g.to_string()).collect(),
+            ..Default::default()
+        },
+        region: s.village.into(),
+        description: s.description.into(),
+        priority: None,
+    }
+}
