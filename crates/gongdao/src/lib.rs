@@ -119,6 +119,12 @@ fn load_law_model(settings: &Settings) -> Result<Option<Arc<gongdao_lawbase::Enc
 pub async fn start(settings: &Settings) -> Result<Running, StartError> {
     let services = open_services(settings).await?;
     let seeded = if settings.demo { Some(services.seed_demo(&settings.demo_password.0).await?) } else { None };
+    if settings.demo && settings.demo_activity {
+        if seeded.as_ref().is_some_and(|s| s.seeded) {
+            services.seed_demo_activity().await?;
+        }
+        services.ensure_demo_slots().await?;
+    }
     let site_name = services.region_name(services.config().home_region).await?.unwrap_or_default();
     let web = WebConfig {
         site_name,
@@ -130,6 +136,7 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
             burst: (settings.law_searches_per_second * 10.0).max(1.0),
             per_second: settings.law_searches_per_second.max(0.0),
         },
+        kiosk_idle_seconds: settings.kiosk_idle_seconds,
     };
     let listener = TcpListener::bind(&settings.listen)
         .await

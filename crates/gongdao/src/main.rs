@@ -236,7 +236,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             println!("  {username:<11} {}", role.label());
         }
     }
-    println!("服务网点（公开页面）：http://{}/service-points", running.addr);
+    println!("群众门户（公开页面）：http://{}/ ；自助终端：http://{}/?kiosk=1", running.addr, running.addr);
     running.wait(stop).await.map_err(|e| e.to_string())
 }
 
@@ -342,6 +342,12 @@ async fn laws_import(args: LawsImportArgs) -> Result<(), String> {
     }
     for d in &report.duplicates {
         eprintln!("重复文件（与另一目录中的同一版本相同），已跳过：{d}");
+    }
+    for s in &report.skipped {
+        eprintln!("不是法律法规（法规库的说明或模板），已跳过：{s}");
+    }
+    if report.removed > 0 {
+        eprintln!("已删除以前误导入的 {} 个非法律法规条目（说明文件、模板）", report.removed);
     }
     let built = services.refresh_law_index().await.map_err(|e| e.to_string())?;
     let counts = gongdao_store::laws::counts(services.store().reader()).await.map_err(|e| e.to_string())?;

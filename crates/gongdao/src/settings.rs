@@ -33,6 +33,9 @@ pub struct FileSettings {
     pub demo: Option<bool>,
     /// Password of the demo accounts.
     pub demo_password: Option<Secret>,
+    /// With the demo: matters at every step, mediation cases and appointment slots, so
+    /// a first start shows the platform at work [default: true].
+    pub demo_activity: Option<bool>,
     /// Base64 key (32 bytes) sealing personal data; default a key file in the data
     /// folder. Several instances on one PostgreSQL must share it.
     pub secret_key: Option<Secret>,
@@ -71,6 +74,9 @@ pub struct FileSettings {
     /// re-ranking (installed by scripts/semantic-model.sh) [default: its install
     /// folder, ~/.cache/gongdao/semantic, when present].
     pub law_model_dir: Option<PathBuf>,
+    /// Seconds without a touch before a kiosk warns, then empties every form and
+    /// returns to its start page [default: 90].
+    pub kiosk_idle_seconds: Option<u32>,
 }
 
 impl FileSettings {
@@ -89,6 +95,7 @@ pub struct Settings {
     pub home_region: String,
     pub demo: bool,
     pub demo_password: Secret,
+    pub demo_activity: bool,
     pub secret_key: Option<Secret>,
     pub max_connections: u32,
     pub secure_cookies: bool,
@@ -105,6 +112,7 @@ pub struct Settings {
     pub law_lexicon: Option<PathBuf>,
     /// Set explicitly: a model that does not load stops the start.
     pub law_model_dir: Option<PathBuf>,
+    pub kiosk_idle_seconds: u32,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -128,6 +136,7 @@ impl Settings {
                 .demo_password
                 .or(file.demo_password)
                 .unwrap_or_else(|| Secret(DEFAULT_DEMO_PASSWORD.into())),
+            demo_activity: over.demo_activity.or(file.demo_activity).unwrap_or(true),
             secret_key: over.secret_key.or(file.secret_key),
             max_connections: over.max_connections.or(file.max_connections).unwrap_or(16),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
@@ -143,6 +152,7 @@ impl Settings {
             law_searches_per_second: over.law_searches_per_second.or(file.law_searches_per_second).unwrap_or(10.0),
             law_lexicon: over.law_lexicon.or(file.law_lexicon),
             law_model_dir: over.law_model_dir.or(file.law_model_dir),
+            kiosk_idle_seconds: over.kiosk_idle_seconds.or(file.kiosk_idle_seconds).unwrap_or(90).clamp(10, 3600),
             data_dir,
         }
     }

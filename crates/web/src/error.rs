@@ -39,7 +39,7 @@ pub fn classify(e: &ServiceError) -> (StatusCode, &'static str, String) {
         ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
         ServiceError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
         ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", e.to_string()),
-        ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
+        ServiceError::NotFound(_) | ServiceError::NoMatch(_) => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
         ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict", e.to_string()),
         ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()),
         ServiceError::Internal(cause) => {

@@ -63,6 +63,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for HtmlForm<T> {
     }
 }
 
+/// An HTML form body and its fields as they came: a page that rejects the input
+/// shows it again ([`crate::pages::Errors::of_form`]).
+pub struct PostedForm<T>(pub T, pub crate::pages::Posted);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PostedForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::bad_request("body", "表单无法读取或超过大小限制"))?;
+        let value = serde_html_form::from_bytes(&bytes)
+            .map_err(|e| ApiError::bad_request("body", format!("表单内容不正确：{e}")))?;
+        let raw: Vec<(String, String)> = serde_html_form::from_bytes(&bytes).unwrap_or_default();
+        let raw = raw.into_iter().filter(|(k, _)| k != crate::session::CSRF_FIELD).collect();
+        Ok(PostedForm(value, crate::pages::Posted(raw)))
+    }
+}
+
 /// Query-string parameters; a malformed one is a 400 naming the parameter, in Chinese.
 pub struct ApiQuery<T>(pub T);
 

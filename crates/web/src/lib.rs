@@ -27,7 +27,7 @@ use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, 
 use tower_http::trace::TraceLayer;
 
 /// Settings of the HTTP layer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WebConfig {
     /// Shown in the page header, e.g. "洮北区".
     pub site_name: String,
@@ -41,6 +41,9 @@ pub struct WebConfig {
     pub public_limit: limits::Limit,
     /// Allowance per client address on the law search, Q&A and law pages.
     pub law_limit: limits::Limit,
+    /// How long a kiosk waits without a touch before it warns, then clears every form
+    /// and returns to its start page.
+    pub kiosk_idle_seconds: u32,
 }
 
 /// What every handler can reach.

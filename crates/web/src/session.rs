@@ -21,6 +21,12 @@ pub const SESSION_COOKIE: &str = "gongdao_session";
 /// Double-submit cookie protecting the login form itself.
 pub const LOGIN_CSRF_COOKIE: &str = "gongdao_login_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Kiosk mode: set when a public page is opened with `?kiosk=1`, so that every public
+/// page stays in kiosk mode on that terminal (`?kiosk=0` leaves it). Its value is the
+/// terminal's township code, or `1`.
+pub const KIOSK_COOKIE: &str = "gongdao_kiosk";
+/// A one-time message shown by the next page after a redirect (“已改派 12 件……”).
+pub const FLASH_COOKIE: &str = "gongdao_flash";
 pub const CSRF_FIELD: &str = "csrf_token";
 
 /// The client's address as recorded in the audit trail.
@@ -102,10 +108,48 @@ pub fn form_field(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-/// The session and CSRF middleware.
+/// A self-service terminal (智能终端): the public pages in large type, without staff
+/// links or phone links, returning to the start (and clearing every form) after a
+/// while without a touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KioskMode {
+    /// The township the terminal stands in, if it was set up with one.
+    pub region: Option<gongdao_domain::DivisionCode>,
+}
+
+/// What the query string or the cookie says about kiosk mode: `Some(None)` leaves it.
+fn kiosk_request(req: &Request) -> (Option<KioskMode>, Option<Option<KioskMode>>) {
+    let query = req.uri().query().unwrap_or("");
+    let param = |name: &str| {
+        query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    };
+    let region_of = |v: &str| gongdao_domain::DivisionCode::parse("region", v).ok();
+    let from_cookie = cookie(req.headers(), KIOSK_COOKIE).map(|v| KioskMode { region: region_of(v) });
+    match param("kiosk").as_deref() {
+        Some("1" | "true") => {
+            let mode = KioskMode {
+                region: param("region").as_deref().and_then(region_of).or(from_cookie.and_then(|k| k.region)),
+            };
+            (Some(mode), Some(Some(mode)))
+        }
+        Some("0" | "false") => (None, Some(None)),
+        _ => (from_cookie, None),
+    }
+}
+
+/// The session and CSRF middleware; it also carries kiosk mode and one-time messages
+/// from one page to the next, and renders error pages in the frame of whoever asked.
 pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let ip = client_ip(&req, state.web.trust_forwarded_for);
     req.extensions_mut().insert(ClientIp(ip.clone()));
+    let (kiosk, kiosk_change) = kiosk_request(&req);
+    if let Some(k) = kiosk {
+        req.extensions_mut().insert(k);
+    }
+    let flash = cookie(req.headers(), FLASH_COOKIE).map(decode_component);
+    if let Some(text) = flash.clone().filter(|t| !t.is_empty()) {
+        req.extensions_mut().insert(FlashText(text));
+    }
     let (token, via) = match (bearer(req.headers()), cookie(req.headers(), SESSION_COOKIE)) {
         (Some(t), _) => (Some(t.to_string()), Via::Bearer),
         (None, Some(c)) => (Some(c.to_string()), Via::Cookie),
@@ -130,7 +174,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let session = req.extensions().get::<Authenticated>().cloned();
-    if unsafe_method && let Some(session) = session.filter(|s| s.via == Via::Cookie) {
+    if unsafe_method && let Some(session) = session.clone().filter(|s| s.via == Via::Cookie) {
         if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
             if !same(sent, &session.csrf_token) {
                 return forbid_csrf(&path);
@@ -155,7 +199,63 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             req = Request::from_parts(parts, Body::from(bytes));
         }
     }
-    next.run(req).await
+    let is_page = !is_api(&path) && !path.starts_with("/static/");
+    let mut response = next.run(req).await;
+    if let Some(info) = response.extensions_mut().remove::<crate::pages::ErrorInfo>()
+        && is_page
+    {
+        let user = session.map(|s| PageActor::from_session(&s, None));
+        response = crate::pages::error_in_frame(&state, user, kiosk, info).await;
+    }
+    if is_page {
+        let secure = if state.web.secure_cookies { "; Secure" } else { "" };
+        let headers = response.headers_mut();
+        match kiosk_change {
+            Some(Some(k)) => {
+                let value = k.region.map(|r| r.to_string()).unwrap_or_else(|| "1".into());
+                append_cookie(
+                    headers,
+                    &format!("{KIOSK_COOKIE}={value}; Path=/; Max-Age=2592000; SameSite=Lax{secure}"),
+                );
+            }
+            Some(None) => append_cookie(headers, &format!("{KIOSK_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax{secure}")),
+            None => {}
+        }
+        let sets_flash = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{FLASH_COOKIE}="))));
+        if flash.is_some() && !sets_flash {
+            append_cookie(headers, &format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"));
+        }
+        // A public terminal keeps nothing a citizen typed: no page of it is stored or
+        // restored by the back button.
+        if kiosk.is_some() {
+            headers.insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+        }
+    }
+    response
+}
+
+fn append_cookie(headers: &mut HeaderMap, value: &str) {
+    if let Ok(v) = axum::http::HeaderValue::from_str(value) {
+        headers.append(header::SET_COOKIE, v);
+    }
+}
+
+/// The one-time message a redirect carries to the next page.
+#[derive(Clone, Debug)]
+pub struct FlashText(pub String);
+
+/// A redirect (303) that shows `text` on the page it leads to.
+pub fn see_other_with(to: &str, text: &str, secure: bool) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let secure = if secure { "; Secure" } else { "" };
+    append_cookie(
+        response.headers_mut(),
+        &format!("{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax{secure}", encode_component(text)),
+    );
+    response
 }
 
 /// The actor of an API request; 401 without a valid token or session.
@@ -193,6 +293,19 @@ pub struct PageActor {
     pub actor: Actor,
     pub csrf_token: String,
     pub token: String,
+    /// What the previous step wants this page to say (after a redirect).
+    pub flash: Option<String>,
+}
+
+impl PageActor {
+    fn from_session(a: &Authenticated, flash: Option<&FlashText>) -> PageActor {
+        PageActor {
+            actor: a.actor.clone(),
+            csrf_token: a.csrf_token.clone(),
+            token: a.token.clone(),
+            flash: flash.map(|f| f.0.clone()),
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for PageActor {
@@ -200,9 +313,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageActor {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Authenticated>() {
-            Some(a) => {
-                Ok(PageActor { actor: a.actor.clone(), csrf_token: a.csrf_token.clone(), token: a.token.clone() })
-            }
+            Some(a) => Ok(PageActor::from_session(a, parts.extensions.get::<FlashText>())),
             None => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let next = if parts.method == Method::GET { next } else { "/" };
@@ -213,18 +324,21 @@ impl<S: Send + Sync> FromRequestParts<S> for PageActor {
     }
 }
 
-/// The user of a public page, if logged in.
-pub struct MaybePageActor(pub Option<PageActor>);
+/// Who opens a public page: a signed-in user, if any, and whether it is a kiosk.
+pub struct Visitor {
+    pub user: Option<PageActor>,
+    pub kiosk: Option<KioskMode>,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for MaybePageActor {
-    type Rejection = Response;
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybePageActor(parts.extensions.get::<Authenticated>().map(|a| PageActor {
-            actor: a.actor.clone(),
-            csrf_token: a.csrf_token.clone(),
-            token: a.token.clone(),
-        })))
+        let flash = parts.extensions.get::<FlashText>();
+        Ok(Visitor {
+            user: parts.extensions.get::<Authenticated>().map(|a| PageActor::from_session(a, flash)),
+            kiosk: parts.extensions.get::<KioskMode>().copied(),
+        })
     }
 }
 
@@ -248,6 +362,31 @@ pub fn encode_component(s: &str) -> String {
     out
 }
 
+/// Decodes a percent-encoded query component (invalid sequences are kept as they are).
+pub fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(h * 16 + l);
+                i += 3;
+            }
+            (b'+', ..) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, ..) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +401,7 @@ mod tests {
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
         assert_eq!(form_field(b"x=1&csrf_token=t%2B1", CSRF_FIELD).as_deref(), Some("t+1"));
         assert_eq!(encode_component("/people?type=lawyer&q=张"), "/people%3Ftype%3Dlawyer%26q%3D%E5%BC%A0");
+        assert_eq!(decode_component(&encode_component("已改派 12 件给 平台镇工作站")), "已改派 12 件给 平台镇工作站");
+        assert_eq!(decode_component("a%zz%4"), "a%zz%4");
     }
 }

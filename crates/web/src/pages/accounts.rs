@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::institutions::region_options;
 use super::{
-    Errors, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page, render, see_other,
+    Errors, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page, render,
     vocabulary_options,
 };
 use crate::AppState;
@@ -149,7 +149,11 @@ pub async fn create(
     HtmlForm(form): HtmlForm<AccountInput>,
 ) -> Response {
     match state.services.create_account(&user.actor, &form).await {
-        Ok(_) => see_other("/accounts?msg=created"),
+        Ok(a) => super::done(
+            &state,
+            "/accounts",
+            &format!("已新建账号 {}（{}），首次登录请修改密码。", a.username, a.role.label()),
+        ),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, None, form, errors, Errors::default()).await
@@ -184,7 +188,7 @@ pub async fn update(
     HtmlForm(form): HtmlForm<AccountInput>,
 ) -> Response {
     match state.services.update_account(&user.actor, UserId(id), &form).await {
-        Ok(_) => see_other("/accounts?msg=saved"),
+        Ok(a) => super::done(&state, "/accounts", &format!("已保存账号 {} 的角色和数据范围。", a.username)),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(id), form, errors, Errors::default())
@@ -208,7 +212,7 @@ pub async fn reset_password(
     HtmlForm(form): HtmlForm<PasswordForm>,
 ) -> Response {
     match state.services.reset_password(&user.actor, UserId(id), &form.password).await {
-        Ok(()) => see_other("/accounts?msg=password"),
+        Ok(()) => super::done(&state, "/accounts", "已重置密码，该账号需要用新密码重新登录。"),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 let (account, version) = match state.services.get_account(&user.actor, UserId(id)).await {
@@ -298,7 +302,7 @@ pub async fn audit(
             String::new(),
         ),
         Err(e) => match field_errors(e) {
-            Ok(errors) => (Vec::new(), 0, errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")),
+            Ok(errors) => (Vec::new(), 0, errors.summary()),
             Err(e) => return page_error(e),
         },
     };

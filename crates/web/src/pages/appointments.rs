@@ -7,13 +7,13 @@ use axum::response::Response;
 use gongdao_domain::appointment::{BookingInput, BookingStatus, SlotInput, SlotKind};
 use gongdao_domain::auth::Permission;
 use gongdao_domain::request::Group;
-use gongdao_services::network::{InstitutionQuery, PageQuery};
+
 use serde::Deserialize;
 
-use super::{Errors, Layout, Opt, china_time, field_errors, page_error, render, see_other, vocabulary_options};
+use super::{Errors, Layout, Opt, field_errors, page_error, render, vocabulary_options};
 use crate::AppState;
 use crate::json::HtmlForm;
-use crate::session::{ClientIp, PageActor};
+use crate::session::{ClientIp, PageActor, Visitor};
 
 pub struct SlotRow {
     pub id: i64,
@@ -89,18 +89,11 @@ async fn staff_page(
         Ok(x) => x,
         Err(e) => return page_error(e),
     };
-    let all = PageQuery { page: None, per_page: Some("1000".into()) };
     let current = form.institution_id.clone().or(user.actor.institution_id.map(|i| i.to_string())).unwrap_or_default();
-    let institutions = match state.services.institutions(&user.actor, &InstitutionQuery::default(), &all).await {
-        Ok((items, _)) => items
+    use gongdao_domain::network::InstitutionType::{JusticeBureau, MediationCommittee};
+    let institutions = match super::institution_choices(state, user, &[MediationCommittee, JusticeBureau]).await {
+        Ok(items) => items
             .into_iter()
-            .filter(|i| {
-                !matches!(
-                    i.kind,
-                    gongdao_domain::network::InstitutionType::MediationCommittee
-                        | gongdao_domain::network::InstitutionType::JusticeBureau
-                )
-            })
             .map(|i| {
                 let v = i.id.to_string();
                 Opt::new(v.clone(), i.name, v == current)
@@ -160,8 +153,10 @@ pub async fn create_slot(
     user: PageActor,
     HtmlForm(form): HtmlForm<SlotInput>,
 ) -> Response {
-    match state.services.create_slot(&user.actor, &form).await {
-        Ok(_) => see_other("/appointments?msg=created"),
+    match state.services.open_slots(&user.actor, &form).await {
+        Ok(opened) => {
+            super::done(&state, "/appointments", &format!("已开放 {} 个时段：{}。", opened.ids.len(), opened.summary))
+        }
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 staff_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, String::new(), None).await
@@ -179,45 +174,101 @@ pub struct CancelForm {
 
 pub async fn cancel(State(state): State<AppState>, user: PageActor, HtmlForm(form): HtmlForm<CancelForm>) -> Response {
     match state.services.cancel_booking(Some(&user.actor), &form.code, None).await {
-        Ok(()) => see_other("/appointments?msg=saved"),
+        Ok(()) => super::done(&state, "/appointments", &format!("已取消预约 {}，已短信告知当事人。", form.code.trim())),
         Err(e) => page_error(e),
     }
 }
 
 const BOOK_CSRF_COOKIE: &str = "gongdao_book_csrf";
 
+/// A service point that has places to book.
+pub struct PointChoice {
+    pub id: i64,
+    pub name: String,
+    pub next: String,
+    pub selected: bool,
+}
+
+/// The slots of one day at the chosen point.
+pub struct DaySlots {
+    pub label: String,
+    pub slots: Vec<SlotRow>,
+}
+
 #[derive(Template)]
 #[template(path = "book.html")]
 struct BookPage {
     layout: Layout,
-    slots: Vec<SlotRow>,
+    points: Vec<PointChoice>,
+    point: Option<i64>,
+    days: Vec<DaySlots>,
     form: BookingInput,
     groups: Vec<Opt>,
     errors: Errors,
     error: String,
-    booked: Option<(String, String)>,
+    receipt: Option<super::public::Receipt>,
     token: String,
 }
 
+fn day_label(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let weekday = ["一", "二", "三", "四", "五", "六", "日"][d.weekday().num_days_from_monday() as usize];
+    format!("{}（星期{weekday}）", d.format("%m月%d日"))
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn book_page(
     state: &AppState,
+    visitor: &Visitor,
     status: StatusCode,
+    point: Option<i64>,
     form: BookingInput,
     errors: Errors,
     error: String,
-    booked: Option<(String, String)>,
+    receipt: Option<super::public::Receipt>,
 ) -> Response {
     let slots = match state.services.public_slots(None).await {
         Ok(s) => s,
         Err(e) => return page_error(e),
     };
-    let selected = form.slot_id.clone().unwrap_or_default();
+    // The points with places left, each with its first free time.
+    let mut points: Vec<PointChoice> = Vec::new();
+    for s in &slots {
+        if !points.iter().any(|p| p.id == s.institution_id) {
+            points.push(PointChoice {
+                id: s.institution_id,
+                name: s.institution_name.clone(),
+                next: slot_time(s),
+                selected: false,
+            });
+        }
+    }
+    points.sort_by(|a, b| a.name.cmp(&b.name));
+    // The chosen point: asked for, or the one of the slot that came back, or the only one.
+    let chosen_slot = form.slot_id.clone().unwrap_or_default();
+    let point = point
+        .or_else(|| slots.iter().find(|s| s.id.to_string() == chosen_slot).map(|s| s.institution_id))
+        .or_else(|| (points.len() == 1).then(|| points[0].id))
+        .filter(|p| points.iter().any(|x| x.id == *p));
+    for p in &mut points {
+        p.selected = Some(p.id) == point;
+    }
+    let mut days: Vec<DaySlots> = Vec::new();
+    for s in slots.iter().filter(|s| Some(s.institution_id) == point) {
+        let label = day_label(gongdao_domain::calendar::china_day(s.starts_at));
+        match days.last_mut() {
+            Some(d) if d.label == label => d.slots.push(slot_row(s, &chosen_slot)),
+            _ => days.push(DaySlots { label, slots: vec![slot_row(s, &chosen_slot)] }),
+        }
+    }
     let token = super::random_token();
     let mut response = render(
         status,
         &BookPage {
-            layout: Layout::public(state, "预约服务"),
-            slots: slots.iter().map(|s| slot_row(s, &selected)).collect(),
+            layout: Layout::for_visitor(state, visitor, "预约服务", "").await,
+            points,
+            point,
+            days,
             groups: Group::ALL
                 .iter()
                 .map(|g| Opt::new(g.code(), g.label(), form.groups.iter().any(|c| c == g.code())))
@@ -225,7 +276,7 @@ async fn book_page(
             form,
             errors,
             error,
-            booked,
+            receipt,
             token: token.clone(),
         },
     );
@@ -233,8 +284,16 @@ async fn book_page(
     response
 }
 
-pub async fn book_form(State(state): State<AppState>) -> Response {
-    book_page(&state, StatusCode::OK, BookingInput::default(), Errors::default(), String::new(), None).await
+#[derive(Deserialize, Default)]
+pub struct BookQuery {
+    /// The service point chosen (an institution id).
+    point: Option<String>,
+}
+
+pub async fn book_form(State(state): State<AppState>, visitor: Visitor, Query(q): Query<BookQuery>) -> Response {
+    let point = q.point.and_then(|p| p.trim().parse().ok());
+    book_page(&state, &visitor, StatusCode::OK, point, BookingInput::default(), Errors::default(), String::new(), None)
+        .await
 }
 
 #[derive(Deserialize, Default)]
@@ -246,35 +305,54 @@ pub struct BookForm {
 
 pub async fn book_submit(
     State(state): State<AppState>,
+    visitor: Visitor,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     HtmlForm(form): HtmlForm<BookForm>,
 ) -> Response {
     let cookie = crate::session::cookie(&headers, BOOK_CSRF_COOKIE).unwrap_or("");
     if cookie.is_empty() || Some(cookie) != form.csrf_token.as_deref() {
-        return book_page(
-            &state,
-            StatusCode::FORBIDDEN,
-            form.input,
-            Errors::default(),
-            "页面已过期，请核对后重新提交".into(),
-            None,
-        )
-        .await;
+        let expired = "页面已过期，请核对后重新提交".to_string();
+        return book_page(&state, &visitor, StatusCode::FORBIDDEN, None, form.input, Errors::default(), expired, None)
+            .await;
     }
     if let Err(e) = crate::limits::check(&state, &ip) {
         return page_error(e);
     }
     match state.services.book(None, &form.input, &ip).await {
         Ok(b) => {
-            let when = format!("{} {}", b.institution_name, china_time(b.starts_at));
+            let start = gongdao_domain::calendar::china_local(b.starts_at);
+            let end = gongdao_domain::calendar::china_local(b.ends_at);
+            let receipt = super::public::Receipt {
+                title: "预约回执",
+                number: b.code.clone(),
+                rows: vec![
+                    ("预约人", b.name.clone()),
+                    ("服务网点", b.institution_name.clone()),
+                    ("方式", b.kind.label().to_string()),
+                    (
+                        "时间",
+                        format!(
+                            "{} {}–{}",
+                            day_label(start.date()),
+                            start.format("%H:%M"),
+                            end.format("%H:%M")
+                        ),
+                    ),
+                    ("事由", b.reason.clone()),
+                ],
+                follow: "请按时前往或在家等候，带上身份证和相关材料。如需取消，请拨打 12348 或联系服务网点，报预约码和手机号后四位。"
+                    .into(),
+            };
             book_page(
                 &state,
+                &visitor,
                 StatusCode::CREATED,
+                None,
                 BookingInput::default(),
                 Errors::default(),
                 String::new(),
-                Some((b.code, when)),
+                Some(receipt),
             )
             .await
         }
@@ -282,9 +360,19 @@ pub async fn book_submit(
             let (status, _, message) = crate::error::classify(&e);
             match field_errors(e) {
                 Ok(errors) => {
-                    book_page(&state, StatusCode::UNPROCESSABLE_ENTITY, form.input, errors, String::new(), None).await
+                    book_page(
+                        &state,
+                        &visitor,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        None,
+                        form.input,
+                        errors,
+                        String::new(),
+                        None,
+                    )
+                    .await
                 }
-                Err(_) => book_page(&state, status, form.input, Errors::default(), message, None).await,
+                Err(_) => book_page(&state, &visitor, status, None, form.input, Errors::default(), message, None).await,
             }
         }
     }

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::api::session_cookie;
 use crate::error::classify;
 use crate::json::HtmlForm;
-use crate::session::{ClientIp, LOGIN_CSRF_COOKIE, MaybePageActor, PageActor, cookie};
+use crate::session::{ClientIp, LOGIN_CSRF_COOKIE, PageActor, Visitor, cookie};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -76,7 +76,7 @@ fn login_page(
 
 pub async fn login_form(
     State(state): State<AppState>,
-    MaybePageActor(user): MaybePageActor,
+    Visitor { user, .. }: Visitor,
     Query(q): Query<NextQuery>,
 ) -> Response {
     let next = safe_next(q.next.as_deref().unwrap_or("/"));

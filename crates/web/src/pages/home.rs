@@ -1,4 +1,7 @@
-//! The start page after login: who you are, what you can reach, a few counts.
+//! `/`: the citizens' front door (门户) — ask a legal question right there, search the
+//! law, apply, book, follow a matter, find a service point, call 12348 — and, for a
+//! signed-in member of staff, their workbench: what waits for them and what they can
+//! reach.
 
 use askama::Template;
 use axum::extract::State;
@@ -9,7 +12,7 @@ use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
 
 use super::{Layout, page_error, render};
 use crate::AppState;
-use crate::session::PageActor;
+use crate::session::{PageActor, Visitor, encode_component};
 
 pub struct Stat {
     pub label: &'static str,
@@ -27,8 +30,27 @@ struct HomePage {
     stats: Vec<Stat>,
 }
 
-pub async fn home(State(state): State<AppState>, user: PageActor) -> Response {
-    let layout = Layout::for_user(&state, &user, "首页", "/").await;
+#[derive(Template)]
+#[template(path = "portal.html")]
+struct PortalPage {
+    layout: Layout,
+    /// Example questions: the text and its query-string form.
+    examples: Vec<(&'static str, String)>,
+}
+
+pub async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
+    match (&visitor.kiosk, &visitor.user) {
+        (None, Some(user)) => workbench(&state, user).await,
+        _ => {
+            let layout = Layout::for_visitor(&state, &visitor, "公共法律服务", "/").await;
+            let examples = super::laws::EXAMPLES.iter().map(|e| (*e, encode_component(e))).collect();
+            render(StatusCode::OK, &PortalPage { layout, examples })
+        }
+    }
+}
+
+async fn workbench(state: &AppState, user: &PageActor) -> Response {
+    let layout = Layout::for_user(state, user, "首页", "/").await;
     let actor = &user.actor;
     let mut stats = Vec::new();
     if actor.can(Permission::ViewNetwork) {

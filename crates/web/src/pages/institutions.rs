@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{
     Errors, FormTarget, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page, render,
-    see_other, vocabulary_options, with_question,
+    vocabulary_options, with_question,
 };
 use crate::AppState;
 use crate::api::xlsx;
@@ -107,7 +107,7 @@ pub async fn list(
     let (rows, total, error) = match state.services.institutions(&user.actor, &q.filter, &page).await {
         Ok((items, total)) => (items.into_iter().map(row).collect(), total, String::new()),
         Err(e) => match field_errors(e) {
-            Ok(errors) => (Vec::new(), 0, errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")),
+            Ok(errors) => (Vec::new(), 0, errors.summary()),
             Err(e) => return page_error(e),
         },
     };
@@ -328,7 +328,7 @@ pub async fn create(
     HtmlForm(form): HtmlForm<InstitutionInput>,
 ) -> Response {
     match state.services.create_institution(&user.actor, &form).await {
-        Ok(i) => see_other(&format!("/institutions/{}?msg=created", i.id)),
+        Ok(i) => super::done(&state, &format!("/institutions/{}", i.id), &format!("已新建机构“{}”。", i.name)),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 form_page(
@@ -390,7 +390,7 @@ pub async fn update(
     HtmlForm(form): HtmlForm<InstitutionInput>,
 ) -> Response {
     match state.services.update_institution(&user.actor, InstitutionId(id), &form).await {
-        Ok(_) => see_other(&format!("/institutions/{id}?msg=saved")),
+        Ok(i) => super::done(&state, &format!("/institutions/{id}"), &format!("已保存机构“{}”的信息。", i.name)),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 let back = format!("/institutions/{id}");
@@ -411,7 +411,7 @@ pub async fn update(
 
 pub async fn delete(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
     match state.services.delete_institution(&user.actor, InstitutionId(id)).await {
-        Ok(()) => see_other("/institutions?msg=deleted"),
+        Ok(()) => super::done(&state, "/institutions", "已删除该机构。"),
         Err(e) => page_error(e),
     }
 }

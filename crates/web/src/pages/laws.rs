@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{Layout, Opt, page_error, render};
 use crate::AppState;
-use crate::session::{ClientIp, MaybePageActor};
+use crate::session::{ClientIp, Visitor};
 // Law titles in URL paths: they hold no `/`, which it leaves as it is.
 use crate::session::encode_component as path_segment;
 
@@ -118,17 +118,14 @@ struct LawsPage {
     total_laws: usize,
 }
 
-async fn layout(state: &AppState, user: &Option<crate::session::PageActor>, title: &str) -> Layout {
-    match user {
-        Some(u) => Layout::for_user(state, u, title, "/laws").await,
-        None => Layout::public(state, title),
-    }
+async fn layout(state: &AppState, visitor: &Visitor, title: &str) -> Layout {
+    Layout::for_visitor(state, visitor, title, "/laws").await
 }
 
 /// 法律法规: the catalogue, or search results with filters.
 pub async fn index(
     State(state): State<AppState>,
-    MaybePageActor(user): MaybePageActor,
+    visitor: Visitor,
     ClientIp(ip): ClientIp,
     Query(form): Query<SearchForm>,
 ) -> Response {
@@ -177,7 +174,7 @@ pub async fn index(
     categories.extend(
         shelves
             .iter()
-            .filter(|s| s.category != "案例")
+            .filter(|s| s.category != "案例" && !s.category.trim().is_empty())
             .map(|s| Opt::new(s.category.clone(), s.category.clone(), s.category == category)),
     );
     let total_laws = shelves.iter().map(|s| s.laws.len()).sum();
@@ -195,7 +192,7 @@ pub async fn index(
     render(
         StatusCode::OK,
         &LawsPage {
-            layout: layout(&state, &user, "法律法规").await,
+            layout: layout(&state, &visitor, "法律法规").await,
             q,
             as_of: form.as_of.unwrap_or_default(),
             law: form.law.unwrap_or_default(),
@@ -255,7 +252,7 @@ struct LawPageView {
 /// A law: versions, history, table of contents and every article with its anchor.
 pub async fn law(
     State(state): State<AppState>,
-    MaybePageActor(user): MaybePageActor,
+    visitor: Visitor,
     ClientIp(ip): ClientIp,
     Path(short_title): Path<String>,
     Query(form): Query<VersionForm>,
@@ -305,7 +302,7 @@ pub async fn law(
     render(
         StatusCode::OK,
         &LawPageView {
-            layout: layout(&state, &user, &title).await,
+            layout: layout(&state, &visitor, &title).await,
             short_title: page.law.short_title,
             title,
             level: page.law.level.label(),
@@ -340,7 +337,7 @@ struct ArticlePage {
 /// One article, at a stable URL: `/laws/劳动合同法/30`.
 pub async fn article(
     State(state): State<AppState>,
-    MaybePageActor(user): MaybePageActor,
+    visitor: Visitor,
     ClientIp(ip): ClientIp,
     Path((short_title, anchor)): Path<(String, String)>,
     Query(form): Query<VersionForm>,
@@ -357,7 +354,7 @@ pub async fn article(
     render(
         StatusCode::OK,
         &ArticlePage {
-            layout: layout(&state, &user, &title).await,
+            layout: layout(&state, &visitor, &title).await,
             law_href: format!(
                 "/laws/{}?version={}#a{}",
                 path_segment(&page.law.short_title),
@@ -379,7 +376,6 @@ pub async fn article(
 #[derive(Deserialize, Default)]
 pub struct QaForm {
     q: Option<String>,
-    kiosk: Option<String>,
     region: Option<String>,
 }
 
@@ -414,7 +410,7 @@ struct QaPage {
     examples: Vec<&'static str>,
 }
 
-const EXAMPLES: &[&str] = &[
+pub(super) const EXAMPLES: &[&str] = &[
     "老板拖欠工资怎么办？",
     "子女不赡养老人怎么办？",
     "离婚后孩子的抚养费怎么算？",
@@ -426,20 +422,22 @@ const EXAMPLES: &[&str] = &[
 /// 法律问答: ask in plain words; `?kiosk=1` for the self-service terminal.
 pub async fn qa(
     State(state): State<AppState>,
-    MaybePageActor(user): MaybePageActor,
+    visitor: Visitor,
     ClientIp(ip): ClientIp,
     Query(form): Query<QaForm>,
 ) -> Response {
-    let kiosk = form.kiosk.as_deref().is_some_and(|k| k == "1" || k == "true");
     let q = form.q.clone().unwrap_or_default();
-    let region = form.region.clone().unwrap_or_default();
+    // The nearest service points: of the township asked about, else the kiosk's.
+    let region = form
+        .region
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .or_else(|| visitor.kiosk.and_then(|k| k.region).map(|r| r.to_string()))
+        .unwrap_or_default();
+    let layout = layout(&state, &visitor, "法律问答").await;
     let mut page = QaPage {
-        layout: if kiosk {
-            Layout::public(&state, "法律问答")
-        } else {
-            layout(&state, &user, "法律问答").await
-        },
-        kiosk,
+        kiosk: layout.is_kiosk(),
+        layout,
         q: q.clone(),
         region: region.clone(),
         error: None,

@@ -19,8 +19,7 @@ use serde::Deserialize;
 
 use super::institutions::region_options;
 use super::{
-    Errors, Layout, Opt, PathId, china_time, deadline_text, field_errors, page_error, render, see_other,
-    vocabulary_options,
+    Errors, Layout, Opt, PathId, china_time, deadline_text, field_errors, page_error, render, vocabulary_options,
 };
 use crate::AppState;
 use crate::json::HtmlForm;
@@ -86,7 +85,7 @@ pub async fn list(State(state): State<AppState>, user: PageActor, Query(q): Quer
             status_class: status_class(c.status),
             due: match (&c.agreement, c.status) {
                 (Some(a), CaseStatus::Agreed) if c.confirmation == Confirmation::None => {
-                    format!("司法确认至 {}", a.confirmation_due)
+                    format!("司法确认至 {}", gongdao_domain::calendar::last_day_text(a.confirmation_due))
                 }
                 _ => c.due_at.filter(|_| c.status == CaseStatus::Mediating).map(deadline_text).unwrap_or_default(),
             },
@@ -100,16 +99,20 @@ pub async fn list(State(state): State<AppState>, user: PageActor, Query(q): Quer
     )
 }
 
+/// One field of a party on the registration form.
+pub struct PartyField {
+    pub name: String,
+    pub label: &'static str,
+    pub kind: &'static str,
+    pub hint: &'static str,
+    pub value: String,
+}
+
 pub struct PartyFields {
     pub title: &'static str,
-    pub name_field: String,
-    pub phone_field: String,
-    pub id_field: String,
-    pub address_field: String,
-    pub name: String,
-    pub phone: String,
-    pub id_number: String,
-    pub address: String,
+    pub fields: Vec<PartyField>,
+    pub gender_field: String,
+    pub genders: Vec<Opt>,
 }
 
 #[derive(Template)]
@@ -122,10 +125,11 @@ struct FormPage {
     sources: Vec<Opt>,
     parties: Vec<PartyFields>,
     errors: Errors,
-    placed: Vec<&'static str>,
+    placed: Vec<String>,
 }
 
-/// The registration form as posted: one applicant and one respondent.
+/// The registration form as posted: the case's own fields, and the parties as
+/// `parties[i].field` (one applicant and one respondent on the page).
 #[derive(Deserialize, Default)]
 pub struct CaseForm {
     committee_id: Option<String>,
@@ -136,48 +140,45 @@ pub struct CaseForm {
     request_id: Option<String>,
     #[serde(default)]
     summary: String,
-    #[serde(rename = "parties[0].name", default)]
-    a_name: String,
-    #[serde(rename = "parties[0].phone")]
-    a_phone: Option<String>,
-    #[serde(rename = "parties[0].id_number")]
-    a_id: Option<String>,
-    #[serde(rename = "parties[0].address")]
-    a_address: Option<String>,
-    #[serde(rename = "parties[1].name", default)]
-    r_name: String,
-    #[serde(rename = "parties[1].phone")]
-    r_phone: Option<String>,
-    #[serde(rename = "parties[1].id_number")]
-    r_id: Option<String>,
-    #[serde(rename = "parties[1].address")]
-    r_address: Option<String>,
 }
 
+/// The fields of a party as the form names them.
+const PARTY_FIELDS: &[(&str, &str, &str, &str)] = &[
+    ("name", "姓名", "text", ""),
+    ("phone", "联系电话", "tel", ""),
+    ("id_number", "身份证号码", "text", "填写后自动得出性别和年龄"),
+    ("age", "年龄", "number", "无身份证号码时填写"),
+    ("ethnicity", "民族", "text", "如 汉族"),
+    ("occupation", "职业或职务", "text", ""),
+    ("employer", "工作单位", "text", ""),
+    ("address", "住址", "text", ""),
+];
+
 impl CaseForm {
-    fn into_input(self) -> CaseInput {
+    fn into_input(self, posted: &super::Posted) -> CaseInput {
+        let field = |i: usize, name: &str| {
+            let key = format!("parties[{i}].{name}");
+            posted.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).filter(|v| !v.trim().is_empty())
+        };
+        let party = |i: usize, role: &str| PartyInput {
+            role: role.into(),
+            name: field(i, "name").unwrap_or_default(),
+            phone: field(i, "phone"),
+            id_number: field(i, "id_number"),
+            address: field(i, "address"),
+            gender: field(i, "gender"),
+            age: field(i, "age"),
+            ethnicity: field(i, "ethnicity"),
+            occupation: field(i, "occupation"),
+            employer: field(i, "employer"),
+        };
         CaseInput {
             committee_id: self.committee_id,
             dispute_type: self.dispute_type,
             source: self.source,
             request_id: self.request_id,
             summary: self.summary,
-            parties: vec![
-                PartyInput {
-                    role: "applicant".into(),
-                    name: self.a_name,
-                    phone: self.a_phone,
-                    id_number: self.a_id,
-                    address: self.a_address,
-                },
-                PartyInput {
-                    role: "respondent".into(),
-                    name: self.r_name,
-                    phone: self.r_phone,
-                    id_number: self.r_id,
-                    address: self.r_address,
-                },
-            ],
+            parties: vec![party(0, "applicant"), party(1, "respondent")],
         }
     }
 }
@@ -206,19 +207,49 @@ async fn form_page(
     };
     let party = |i: usize, title: &'static str| {
         let p = form.parties.get(i).cloned().unwrap_or_default();
+        let value = |name: &str| {
+            match name {
+                "name" => Some(p.name.clone()),
+                "phone" => p.phone.clone(),
+                "id_number" => p.id_number.clone(),
+                "age" => p.age.clone(),
+                "ethnicity" => p.ethnicity.clone(),
+                "occupation" => p.occupation.clone(),
+                "employer" => p.employer.clone(),
+                "address" => p.address.clone(),
+                _ => None,
+            }
+            .unwrap_or_default()
+        };
         PartyFields {
             title,
-            name_field: format!("parties[{i}].name"),
-            phone_field: format!("parties[{i}].phone"),
-            id_field: format!("parties[{i}].id_number"),
-            address_field: format!("parties[{i}].address"),
-            name: p.name,
-            phone: p.phone.unwrap_or_default(),
-            id_number: p.id_number.unwrap_or_default(),
-            address: p.address.unwrap_or_default(),
+            fields: PARTY_FIELDS
+                .iter()
+                .map(|(name, label, kind, hint)| PartyField {
+                    name: format!("parties[{i}].{name}"),
+                    label,
+                    kind,
+                    hint,
+                    value: value(name),
+                })
+                .collect(),
+            gender_field: format!("parties[{i}].gender"),
+            genders: vocabulary_options(
+                gongdao_domain::network::Gender::ALL,
+                gongdao_domain::network::Gender::code,
+                gongdao_domain::network::Gender::label,
+                p.gender.as_deref().unwrap_or(""),
+                Some("请选择"),
+            ),
         }
     };
     let parties = vec![party(0, "申请人"), party(1, "被申请人")];
+    let mut placed: Vec<String> =
+        ["committee_id", "dispute_type", "source", "request_id", "summary"].iter().map(|s| s.to_string()).collect();
+    for i in 0..2 {
+        placed.extend(PARTY_FIELDS.iter().map(|(name, ..)| format!("parties[{i}].{name}")));
+        placed.push(format!("parties[{i}].gender"));
+    }
     let layout = Layout::for_user(state, user, "调解登记", "/mediation").await;
     render(
         status,
@@ -240,21 +271,7 @@ async fn form_page(
                 None,
             ),
             parties,
-            placed: vec![
-                "committee_id",
-                "dispute_type",
-                "source",
-                "request_id",
-                "summary",
-                "parties[0].name",
-                "parties[0].phone",
-                "parties[0].id_number",
-                "parties[0].address",
-                "parties[1].name",
-                "parties[1].phone",
-                "parties[1].id_number",
-                "parties[1].address",
-            ],
+            placed,
             form,
             errors,
         },
@@ -268,10 +285,16 @@ pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Respons
     form_page(&state, &user, StatusCode::OK, CaseInput::default(), Errors::default()).await
 }
 
-pub async fn register(State(state): State<AppState>, user: PageActor, HtmlForm(form): HtmlForm<CaseForm>) -> Response {
-    let input = form.into_input();
+pub async fn register(
+    State(state): State<AppState>,
+    user: PageActor,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<CaseForm>,
+) -> Response {
+    let input = form.into_input(&posted);
     match state.services.register_case(&user.actor, &input).await {
-        Ok(c) => see_other(&format!("/mediation/{}?msg=created", c.id)),
+        Ok(c) => {
+            super::done(&state, &format!("/mediation/{}", c.id), &format!("已登记调解案件 {}，待受理。", c.number))
+        }
         Err(e) => match field_errors(e) {
             Ok(errors) => form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, input, errors).await,
             Err(e) => page_error(e),
@@ -337,7 +360,7 @@ async fn case_page(
             a.terms.clone(),
             a.performance.clone(),
             a.effective_on.to_string(),
-            a.confirmation_due.to_string(),
+            gongdao_domain::calendar::last_day_text(a.confirmation_due),
             (a.confirmation_due - today).num_days().max(0),
         ),
         None => Default::default(),
@@ -399,12 +422,13 @@ async fn case_page(
                 "applied",
                 None,
             ),
+            // Nothing chosen for the mediator: a follow-up says what was found.
             performances: vocabulary_options(
                 &Performance::ALL[1..],
                 Performance::code,
                 Performance::label,
-                "performed",
-                None,
+                "",
+                Some("请选择"),
             ),
             today: today.to_string(),
             c: view,
@@ -428,16 +452,37 @@ pub async fn show(
     case_page(&state, &user, id, StatusCode::OK, Errors::default(), String::new(), q.msg.as_deref()).await
 }
 
-async fn after(state: &AppState, user: &PageActor, id: i64, result: Result<MediationCase, ServiceError>) -> Response {
+/// After a step: the case saying what was done, or the case with the error beside
+/// the field of the form that was sent, its input kept.
+async fn after(
+    state: &AppState,
+    user: &PageActor,
+    id: i64,
+    result: Result<MediationCase, ServiceError>,
+    form: &str,
+    posted: &super::Posted,
+) -> Response {
     match result {
-        Ok(_) => see_other(&format!("/mediation/{id}?msg=saved")),
+        Ok(c) => {
+            let text = match form {
+                "accept" => format!("已受理调解案件 {}，请在调解时限内调解。", c.number),
+                "refuse" => format!("已不予受理 {}，并记录了理由。", c.number),
+                "session" => format!("已记录 {} 的一次调解。", c.number),
+                "agreement" => format!("已记录 {} 的调解协议，可打印调解协议书。", c.number),
+                "failure" => format!("已终止调解 {}，并告知当事人其他途径。", c.number),
+                "confirmation" => format!("已登记 {} 的司法确认情况：{}。", c.number, c.confirmation.label()),
+                "follow_up" => format!("已登记 {} 的履行回访：{}。", c.number, c.performance.label()),
+                _ => format!("已保存 {}。", c.number),
+            };
+            super::done(state, &format!("/mediation/{id}"), &text)
+        }
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
             let (status, _, message) = crate::error::classify(&e);
-            let errors = match e {
-                ServiceError::Invalid(v) => Errors(v.0),
-                _ => Errors::default(),
+            let fields = match e {
+                ServiceError::Invalid(v) => v.0,
+                _ => Vec::new(),
             };
-            case_page(state, user, id, status, errors, message, None).await
+            case_page(state, user, id, status, Errors::of_form(form, fields, posted), message, None).await
         }
         Err(e) => page_error(e),
     }
@@ -447,30 +492,30 @@ pub async fn accept(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<CaseStep>,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<CaseStep>,
 ) -> Response {
     let r = state.services.accept_case(&user.actor, id, &form).await;
-    after(&state, &user, id, r).await
+    after(&state, &user, id, r, "accept", &posted).await
 }
 
 pub async fn refuse(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<CaseStep>,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<CaseStep>,
 ) -> Response {
     let r = state.services.refuse_case(&user.actor, id, &form).await;
-    after(&state, &user, id, r).await
+    after(&state, &user, id, r, "refuse", &posted).await
 }
 
 pub async fn session(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<SessionInput>,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<SessionInput>,
 ) -> Response {
     let r = state.services.add_session(&user.actor, id, &form).await;
-    after(&state, &user, id, r).await
+    after(&state, &user, id, r, "session", &posted).await
 }
 
 #[derive(Deserialize, Default)]
@@ -484,40 +529,40 @@ pub async fn agreement(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<AgreementForm>,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<AgreementForm>,
 ) -> Response {
     let r = state.services.record_agreement(&user.actor, id, &form.agreement, form.version).await;
-    after(&state, &user, id, r).await
+    after(&state, &user, id, r, "agreement", &posted).await
 }
 
 pub async fn failure(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<CaseStep>,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<CaseStep>,
 ) -> Response {
     let r = state.services.record_failure(&user.actor, id, &form).await;
-    after(&state, &user, id, r).await
+    after(&state, &user, id, r, "failure", &posted).await
 }
 
 pub async fn confirmation(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<ConfirmationInput>,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<ConfirmationInput>,
 ) -> Response {
     let r = state.services.record_confirmation(&user.actor, id, &form).await;
-    after(&state, &user, id, r).await
+    after(&state, &user, id, r, "confirmation", &posted).await
 }
 
 pub async fn follow_up(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<FollowUpInput>,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<FollowUpInput>,
 ) -> Response {
     let r = state.services.follow_up_case(&user.actor, id, &form).await;
-    after(&state, &user, id, r).await
+    after(&state, &user, id, r, "follow_up", &posted).await
 }
 
 #[derive(Template)]
@@ -532,7 +577,9 @@ struct AgreementPage {
     performance: String,
     signed_on: String,
     confirmation_due: String,
-    copies: usize,
+    copies: String,
+    /// The script (print button), like every page's.
+    js: String,
 }
 
 /// The printable 调解协议书.
@@ -550,25 +597,11 @@ pub async fn print_agreement(State(state): State<AppState>, user: PageActor, Pat
         &AgreementPage {
             number: c.number,
             committee: c.committee_name,
-            parties: c
-                .parties
-                .iter()
-                .map(|p| {
-                    let mut line = format!("{}：{}", p.role.label(), p.name);
-                    if let Some(id) = &p.id_masked {
-                        line.push_str(&format!("，公民身份号码 {id}"));
-                    }
-                    if let Some(addr) = &p.address {
-                        line.push_str(&format!("，住址 {addr}"));
-                    }
-                    if let Some(phone) = &p.phone_masked {
-                        line.push_str(&format!("，联系电话 {phone}"));
-                    }
-                    line
-                })
-                .collect(),
+            parties: c.parties.iter().map(|p| p.agreement_line(a.signed_on)).collect(),
             signers: c.parties.iter().map(|p| format!("{}：{}", p.role.label(), p.name)).collect(),
-            copies: c.parties.len() + 1,
+            // 一式N份: each party one, the committee one, written as the form writes it.
+            copies: gongdao_domain::law::numeral::chinese_number(c.parties.len() as u32 + 1),
+            js: crate::assets::js(),
             facts: a.facts,
             terms: a.terms,
             performance: a.performance,
@@ -661,10 +694,10 @@ pub async fn open_screening(
     HtmlForm(form): HtmlForm<ScreeningInput>,
 ) -> Response {
     match state.services.open_screening(&user.actor, &form).await {
-        Ok(_) => see_other("/mediation/screenings?msg=created"),
+        Ok(_) => super::done(&state, "/mediation/screenings", &format!("已开展排查“{}”。", form.title.trim())),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
-                let message = errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
+                let message = errors.summary();
                 screenings_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, message, None).await
             }
             Err(e) => page_error(e),
@@ -679,10 +712,10 @@ pub async fn add_finding(
     HtmlForm(form): HtmlForm<FindingInput>,
 ) -> Response {
     match state.services.add_finding(&user.actor, id, &form).await {
-        Ok(()) => see_other("/mediation/screenings?msg=saved"),
+        Ok(()) => super::done(&state, "/mediation/screenings", "已登记排查结果。"),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
-                let message = errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
+                let message = errors.summary();
                 screenings_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, message, None).await
             }
             Err(e) => page_error(e),

@@ -5,6 +5,7 @@
 mod accounts;
 mod appointments;
 mod auth;
+mod dispatch;
 mod home;
 mod institutions;
 mod laws;
@@ -13,6 +14,7 @@ mod people;
 mod public;
 mod regions;
 mod requests;
+mod rules;
 
 use askama::Template;
 use axum::Router;
@@ -24,7 +26,7 @@ use gongdao_services::ServiceError;
 
 use crate::AppState;
 use crate::error::classify;
-use crate::session::PageActor;
+use crate::session::{KioskMode, PageActor, Visitor};
 
 /// Declares every page route once: the router is built from this table and the
 /// authorization matrix test reads [`PAGE_ROUTES`].
@@ -84,6 +86,7 @@ page_routes! {
     get "/requests/new" => requests::new_form,
     post "/requests" => requests::create,
     get "/requests/{id}" => requests::show,
+    get "/requests/{id}/receipt" => requests::receipt,
     post "/requests/{id}/reveal" => requests::reveal,
     post "/requests/{id}/transfer" => requests::transfer,
     post "/requests/{id}/accept" => requests::accept,
@@ -92,16 +95,20 @@ page_routes! {
     post "/requests/{id}/resolve" => requests::resolve,
     post "/requests/{id}/close" => requests::close,
     post "/requests/{id}/reopen" => requests::reopen,
-    get "/dispatch" => requests::board,
-    post "/dispatch/reassign" => requests::reassign,
-    post "/incidents" => requests::open_incident,
-    get "/incidents/{id}" => requests::incident,
-    post "/incidents/{id}/link" => requests::link_incident,
-    post "/incidents/{id}/close" => requests::close_incident,
+    get "/dispatch" => dispatch::board,
+    post "/dispatch/reassign" => dispatch::reassign,
+    post "/dispatch/link" => dispatch::link_from_board,
+    get "/incidents" => dispatch::incidents,
+    post "/incidents" => dispatch::open_incident,
+    get "/incidents/{id}" => dispatch::incident,
+    post "/incidents/{id}/link" => dispatch::link_incident,
+    post "/incidents/{id}/close" => dispatch::close_incident,
     get "/inbox" => requests::inbox,
     post "/inbox/read" => requests::inbox_read,
-    get "/settings/rules" => requests::rules,
-    post "/settings/rules" => requests::save_rules,
+    get "/settings/rules" => rules::rules,
+    post "/settings/rules" => rules::save_rules,
+    post "/settings/rules/deadline" => rules::save_deadline,
+    post "/settings/rules/holiday" => rules::save_holiday,
     get "/apply" => public::apply_form,
     post "/apply" => public::apply_submit,
     get "/track" => public::track,
@@ -141,6 +148,10 @@ pub struct Layout {
     pub css: String,
     pub js: String,
     pub flash: Option<Flash>,
+    /// Set on a self-service terminal: large type, no staff links, back to the start.
+    pub kiosk: Option<KioskView>,
+    /// The signed-in person's waiting work, shown under the navigation.
+    pub workbar: Vec<WorkCount>,
 }
 
 pub struct UserBar {
@@ -154,11 +165,33 @@ pub struct NavItem {
     pub label: &'static str,
     pub hint: &'static str,
     pub active: bool,
+    /// A count of waiting work shown beside the label (0: none shown).
+    pub count: u64,
 }
 
 pub struct Flash {
     pub kind: &'static str,
     pub text: String,
+}
+
+/// Kiosk mode as the templates see it.
+pub struct KioskView {
+    /// Where the terminal returns after a while without a touch.
+    pub home: String,
+    /// How long without a touch before the warning.
+    pub idle_seconds: u32,
+    /// How long the warning counts down before the start page and empty forms.
+    pub warn_seconds: u32,
+    /// The terminal's township, for forms and the Q&A's nearest service points.
+    pub region: String,
+}
+
+/// One count of waiting work, with the list it counts.
+pub struct WorkCount {
+    pub label: &'static str,
+    pub value: i64,
+    pub href: &'static str,
+    pub alert: bool,
 }
 
 /// The navigation: each entry with the right it needs (None: every logged-in user).
@@ -188,12 +221,60 @@ impl Layout {
             .ok()
             .flatten()
             .unwrap_or_else(|| actor.scope.root.to_string());
-        Layout {
-            user: Some(UserBar { name: actor.display_name.clone(), role: actor.role.label(), scope }),
-            nav: nav_for(actor, active),
-            csrf: user.csrf_token.clone(),
-            ..Layout::public(state, title)
+        // Counts are a help, not the page: an error reading them leaves them out.
+        let work = state.services.workload(actor).await.ok();
+        let mut nav = nav_for(actor, active);
+        let mut workbar = Vec::new();
+        if let Some(w) = work {
+            for item in &mut nav {
+                item.count = match item.href {
+                    "/requests" => (w.requests.waiting + w.requests.mine).max(0) as u64,
+                    "/inbox" => w.unread,
+                    _ => 0,
+                };
+            }
+            if actor.can(Permission::ViewRequests) {
+                let r = w.requests;
+                if actor.institution_id.is_some() {
+                    workbar.push(WorkCount {
+                        label: "待我受理",
+                        value: r.waiting,
+                        href: "/requests?waiting=true",
+                        alert: false,
+                    });
+                }
+                workbar.push(WorkCount {
+                    label: "我承办的",
+                    value: r.mine,
+                    href: "/requests?mine=true&status=active",
+                    alert: false,
+                });
+                workbar.push(WorkCount {
+                    label: "即将超时",
+                    value: r.due_soon,
+                    href: "/requests?held=true&due_soon=true",
+                    alert: r.due_soon > 0,
+                });
+                workbar.push(WorkCount {
+                    label: "已超时",
+                    value: r.overdue,
+                    href: "/requests?held=true&overdue=true",
+                    alert: r.overdue > 0,
+                });
+            }
+            workbar.push(WorkCount { label: "未读消息", value: w.unread as i64, href: "/inbox", alert: false });
         }
+        let mut layout = Layout {
+            user: Some(UserBar { name: actor.display_name.clone(), role: actor.role.label(), scope }),
+            nav,
+            csrf: user.csrf_token.clone(),
+            workbar,
+            ..Layout::public(state, title)
+        };
+        if let Some(text) = &user.flash {
+            layout.flash = Some(Flash { kind: "ok", text: text.clone() });
+        }
+        layout
     }
 
     pub fn public(state: &AppState, title: impl Into<String>) -> Layout {
@@ -206,11 +287,39 @@ impl Layout {
             css: crate::assets::css(),
             js: crate::assets::js(),
             flash: None,
+            kiosk: None,
+            workbar: Vec::new(),
         }
     }
 
+    /// The frame of a public page: a kiosk's, a signed-in person's, or a citizen's.
+    pub async fn for_visitor(state: &AppState, visitor: &Visitor, title: impl Into<String>, active: &str) -> Layout {
+        match (&visitor.kiosk, &visitor.user) {
+            (Some(k), _) => Layout::public(state, title).in_kiosk(*k, state.web.kiosk_idle_seconds),
+            (None, Some(user)) => Layout::for_user(state, user, title, active).await,
+            (None, None) => Layout::public(state, title),
+        }
+    }
+
+    pub fn in_kiosk(mut self, k: KioskMode, idle_seconds: u32) -> Layout {
+        let idle_seconds = idle_seconds.max(1);
+        self.kiosk = Some(KioskView {
+            home: "/".into(),
+            idle_seconds,
+            warn_seconds: (idle_seconds / 6).clamp(3, 15),
+            region: k.region.map(|r| r.to_string()).unwrap_or_default(),
+        });
+        self
+    }
+
+    pub fn is_kiosk(&self) -> bool {
+        self.kiosk.is_some()
+    }
+
     pub fn with_flash(mut self, message: Option<&str>) -> Layout {
-        self.flash = message.and_then(flash_text).map(|text| Flash { kind: "ok", text: text.into() });
+        if let Some(text) = message.and_then(flash_text) {
+            self.flash = Some(Flash { kind: "ok", text: text.into() });
+        }
         self
     }
 }
@@ -218,7 +327,7 @@ impl Layout {
 fn nav_for(actor: &Actor, active: &str) -> Vec<NavItem> {
     NAV.iter()
         .filter(|(_, _, _, p)| p.is_none_or(|p| actor.can(p)))
-        .map(|(href, label, hint, _)| NavItem { href, label, hint, active: *href == active })
+        .map(|(href, label, hint, _)| NavItem { href, label, hint, active: *href == active, count: 0 })
         .collect()
 }
 
@@ -242,6 +351,11 @@ fn flash_text(code: &str) -> Option<&'static str> {
     })
 }
 
+/// A redirect after a successful form that says on the next page what was done.
+pub fn done(state: &AppState, to: &str, text: &str) -> Response {
+    crate::session::see_other_with(to, text, state.web.secure_cookies)
+}
+
 /// Renders a template, or a plain 500 when rendering fails.
 pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
     match template.render() {
@@ -261,6 +375,16 @@ struct ErrorPage {
     message: String,
 }
 
+/// An error page's words, carried on the response so that the session layer can put
+/// them in the frame of whoever asked (a signed-in person keeps their navigation, a
+/// kiosk stays a kiosk).
+#[derive(Clone, Debug)]
+pub struct ErrorInfo {
+    pub status: StatusCode,
+    pub heading: String,
+    pub message: String,
+}
+
 /// A page that says what went wrong and how to go on.
 pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
     let layout = Layout {
@@ -272,8 +396,24 @@ pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response 
         css: crate::assets::css(),
         js: crate::assets::js(),
         flash: None,
+        kiosk: None,
+        workbar: Vec::new(),
     };
-    render(status, &ErrorPage { layout, heading: heading.into(), message: message.into() })
+    let mut response = render(status, &ErrorPage { layout, heading: heading.into(), message: message.into() });
+    response.extensions_mut().insert(ErrorInfo { status, heading: heading.into(), message: message.into() });
+    response
+}
+
+/// An error page in the frame of the person who asked (see [`ErrorInfo`]).
+pub async fn error_in_frame(
+    state: &AppState,
+    user: Option<PageActor>,
+    kiosk: Option<crate::session::KioskMode>,
+    info: ErrorInfo,
+) -> Response {
+    let visitor = Visitor { user, kiosk };
+    let layout = Layout::for_visitor(state, &visitor, info.heading.clone(), "").await;
+    render(info.status, &ErrorPage { layout, heading: info.heading, message: info.message })
 }
 
 /// A service error on a page: the login page for the unauthenticated, else an error
@@ -288,6 +428,7 @@ pub fn page_error(e: ServiceError) -> Response {
         StatusCode::NOT_FOUND => "找不到该页面或记录",
         StatusCode::CONFLICT => "无法完成操作",
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "输入有误",
+        StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
         _ => "出错了",
     };
     error_page(status, heading, &message)
@@ -327,33 +468,96 @@ pub fn vocabulary_options<T: Copy>(
     out
 }
 
-/// Field errors of a form, looked up by field name in the templates.
+/// What a rejected form brings back to its page: the field errors, which of the
+/// page's forms was sent, and what was typed into it, so the page shows the messages
+/// beside the fields and the input as it was.
 #[derive(Clone, Debug, Default)]
-pub struct Errors(pub Vec<FieldError>);
+pub struct Errors {
+    pub fields: Vec<FieldError>,
+    /// The form that was sent (its id prefix; "" on a page with one form).
+    pub form: String,
+    /// The fields as posted.
+    pub posted: Vec<(String, String)>,
+}
 
 impl Errors {
+    pub fn new(fields: Vec<FieldError>) -> Errors {
+        Errors { fields, ..Default::default() }
+    }
+
+    /// The errors of one of the page's forms, with what was typed into it.
+    pub fn of_form(form: &str, fields: Vec<FieldError>, posted: &Posted) -> Errors {
+        Errors { fields, form: form.into(), posted: posted.0.clone() }
+    }
+
     pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|e| e.field == field)
+        self.has_in("", field)
     }
 
     pub fn get(&self, field: &str) -> &str {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str()).unwrap_or("")
+        self.get_in("", field)
+    }
+
+    /// An error on `field` of form `form`.
+    pub fn has_in(&self, form: &str, field: &str) -> bool {
+        self.form == form && self.fields.iter().any(|e| e.field == field)
+    }
+
+    pub fn get_in(&self, form: &str, field: &str) -> &str {
+        if self.form != form {
+            return "";
+        }
+        self.fields.iter().find(|e| e.field == field).map(|e| e.message.as_str()).unwrap_or("")
+    }
+
+    /// The id of a field: unique on the page, since two forms may share field names.
+    pub fn id(&self, form: &str, field: &str) -> String {
+        if form.is_empty() { format!("f-{field}") } else { format!("f-{form}-{field}") }
+    }
+
+    /// What to show in a field: what was typed, when its form came back, else `default`.
+    pub fn value(&self, form: &str, field: &str, default: &str) -> String {
+        if self.form != form || self.posted.is_empty() {
+            return default.to_string();
+        }
+        self.posted.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// Whether an option or checkbox is chosen: as posted, when its form came back.
+    pub fn chosen(&self, form: &str, field: &str, value: &str, default: impl std::borrow::Borrow<bool>) -> bool {
+        if self.form != form || self.posted.is_empty() {
+            return *default.borrow();
+        }
+        self.posted.iter().any(|(k, v)| k == field && v == value)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.fields.is_empty()
     }
 
     /// Messages of fields the form has no input for (shown at the top).
-    pub fn unplaced(&self, placed: &[&str]) -> Vec<String> {
-        self.0.iter().filter(|e| !placed.contains(&e.field.as_str())).map(|e| e.message.clone()).collect()
+    pub fn unplaced<S: AsRef<str>>(&self, placed: &[S]) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|e| !placed.iter().any(|p| p.as_ref() == e.field))
+            .map(|e| e.message.clone())
+            .collect()
+    }
+
+    /// Every message, for a notice above the form.
+    pub fn summary(&self) -> String {
+        self.fields.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
     }
 }
+
+/// The fields of a posted form as they came, for showing them again.
+#[derive(Clone, Debug, Default)]
+pub struct Posted(pub Vec<(String, String)>);
 
 /// The field errors of a service error, or `None` when it is not about input.
 pub fn field_errors(e: ServiceError) -> Result<Errors, ServiceError> {
     match e {
-        ServiceError::Invalid(v) => Ok(Errors(v.0)),
+        ServiceError::Invalid(v) => Ok(Errors::new(v.0)),
         other => Err(other),
     }
 }
@@ -391,16 +595,7 @@ pub fn with_question(q: &str) -> String {
     if q.is_empty() { String::new() } else { format!("?{q}") }
 }
 
-/// A deadline for display: a period that ends at midnight is shown as 24:00 of its
-/// last day (民法典 第二百零三条: the last day ends at 24:00).
-pub fn deadline_text(t: chrono::DateTime<chrono::Utc>) -> String {
-    let local = gongdao_domain::calendar::china_local(t);
-    if local.time() == chrono::NaiveTime::MIN {
-        format!("{} 24:00", (local - chrono::Duration::days(1)).format("%Y-%m-%d"))
-    } else {
-        local.format("%Y-%m-%d %H:%M").to_string()
-    }
-}
+pub use gongdao_domain::calendar::deadline_text;
 
 /// China time for display.
 pub fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -495,4 +690,60 @@ pub fn set_form_cookie(state: &AppState, response: &mut Response, name: &str, pa
     {
         response.headers_mut().append(axum::http::header::SET_COOKIE, v);
     }
+}
+
+/// The choices of a village picker ([`macros.html`'s `place`]): places above the
+/// townships, then each township with its villages and communities.
+pub struct PlaceOptions {
+    pub blank: &'static str,
+    pub top: Vec<Opt>,
+    pub groups: Vec<PlaceGroup>,
+}
+
+pub struct PlaceGroup {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+    pub villages: Vec<Opt>,
+}
+
+impl PlaceOptions {
+    /// Groups `regions` by township; `current` is the chosen code.
+    pub fn new(regions: &[gongdao_domain::network::Region], current: &str, blank: &'static str) -> PlaceOptions {
+        use gongdao_domain::RegionLevel;
+        let current = current.trim();
+        let mut top = Vec::new();
+        let mut groups: Vec<PlaceGroup> = Vec::new();
+        for r in regions.iter().filter(|r| r.level < RegionLevel::Village) {
+            let code = r.code.to_string();
+            let selected = code == current;
+            if r.level == RegionLevel::Township {
+                groups.push(PlaceGroup { code, name: r.name.clone(), selected, villages: Vec::new() });
+            } else {
+                top.push(Opt::new(code, r.name.clone(), selected));
+            }
+        }
+        for r in regions.iter().filter(|r| r.level == RegionLevel::Village) {
+            let township = r.code.ancestor_at(RegionLevel::Township).map(|t| t.to_string()).unwrap_or_default();
+            if let Some(g) = groups.iter_mut().find(|g| g.code == township) {
+                let code = r.code.to_string();
+                let selected = code == current;
+                g.villages.push(Opt::new(code, r.name.clone(), selected));
+            }
+        }
+        PlaceOptions { blank, top, groups }
+    }
+}
+
+/// The institutions in the user's scope as choices (“name（region）”), leaving out the
+/// kinds a form does not offer.
+pub async fn institution_choices(
+    state: &AppState,
+    user: &PageActor,
+    leave_out: &[gongdao_domain::network::InstitutionType],
+) -> Result<Vec<gongdao_domain::network::Institution>, ServiceError> {
+    let all = gongdao_services::network::PageQuery { page: None, per_page: Some("1000".into()) };
+    let query = gongdao_services::network::InstitutionQuery::default();
+    let (items, _) = state.services.institutions(&user.actor, &query, &all).await?;
+    Ok(items.into_iter().filter(|i| !leave_out.contains(&i.kind)).collect())
 }

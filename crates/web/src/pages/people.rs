@@ -105,7 +105,7 @@ pub async fn list(
     let (rows, total, error) = match state.services.people(&user.actor, &q.filter, &page).await {
         Ok((items, total)) => (items.into_iter().map(row).collect(), total, String::new()),
         Err(e) => match field_errors(e) {
-            Ok(errors) => (Vec::new(), 0, errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")),
+            Ok(errors) => (Vec::new(), 0, errors.summary()),
             Err(e) => return page_error(e),
         },
     };
@@ -288,7 +288,7 @@ pub async fn add_training(
     HtmlForm(form): HtmlForm<TrainingInput>,
 ) -> Response {
     match state.services.add_training(&user.actor, PersonId(id), &form).await {
-        Ok(_) => see_other(&format!("/people/{id}?msg=training")),
+        Ok(_) => super::done(&state, &format!("/people/{id}"), &format!("已登记培训“{}”。", form.title.trim())),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 detail(
@@ -323,7 +323,7 @@ pub async fn add_appointment(
     HtmlForm(form): HtmlForm<AppointmentInput>,
 ) -> Response {
     match state.services.add_appointment(&user.actor, PersonId(id), &form).await {
-        Ok(_) => see_other(&format!("/people/{id}?msg=appointment")),
+        Ok(_) => super::done(&state, &format!("/people/{id}"), "已登记村（居）法律顾问聘任。"),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 detail(
@@ -478,7 +478,7 @@ pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Respons
 
 pub async fn create(State(state): State<AppState>, user: PageActor, HtmlForm(form): HtmlForm<PersonInput>) -> Response {
     match state.services.create_person(&user.actor, &form).await {
-        Ok(p) => see_other(&format!("/people/{}?msg=created", p.id)),
+        Ok(p) => super::done(&state, &format!("/people/{}", p.id), &format!("已新建人员“{}”。", p.name)),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 form_page(
@@ -546,7 +546,7 @@ pub async fn update(
     HtmlForm(form): HtmlForm<PersonInput>,
 ) -> Response {
     match state.services.update_person(&user.actor, PersonId(id), &form).await {
-        Ok(_) => see_other(&format!("/people/{id}?msg=saved")),
+        Ok(p) => super::done(&state, &format!("/people/{id}"), &format!("已保存“{}”的信息。", p.name)),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 let back = format!("/people/{id}");
@@ -568,7 +568,7 @@ pub async fn update(
 
 pub async fn delete(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
     match state.services.delete_person(&user.actor, PersonId(id)).await {
-        Ok(()) => see_other("/people?msg=deleted"),
+        Ok(()) => super::done(&state, "/people", "已删除该人员及其培训和聘任记录。"),
         Err(e) => page_error(e),
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{Layout, Opt, error_page, page_error, render};
 use crate::AppState;
-use crate::session::MaybePageActor;
+use crate::session::Visitor;
 
 pub struct Point {
     pub name: String,
@@ -45,11 +45,7 @@ pub struct PointQuery {
     region: Option<String>,
 }
 
-pub async fn service_points(
-    State(state): State<AppState>,
-    MaybePageActor(user): MaybePageActor,
-    Query(q): Query<PointQuery>,
-) -> Response {
+pub async fn service_points(State(state): State<AppState>, visitor: Visitor, Query(q): Query<PointQuery>) -> Response {
     let selected = q.region.unwrap_or_default();
     let within = match selected.trim() {
         "" => None,
@@ -97,10 +93,7 @@ pub async fn service_points(
         .iter()
         .map(|t| Opt::new(t.code.to_string(), t.name.clone(), t.code.to_string() == selected))
         .collect();
-    let layout = match &user {
-        Some(u) => Layout::for_user(&state, u, "服务网点", "").await,
-        None => Layout::public(&state, "服务网点"),
-    };
+    let layout = Layout::for_visitor(&state, &visitor, "服务网点", "").await;
     render(
         StatusCode::OK,
         &ServicePointsPage {
@@ -119,12 +112,20 @@ pub async fn service_points(
 use gongdao_domain::request::{Category, Group, RequestInput};
 use gongdao_services::ServiceError;
 
-use super::{Errors, field_errors, vocabulary_options};
+use super::{Errors, PlaceOptions, deadline_text, field_errors, vocabulary_options};
 use crate::json::HtmlForm;
 use crate::session::ClientIp;
 
 /// Double-submit cookie for the public application form.
 const APPLY_CSRF_COOKIE: &str = "gongdao_apply_csrf";
+
+/// A receipt (回执) for a filing: what a citizen takes home to follow the matter.
+pub struct Receipt {
+    pub title: &'static str,
+    pub number: String,
+    pub rows: Vec<(&'static str, String)>,
+    pub follow: String,
+}
 
 #[derive(Template)]
 #[template(path = "apply.html")]
@@ -132,11 +133,11 @@ struct ApplyPage {
     layout: Layout,
     form: RequestInput,
     categories: Vec<Opt>,
-    regions: Vec<Opt>,
+    places: PlaceOptions,
     groups: Vec<Opt>,
     errors: Errors,
     placed: &'static [&'static str],
-    created: Option<(String, String)>,
+    receipt: Option<Receipt>,
     login_csrf: String,
 }
 
@@ -145,15 +146,16 @@ const APPLY_PLACED: &[&str] =
 
 async fn apply_page(
     state: &AppState,
+    visitor: &Visitor,
     status: StatusCode,
     form: RequestInput,
     errors: Errors,
-    created: Option<(String, String)>,
+    receipt: Option<Receipt>,
 ) -> Response {
     let token = super::random_token();
     let home = gongdao_domain::auth::Scope::new(state.services.config().home_region);
-    let regions = match state.services.public_places(home).await {
-        Ok(r) => super::institutions::region_options(&r, &form.region, Some("请选择")),
+    let places = match state.services.public_places(home).await {
+        Ok(r) => PlaceOptions::new(&r, &form.region, "请选择所在村（社区）"),
         Err(e) => return page_error(e),
     };
     // Citizens choose among the matters they bring; staff-only categories stay out.
@@ -162,7 +164,7 @@ async fn apply_page(
     let mut response = render(
         status,
         &ApplyPage {
-            layout: Layout::public(state, "在线申请"),
+            layout: Layout::for_visitor(state, visitor, "在线申请", "").await,
             categories: vocabulary_options(
                 &citizen_categories,
                 Category::code,
@@ -170,7 +172,7 @@ async fn apply_page(
                 &form.category,
                 Some("请选择"),
             ),
-            regions,
+            places,
             groups: Group::ALL
                 .iter()
                 .map(|g| Opt::new(g.code(), g.label(), form.requester.groups.iter().any(|c| c == g.code())))
@@ -178,7 +180,7 @@ async fn apply_page(
             form,
             errors,
             placed: APPLY_PLACED,
-            created,
+            receipt,
             login_csrf: token.clone(),
         },
     );
@@ -186,41 +188,59 @@ async fn apply_page(
     response
 }
 
-pub async fn apply_form(State(state): State<AppState>) -> Response {
-    apply_page(&state, StatusCode::OK, RequestInput::default(), Errors::default(), None).await
+#[derive(Deserialize, Default)]
+pub struct ApplyQuery {
+    /// The matter a link already chose (“申请法律援助” → `legal_aid`).
+    category: Option<String>,
+}
+
+pub async fn apply_form(State(state): State<AppState>, visitor: Visitor, Query(q): Query<ApplyQuery>) -> Response {
+    let category = q.category.filter(|c| Category::from_code(c).is_some_and(|c| c != Category::Other));
+    // A township's kiosk starts with its township chosen.
+    let region = visitor.kiosk.and_then(|k| k.region).map(|r| r.to_string()).unwrap_or_default();
+    let form = RequestInput { category: category.unwrap_or_default(), region, ..Default::default() };
+    apply_page(&state, &visitor, StatusCode::OK, form, Errors::default(), None).await
 }
 
 pub async fn apply_submit(
     State(state): State<AppState>,
+    visitor: Visitor,
     ClientIp(ip): ClientIp,
     headers: axum::http::HeaderMap,
     HtmlForm(form): HtmlForm<super::requests::IntakeForm>,
 ) -> Response {
     let sent = form.csrf_token.clone().unwrap_or_default();
     let cookie = crate::session::cookie(&headers, APPLY_CSRF_COOKIE).unwrap_or("");
-    let mut input = form.into_input();
+    let input = form.into_input();
     if cookie.is_empty() || cookie != sent {
-        let errors = Errors(vec![gongdao_domain::FieldError::new("form", "页面已过期，请核对后重新提交")]);
-        return apply_page(&state, StatusCode::FORBIDDEN, input, errors, None).await;
+        let errors = Errors::new(vec![gongdao_domain::FieldError::new("form", "页面已过期，请核对后重新提交")]);
+        return apply_page(&state, &visitor, StatusCode::FORBIDDEN, input, errors, None).await;
     }
     if let Err(e) = crate::limits::check(&state, &ip) {
         return page_error(e);
     }
-    input.channel = "online".into();
-    match state.services.submit_request(&input, false, &ip).await {
+    match state.services.submit_request(&input, visitor.kiosk.is_some(), &ip).await {
         Ok(c) => {
-            let to = c.routed_to.unwrap_or_else(|| "指挥调度中心（待分派）".into());
-            apply_page(
-                &state,
-                StatusCode::CREATED,
-                RequestInput::default(),
-                Errors::default(),
-                Some((c.number.to_string(), to)),
-            )
-            .await
+            let to = c.routed_to.clone().unwrap_or_else(|| "指挥调度中心（待分派）".into());
+            let category = Category::from_code(&input.category).map(|c| c.label()).unwrap_or_default();
+            let receipt = Receipt {
+                title: "公共法律服务事项受理回执",
+                number: c.number.to_string(),
+                rows: vec![
+                    ("事项类别", category.to_string()),
+                    ("申请人", input.requester.name.trim().to_string()),
+                    ("登记时间", super::china_time(state.services.now())),
+                    ("分派至", to),
+                    ("承诺办结", deadline_text(c.due_at)),
+                ],
+                follow: "凭事项编号和登记时所留手机号的后四位，在本网站“查办理进度”查询，或拨打 12348 查询。工作人员会打电话联系您。"
+                    .into(),
+            };
+            apply_page(&state, &visitor, StatusCode::CREATED, RequestInput::default(), Errors::default(), Some(receipt))
+                .await
         }
         Err(e) => match field_errors(e) {
-            Ok(errors) => apply_page(&state, StatusCode::UNPROCESSABLE_ENTITY, input, errors, None).await,
+            Ok(errors) => apply_page(&state, &visitor, StatusCode::UNPROCESSABLE_ENTITY, input, errors, None).await,
             Err(e) => page_error(e),
         },
     }
@@ -253,7 +273,12 @@ pub struct TrackQuery {
     phone_last4: Option<String>,
 }
 
-pub async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(q): Query<TrackQuery>) -> Response {
+pub async fn track(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<TrackQuery>,
+) -> Response {
     let number = q.number.unwrap_or_default();
     let last4 = q.phone_last4.unwrap_or_default();
     let (status, error, code) = if number.trim().is_empty() {
@@ -268,7 +293,7 @@ pub async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(
                     status: s.status.label(),
                     category: s.category.label(),
                     received: super::china_time(s.received_at),
-                    due: super::deadline_text(s.due_at),
+                    due: deadline_text(s.due_at),
                     handled_by: s.handled_by.unwrap_or_else(|| "指挥调度中心".into()),
                     reply: s.reply.unwrap_or_default(),
                     steps: s
@@ -280,12 +305,13 @@ pub async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(
                 String::new(),
                 StatusCode::OK,
             ),
-            Err(e @ (ServiceError::NotFound(_) | ServiceError::Invalid(_))) => {
+            Err(e @ (ServiceError::NoMatch(_) | ServiceError::Invalid(_))) => {
                 let (code, _, message) = crate::error::classify(&e);
                 (None, message, code)
             }
             Err(e) => return page_error(e),
         }
     };
-    render(code, &TrackPage { layout: Layout::public(&state, "办理进度查询"), number, last4, status, error })
+    let layout = Layout::for_visitor(&state, &visitor, "办理进度查询", "").await;
+    render(code, &TrackPage { layout, number, last4, status, error })
 }

@@ -9,7 +9,7 @@ use gongdao_domain::network::{Region, RegionInput};
 use gongdao_domain::{DivisionCode, RegionLevel};
 use serde::Deserialize;
 
-use super::{Errors, Layout, PathCode, field_errors, page_error, render, see_other};
+use super::{Errors, Layout, PathCode, field_errors, page_error, render};
 use crate::AppState;
 use crate::json::HtmlForm;
 use crate::session::PageActor;
@@ -117,7 +117,9 @@ pub async fn list(State(state): State<AppState>, user: PageActor) -> Response {
 
 pub async fn create(State(state): State<AppState>, user: PageActor, HtmlForm(form): HtmlForm<RegionInput>) -> Response {
     match state.services.create_region(&user.actor, &form).await {
-        Ok(r) => see_other(&format!("/regions/{}?msg=created", r.code)),
+        Ok(r) => {
+            super::done(&state, &format!("/regions/{}", r.code), &format!("已新建区划“{}”（{}）。", r.name, r.code))
+        }
         Err(e) => match field_errors(e) {
             Ok(errors) => list_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await,
             Err(e) => page_error(e),
@@ -206,7 +208,7 @@ pub async fn rename(
     HtmlForm(form): HtmlForm<RenameForm>,
 ) -> Response {
     match state.services.rename_region(&user.actor, code, &form.name).await {
-        Ok(_) => see_other(&format!("/regions/{code}?msg=saved")),
+        Ok(r) => super::done(&state, &format!("/regions/{code}"), &format!("已改名为“{}”。", r.name)),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 region_page(&state, &user, code, StatusCode::UNPROCESSABLE_ENTITY, Some(form.name), errors, None).await
@@ -218,7 +220,7 @@ pub async fn rename(
 
 pub async fn delete(State(state): State<AppState>, user: PageActor, PathCode(code): PathCode) -> Response {
     match state.services.delete_region(&user.actor, code).await {
-        Ok(()) => see_other("/regions?msg=deleted"),
+        Ok(()) => super::done(&state, "/regions", &format!("已删除区划 {code}。")),
         Err(e) => page_error(e),
     }
 }

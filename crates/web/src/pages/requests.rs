@@ -6,24 +6,22 @@ use askama::Template;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use gongdao_domain::RegionLevel;
 use gongdao_domain::auth::Permission;
-use gongdao_domain::ids::{IncidentId, RequestId};
+use gongdao_domain::ids::RequestId;
 use gongdao_domain::request::{Category, Channel, Group, RequestInput, RequesterInput, ServiceRequest, Status};
 use gongdao_services::ServiceError;
-use gongdao_services::dispatch::{IncidentInput, LinkInput, ReassignInput};
-use gongdao_services::network::{InstitutionQuery, PageQuery};
+use gongdao_services::network::PageQuery;
 use gongdao_services::requests::{RequestQuery, StepInput, TransferInput};
 use serde::Deserialize;
 
-use super::institutions::{region_options, township_options};
+use super::institutions::township_options;
 use super::{
-    Errors, Layout, Opt, Pager, PathId, china_time, deadline_text, field_errors, page_error, query_without_page,
-    render, see_other, vocabulary_options,
+    Errors, Layout, Opt, Pager, PathId, PlaceOptions, Posted, china_time, deadline_text, done, field_errors,
+    page_error, query_without_page, render, vocabulary_options,
 };
 use crate::AppState;
-use crate::json::HtmlForm;
+use crate::json::{HtmlForm, PostedForm};
 use crate::session::PageActor;
 
 /// A request as a table row or a detail page shows it.
@@ -53,6 +51,8 @@ pub struct Row {
     pub received: String,
     pub reply: String,
     pub version: i64,
+    /// Ticked in a list with checkboxes (kept when the form comes back).
+    pub checked: bool,
 }
 
 pub fn row(r: &ServiceRequest) -> Row {
@@ -97,7 +97,16 @@ pub fn row(r: &ServiceRequest) -> Row {
         received: china_time(r.received_at),
         reply: r.reply.clone().unwrap_or_default(),
         version: r.version,
+        checked: false,
     }
+}
+
+/// A queue tab with the number of matters in it.
+pub struct Tab {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub count: Option<i64>,
+    pub selected: bool,
 }
 
 #[derive(Template)]
@@ -106,8 +115,11 @@ struct ListPage {
     layout: Layout,
     total: u64,
     rows: Vec<Row>,
-    tabs: Vec<Opt>,
-    view: &'static str,
+    tabs: Vec<Tab>,
+    /// The queue flags in force (kept as the filters change).
+    flags: Vec<&'static str>,
+    /// What the flags mean, said above the list.
+    scope_note: String,
     q: String,
     statuses: Vec<Opt>,
     categories: Vec<Opt>,
@@ -115,7 +127,7 @@ struct ListPage {
     pager: Pager,
     error: String,
     can_handle: bool,
-    selectable: bool,
+    select_form: &'static str,
 }
 
 #[derive(Deserialize, Default)]
@@ -138,7 +150,7 @@ pub async fn list(
     let (rows, total, error) = match state.services.requests(&user.actor, &q.filter, &page).await {
         Ok((items, total)) => (items.iter().map(row).collect(), total, String::new()),
         Err(e) => match field_errors(e) {
-            Ok(errors) => (Vec::new(), 0, errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")),
+            Ok(errors) => (Vec::new(), 0, errors.summary()),
             Err(e) => return page_error(e),
         },
     };
@@ -151,14 +163,53 @@ pub async fn list(
     } else {
         ""
     };
-    let mut tabs = vec![Opt::new("/requests", "全部", view.is_empty())];
+    // Each queue with how many it holds (the same counts as beside the navigation).
+    let work = state.services.workload(&user.actor).await.ok().map(|w| w.requests);
+    let one = PageQuery { page: None, per_page: Some("1".into()) };
+    let overdue_query = RequestQuery { overdue: Some("true".into()), ..Default::default() };
+    let overdue = state.services.requests(&user.actor, &overdue_query, &one).await.ok().map(|(_, n)| n as i64);
+    let mut tabs = vec![Tab { href: "/requests", label: "全部", count: None, selected: view.is_empty() }];
     if user.actor.can(Permission::HandleRequests) {
-        tabs.push(Opt::new("/requests?mine=true&status=active", "我承办的", view == "mine"));
+        tabs.push(Tab {
+            href: "/requests?mine=true&status=active",
+            label: "我承办的",
+            count: work.map(|w| w.mine),
+            selected: view == "mine",
+        });
         if user.actor.institution_id.is_some() {
-            tabs.push(Opt::new("/requests?waiting=true", "待我机构受理", view == "waiting"));
+            tabs.push(Tab {
+                href: "/requests?waiting=true",
+                label: "待我机构受理",
+                count: work.map(|w| w.waiting),
+                selected: view == "waiting",
+            });
         }
     }
-    tabs.push(Opt::new("/requests?overdue=true", "已超期", view == "overdue"));
+    tabs.push(Tab { href: "/requests?overdue=true", label: "已超期", count: overdue, selected: view == "overdue" });
+    let on = |v: &Option<String>| v.as_deref() == Some("true");
+    let f = &q.filter;
+    let flags: Vec<&'static str> = [
+        ("mine", on(&f.mine)),
+        ("waiting", on(&f.waiting)),
+        ("overdue", on(&f.overdue)),
+        ("due_soon", on(&f.due_soon)),
+        ("held", on(&f.held)),
+    ]
+    .into_iter()
+    .filter(|(_, set)| *set)
+    .map(|(name, _)| name)
+    .collect();
+    let mut notes = Vec::new();
+    if on(&f.held) {
+        notes.push("我和本机构承办的");
+    }
+    if on(&f.due_soon) {
+        notes.push("即将超时");
+    }
+    if on(&f.overdue) {
+        notes.push("已超时");
+    }
+    let scope_note = notes.join("、");
     let status = q.filter.status.clone().unwrap_or_default();
     let mut statuses = vocabulary_options(Status::ALL, Status::code, Status::label, &status, Some("全部"));
     statuses.insert(1, Opt::new("active", "未办结", status == "active"));
@@ -171,7 +222,8 @@ pub async fn list(
             total,
             rows,
             tabs,
-            view,
+            flags,
+            scope_note,
             q: q.filter.q.clone().unwrap_or_default(),
             statuses,
             categories: vocabulary_options(
@@ -185,7 +237,7 @@ pub async fn list(
             pager: Pager::new("/requests", &query, current, per_page, total),
             error,
             can_handle: user.actor.can(Permission::HandleRequests),
-            selectable: false,
+            select_form: "",
             layout,
         },
     )
@@ -243,7 +295,7 @@ struct FormPage {
     form: RequestInput,
     channels: Vec<Opt>,
     categories: Vec<Opt>,
-    regions: Vec<Opt>,
+    places: PlaceOptions,
     groups: Vec<Opt>,
     urgent: bool,
     errors: Errors,
@@ -263,17 +315,24 @@ const PLACED: &[&str] = &[
     "priority",
 ];
 
-/// Village and township options under the installation, for forms.
-pub(super) async fn place_options(state: &AppState, user: &PageActor, current: &str) -> Vec<Opt> {
+/// The places of the installation (its district, townships and villages), for the
+/// village picker: a matter may come from anywhere in it, whoever logs it.
+pub(super) async fn place_options(state: &AppState, current: &str) -> Result<PlaceOptions, ServiceError> {
     let home = gongdao_domain::auth::Scope::new(state.services.config().home_region);
-    let actor = gongdao_domain::auth::Actor { scope: home, ..user.actor.clone() };
-    match state.services.regions(&actor).await {
-        Ok(regions) => {
-            let places: Vec<_> = regions.into_iter().filter(|r| r.level >= RegionLevel::District).collect();
-            region_options(&places, current, Some("请选择"))
-        }
-        Err(_) => Vec::new(),
+    let mut all = Vec::new();
+    // The district itself, for a caller who does not say where they live.
+    if home.root.level() == RegionLevel::District
+        && let Some(name) = state.services.region_name(home.root).await?
+    {
+        all.push(gongdao_domain::network::Region {
+            code: home.root,
+            name: format!("{name}（不清楚乡镇）"),
+            level: RegionLevel::District,
+            parent: home.root.parent(),
+        });
     }
+    all.extend(state.services.public_places(home).await?);
+    Ok(PlaceOptions::new(&all, current, "请选择所在村（社区）"))
 }
 
 fn group_options(chosen: &[String]) -> Vec<Opt> {
@@ -305,7 +364,10 @@ async fn form_page(
                 &form.category,
                 Some("请选择"),
             ),
-            regions: place_options(state, user, &form.region).await,
+            places: match place_options(state, &form.region).await {
+                Ok(p) => p,
+                Err(e) => return page_error(e),
+            },
             groups: group_options(&form.requester.groups),
             urgent: form.priority.as_deref() == Some("urgent"),
             form,
@@ -325,7 +387,11 @@ pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Respons
 pub async fn create(State(state): State<AppState>, user: PageActor, HtmlForm(form): HtmlForm<IntakeForm>) -> Response {
     let input = form.into_input();
     match state.services.create_request(&user.actor, &input).await {
-        Ok(c) => see_other(&format!("/requests/{}?msg=created", c.id)),
+        Ok(c) => super::done(
+            &state,
+            &format!("/requests/{}", c.id),
+            &format!("已登记 {}，您是首问负责人；请于 {} 前办结或流转。", c.number, deadline_text(c.due_at)),
+        ),
         Err(e) => match field_errors(e) {
             Ok(errors) => form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, input, errors).await,
             Err(e) => page_error(e),
@@ -473,27 +539,47 @@ pub async fn reveal(State(state): State<AppState>, user: PageActor, PathId(id): 
     }
 }
 
-/// After a step: back to the matter, or the matter with the error shown.
+/// After a step: back to the matter saying what was done, or the matter with the error
+/// beside the field of the form that was sent and its input kept.
 async fn after_step(
     state: &AppState,
     user: &PageActor,
     id: i64,
     result: Result<ServiceRequest, ServiceError>,
+    form: &str,
+    posted: &Posted,
     msg: &str,
 ) -> Response {
     match result {
-        Ok(_) => see_other(&format!("/requests/{id}?msg={msg}")),
+        Ok(r) => done(state, &format!("/requests/{id}"), &step_done_text(msg, &r)),
         // Input and state problems are shown on the matter's page; rights and
         // existence problems get their own page.
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
             let (status, _, message) = crate::error::classify(&e);
-            let errors = match e {
-                ServiceError::Invalid(v) => Errors(v.0),
-                _ => Errors::default(),
+            let fields = match e {
+                ServiceError::Invalid(v) => v.0,
+                _ => Vec::new(),
             };
+            let errors = Errors::of_form(form, fields, posted);
             detail(state, user, RequestId(id), status, Extras { errors, error: message, ..Default::default() }).await
         }
         Err(e) => page_error(e),
+    }
+}
+
+/// What a step did, in words, for the page after it.
+fn step_done_text(step: &str, r: &ServiceRequest) -> String {
+    let holder = r.owner_institution.as_ref().map(|i| i.name.clone()).unwrap_or_default();
+    let target = r.target_institution.as_ref().map(|i| i.name.clone()).unwrap_or_default();
+    match step {
+        "transferred" => format!("已将 {} 流转给 {target}，对方受理前仍由您负责。", r.number),
+        "accepted" => format!("已受理 {}，现由您承办，请于 {} 前办结。", r.number, deadline_text(r.due_at)),
+        "refused" => format!("已退回 {}。", r.number),
+        "replied" => format!("已在 {} 的办理过程中记录答复。", r.number),
+        "resolved" => format!("已办结 {}，已短信告知当事人。", r.number),
+        "closed" => format!("已归档 {}，已向当事人发送评价邀请。", r.number),
+        "reopened" => format!("已重新办理 {}，承办：{holder}。", r.number),
+        _ => format!("已保存 {}。", r.number),
     }
 }
 
@@ -501,313 +587,63 @@ pub async fn transfer(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<TransferInput>,
+    PostedForm(form, posted): PostedForm<TransferInput>,
 ) -> Response {
     let result = state.services.transfer_request(&user.actor, RequestId(id), &form).await;
-    after_step(&state, &user, id, result, "transferred").await
+    after_step(&state, &user, id, result, "transfer", &posted, "transferred").await
 }
 
 macro_rules! step_page {
-    ($name:ident, $method:ident, $msg:literal) => {
+    ($name:ident, $method:ident, $form:literal, $msg:literal) => {
         pub async fn $name(
             State(state): State<AppState>,
             user: PageActor,
             PathId(id): PathId,
-            HtmlForm(form): HtmlForm<StepInput>,
+            PostedForm(form, posted): PostedForm<StepInput>,
         ) -> Response {
             let result = state.services.$method(&user.actor, RequestId(id), &form).await;
-            after_step(&state, &user, id, result, $msg).await
+            after_step(&state, &user, id, result, $form, &posted, $msg).await
         }
     };
 }
 
-step_page!(accept, accept_request, "accepted");
-step_page!(refuse, refuse_request, "refused");
-step_page!(reply, reply_request, "saved");
-step_page!(resolve, resolve_request, "resolved");
-step_page!(close, close_request, "closed");
-step_page!(reopen, reopen_request, "reopened");
-
-pub struct StatCard {
-    pub label: &'static str,
-    pub value: i64,
-    pub href: &'static str,
-    pub alert: bool,
-}
-
-pub struct LoadRow {
-    pub name: String,
-    pub open: i64,
-    pub overdue: i64,
-    pub width: i64,
-}
-
-pub struct IncidentRow {
-    pub id: i64,
-    pub title: String,
-    pub region: String,
-    pub due: String,
-    pub open: i64,
-}
+step_page!(accept, accept_request, "accept", "accepted");
+step_page!(refuse, refuse_request, "refuse", "refused");
+step_page!(reply, reply_request, "reply", "replied");
+step_page!(resolve, resolve_request, "resolve", "resolved");
+step_page!(close, close_request, "close", "closed");
+step_page!(reopen, reopen_request, "reopen", "reopened");
 
 #[derive(Template)]
-#[template(path = "board.html")]
-struct BoardPage {
+#[template(path = "request_receipt.html")]
+struct ReceiptPage {
     layout: Layout,
-    scope: String,
-    now: String,
-    stats: Vec<StatCard>,
-    townships: Vec<Opt>,
-    categories: Vec<Opt>,
-    channels: Vec<Opt>,
-    dues: Vec<Opt>,
-    rows: Vec<Row>,
-    total: u64,
-    selectable: bool,
-    can_dispatch: bool,
-    institutions: Vec<Opt>,
-    by_institution: Vec<LoadRow>,
-    by_person: Vec<LoadRow>,
-    incidents: Vec<IncidentRow>,
-    regions: Vec<Opt>,
-    incident_period: String,
+    r: super::public::Receipt,
 }
 
-#[derive(Deserialize, Default)]
-pub struct BoardQuery {
-    region: Option<String>,
-    category: Option<String>,
-    channel: Option<String>,
-    due: Option<String>,
-    msg: Option<String>,
-}
-
-fn loads(loads: Vec<gongdao_domain::request::Load>) -> Vec<LoadRow> {
-    let max = loads.iter().map(|l| l.open).max().unwrap_or(1).max(1);
-    loads
-        .into_iter()
-        .map(|l| LoadRow { width: l.open * 100 / max, name: l.name, open: l.open, overdue: l.overdue })
-        .collect()
-}
-
-pub async fn board(State(state): State<AppState>, user: PageActor, Query(q): Query<BoardQuery>) -> Response {
-    let query = RequestQuery {
-        region: q.region.clone(),
-        category: q.category.clone(),
-        channel: q.channel.clone(),
-        overdue: (q.due.as_deref() == Some("overdue")).then(|| "true".into()),
-        due_soon: (q.due.as_deref() == Some("soon")).then(|| "true".into()),
-        ..Default::default()
-    };
-    let page = PageQuery { page: None, per_page: Some("50".into()) };
-    let board = match state.services.board(&user.actor, &query, &page).await {
-        Ok(b) => b,
+/// 受理回执: what the window prints for the person who brought the matter.
+pub async fn receipt(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
+    let (request, _) = match state.services.request(&user.actor, RequestId(id)).await {
+        Ok(r) => r,
         Err(e) => return page_error(e),
     };
-    let can_dispatch = user.actor.can(Permission::DispatchRequests);
-    let institutions = if can_dispatch {
-        let all = PageQuery { page: None, per_page: Some("1000".into()) };
-        let mut out = vec![Opt::new("", "请选择", true)];
-        if let Ok((items, _)) = state.services.institutions(&user.actor, &InstitutionQuery::default(), &all).await {
-            out.extend(
-                items
-                    .into_iter()
-                    .filter(|i| {
-                        !matches!(
-                            i.kind,
-                            gongdao_domain::network::InstitutionType::MediationCommittee
-                                | gongdao_domain::network::InstitutionType::VillageRoom
-                        )
-                    })
-                    .map(|i| Opt::new(i.id.to_string(), format!("{}（{}）", i.name, i.region_name), false)),
-            );
-        }
-        out
-    } else {
-        Vec::new()
+    let v = row(&request);
+    let layout = Layout::for_user(&state, &user, format!("受理回执 {}", v.number), "/requests").await;
+    let r = super::public::Receipt {
+        title: "公共法律服务事项受理回执",
+        number: v.number,
+        rows: vec![
+            ("事项类别", format!("{}（{}）", v.category, v.channel)),
+            ("申请人", v.requester),
+            ("所在地", v.region),
+            ("登记时间", v.received),
+            ("首问负责人", v.first_owner),
+            ("承办", v.holder),
+            ("承诺办结", v.due),
+        ],
+        follow: "凭事项编号和登记时所留手机号的后四位，在公共法律服务网站“查办理进度”查询，或拨打 12348 查询。".into(),
     };
-    let regions = if can_dispatch {
-        state
-            .services
-            .regions(&user.actor)
-            .await
-            .map(|r| {
-                let upper: Vec<_> = r.into_iter().filter(|x| x.level <= RegionLevel::Township).collect();
-                region_options(&upper, "", None)
-            })
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let incident_period =
-        state.services.rules().await.map(|r| r.deadlines.incident.period.to_string()).unwrap_or_default();
-    let c = &board.counts;
-    let stats = vec![
-        StatCard { label: "在办事项", value: c.open, href: "/dispatch", alert: false },
-        StatCard {
-            label: "待受理", value: c.pending + c.transferring, href: "/requests?status=pending", alert: false
-        },
-        StatCard { label: "已超期", value: c.overdue, href: "/dispatch?due=overdue", alert: c.overdue > 0 },
-        StatCard { label: "24小时内到期", value: c.due_soon, href: "/dispatch?due=soon", alert: false },
-        StatCard { label: "绿色通道", value: c.green, href: "/dispatch", alert: false },
-        StatCard { label: "紧急", value: c.urgent, href: "/dispatch", alert: c.urgent > 0 },
-        StatCard { label: "已督办", value: c.escalated, href: "/dispatch", alert: false },
-    ];
-    let layout = Layout::for_user(&state, &user, "指挥调度台", "/dispatch").await.with_flash(q.msg.as_deref());
-    let scope = layout.user.as_ref().map(|u| u.scope.clone()).unwrap_or_default();
-    render(
-        StatusCode::OK,
-        &BoardPage {
-            scope,
-            now: china_time(state.services.now()),
-            stats,
-            townships: township_options(&state, &user, q.region.as_deref().unwrap_or("")).await,
-            categories: vocabulary_options(
-                Category::ALL,
-                Category::code,
-                Category::label,
-                q.category.as_deref().unwrap_or(""),
-                Some("全部"),
-            ),
-            channels: vocabulary_options(
-                Channel::ALL,
-                Channel::code,
-                Channel::label,
-                q.channel.as_deref().unwrap_or(""),
-                Some("全部"),
-            ),
-            dues: vec![
-                Opt::new("", "全部", q.due.is_none()),
-                Opt::new("overdue", "已超期", q.due.as_deref() == Some("overdue")),
-                Opt::new("soon", "24小时内到期", q.due.as_deref() == Some("soon")),
-            ],
-            rows: board.items.iter().map(row).collect(),
-            total: board.total,
-            selectable: can_dispatch,
-            can_dispatch,
-            institutions,
-            by_institution: loads(board.by_institution),
-            by_person: loads(board.by_person),
-            incidents: board
-                .incidents
-                .into_iter()
-                .map(|i| IncidentRow {
-                    id: i.id.0,
-                    title: i.title,
-                    region: i.region_name,
-                    due: deadline_text(i.due_at),
-                    open: i.open_matters,
-                })
-                .collect(),
-            regions,
-            incident_period,
-            layout,
-        },
-    )
-}
-
-pub async fn reassign(
-    State(state): State<AppState>,
-    user: PageActor,
-    HtmlForm(form): HtmlForm<ReassignInput>,
-) -> Response {
-    match state.services.reassign(&user.actor, &form).await {
-        Ok(_) => see_other("/dispatch?msg=saved"),
-        Err(e) => page_error(e),
-    }
-}
-
-pub async fn open_incident(
-    State(state): State<AppState>,
-    user: PageActor,
-    HtmlForm(form): HtmlForm<IncidentInput>,
-) -> Response {
-    match state.services.open_incident(&user.actor, &form).await {
-        Ok(i) => see_other(&format!("/incidents/{}?msg=created", i.id)),
-        Err(e) => page_error(e),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "incident.html")]
-struct IncidentPage {
-    layout: Layout,
-    id: i64,
-    title: String,
-    region: String,
-    opened: String,
-    due: String,
-    description: String,
-    open: bool,
-    rows: Vec<Row>,
-    selectable: bool,
-    can_dispatch: bool,
-}
-
-pub async fn incident(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathId(id): PathId,
-    Query(q): Query<MsgQuery>,
-) -> Response {
-    let (inc, items) = match state.services.incident(&user.actor, IncidentId(id)).await {
-        Ok(x) => x,
-        Err(e) => return page_error(e),
-    };
-    let layout = Layout::for_user(&state, &user, inc.title.clone(), "/dispatch").await.with_flash(q.msg.as_deref());
-    render(
-        StatusCode::OK,
-        &IncidentPage {
-            layout,
-            id,
-            title: inc.title,
-            region: inc.region_name,
-            opened: china_time(inc.opened_at),
-            due: deadline_text(inc.due_at),
-            description: inc.description.unwrap_or_default(),
-            open: inc.open,
-            rows: items.iter().map(row).collect(),
-            selectable: false,
-            can_dispatch: user.actor.can(Permission::DispatchRequests),
-        },
-    )
-}
-
-#[derive(Deserialize)]
-pub struct LinkForm {
-    #[serde(default)]
-    numbers: String,
-}
-
-pub async fn link_incident(
-    State(state): State<AppState>,
-    user: PageActor,
-    PathId(id): PathId,
-    HtmlForm(form): HtmlForm<LinkForm>,
-) -> Response {
-    // Numbers as typed: look each up in scope.
-    let mut ids = Vec::new();
-    for n in form.numbers.split([',', '，', ' ', '\n', '、']).map(str::trim).filter(|s| !s.is_empty()) {
-        let query = RequestQuery { q: Some(n.to_string()), ..Default::default() };
-        match state.services.requests(&user.actor, &query, &PageQuery::default()).await {
-            Ok((items, _)) => match items.iter().find(|r| r.number.as_str() == n) {
-                Some(r) => ids.push(r.id.0),
-                None => return page_error(ServiceError::field("numbers", format!("找不到编号为 {n} 的事项"))),
-            },
-            Err(e) => return page_error(e),
-        }
-    }
-    match state.services.link_to_incident(&user.actor, IncidentId(id), &LinkInput { ids }).await {
-        Ok(_) => see_other(&format!("/incidents/{id}?msg=saved")),
-        Err(e) => page_error(e),
-    }
-}
-
-pub async fn close_incident(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
-    match state.services.close_incident(&user.actor, IncidentId(id)).await {
-        Ok(()) => see_other(&format!("/incidents/{id}?msg=saved")),
-        Err(e) => page_error(e),
-    }
+    render(StatusCode::OK, &ReceiptPage { layout, r })
 }
 
 pub struct InboxRow {
@@ -866,151 +702,7 @@ pub async fn inbox(State(state): State<AppState>, user: PageActor) -> Response {
 
 pub async fn inbox_read(State(state): State<AppState>, user: PageActor) -> Response {
     match state.services.mark_inbox_read(&user.actor).await {
-        Ok(()) => see_other("/inbox"),
+        Ok(()) => super::done(&state, "/inbox", "已将全部消息标为已读。"),
         Err(e) => page_error(e),
-    }
-}
-
-pub struct FileRow {
-    pub id: usize,
-    pub name: String,
-    pub title: String,
-    pub source: String,
-    pub content: String,
-}
-
-#[derive(Template)]
-#[template(path = "rules.html")]
-struct RulesPage {
-    layout: Layout,
-    files: Vec<FileRow>,
-    start: String,
-    period: String,
-    due: String,
-    error: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct RulesQuery {
-    start: Option<String>,
-    period: Option<String>,
-    msg: Option<String>,
-}
-
-async fn rules_page(
-    state: &AppState,
-    user: &PageActor,
-    status: StatusCode,
-    q: RulesQuery,
-    error: String,
-    edited: Option<(String, String)>,
-) -> Response {
-    let files = match state.services.rule_files(&user.actor).await {
-        Ok(f) => f,
-        Err(e) => return page_error(e),
-    };
-    let today = state.services.today();
-    let start = q.start.clone().unwrap_or_else(|| today.to_string());
-    let period = q.period.clone().unwrap_or_default();
-    let due = if period.trim().is_empty() {
-        String::new()
-    } else {
-        match chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d") {
-            Ok(d) => {
-                let at: DateTime<Utc> =
-                    gongdao_domain::calendar::from_china_local(d.and_hms_opt(9, 0, 0).expect("valid"));
-                match state.services.preview_due(at, &period).await {
-                    Ok((due, estimated)) => {
-                        let last = gongdao_domain::calendar::china_day(due - chrono::Duration::seconds(1));
-                        format!(
-                            "{last}（{}）24时{}",
-                            weekday(last),
-                            if estimated { "，节假日安排尚未公布，按双休日估算" } else { "" }
-                        )
-                    }
-                    Err(e) => crate::error::classify(&e).2,
-                }
-            }
-            Err(_) => "开始日期格式不正确".into(),
-        }
-    };
-    let layout = Layout::for_user(state, user, "系统设置", "/settings/rules").await.with_flash(q.msg.as_deref());
-    render(
-        status,
-        &RulesPage {
-            layout,
-            files: files
-                .into_iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    let title = match f.name.as_str() {
-                        "deadlines" => "办理时限".to_string(),
-                        "routing" => "分派规则".to_string(),
-                        n => format!("{}年节假日安排", n.trim_start_matches("calendar/")),
-                    };
-                    let content = match &edited {
-                        Some((n, c)) if *n == f.name => c.clone(),
-                        _ => f.content,
-                    };
-                    FileRow {
-                        id: i,
-                        source: if f.source == "shipped" {
-                            "随系统发布".into()
-                        } else {
-                            format!("{} 修改于 {}", f.source, f.updated_at.map(china_time).unwrap_or_default())
-                        },
-                        name: f.name,
-                        title,
-                        content,
-                    }
-                })
-                .collect(),
-            start,
-            period,
-            due,
-            error,
-        },
-    )
-}
-
-fn weekday(d: chrono::NaiveDate) -> &'static str {
-    use chrono::Datelike;
-    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
-}
-
-pub async fn rules(State(state): State<AppState>, user: PageActor, Query(q): Query<RulesQuery>) -> Response {
-    rules_page(&state, &user, StatusCode::OK, q, String::new(), None).await
-}
-
-#[derive(Deserialize)]
-pub struct RuleForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    content: String,
-}
-
-pub async fn save_rules(
-    State(state): State<AppState>,
-    user: PageActor,
-    HtmlForm(form): HtmlForm<RuleForm>,
-) -> Response {
-    match state.services.save_rule_file(&user.actor, &form.name, &form.content).await {
-        Ok(()) => see_other("/settings/rules?msg=saved"),
-        Err(e) => match field_errors(e) {
-            Ok(errors) => {
-                let message = errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-                rules_page(
-                    &state,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    RulesQuery::default(),
-                    format!("未保存：{message}"),
-                    Some((form.name, form.content)),
-                )
-                .await
-            }
-            Err(e) => page_error(e),
-        },
     }
 }

@@ -1,0 +1,270 @@
+//! 系统设置: the district's rules — the time limits, the routing rules and the holiday
+//! calendars. The common edits (one time limit, one holiday) have their own forms; the
+//! whole files can be edited beside them, and every save is checked first, with the
+//! line and column of a mistake said in Chinese.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use gongdao_domain::request::{Category, Step};
+use gongdao_services::rules::{DeadlineEdit, HolidayInput};
+use serde::Deserialize;
+
+use super::{Errors, Layout, Opt, Posted, china_time, done, field_errors, page_error, render, vocabulary_options};
+use crate::AppState;
+use crate::json::PostedForm;
+use crate::session::PageActor;
+
+pub struct FileRow {
+    pub id: usize,
+    pub name: String,
+    pub title: String,
+    pub source: String,
+    pub content: String,
+    /// The error of this file's last save, if it was refused.
+    pub error: String,
+}
+
+/// One line of the table of time limits.
+pub struct DeadlineRow {
+    pub category: &'static str,
+    pub accept: String,
+    pub resolve: String,
+    pub follow_up: String,
+    pub source: String,
+}
+
+#[derive(Template)]
+#[template(path = "rules.html")]
+struct RulesPage {
+    layout: Layout,
+    files: Vec<FileRow>,
+    deadlines: Vec<DeadlineRow>,
+    categories: Vec<Opt>,
+    steps: Vec<Opt>,
+    start: String,
+    period: String,
+    due: String,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RulesQuery {
+    start: Option<String>,
+    period: Option<String>,
+}
+
+/// A file whose save was refused: shown as it was typed, with the reason.
+struct Refused {
+    name: String,
+    content: String,
+    error: String,
+}
+
+async fn rules_page(
+    state: &AppState,
+    user: &PageActor,
+    status: StatusCode,
+    q: RulesQuery,
+    errors: Errors,
+    refused: Option<Refused>,
+) -> Response {
+    let files = match state.services.rule_files(&user.actor).await {
+        Ok(f) => f,
+        Err(e) => return page_error(e),
+    };
+    let rules = match state.services.rules().await {
+        Ok(r) => r,
+        Err(e) => return page_error(e),
+    };
+    let today = state.services.today();
+    let start = q.start.clone().unwrap_or_else(|| today.to_string());
+    let period = q.period.clone().unwrap_or_default();
+    let due = if period.trim().is_empty() {
+        String::new()
+    } else {
+        match chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d") {
+            Ok(d) => {
+                let at: DateTime<Utc> =
+                    gongdao_domain::calendar::from_china_local(d.and_hms_opt(9, 0, 0).expect("valid"));
+                match state.services.preview_due(at, &period).await {
+                    Ok((due, estimated)) => {
+                        let last = gongdao_domain::calendar::china_day(due - chrono::Duration::seconds(1));
+                        format!(
+                            "{}（{}）{}",
+                            gongdao_domain::calendar::deadline_text(due),
+                            weekday(last),
+                            if estimated { "，节假日安排尚未公布，按双休日估算" } else { "" }
+                        )
+                    }
+                    Err(e) => crate::error::classify(&e).2,
+                }
+            }
+            Err(_) => "开始日期格式不正确".into(),
+        }
+    };
+    let deadlines = Category::ALL
+        .iter()
+        .map(|c| {
+            let r = |s: Step| rules.deadlines.rule(*c, s);
+            DeadlineRow {
+                category: c.label(),
+                accept: r(Step::Accept).period.to_string(),
+                resolve: r(Step::Resolve).period.to_string(),
+                follow_up: r(Step::FollowUp).period.to_string(),
+                source: r(Step::Resolve).source.clone(),
+            }
+        })
+        .collect();
+    let layout = Layout::for_user(state, user, "系统设置", "/settings/rules").await;
+    render(
+        status,
+        &RulesPage {
+            layout,
+            files: files
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let title = match f.name.as_str() {
+                        "deadlines" => "办理时限".to_string(),
+                        "routing" => "分派规则".to_string(),
+                        n => format!("{}年节假日安排", n.trim_start_matches("calendar/")),
+                    };
+                    let (content, error) = match &refused {
+                        Some(r) if r.name == f.name => (r.content.clone(), r.error.clone()),
+                        _ => (f.content, String::new()),
+                    };
+                    FileRow {
+                        id: i,
+                        source: if f.source == "shipped" {
+                            "随系统发布".into()
+                        } else {
+                            format!("{} 修改于 {}", f.source, f.updated_at.map(china_time).unwrap_or_default())
+                        },
+                        name: f.name,
+                        title,
+                        content,
+                        error,
+                    }
+                })
+                .collect(),
+            deadlines,
+            categories: vocabulary_options(Category::ALL, Category::code, Category::label, "", Some("请选择")),
+            steps: vocabulary_options(Step::ALL, Step::code, Step::label, "resolve", None),
+            start,
+            period,
+            due,
+            errors,
+        },
+    )
+}
+
+fn weekday(d: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
+}
+
+pub async fn rules(State(state): State<AppState>, user: PageActor, Query(q): Query<RulesQuery>) -> Response {
+    rules_page(&state, &user, StatusCode::OK, q, Errors::default(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct RuleForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    content: String,
+}
+
+/// Saves a whole file as edited.
+pub async fn save_rules(
+    State(state): State<AppState>,
+    user: PageActor,
+    PostedForm(form, posted): PostedForm<RuleForm>,
+) -> Response {
+    match state.services.save_rule_file(&user.actor, &form.name, &form.content).await {
+        Ok(()) => done(&state, "/settings/rules", &format!("已保存规则文件 {}，立即生效。", form.name.trim())),
+        Err(e) => match field_errors(e) {
+            Ok(errors) => {
+                let message = format!("未保存：{}", errors.summary());
+                let known = state
+                    .services
+                    .rule_files(&user.actor)
+                    .await
+                    .map(|files| files.iter().any(|f| f.name == form.name.trim()))
+                    .unwrap_or(false);
+                // A new year's file is shown in the form it came from.
+                let (errors, refused) = if known {
+                    (
+                        Errors::default(),
+                        Some(Refused { name: form.name.trim().into(), content: form.content, error: message }),
+                    )
+                } else {
+                    (Errors::of_form("new", errors.fields, &posted), None)
+                };
+                rules_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, RulesQuery::default(), errors, refused)
+                    .await
+            }
+            Err(e) => page_error(e),
+        },
+    }
+}
+
+/// Changes one time limit.
+pub async fn save_deadline(
+    State(state): State<AppState>,
+    user: PageActor,
+    PostedForm(form, posted): PostedForm<DeadlineEdit>,
+) -> Response {
+    match state.services.set_deadline(&user.actor, &form).await {
+        Ok(()) => {
+            let category = Category::from_code(&form.category).map(|c| c.label()).unwrap_or_default();
+            let step = Step::from_code(&form.step).map(|s| s.label()).unwrap_or_default();
+            done(
+                &state,
+                "/settings/rules",
+                &format!("已将{category}的{step}时限改为 {}，新登记的事项按此计算。", form.period.trim()),
+            )
+        }
+        Err(e) => refused_form(&state, &user, "deadline", e, &posted).await,
+    }
+}
+
+/// Adds or replaces a holiday.
+pub async fn save_holiday(
+    State(state): State<AppState>,
+    user: PageActor,
+    PostedForm(form, posted): PostedForm<HolidayInput>,
+) -> Response {
+    match state.services.add_holiday(&user.actor, &form).await {
+        Ok(()) => done(
+            &state,
+            "/settings/rules",
+            &format!(
+                "已登记{}：{} 至 {} 放假，办理时限按新的安排计算。",
+                form.name.trim(),
+                form.first.trim(),
+                form.last.trim()
+            ),
+        ),
+        Err(e) => refused_form(&state, &user, "holiday", e, &posted).await,
+    }
+}
+
+async fn refused_form(
+    state: &AppState,
+    user: &PageActor,
+    form: &str,
+    e: gongdao_services::ServiceError,
+    posted: &Posted,
+) -> Response {
+    match field_errors(e) {
+        Ok(errors) => {
+            let errors = Errors::of_form(form, errors.fields, posted);
+            rules_page(state, user, StatusCode::UNPROCESSABLE_ENTITY, RulesQuery::default(), errors, None).await
+        }
+        Err(e) => page_error(e),
+    }
+}
