@@ -20,6 +20,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# axe-core, the accessibility checker the browser tests run in each public page (npm;
+# kept outside the repository). Mandatory under CI=true, like the browser tests.
+command -v npm >/dev/null 2>&1 || { echo "== installing npm"; as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm >/dev/null; }
+AXE_DIR="${GONGDAO_NODE_DIR:-$HOME/.cache/gongdao/node}"
+AXE_VERSION=4.14.1
+if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ] || ! grep -q "\"version\": \"$AXE_VERSION\"" "$AXE_DIR/node_modules/axe-core/package.json"; then
+  echo "== installing axe-core $AXE_VERSION"
+  mkdir -p "$AXE_DIR"
+  (cd "$AXE_DIR" && npm install --no-audit --no-fund --silent --prefix "$AXE_DIR" "axe-core@$AXE_VERSION") \
+    || echo "== axe-core could not be installed: the accessibility checks will be skipped (fail under CI=true)"
+fi
+export GONGDAO_AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
+
 # The optional sentence-embedding model of the law search (downloaded through pip and
 # compiled here; kept outside the repository). Its tests are mandatory under CI=true.
 if ! bash scripts/semantic-model.sh; then

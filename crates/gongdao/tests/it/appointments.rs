@@ -60,7 +60,20 @@ async fn a_full_slot_refuses_the_extra_bookings_even_at_once() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Wrong digits and an unknown code answer alike: a guess learns nothing.
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let wrong_digits: serde_json::Value = r.json().await.unwrap();
+        let r = app
+            .client
+            .post(app.url("/api/v1/public/bookings/cancel"))
+            .json(&json!({"code": "YY20990101-999", "phone_last4": "9999"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let unknown: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(wrong_digits, unknown);
+        assert!(!unknown["error"]["message"].as_str().unwrap().contains("管辖范围"), "{unknown}");
         let phone_last4 = bookings[0]["phone_masked"].as_str().unwrap()[7..].to_string();
         let r = app
             .client

@@ -125,6 +125,9 @@ pub fn test_settings(db: &TestDb) -> Settings {
     // The tests ask many law questions from one address in a row.
     settings.law_searches_per_second = 1000.0;
     settings.demo = true;
+    // The district alone: tests make the matters they count. (A test of the lively
+    // demo turns it on.)
+    settings.demo_activity = false;
     settings.max_connections = 8;
     settings
 }
@@ -167,6 +170,11 @@ impl TestApp {
     /// A handle on the services of a server started elsewhere (no HTTP client use).
     pub fn attach(services: Services) -> TestApp {
         TestApp { base: String::new(), client: client(), services, running: None, _db: TestDb::none() }
+    }
+
+    /// The server's data folder (the SQLite database, the SMS file).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._db.dir.path()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -229,6 +237,17 @@ impl TestApp {
 
     pub async fn delete(&self, s: &Session, path: &str) -> StatusCode {
         self.client.delete(self.url(path)).bearer_auth(&s.token).send().await.expect("request").status()
+    }
+
+    /// A page's HTML as a signed-in user sees it (the bearer token, so no CSRF form).
+    pub async fn page(&self, s: &Session, path: &str) -> (StatusCode, String) {
+        let r = self.client.get(self.url(path)).bearer_auth(&s.token).send().await.expect("request");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
+    /// Posts a page's form as a signed-in user.
+    pub async fn post_form(&self, s: &Session, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(&s.token).form(form).send().await.expect("request")
     }
 
     /// `total` of a listing.

@@ -78,7 +78,7 @@ pub async fn anon_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn anon_post(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
+pub async fn anon_post(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
     let r = app.client.post(app.url(path)).json(&body).send().await.expect("request");
     let status = r.status();
     (status, r.json().await.unwrap_or(Value::Null))
@@ -246,7 +246,7 @@ async fn search_articles_and_qa_over_http_with_their_bad_inputs() {
 
     // The pages render the same answers in Chinese.
     let page = app.client.get(app.url("/qa?kiosk=1&q=老板拖欠工资怎么办")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("申请法律援助") && page.contains("第三十一条") && page.contains("data-idle-reset"), "{page}");
+    assert!(page.contains("申请法律援助") && page.contains("第三十一条") && page.contains("data-kiosk-home"), "{page}");
     let page = app.client.get(app.url("/laws/民法典/1079")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("第一千零七十九条") && page.contains("现行有效"));
     let page = app.client.get(app.url("/laws?q=离婚")).send().await.unwrap().text().await.unwrap();

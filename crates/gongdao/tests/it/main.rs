@@ -5,6 +5,8 @@ mod api;
 mod appointments;
 mod authz;
 mod browser;
+mod crawl;
+mod front_door;
 mod helpers;
 mod laws;
 mod mediation;

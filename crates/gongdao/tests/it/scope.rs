@@ -158,3 +158,61 @@ async fn a_township_account_stays_in_its_township() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_township_account_cannot_rewrite_the_district_or_reach_past_its_township_on_the_new_pages() {
+    for backend in backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.demo_activity = true).await;
+        let admin = app.login_as("admin").await;
+        for (username, role) in [("pt-admin", "admin"), ("pt-dispatch", "dispatcher")] {
+            let (status, body) = app
+                .post(&admin, "/api/v1/accounts", json!({"username": username, "display_name": username, "password": "township-account", "role": role, "scope": PINGTAI}))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let local_admin = app.login_as_password("pt-admin", "township-account").await;
+        let local_dispatch = app.login_as_password("pt-dispatch", "township-account").await;
+
+        // The district's rules are the district's: a township's administrator may not
+        // change a deadline, by the file or by the form.
+        let (_, files) = app.get(&admin, "/api/v1/config/rules").await;
+        let deadlines = files.as_array().unwrap().iter().find(|f| f["name"] == "deadlines").unwrap().clone();
+        let edited =
+            deadlines["content"].as_str().unwrap().replacen("resolve = \"3个工作日\"", "resolve = \"60日\"", 1);
+        let (status, _) =
+            app.put(&local_admin, "/api/v1/config/rules", json!({"name": "deadlines", "content": edited})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{backend:?}");
+        let r = app
+            .post_form(
+                &local_admin,
+                "/settings/rules/deadline",
+                &[("category", "consultation"), ("step", "resolve"), ("period", "60日")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let (_, after) = app.get(&admin, "/api/v1/config/rules").await;
+        assert_eq!(after, files, "{backend:?}: the rules are unchanged");
+
+        // Another township's matter: its receipt is not found, and it cannot be ticked
+        // into this township's incident.
+        let (_, other) = app.get(&admin, "/api/v1/requests?region=220802101000&per_page=10").await;
+        let other_id = other["items"][0]["id"].as_i64().expect("the demo has a 平安镇 matter");
+        let window = app.login_as("window").await;
+        let (status, _) = app.page(&window, &format!("/requests/{other_id}/receipt")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}");
+        let dispatch = app.login_as("dispatch").await;
+        let (_, incidents) = app.get(&dispatch, "/api/v1/incidents").await;
+        let incident = incidents[0]["id"].as_i64().unwrap();
+        let (incident, other) = (incident.to_string(), other_id.to_string());
+        let r = app.post_form(&local_dispatch, "/dispatch/link", &[("incident", &incident), ("ids", &other)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("管辖范围"), "the field says why");
+        let (_, matter) = app.get(&admin, &format!("/api/v1/requests/{other_id}")).await;
+        assert!(matter["incident_id"].is_null(), "{backend:?}: nothing linked: {matter}");
+        // The incident list holds the township's incidents only.
+        let (status, _) = app.page(&local_dispatch, "/incidents").await;
+        assert_eq!(status, StatusCode::OK);
+        app.stop().await;
+    }
+}
