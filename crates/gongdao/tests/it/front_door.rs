@@ -181,16 +181,27 @@ async fn a_kiosk_stays_a_kiosk_on_every_public_page_and_forgets_what_was_typed()
 async fn the_village_picker_asks_the_township_first_and_says_what_is_missing() {
     let Some(driver) = driver().await else { return };
     let (app, _corpus) = lively_app().await;
+    for (name, (w, h)) in [("phone", PHONE), ("desktop", DESKTOP), ("kiosk-size", KIOSK)] {
+        let c = browser(&driver, w, h).await;
+        goto(&c, &app, "/apply?category=consultation").await;
+        // Townships first: the village list holds only the chosen township's villages.
+        c.find(Locator::Css("select#f-region-township"))
+            .await
+            .unwrap()
+            .select_by_value("g:220802100000")
+            .await
+            .unwrap();
+        let villages =
+            js(&c, "[...document.querySelectorAll('#f-region-village option')].filter(o => o.value).map(o => o.value)")
+                .await;
+        let villages: Vec<&str> = villages.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert!(villages.len() >= 5, "{name}: {villages:?}");
+        assert!(villages.iter().all(|v| v.starts_with("220802100")), "{name}: only 平台镇's: {villages:?}");
+        screenshot(&c, &format!("apply-village-picker-{name}.png")).await;
+        c.close().await.unwrap();
+    }
     let c = browser(&driver, PHONE.0, PHONE.1).await;
     goto(&c, &app, "/apply?category=consultation").await;
-    // Townships first: the village list holds only the chosen township's villages.
-    c.find(Locator::Css("select#f-region-township")).await.unwrap().select_by_value("g:220802100000").await.unwrap();
-    let villages =
-        js(&c, "[...document.querySelectorAll('#f-region-village option')].filter(o => o.value).map(o => o.value)")
-            .await;
-    let villages: Vec<&str> = villages.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert!(villages.len() >= 5, "{villages:?}");
-    assert!(villages.iter().all(|v| v.starts_with("220802100")), "only 平台镇's: {villages:?}");
     // A name that several townships have is found with its township.
     let repeated = js(
         &c,
@@ -313,7 +324,7 @@ async fn workbar(c: &fantoccini::Client) -> Vec<(String, i64, String)> {
 async fn waiting_work_is_counted_beside_the_navigation_and_on_the_queues() {
     let Some(driver) = driver().await else { return };
     let (app, _corpus) = lively_app().await;
-    for (name, (w, h)) in [("phone", PHONE), ("desktop", DESKTOP)] {
+    for (name, (w, h)) in [("phone", PHONE), ("desktop", DESKTOP), ("kiosk-size", KIOSK)] {
         let c = browser(&driver, w, h).await;
         log_in(&c, &app, "window", "/").await;
         let counts = workbar(&c).await;
@@ -377,18 +388,23 @@ async fn a_refused_form_comes_back_in_its_page_with_the_field_marked_and_the_inp
     assert!(c.find(Locator::Css("nav.nav")).await.is_ok());
     screenshot(&c, "board-refused-incident.png").await;
 
-    // On a matter, an empty reply marks the reply, not 办结 (ids are unique per page).
+    // On a matter, an empty reply marks the reply, not 办结 (ids are unique per page),
+    // on a desktop and on a phone.
     log_in(&c, &app, "window", "/requests?mine=true&status=active").await;
     let open = js(&c, MATTER_IN_HAND).await;
-    goto(&c, &app, open.as_str().unwrap()).await;
-    c.find(Locator::Css("button#reply")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css(".flash.error")).await.unwrap();
-    let reply_marked =
-        js(&c, "document.querySelector('#f-reply-text').closest('.field').classList.contains('has-error')").await;
-    let resolve_marked =
-        js(&c, "document.querySelector('#f-resolve-text').closest('.field').classList.contains('has-error')").await;
-    assert_eq!((reply_marked.as_bool(), resolve_marked.as_bool()), (Some(true), Some(false)));
-    screenshot(&c, "request-empty-reply.png").await;
+    for (name, (w, h)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+        c.set_window_size(w, h).await.unwrap();
+        goto(&c, &app, open.as_str().unwrap()).await;
+        c.find(Locator::Css("button#reply")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css(".flash.error")).await.unwrap();
+        let reply_marked =
+            js(&c, "document.querySelector('#f-reply-text').closest('.field').classList.contains('has-error')").await;
+        let resolve_marked =
+            js(&c, "document.querySelector('#f-resolve-text').closest('.field').classList.contains('has-error')").await;
+        assert_eq!((reply_marked.as_bool(), resolve_marked.as_bool()), (Some(true), Some(false)), "{name}");
+        assert!(c.find(Locator::Css("form[action='/logout']")).await.is_ok(), "{name}: in the signed-in frame");
+        screenshot(&c, &format!("request-empty-reply-{name}.png")).await;
+    }
     c.close().await.unwrap();
     app.stop().await;
 }

@@ -619,6 +619,8 @@ pub struct ScreeningView {
     pub total: i64,
     pub resolved: i64,
     pub findings: Vec<(String, &'static str, i32, i32, String)>,
+    /// The name of its finding form on the page (several screenings, one form each).
+    pub form: String,
 }
 
 #[derive(Template)]
@@ -627,7 +629,7 @@ struct ScreeningsPage {
     layout: Layout,
     screenings: Vec<ScreeningView>,
     can_handle: bool,
-    villages: Vec<Opt>,
+    villages: super::PlaceOptions,
     regions: Vec<Opt>,
     types: Vec<Opt>,
     today: String,
@@ -648,7 +650,7 @@ async fn screenings_page(
         Err(e) => return page_error(e),
     };
     let regions = state.services.regions(&user.actor).await.unwrap_or_default();
-    let villages: Vec<_> = regions.iter().filter(|r| r.level == RegionLevel::Village).cloned().collect();
+    let villages = super::PlaceOptions::villages(&regions, "");
     let upper: Vec<_> = regions.into_iter().filter(|r| r.level <= RegionLevel::Township).collect();
     let layout = Layout::for_user(state, user, "矛盾纠纷排查", "/mediation").await.with_flash(msg);
     render(
@@ -658,6 +660,7 @@ async fn screenings_page(
             screenings: list
                 .into_iter()
                 .map(|s| ScreeningView {
+                    form: format!("finding-{}", s.id),
                     id: s.id,
                     title: s.title,
                     region: s.region_name,
@@ -674,7 +677,7 @@ async fn screenings_page(
                 })
                 .collect(),
             can_handle: user.actor.can(Permission::HandleMediation),
-            villages: region_options(&villages, "", None),
+            villages,
             regions: region_options(&upper, "", None),
             types: vocabulary_options(DisputeType::ALL, DisputeType::code, DisputeType::label, "", None),
             today: state.services.today().to_string(),
@@ -709,13 +712,14 @@ pub async fn add_finding(
     State(state): State<AppState>,
     user: PageActor,
     PathId(id): PathId,
-    HtmlForm(form): HtmlForm<FindingInput>,
+    crate::json::PostedForm(form, posted): crate::json::PostedForm<FindingInput>,
 ) -> Response {
     match state.services.add_finding(&user.actor, id, &form).await {
         Ok(()) => super::done(&state, "/mediation/screenings", "已登记排查结果。"),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 let message = errors.summary();
+                let errors = Errors::of_form(&format!("finding-{id}"), errors.fields, &posted);
                 screenings_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, message, None).await
             }
             Err(e) => page_error(e),

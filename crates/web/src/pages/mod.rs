@@ -698,6 +698,9 @@ pub struct PlaceOptions {
     pub blank: &'static str,
     pub top: Vec<Opt>,
     pub groups: Vec<PlaceGroup>,
+    /// Whether a township itself may be chosen (a matter's caller may not know their
+    /// village; an advisor is appointed to a village).
+    pub township_choosable: bool,
 }
 
 pub struct PlaceGroup {
@@ -731,7 +734,16 @@ impl PlaceOptions {
                 g.villages.push(Opt::new(code, r.name.clone(), selected));
             }
         }
-        PlaceOptions { blank, top, groups }
+        PlaceOptions { blank, top, groups, township_choosable: true }
+    }
+
+    /// Villages and communities only, grouped by township.
+    pub fn villages(regions: &[gongdao_domain::network::Region], current: &str) -> PlaceOptions {
+        PlaceOptions {
+            top: Vec::new(),
+            township_choosable: false,
+            ..PlaceOptions::new(regions, current, "请选择村（社区）")
+        }
     }
 }
 

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use gongdao_domain::RegionLevel;
 use gongdao_domain::auth::Permission;
 use gongdao_domain::ids::PersonId;
 use gongdao_domain::network::{
@@ -165,7 +164,7 @@ struct DetailPage {
     manage: bool,
     trainings: Vec<TrainingRow>,
     appointments: Vec<AppointmentRow>,
-    villages: Vec<Opt>,
+    villages: super::PlaceOptions,
     training_form: (String, String, String, String),
     training_errors: Errors,
     appointment_form: (String, String),
@@ -196,20 +195,15 @@ async fn detail(state: &AppState, user: &PageActor, id: i64, status: StatusCode,
     };
     let manage = actor.can(Permission::ManageNetwork);
     let villages = if manage {
-        match state.services.regions_at(actor, RegionLevel::Village).await {
+        match state.services.regions(actor).await {
             Ok(v) => {
                 let current = extras.appointment.as_ref().map(|(f, _)| f.village.clone()).unwrap_or_default();
-                v.into_iter()
-                    .map(|r| {
-                        let code = r.code.to_string();
-                        Opt::new(code.clone(), r.name, code == current)
-                    })
-                    .collect()
+                super::PlaceOptions::villages(&v, &current)
             }
             Err(e) => return page_error(e),
         }
     } else {
-        Vec::new()
+        super::PlaceOptions::villages(&[], "")
     };
     let (tf, te) = extras.training.unwrap_or_default();
     let (af, ae) = extras.appointment.unwrap_or_default();
