@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use gongdao_domain::DivisionCode;
 use gongdao_services::demo::SeedReport;
-use gongdao_services::notify::{FileSender, Sender, WebhookSender};
+use gongdao_services::notify::{Sender, WebhookSender};
 use gongdao_services::{ServiceConfig, Services};
 use gongdao_store::{PiiCipher, Store, StoreOptions};
 use gongdao_web::WebConfig;
@@ -72,6 +72,7 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartError> 
         Some(key) => PiiCipher::from_base64(&key.0)?,
         None => PiiCipher::load_or_create(&settings.data_dir.join("secret.key"))?,
     };
+    gongdao_store::pii::bind_key(store.writer(), &cipher).await?;
     let mut config = ServiceConfig::new(home);
     config.session_idle = chrono::Duration::minutes(settings.session_idle_minutes.max(1));
     config.session_max = chrono::Duration::hours(settings.session_max_hours.max(1));
@@ -115,6 +116,20 @@ fn load_law_model(settings: &Settings) -> Result<Option<Arc<gongdao_lawbase::Enc
     }
 }
 
+/// The proxies whose `X-Forwarded-For` is believed: none unless `trust_forwarded_for`;
+/// then those configured, or the loopback address.
+fn trusted_proxies(settings: &Settings) -> Result<Vec<gongdao_web::proxy::ProxyNet>, StartError> {
+    if !settings.trust_forwarded_for {
+        return Ok(Vec::new());
+    }
+    let listed: Vec<&str> = if settings.trusted_proxies.is_empty() {
+        vec!["127.0.0.1", "::1"]
+    } else {
+        settings.trusted_proxies.iter().map(String::as_str).collect()
+    };
+    listed.into_iter().map(|p| gongdao_web::proxy::ProxyNet::parse(p).map_err(StartError::Config)).collect()
+}
+
 /// Starts the platform: database, demo (when asked), HTTP server and background tasks.
 pub async fn start(settings: &Settings) -> Result<Running, StartError> {
     let services = open_services(settings).await?;
@@ -130,7 +145,7 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         site_name,
         demo: settings.demo,
         secure_cookies: settings.secure_cookies,
-        trust_forwarded_for: settings.trust_forwarded_for,
+        trusted_proxies: trusted_proxies(settings)?,
         public_limit: Default::default(),
         law_limit: gongdao_web::limits::Limit {
             burst: (settings.law_searches_per_second * 10.0).max(1.0),
@@ -147,7 +162,13 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
     let housekeeping = services.clone();
     let sender: Arc<dyn Sender> = match &settings.sms_webhook_url {
         Some(url) => Arc::new(WebhookSender::new(url.clone())),
-        None => Arc::new(FileSender::new(settings.data_dir.join("sms-outbox.log"))),
+        None => {
+            tracing::info!(
+                dir = %settings.data_dir.display(),
+                "no sms_webhook_url: SMS are written, sealed, to sms-outbox-<day>.log in the data folder (gongdao sms-log shows them)"
+            );
+            Arc::new(services.file_sender(settings.data_dir.clone()))
+        }
     };
     let interval = Duration::from_millis(settings.jobs_interval_ms);
     let worker = services.clone();

@@ -26,6 +26,18 @@ enum Command {
     /// The law corpus: import it, measure the search.
     #[command(subcommand)]
     Laws(LawsCommand),
+    /// Show the SMS the file sender wrote on a day, opened with the installation's key
+    /// (the file holds the phones masked and the texts sealed).
+    SmsLog(SmsLogArgs),
+}
+
+#[derive(Args)]
+struct SmsLogArgs {
+    /// The day, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    day: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Subcommand)]
@@ -322,6 +334,25 @@ async fn synth_requests(args: SynthRequestsArgs) -> Result<(), String> {
     Ok(())
 }
 
+async fn sms_log(args: SmsLogArgs) -> Result<(), String> {
+    let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    let day = match args.day.as_deref() {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| format!("日期“{d}”应为 YYYY-MM-DD"))?,
+        None => services.today(),
+    };
+    let path = gongdao_services::notify::sms_log_path(&settings.data_dir, day);
+    if !path.exists() {
+        println!("{day} 没有短信记录（{}）", path.display());
+        return Ok(());
+    }
+    for (line, body) in services.read_sms_log(&path).map_err(|e| e.to_string())? {
+        let at = gongdao_domain::calendar::china_local(line.at).format("%H:%M:%S");
+        println!("{at}  {}  {}  {body}", line.phone, line.template);
+    }
+    Ok(())
+}
+
 async fn laws_import(args: LawsImportArgs) -> Result<(), String> {
     use gongdao_lawbase::import::Progress;
     let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
@@ -493,6 +524,7 @@ async fn main() {
         Command::Laws(LawsCommand::Import(args)) => laws_import(args).await,
         Command::Laws(LawsCommand::Eval(args)) => laws_eval(args).await,
         Command::Laws(LawsCommand::Embed(args)) => laws_embed(args).await,
+        Command::SmsLog(args) => sms_log(args).await,
     };
     if let Err(message) = result {
         eprintln!("错误：{message}");

@@ -45,6 +45,10 @@ pub struct FileSettings {
     pub secure_cookies: Option<bool>,
     /// Trust `X-Forwarded-For` (only behind a reverse proxy you run).
     pub trust_forwarded_for: Option<bool>,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (addresses or networks,
+    /// `["10.0.0.5", "10.1.0.0/16"]`); with `trust_forwarded_for` and none given, the
+    /// loopback address (a proxy on the same machine).
+    pub trusted_proxies: Option<Vec<String>>,
     /// Minutes without a request before a session ends.
     pub session_idle_minutes: Option<i64>,
     /// Hours after login when a session ends regardless.
@@ -59,7 +63,8 @@ pub struct FileSettings {
     /// outbox are looked at, in milliseconds; 0 turns the background work off.
     pub jobs_interval_ms: Option<u64>,
     /// Post SMS messages to this gateway URL (http); default: append them to
-    /// `sms-outbox.log` in the data folder.
+    /// `sms-outbox-<day>.log` in the data folder (phones masked, texts sealed;
+    /// `gongdao sms-log` shows them).
     pub sms_webhook_url: Option<String>,
     /// Import the law corpus in this folder (LawRefBook format) at start; unchanged
     /// laws are skipped, so restarting is cheap.
@@ -100,6 +105,7 @@ pub struct Settings {
     pub max_connections: u32,
     pub secure_cookies: bool,
     pub trust_forwarded_for: bool,
+    pub trusted_proxies: Vec<String>,
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
     pub login_window_minutes: i64,
@@ -141,6 +147,7 @@ impl Settings {
             max_connections: over.max_connections.or(file.max_connections).unwrap_or(16),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             trust_forwarded_for: over.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false),
+            trusted_proxies: over.trusted_proxies.or(file.trusted_proxies).unwrap_or_default(),
             session_idle_minutes: over.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(120),
             session_max_hours: over.session_max_hours.or(file.session_max_hours).unwrap_or(12),
             login_window_minutes: over.login_window_minutes.or(file.login_window_minutes).unwrap_or(15),

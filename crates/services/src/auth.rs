@@ -15,6 +15,7 @@ use gongdao_domain::text::clip;
 use gongdao_store::accounts::{self, UserRecord};
 use gongdao_store::audit;
 use gongdao_store::audit::NewAuditEntry;
+use gongdao_store::rate;
 use gongdao_store::sessions::{self, NewSession};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -101,15 +102,26 @@ impl Services {
         }
         let now = self.now();
         let cfg = self.config();
-        let since = now - cfg.login_window;
-        let reader = self.store().reader();
-        let locked = sessions::failures_for_user(reader, &username, since).await? >= cfg.max_failures_per_account
-            || sessions::failures_for_ip(reader, ip, since).await? >= cfg.max_failures_per_ip;
-        let user = accounts::find_by_username(reader, &username).await?;
-        if locked {
-            self.record_failed_login(&username, ip, user.as_ref(), "登录失败次数过多，已暂时锁定").await?;
+        let window = cfg.login_window.num_seconds();
+        // The attempt is counted before the password is looked at, in one atomic
+        // statement: parallel guesses cannot all pass a check made before any was
+        // counted. The lock holds one account from one address; the account stays open
+        // from elsewhere and the address for other accounts.
+        let pair = login_pair_key(&username, ip);
+        let attempts = rate::hit(self.store().writer(), &pair, window, now).await?;
+        let user = accounts::find_by_username(self.store().reader(), &username).await?;
+        if attempts > cfg.max_failures_per_account as i64 {
+            self.record_failed_login(&username, ip, user.as_ref(), "登录失败次数过多，该账号在此地址已暂时锁定")
+                .await?;
             let minutes = cfg.login_window.num_minutes().max(1);
-            return Err(ServiceError::RateLimited { minutes, retry_after_secs: cfg.login_window.num_seconds() });
+            return Err(ServiceError::RateLimited { minutes, retry_after_secs: window });
+        }
+        // An address with many failures (a guesser, or an office behind one NAT) is
+        // slowed down rather than refused, so its colleagues can still sign in.
+        let ip_failures = rate::peek(self.store().reader(), &login_ip_key(ip), window, now).await?;
+        if ip_failures >= cfg.max_failures_per_ip as i64 {
+            let excess = (ip_failures - cfg.max_failures_per_ip as i64 + 1) as u64;
+            tokio::time::sleep(std::time::Duration::from_millis((excess * 250).min(5_000))).await;
         }
         let hash = user.as_ref().map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
         let ok = verify_password(password.to_string(), hash).await?;
@@ -120,6 +132,7 @@ impl Services {
                 return Err(ServiceError::Forbidden("该账号已停用，请联系系统管理员".into()));
             }
             other => {
+                rate::hit(self.store().writer(), &login_ip_key(ip), window, now).await?;
                 self.record_failed_login(&username, ip, other.as_ref(), "用户名或密码错误").await?;
                 return Err(ServiceError::BadCredentials);
             }
@@ -142,6 +155,7 @@ impl Services {
         )
         .await?;
         sessions::record_attempt(&tx, &username, ip, now, true).await?;
+        rate::reset(&tx, &pair).await?;
         self.audit(
             &tx,
             &actor,
@@ -251,6 +265,16 @@ impl Services {
         sessions::purge_attempts(self.store().writer(), now - chrono::Duration::days(30)).await?;
         Ok(n)
     }
+}
+
+/// The counter of one account's attempts from one address.
+fn login_pair_key(username: &str, ip: &str) -> String {
+    format!("login:{}|{ip}", username.to_lowercase())
+}
+
+/// The counter of one address's failed logins, whatever the account.
+fn login_ip_key(ip: &str) -> String {
+    format!("login-failed:{ip}")
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ use crate::rules::Rules;
 use crate::{ServiceError, Services};
 use gongdao_domain::calendar::deadline_text;
 
+/// Failed runs after which a job is given up (and left for an administrator to see).
+const MAX_FAILURES: i32 = 5;
+
 /// What one job run decided.
 enum Outcome {
     Done,
@@ -54,11 +57,13 @@ impl Services {
                     drop(tx);
                     tracing::error!(job = job.id, error = %e, "job failed");
                     let tx = self.store().begin().await?;
-                    let state = if job.runs >= 5 { jobs::FAILED } else { jobs::PENDING };
-                    if state == jobs::FAILED {
-                        jobs::finish(&tx, job.id, state, instance, Some(&e.to_string()), now).await?;
+                    // Its failures, not its runs, decide: a job rescheduled many times
+                    // by transfers and reopenings still gets five tries.
+                    if job.failures + 1 >= MAX_FAILURES {
+                        jobs::finish(&tx, job.id, jobs::FAILED, instance, Some(&e.to_string()), now).await?;
                     } else {
-                        jobs::reschedule(&tx, job.id, now + chrono::Duration::minutes(5), instance, now).await?;
+                        let again = now + chrono::Duration::minutes(5);
+                        jobs::retry_after_error(&tx, job.id, again, instance, &e.to_string(), now).await?;
                     }
                     tx.commit().await?;
                     ran += 1;

@@ -65,6 +65,15 @@ impl Services {
             .await?
             .filter(|i| i.kind == InstitutionType::MediationCommittee)
             .ok_or_else(|| ServiceError::field("committee_id", "请选择您管辖范围内的人民调解委员会"))?;
+        // A matter it comes from must be one the mediator may see: an id outside the
+        // scope (or one that does not exist) is refused alike, naming the field.
+        if let Some(request) = draft.request_id
+            && gongdao_store::requests::get_model(&tx, actor.scope, gongdao_domain::ids::RequestId(request))
+                .await?
+                .is_none()
+        {
+            return Err(ServiceError::field("request_id", "关联的服务事项不存在或不在您的管辖范围内"));
+        }
         let now = self.now();
         let district = committee.region.ancestor_at(RegionLevel::District).unwrap_or(committee.region);
         let year = china_local(now).format("%Y").to_string();

@@ -1,16 +1,19 @@
-//! Delivery of the outbox. Messages are leased in a short transaction, sent outside it,
-//! then marked sent or retried with exponential backoff; a sender that is down loses
-//! nothing. The default sender appends to a file; a webhook sender posts to an SMS
-//! gateway.
+//! Delivery of the outbox. Messages are leased in a short transaction (the lease counts
+//! the attempt, once), sent outside it several at a time, then marked sent or retried
+//! with exponential backoff; a sender that is down loses nothing, and a message whose
+//! phone cannot be opened fails alone. The default sender writes a file that holds no
+//! personal data in the clear; a webhook sender posts to an SMS gateway.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::Duration;
-use gongdao_store::outbox;
-use serde::Serialize;
+use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
+use gongdao_domain::PhoneNumber;
+use gongdao_store::{PiiCipher, outbox};
+use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
@@ -32,29 +35,53 @@ pub trait Sender: Send + Sync {
     fn send<'a>(&'a self, sms: &'a Sms) -> SendResult<'a>;
 }
 
-/// Appends each message as a JSON line to a file (the default, and for demos).
+/// A line of the file sender's log: the phone masked, the message sealed with the
+/// installation's key (personal data never lies on disk in the clear).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct SmsLogLine {
+    pub at: DateTime<Utc>,
+    pub id: i64,
+    pub phone: String,
+    pub template: String,
+    pub sealed: String,
+}
+
+/// Appends each message to a file of the day, `sms-outbox-YYYY-MM-DD.log` in its folder
+/// (the default sender, for demos and before a gateway is set up). The folder is made
+/// when missing; the files are readable by their owner only. `gongdao sms-log` shows
+/// them opened.
 pub struct FileSender {
-    path: PathBuf,
+    dir: PathBuf,
+    cipher: PiiCipher,
     lock: Mutex<()>,
 }
 
-impl FileSender {
-    pub fn new(path: PathBuf) -> FileSender {
-        FileSender { path, lock: Mutex::new(()) }
-    }
+/// The file of the day's messages in `dir`.
+pub fn sms_log_path(dir: &Path, day: chrono::NaiveDate) -> PathBuf {
+    dir.join(format!("sms-outbox-{day}.log"))
 }
 
 impl Sender for FileSender {
     fn send<'a>(&'a self, sms: &'a Sms) -> SendResult<'a> {
         Box::pin(async move {
             let _guard = self.lock.lock().await;
-            let line = serde_json::to_string(sms).map_err(|e| e.to_string())? + "\n";
-            let mut file = tokio::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-                .await
-                .map_err(|e| format!("{}: {e}", self.path.display()))?;
+            let now = Utc::now();
+            let phone = PhoneNumber::parse("phone", &sms.phone).map(|p| p.masked()).unwrap_or_else(|_| "***".into());
+            let line = SmsLogLine {
+                at: now,
+                id: sms.id,
+                phone,
+                template: sms.template.clone(),
+                sealed: self.cipher.seal(&sms.body),
+            };
+            let line = serde_json::to_string(&line).map_err(|e| e.to_string())? + "\n";
+            tokio::fs::create_dir_all(&self.dir).await.map_err(|e| format!("{}: {e}", self.dir.display()))?;
+            let path = sms_log_path(&self.dir, gongdao_domain::calendar::china_day(now));
+            let mut options = tokio::fs::OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            options.mode(0o600);
+            let mut file = options.open(&path).await.map_err(|e| format!("{}: {e}", path.display()))?;
             file.write_all(line.as_bytes()).await.map_err(|e| e.to_string())?;
             // tokio writes in the background: only a flush says the line reached the
             // file, and a message may be marked sent only then.
@@ -69,9 +96,12 @@ pub struct WebhookSender {
     client: reqwest::Client,
 }
 
+/// How long one send may take.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl WebhookSender {
     pub fn new(url: String) -> WebhookSender {
-        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().expect("client");
+        let client = reqwest::Client::builder().timeout(SEND_TIMEOUT).build().expect("client");
         WebhookSender { url, client }
     }
 }
@@ -93,43 +123,82 @@ pub fn backoff(attempts: i32) -> Option<Duration> {
     Some(Duration::minutes((1i64 << attempts.clamp(0, 6)).min(60)))
 }
 
-/// How long a leased message is hidden from other deliverers while it is being sent.
-const LEASE: Duration = Duration::seconds(60);
+/// Messages sent at once.
+const CONCURRENT_SENDS: usize = 8;
+
+/// How long a leased batch of `n` is hidden from other deliverers: long enough for
+/// every send of the batch to time out, with a minute to spare, so another instance
+/// never sends a message that is still being sent.
+pub fn lease_for(n: usize) -> Duration {
+    let rounds = n.div_ceil(CONCURRENT_SENDS) as i64;
+    Duration::seconds(60) + Duration::from_std(SEND_TIMEOUT).expect("small") * rounds as i32
+}
 
 impl Services {
-    /// Sends up to `max` due SMS messages through `sender`. Returns (sent, failed).
+    /// The default sender: the day's file in `dir`, sealed with this installation's key.
+    pub fn file_sender(&self, dir: PathBuf) -> FileSender {
+        FileSender { dir, cipher: self.cipher().clone(), lock: Mutex::new(()) }
+    }
+
+    /// The file sender's log of a day, opened (for `gongdao sms-log` and tests).
+    pub fn read_sms_log(&self, path: &Path) -> Result<Vec<(SmsLogLine, String)>, ServiceError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let line: SmsLogLine = serde_json::from_str(l).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let body = self.cipher().open(&line.sealed)?;
+                Ok((line, body))
+            })
+            .collect()
+    }
+
+    /// Sends up to `max` due SMS messages through `sender`, several at a time. Returns
+    /// (sent, failed).
     pub async fn deliver_outbox(&self, sender: &Arc<dyn Sender>, max: u64) -> Result<(usize, usize), ServiceError> {
         let now = self.now();
         let tx = self.store().begin().await?;
         let due = outbox::claim_due(&tx, self.cipher(), now, max).await?;
-        for m in &due {
-            // Lease: retry after LEASE if this instance dies before marking it.
-            outbox::mark_attempt_failed(&tx, m.id, "sending", Some(now + LEASE)).await?;
-        }
+        let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
+        // Lease: retried after the lease if this instance dies before marking them.
+        outbox::lease(&tx, &ids, now + lease_for(ids.len())).await?;
         tx.commit().await?;
+        let results: Vec<(outbox::Pending, Result<(), String>)> = futures::stream::iter(due)
+            .map(|m| async move {
+                let result = match &m.phone {
+                    Err(e) => Err(format!("手机号无法解密（{e}）：本实例的密钥与数据库不符？")),
+                    Ok(None) => Err("no phone".to_string()),
+                    Ok(Some(phone)) => {
+                        let sms =
+                            Sms { id: m.id, phone: phone.clone(), template: m.template.clone(), body: m.body.clone() };
+                        sender.send(&sms).await
+                    }
+                };
+                (m, result)
+            })
+            .buffer_unordered(CONCURRENT_SENDS)
+            .collect()
+            .await;
         let (mut sent, mut failed) = (0, 0);
-        for m in due {
-            let Some(phone) = m.phone.clone() else {
-                outbox::mark_attempt_failed(self.store().writer(), m.id, "no phone", None).await?;
-                failed += 1;
-                continue;
-            };
-            let sms = Sms { id: m.id, phone, template: m.template.clone(), body: m.body.clone() };
-            match sender.send(&sms).await {
+        for (m, result) in results {
+            match result {
                 Ok(()) => {
                     outbox::mark_sent(self.store().writer(), m.id, self.now()).await?;
                     sent += 1;
                 }
                 Err(e) => {
-                    // The lease counted one attempt already.
+                    // The lease counted this attempt; a message that cannot be sent at
+                    // all (no phone, unreadable) is not tried again.
                     let attempts = m.attempts + 1;
-                    outbox::mark_attempt_failed(
-                        self.store().writer(),
-                        m.id,
-                        &e,
-                        backoff(attempts).map(|d| self.now() + d),
-                    )
-                    .await?;
+                    let retry = match &m.phone {
+                        Ok(Some(_)) => backoff(attempts).map(|d| self.now() + d),
+                        _ => None,
+                    };
+                    if retry.is_none() || attempts == 1 {
+                        tracing::warn!(message = m.id, error = %e, "SMS not sent");
+                    }
+                    outbox::mark_attempt_failed(self.store().writer(), m.id, &e, retry).await?;
                     failed += 1;
                 }
             }
@@ -148,5 +217,13 @@ mod tests {
         assert_eq!(backoff(3), Some(Duration::minutes(8)));
         assert_eq!(backoff(9), Some(Duration::minutes(60)));
         assert_eq!(backoff(10), None);
+    }
+
+    #[test]
+    fn a_lease_outlasts_every_send_of_its_batch() {
+        assert_eq!(lease_for(0), Duration::seconds(60));
+        assert_eq!(lease_for(8), Duration::seconds(70));
+        // 32 messages, 8 at a time, each up to 10 s: 40 s of sending under a 100 s lease.
+        assert_eq!(lease_for(32), Duration::seconds(100));
     }
 }

@@ -342,6 +342,7 @@ pub mod job {
         pub run_at: DateTimeUtc,
         pub state: String,
         pub runs: i32,
+        pub failures: i32,
         pub last_error: Option<String>,
         pub done_by: Option<String>,
         pub created_at: DateTimeUtc,

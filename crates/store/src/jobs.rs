@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::sea_query::{ExprTrait as _, LockBehavior, LockType};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::StoreError;
@@ -23,6 +23,8 @@ pub struct JobRecord {
     pub subject: i64,
     pub run_at: DateTime<Utc>,
     pub runs: i32,
+    /// Runs that failed (an error, not a reschedule).
+    pub failures: i32,
     pub state: String,
     pub done_by: Option<String>,
 }
@@ -34,6 +36,7 @@ fn record(m: job::Model) -> JobRecord {
         subject: m.subject_id,
         run_at: m.run_at,
         runs: m.runs,
+        failures: m.failures,
         state: m.state,
         done_by: m.done_by,
     }
@@ -47,6 +50,7 @@ fn model(kind: &str, subject: i64, run_at: DateTime<Utc>, now: DateTime<Utc>) ->
         run_at: Set(run_at),
         state: Set(PENDING.to_string()),
         runs: Set(0),
+        failures: Set(0),
         last_error: Set(None),
         done_by: Set(None),
         created_at: Set(now),
@@ -109,6 +113,28 @@ pub async fn reschedule(
     Ok(())
 }
 
+/// A run that failed: counted apart from the runs, tried again at `run_at`.
+pub async fn retry_after_error(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    run_at: DateTime<Utc>,
+    by: &str,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::RunAt, run_at.into())
+        .col_expr(Column::Runs, sea_orm::sea_query::Expr::col(Column::Runs).add(1))
+        .col_expr(Column::Failures, sea_orm::sea_query::Expr::col(Column::Failures).add(1))
+        .col_expr(Column::LastError, Some(error.to_string()).into())
+        .col_expr(Column::DoneBy, by.into())
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Ends a job (`done`, `cancelled` or `failed`).
 pub async fn finish(
     conn: &impl ConnectionTrait,
@@ -118,9 +144,11 @@ pub async fn finish(
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let failed = i32::from(state == FAILED);
     Entity::update_many()
         .col_expr(Column::State, state.into())
         .col_expr(Column::Runs, sea_orm::sea_query::Expr::col(Column::Runs).add(1))
+        .col_expr(Column::Failures, sea_orm::sea_query::Expr::col(Column::Failures).add(failed))
         .col_expr(Column::DoneBy, by.into())
         .col_expr(Column::LastError, error.map(str::to_string).into())
         .col_expr(Column::UpdatedAt, now.into())
@@ -150,10 +178,13 @@ pub async fn pending(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<
     Ok((all, due))
 }
 
-use sea_orm::sea_query::ExprTrait as _;
-
 /// Makes sure a pending job of `kind` for `subject` runs no later than `run_at`: moves
 /// an existing one earlier, or schedules a new one when none is pending.
+///
+/// The pending job is read with a row lock: if a runner holds it (it is being run), the
+/// read waits for the runner's commit and then sees whether the job is still pending —
+/// rescheduled, it is moved; finished, a new one is scheduled — so a deadline set while
+/// its job runs is never lost. (SQLite's single writer serialises the two anyway.)
 pub async fn ensure(
     conn: &impl ConnectionTrait,
     kind: &str,
@@ -165,19 +196,20 @@ pub async fn ensure(
         .filter(Column::Kind.eq(kind))
         .filter(Column::SubjectId.eq(subject))
         .filter(Column::State.eq(PENDING))
-        .count(conn)
+        .lock(LockType::Update)
+        .all(conn)
         .await?;
-    if pending == 0 {
+    if pending.is_empty() {
         return schedule(conn, kind, subject, run_at, now).await;
     }
-    Entity::update_many()
-        .col_expr(Column::RunAt, run_at.into())
-        .col_expr(Column::UpdatedAt, now.into())
-        .filter(Column::Kind.eq(kind))
-        .filter(Column::SubjectId.eq(subject))
-        .filter(Column::State.eq(PENDING))
-        .filter(Column::RunAt.gt(run_at))
-        .exec(conn)
-        .await?;
+    let later: Vec<i64> = pending.iter().filter(|j| j.run_at > run_at).map(|j| j.id).collect();
+    if !later.is_empty() {
+        Entity::update_many()
+            .col_expr(Column::RunAt, run_at.into())
+            .col_expr(Column::UpdatedAt, now.into())
+            .filter(Column::Id.is_in(later))
+            .exec(conn)
+            .await?;
+    }
     Ok(())
 }

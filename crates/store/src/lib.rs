@@ -28,6 +28,7 @@ mod migrate;
 pub mod outbox;
 pub mod people;
 pub mod pii;
+pub mod rate;
 pub mod regions;
 pub mod requests;
 pub mod sessions;
@@ -43,7 +44,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, SqlxPostgresConnector, Sq
 
 pub use error::StoreError;
 pub use pii::PiiCipher;
-pub use sea_orm::{ConnectionTrait, DatabaseTransaction as Tx, DbErr, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseTransaction as Tx, DbErr, Statement, TransactionTrait};
 
 /// Which database a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,3 +18,13 @@ pub async fn set(conn: &impl ConnectionTrait, key: &str, value: &str) -> Result<
         .await?;
     Ok(())
 }
+
+/// Sets `key` only when it has no value yet; answers the value in force afterwards
+/// (this one, or the one another instance set first).
+pub async fn set_if_absent(conn: &impl ConnectionTrait, key: &str, value: &str) -> Result<String, StoreError> {
+    Entity::insert(meta::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()) })
+        .on_conflict(OnConflict::column(Column::Key).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(get(conn, key).await?.unwrap_or_else(|| value.to_string()))
+}

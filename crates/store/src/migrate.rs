@@ -63,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_party_details.sql"),
         postgres: include_str!("../migrations/postgres/0008_party_details.sql"),
     },
+    Migration {
+        version: 9,
+        name: "hardening",
+        sqlite: include_str!("../migrations/sqlite/0009_hardening.sql"),
+        postgres: include_str!("../migrations/postgres/0009_hardening.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -87,7 +87,9 @@ pub async fn enqueue_many(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub id: i64,
-    pub phone: Option<String>,
+    /// The phone in the clear; `Err` when its sealed form does not open (another key):
+    /// that message alone fails, the others go.
+    pub phone: Result<Option<String>, String>,
     pub template: String,
     pub body: String,
     pub request: Option<i64>,
@@ -110,43 +112,56 @@ pub async fn claim_due(
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .all(conn)
         .await?;
-    models
+    Ok(models
         .into_iter()
-        .map(|m| {
-            Ok(Pending {
-                phone: m.recipient_phone_enc.as_deref().map(|p| cipher.open(p)).transpose()?,
-                id: m.id,
-                template: m.template,
-                body: m.body,
-                request: m.request_id,
-                attempts: m.attempts,
-            })
+        .map(|m| Pending {
+            phone: m.recipient_phone_enc.as_deref().map(|p| cipher.open(p)).transpose().map_err(|e| e.to_string()),
+            id: m.id,
+            template: m.template,
+            body: m.body,
+            request: m.request_id,
+            attempts: m.attempts,
         })
-        .collect()
+        .collect())
+}
+
+/// Leases a claimed message until `until` (another deliverer skips it meanwhile) and
+/// counts the attempt: each try counts once, here.
+pub async fn lease(conn: &impl ConnectionTrait, ids: &[i64], until: DateTime<Utc>) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    Entity::update_many()
+        .col_expr(Column::Attempts, sea_orm::sea_query::Expr::col(Column::Attempts).add(1))
+        .col_expr(Column::NextAttemptAt, until.into())
+        .col_expr(Column::LastError, Some("sending".to_string()).into())
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn mark_sent(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
     Entity::update_many()
         .col_expr(Column::State, SENT.into())
         .col_expr(Column::SentAt, Some(now).into())
-        .col_expr(Column::Attempts, sea_orm::sea_query::Expr::col(Column::Attempts).add(1))
+        .col_expr(Column::LastError, Option::<String>::None.into())
         .filter(Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())
 }
 
-/// Records a failed attempt: retry at `next`, or give up (`failed`) when `next` is None.
+/// Records why a leased attempt failed: retry at `next`, or give up (`failed`) when
+/// `next` is None. (The attempt was counted by its lease.)
 pub async fn mark_attempt_failed(
     conn: &impl ConnectionTrait,
     id: i64,
     error: &str,
     next: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
-    let mut q = Entity::update_many()
-        .col_expr(Column::Attempts, sea_orm::sea_query::Expr::col(Column::Attempts).add(1))
-        .col_expr(Column::LastError, Some(error.to_string()).into())
-        .filter(Column::Id.eq(id));
+    let mut q =
+        Entity::update_many().col_expr(Column::LastError, Some(error.to_string()).into()).filter(Column::Id.eq(id));
     q = match next {
         Some(at) => q.col_expr(Column::NextAttemptAt, at.into()),
         None => q.col_expr(Column::State, FAILED.into()),

@@ -96,12 +96,64 @@ impl PiiCipher {
         String::from_utf8(plain).map_err(|_| StoreError::corrupt("sealed value is not UTF-8"))
     }
 
+    /// A value derived from the key that proves which key it is without revealing it:
+    /// stored in the database by the first instance, so that an instance started with
+    /// another key refuses to run instead of failing to open what the others sealed.
+    pub fn check_value(&self) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("any key length");
+        mac.update(b"gongdao key check v1");
+        mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A short name of the key for messages (the first characters of its check value).
+    pub fn key_id(&self) -> String {
+        self.check_value()[..8].to_string()
+    }
+
     /// Deterministic keyed digest for equality lookups.
     pub fn blind_index(&self, value: &str) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("any key length");
         mac.update(value.as_bytes());
         mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+/// The meta key under which the installation's key check value is kept.
+pub const KEY_CHECK: &str = "pii.key_check";
+
+/// Binds the database to this key: the first instance records the key's check value;
+/// every later one must have the same key, or it refuses to start — two keys on one
+/// database would each fail to open what the other sealed. A database sealed before
+/// check values existed is checked by opening one of its sealed values.
+pub async fn bind_key(conn: &impl sea_orm::ConnectionTrait, cipher: &PiiCipher) -> Result<(), StoreError> {
+    let mine = cipher.check_value();
+    if crate::meta::get(conn, KEY_CHECK).await?.is_none() {
+        let sample = conn
+            .query_one_raw(crate::sql::raw(
+                conn,
+                "SELECT requester_phone_enc FROM service_requests WHERE requester_phone_enc IS NOT NULL LIMIT 1",
+                vec![],
+            ))
+            .await?;
+        if let Some(row) = sample
+            && let Ok(Some(sealed)) = row.try_get_by_index::<Option<String>>(0)
+            && cipher.open(&sealed).is_err()
+        {
+            return Err(StoreError::Config(format!(
+                "数据库中的个人信息是用另一把密钥加密的，本实例的密钥（标识 {}）打不开。请配置与其他实例相同的 secret_key（或使用原数据目录中的 secret.key）。",
+                cipher.key_id()
+            )));
+        }
+    }
+    let recorded = crate::meta::set_if_absent(conn, KEY_CHECK, &mine).await?;
+    if recorded != mine {
+        return Err(StoreError::Config(format!(
+            "本实例的个人信息密钥（标识 {}）与数据库登记的密钥（标识 {}）不同，拒绝启动：共用一个数据库的实例必须配置相同的 secret_key。",
+            cipher.key_id(),
+            &recorded[..recorded.len().min(8)]
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

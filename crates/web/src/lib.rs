@@ -8,9 +8,11 @@
 pub mod api;
 mod assets;
 pub mod error;
+mod headers;
 mod json;
 pub mod limits;
 pub mod pages;
+pub mod proxy;
 pub mod session;
 
 use std::net::SocketAddr;
@@ -35,8 +37,9 @@ pub struct WebConfig {
     pub demo: bool,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Take the client address from `X-Forwarded-For` when the request comes from one
+    /// of these reverse proxies (empty: never).
+    pub trusted_proxies: Vec<proxy::ProxyNet>,
     /// Allowance per client address on public routes that need no login.
     pub public_limit: limits::Limit,
     /// Allowance per client address on the law search, Q&A and law pages.

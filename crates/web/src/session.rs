@@ -65,17 +65,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn client_ip(req: &Request, trust_forwarded: bool) -> String {
-    if trust_forwarded
-        && let Some(first) =
-            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-    {
-        return first.trim().to_string();
-    }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+fn client_ip(req: &Request, proxies: &[crate::proxy::ProxyNet]) -> String {
+    let Some(peer) = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip()) else {
+        return "unknown".into();
+    };
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    crate::proxy::client_address(peer, forwarded, proxies).to_string()
 }
 
 fn is_api(path: &str) -> bool {
@@ -138,9 +133,18 @@ fn kiosk_request(req: &Request) -> (Option<KioskMode>, Option<Option<KioskMode>>
 }
 
 /// The session and CSRF middleware; it also carries kiosk mode and one-time messages
-/// from one page to the next, and renders error pages in the frame of whoever asked.
-pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let ip = client_ip(&req, state.web.trust_forwarded_for);
+/// from one page to the next, renders error pages in the frame of whoever asked, and
+/// sets the security headers of every answer.
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let secure = state.web.secure_cookies;
+    let (mut response, signed_in) = handle(state, req, next).await;
+    crate::headers::secure(response.headers_mut(), &path, signed_in, secure);
+    response
+}
+
+async fn handle(state: AppState, mut req: Request, next: Next) -> (Response, bool) {
+    let ip = client_ip(&req, &state.web.trusted_proxies);
     req.extensions_mut().insert(ClientIp(ip.clone()));
     let (kiosk, kiosk_change) = kiosk_request(&req);
     if let Some(k) = kiosk {
@@ -169,7 +173,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             // An unknown or expired token: the request goes on anonymous, and whatever
             // needs a user answers 401 or sends the browser to the login page.
             Ok(None) => {}
-            Err(e) => return ApiError::from(e).into_response(),
+            Err(e) => return (ApiError::from(e).into_response(), false),
         }
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -177,7 +181,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     if unsafe_method && let Some(session) = session.clone().filter(|s| s.via == Via::Cookie) {
         if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
             if !same(sent, &session.csrf_token) {
-                return forbid_csrf(&path);
+                return (forbid_csrf(&path), true);
             }
         } else {
             let is_form = req
@@ -186,15 +190,15 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
             if !is_form {
-                return forbid_csrf(&path);
+                return (forbid_csrf(&path), true);
             }
             let (parts, body) = req.into_parts();
             let Ok(bytes) = axum::body::to_bytes(body, 2 * 1024 * 1024).await else {
-                return ApiError::bad_request("body", "请求体过大").into_response();
+                return (ApiError::bad_request("body", "请求体过大").into_response(), true);
             };
             match form_field(&bytes, CSRF_FIELD) {
                 Some(sent) if same(&sent, &session.csrf_token) => {}
-                _ => return forbid_csrf(&path),
+                _ => return (forbid_csrf(&path), true),
             }
             req = Request::from_parts(parts, Body::from(bytes));
         }
@@ -204,7 +208,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     if let Some(info) = response.extensions_mut().remove::<crate::pages::ErrorInfo>()
         && is_page
     {
-        let user = session.map(|s| PageActor::from_session(&s, None));
+        let user = session.as_ref().map(|s| PageActor::from_session(s, None));
         response = crate::pages::error_in_frame(&state, user, kiosk, info).await;
     }
     if is_page {
@@ -234,7 +238,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             headers.insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
         }
     }
-    response
+    (response, session.is_some())
 }
 
 fn append_cookie(headers: &mut HeaderMap, value: &str) {

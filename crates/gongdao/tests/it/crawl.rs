@@ -94,6 +94,12 @@ async fn crawl(app: &TestApp, client: &reqwest::Client) -> Crawl {
             if !dups.is_empty() {
                 problems.push(format!("{path}: ids used twice: {dups:?}"));
             }
+            // The content security policy allows no inline script: none may be there.
+            for inline in [" onclick=", " onload=", " onsubmit=", " onchange=", "javascript:", "<script>"] {
+                if html.contains(inline) {
+                    problems.push(format!("{path}: inline script ({inline})"));
+                }
+            }
             next.extend(links(&html));
         }
         for l in next {

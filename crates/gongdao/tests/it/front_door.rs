@@ -469,8 +469,17 @@ async fn citizens_read_plain_messages_and_one_way_of_writing_deadlines() {
             bodies.push(e["note"].as_str().unwrap_or_default().to_string());
         }
     }
-    let log = std::fs::read_to_string(app_data_dir(&app).join("sms-outbox.log")).unwrap_or_default();
-    bodies.extend(log.lines().map(String::from));
+    // The SMS the demo sent (the jobs deliver them to the day's file).
+    let path = gongdao_services::notify::sms_log_path(
+        app_data_dir(&app),
+        gongdao_domain::calendar::china_day(chrono::Utc::now()),
+    );
+    let sender: std::sync::Arc<dyn gongdao_services::notify::Sender> =
+        std::sync::Arc::new(app.services.file_sender(app_data_dir(&app).to_path_buf()));
+    app.services.deliver_outbox(&sender, 1000).await.unwrap();
+    let sms = app.services.read_sms_log(&path).unwrap();
+    assert!(!sms.is_empty());
+    bodies.extend(sms.into_iter().map(|(_, body)| body));
     assert!(bodies.iter().any(|b| b.contains(" 24:00")), "some deadline is written out: {bodies:?}");
     for b in &bodies {
         assert!(!b.contains("00:00"), "a deadline at midnight is written as 24:00 of its day: {b}");
@@ -483,8 +492,8 @@ async fn lively_app_without_browser() -> (TestApp, tempfile::TempDir) {
     lively_app().await
 }
 
-fn app_data_dir(app: &TestApp) -> std::path::PathBuf {
-    app.data_dir().to_path_buf()
+fn app_data_dir(app: &TestApp) -> &Path {
+    app.data_dir()
 }
 
 #[tokio::test]

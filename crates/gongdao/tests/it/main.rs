@@ -7,6 +7,7 @@ mod authz;
 mod browser;
 mod crawl;
 mod front_door;
+mod hardening;
 mod helpers;
 mod laws;
 mod mediation;

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use gongdao_services::notify::{FileSender, Sender, WebhookSender};
+use gongdao_services::notify::{Sender, WebhookSender, sms_log_path};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,19 +17,63 @@ async fn log_a_call(app: &crate::helpers::TestApp, phone: &str) {
 }
 
 #[tokio::test]
-async fn the_file_sender_delivers_and_marks_sent() {
+async fn the_file_sender_delivers_and_keeps_nothing_personal_in_the_clear() {
     let app = spawn_app_with(Backend::Sqlite, |s| s.jobs_interval_ms = 0).await;
     log_a_call(&app, "13812340001").await;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sms.log");
-    let sender: Arc<dyn Sender> = Arc::new(FileSender::new(path.clone()));
+    // A folder that does not exist yet (a PostgreSQL set-up with no data folder).
+    let folder = dir.path().join("not/there/yet");
+    let sender: Arc<dyn Sender> = Arc::new(app.services.file_sender(folder.clone()));
     assert_eq!(app.services.deliver_outbox(&sender, 10).await.unwrap(), (1, 0));
-    let line: Value = serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
-    assert_eq!(line["phone"], "13812340001");
-    assert!(line["body"].as_str().unwrap().contains("已登记"));
+    let path = sms_log_path(&folder, gongdao_domain::calendar::china_day(chrono::Utc::now()));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("13812340001") && !text.contains("孙女士") && !text.contains("已登记"), "{text}");
+    let line: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(line["phone"], "138****0001");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "owner only");
+    }
+    // The operator reads it opened.
+    let lines = app.services.read_sms_log(&path).unwrap();
+    assert!(lines[0].1.contains("已登记") && lines[0].1.contains("孙女士"), "{lines:?}");
     assert_eq!(gongdao_store::outbox::count_state(app.services.store().reader(), "sent").await.unwrap(), 1);
     assert_eq!(app.services.deliver_outbox(&sender, 10).await.unwrap(), (0, 0), "sent once");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn each_try_counts_once_and_an_unreadable_message_fails_alone() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        log_a_call(&app, "13812340004").await;
+        log_a_call(&app, "13812340005").await;
+        use gongdao_store::ConnectionTrait;
+        let writer = app.services.store().writer();
+        // One message sealed under another key (an instance started with the wrong one).
+        let other = gongdao_store::PiiCipher::new(&[9u8; 32]).seal("13812340004");
+        writer
+            .execute_unprepared(&format!(
+                "UPDATE outbox SET recipient_phone_enc = '{other}' WHERE id = (SELECT MIN(id) FROM outbox WHERE channel = 'sms')"
+            ))
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let sender: Arc<dyn Sender> = Arc::new(app.services.file_sender(dir.path().to_path_buf()));
+        assert_eq!(app.services.deliver_outbox(&sender, 10).await.unwrap(), (1, 1), "{backend:?}: the other goes");
+        let rows = writer
+            .query_all_raw(gongdao_store::Statement::from_string(
+                writer.get_database_backend(),
+                "SELECT state, attempts FROM outbox WHERE channel = 'sms' ORDER BY id",
+            ))
+            .await
+            .unwrap();
+        let seen: Vec<(String, i32)> =
+            rows.iter().map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap())).collect();
+        assert_eq!(seen, [("failed".to_string(), 1), ("sent".to_string(), 1)], "{backend:?}: one attempt each");
+        app.stop().await;
+    }
 }
 
 /// What the test gateway keeps: the messages it accepted, and how often it was called.

@@ -1,0 +1,196 @@
+//! Defects a review and probes found (issue 19), each with the test that failed before
+//! its fix: login limits counted atomically and per (account, address), addresses
+//! behind proxies read from the right, security headers, references outside the scope,
+//! one key per database, jobs that count failures apart from runs.
+
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Backend, PASSWORD, TestDb, backends, error_fields, spawn_app_with, test_settings};
+
+#[tokio::test]
+async fn parallel_wrong_passwords_are_counted_before_they_are_checked() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |_| {}).await;
+        let tries = (0..100).map(|_| app.try_login("window", "wrong-password"));
+        let mut by_status: BTreeMap<u16, usize> = BTreeMap::new();
+        for r in futures::future::join_all(tries).await {
+            *by_status.entry(r.status().as_u16()).or_default() += 1;
+        }
+        assert_eq!(by_status, BTreeMap::from([(401, 5), (429, 95)]), "{backend:?}");
+        // The account is locked from this address, correct password or not.
+        assert_eq!(app.try_login("window", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_address_with_many_failures_is_slowed_not_closed_to_everyone() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.max_failures_per_ip = 4).await;
+    for user in ["a1", "a2", "a3", "a4", "a5"] {
+        assert_eq!(app.try_login(user, "x").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    // A colleague behind the same address still signs in.
+    assert_eq!(app.try_login("admin", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(app.try_login("hotline", "wrong").await.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+async fn login_from(app: &crate::helpers::TestApp, user: &str, password: &str, forwarded: &str) -> StatusCode {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn the_lock_holds_one_account_from_one_address_and_a_spoofed_header_does_not_escape_it() {
+    // Behind a reverse proxy on this machine, which appends the client's address.
+    let app = spawn_app_with(Backend::Sqlite, |s| s.trust_forwarded_for = true).await;
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, "window", "wrong", "203.0.113.7").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login_from(&app, "window", PASSWORD, "203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS);
+    // The client writes another address into the header; the proxy appends the real one.
+    assert_eq!(
+        login_from(&app, "window", PASSWORD, "198.51.100.1, 203.0.113.7").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the right-most hop is the client"
+    );
+    // The same account from another address is not locked out.
+    assert_eq!(login_from(&app, "window", PASSWORD, "203.0.113.8").await, StatusCode::OK);
+    // The audit trail records the address the proxy saw.
+    let admin = app.login_as("admin").await;
+    let (_, audit) = app.get(&admin, "/api/v1/audit?action=login_failed&per_page=100").await;
+    let ips: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["ip"].as_str().unwrap()).collect();
+    assert!(!ips.is_empty() && ips.iter().all(|ip| *ip == "203.0.113.7"), "{ips:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_forwarded_header_is_ignored_unless_a_proxy_is_trusted() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    for _ in 0..5 {
+        login_from(&app, "window", "wrong", "203.0.113.9").await;
+    }
+    // Another claimed address changes nothing: the peer is the client.
+    assert_eq!(login_from(&app, "window", PASSWORD, "203.0.113.10").await, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_personal_pages_are_not_stored() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.secure_cookies = true).await;
+    let window = app.login_as("window").await;
+    let get = |path: &'static str, token: Option<String>| {
+        let mut r = app.client.get(app.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    for (path, token, stored) in [
+        ("/", None, true),
+        ("/laws", None, true),
+        ("/apply", None, false),
+        ("/track", None, false),
+        ("/requests", Some(window.token.clone()), false),
+        ("/api/v1/requests", Some(window.token.clone()), false),
+        ("/api/v1/vocabularies", None, true),
+        ("/nowhere", None, true),
+    ] {
+        let r = get(path, token).await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"), "{path}: {csp}");
+        assert!(!csp.split(';').any(|d| d.contains("script-src") && d.contains("unsafe-inline")), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(h["strict-transport-security"].to_str().unwrap().starts_with("max-age="), "{path}");
+        let no_store = h.get("cache-control").is_some_and(|v| v == "no-store");
+        assert_eq!(no_store, !stored, "{path}: cache-control {:?}", h.get("cache-control"));
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_mediation_case_cannot_point_at_a_matter_outside_the_scope() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let hotline = app.login_as("hotline").await;
+        // A matter of 海明街道 (a street of the district, not 平台镇).
+        let (status, other) = app
+            .post(&hotline, "/api/v1/requests", json!({"channel": "hotline", "category": "mediation", "requester": {"name": "周先生", "phone": "13812345678"}, "region": "220802001000", "description": "邻里纠纷"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{other}");
+        let mediator = app.login_as("mediator").await;
+        let (_, committees) = app.get(&mediator, "/api/v1/institutions?type=mediation_committee").await;
+        let committee = committees["items"][0]["id"].as_i64().unwrap();
+        let admin = app.login_as("admin").await;
+        let audit_before = app.audit_count(&admin).await;
+        for request_id in [other["id"].as_i64().unwrap(), 999_999] {
+            let (status, body) = app
+                .post(&mediator, "/api/v1/mediation/cases", json!({"committee_id": committee, "dispute_type": "neighbourhood", "source": "referral", "request_id": request_id, "summary": "转来的纠纷", "parties": [{"role": "applicant", "name": "甲"}, {"role": "respondent", "name": "乙"}]}))
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?} {request_id}: {body}");
+            assert_eq!(error_fields(&body), vec!["request_id"], "{body}");
+        }
+        assert_eq!(app.total(&mediator, "/api/v1/mediation/cases").await, 0, "{backend:?}: nothing written");
+        assert_eq!(app.audit_count(&admin).await, audit_before);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_instance_with_another_key_refuses_to_start_on_the_same_database() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let key = |b: u8| gongdao::settings::Secret(base64_key(b));
+        let mut first = test_settings(&db);
+        first.secret_key = Some(key(1));
+        let running = gongdao::start(&first).await.expect("the first instance starts");
+        running.stop().await;
+        let mut same = test_settings(&db);
+        same.secret_key = Some(key(1));
+        gongdao::start(&same).await.expect("the same key starts again").stop().await;
+        let mut other = test_settings(&db);
+        other.secret_key = Some(key(2));
+        let refused = gongdao::start(&other).await.err().expect("another key is refused");
+        assert!(refused.to_string().contains("密钥"), "{backend:?}: {refused}");
+    }
+}
+
+fn base64_key(b: u8) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode([b; 32])
+}
+
+#[tokio::test]
+async fn a_job_rescheduled_many_times_still_gets_its_retries() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        use gongdao_store::ConnectionTrait;
+        let writer = app.services.store().writer();
+        // A job that has run seven times (reminders, transfers) and now fails.
+        let now = chrono::Utc::now();
+        gongdao_store::jobs::schedule(writer, "bogus", 1, now - chrono::Duration::minutes(1), now).await.unwrap();
+        writer.execute_unprepared("UPDATE jobs SET runs = 7 WHERE kind = 'bogus'").await.unwrap();
+        app.services.run_due_jobs("test", 10).await.unwrap();
+        let job = gongdao_store::jobs::of_subject(writer, "bogus", 1).await.unwrap().remove(0);
+        assert_eq!((job.state.as_str(), job.failures), ("pending", 1), "{backend:?}: tried again");
+        for _ in 0..4 {
+            writer.execute_unprepared("UPDATE jobs SET run_at = created_at WHERE kind = 'bogus'").await.unwrap();
+            app.services.run_due_jobs("test", 10).await.unwrap();
+        }
+        let job = gongdao_store::jobs::of_subject(writer, "bogus", 1).await.unwrap().remove(0);
+        assert_eq!((job.state.as_str(), job.failures), ("failed", 5), "{backend:?}: given up after five failures");
+        app.stop().await;
+    }
+}
