@@ -2,6 +2,7 @@
 //! database, seeds the demo when asked, binds the listener and runs the server with its
 //! background tasks; tests call it with port 0 and talk to the real server.
 
+pub mod backup;
 pub mod settings;
 
 use std::net::SocketAddr;
@@ -160,6 +161,7 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
     let app = gongdao_web::app(services.clone(), web);
     let (tx, rx) = oneshot::channel::<()>();
     let housekeeping = services.clone();
+    let data_dir = settings.data_dir.clone();
     let sender: Arc<dyn Sender> = match &settings.sms_webhook_url {
         Some(url) => Arc::new(WebhookSender::new(url.clone())),
         None => {
@@ -178,16 +180,60 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         let server = gongdao_web::serve(listener, app, async {
             let _ = rx.await;
         });
-        // Background work runs as peers of the server: if one ends, all do, and a
-        // crashed worker is reported rather than silently gone.
+        // Background work runs as supervised peers of the server: a loop that panics
+        // is logged and started again, and never takes the server down; the server
+        // stopping ends them all.
+        let housekeeping = supervise("housekeeping", move || housekeeping_loop(housekeeping.clone(), data_dir.clone()));
+        let work = supervise("jobs", move || work_loop(worker.clone(), sender.clone(), interval));
+        let laws = supervise("laws", move || law_loop(law_worker.clone(), laws_dir.clone()));
         tokio::select! {
             result = server => result,
-            () = housekeeping_loop(housekeeping) => Ok(()),
-            () = work_loop(worker, sender, interval) => Ok(()),
-            () = law_loop(law_worker, laws_dir) => Ok(()),
+            () = housekeeping => Ok(()),
+            () = work => Ok(()),
+            () = laws => Ok(()),
         }
     });
     Ok(Running { addr, services, seeded, shutdown: Some(tx), task })
+}
+
+/// How long a loop that panicked waits before it starts again.
+const RESTART_AFTER: Duration = Duration::from_secs(5);
+
+/// Runs a background loop in a task of its own and starts it again whenever it
+/// panics; ends when the loop ends by itself.
+pub async fn supervise<F, Fut>(name: &'static str, run: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    supervise_with(name, run, RESTART_AFTER).await
+}
+
+/// [`supervise`] with the pause between restarts given (tests).
+pub async fn supervise_with<F, Fut>(name: &'static str, run: F, pause: Duration)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    /// Stops the running loop when the supervisor is dropped (the server has stopped).
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    loop {
+        let task = tokio::spawn(run());
+        let _guard = AbortOnDrop(task.abort_handle());
+        match task.await {
+            Ok(()) => return,
+            Err(e) if e.is_panic() => {
+                tracing::error!(task = name, "background task panicked; starting it again");
+                tokio::time::sleep(pause).await;
+            }
+            Err(_) => return,
+        }
+    }
 }
 
 /// How often an instance looks whether another process imported a new corpus.
@@ -249,15 +295,61 @@ async fn work_loop(services: Services, sender: Arc<dyn Sender>, interval: Durati
     }
 }
 
-/// Drops expired sessions and old login attempts every ten minutes.
-async fn housekeeping_loop(services: Services) {
+/// The file in the data folder where the head of the audit chain is anchored.
+pub const AUDIT_ANCHOR_FILE: &str = "audit-anchors.log";
+
+/// Every ten minutes: drops expired sessions and old login attempts, and anchors the
+/// head of the audit chain (in the database and in a file of the data folder).
+async fn housekeeping_loop(services: Services, data_dir: std::path::PathBuf) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
+        if let Err(e) = std::fs::create_dir_all(&data_dir) {
+            tracing::warn!(dir = %data_dir.display(), error = %e, "data folder cannot be made");
+        }
+        match services.anchor_audit_chain(&data_dir.join(AUDIT_ANCHOR_FILE)).await {
+            Ok(Some((seq, _))) => tracing::info!(seq, "audit chain anchored"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "audit chain anchoring failed"),
+        }
         match services.purge_sessions().await {
             Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod supervision {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_loop_that_panics_is_started_again_and_the_server_goes_on() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = runs.clone();
+        let looping = supervise_with(
+            "test",
+            move || {
+                let runs = counted.clone();
+                async move {
+                    // Panics on its first two runs, then ends normally.
+                    if runs.fetch_add(1, Ordering::SeqCst) < 2 {
+                        panic!("a bug in a background loop");
+                    }
+                }
+            },
+            Duration::from_millis(1),
+        );
+        // A peer standing for the server: still running when the loop has ended.
+        let server = std::future::pending::<()>();
+        tokio::select! {
+            () = looping => {}
+            () = server => unreachable!("the server never ends"),
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
     }
 }

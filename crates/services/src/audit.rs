@@ -1,6 +1,8 @@
 //! Writing and reading the audit trail. Every change is audited in the same
 //! transaction as the change itself, so a failed request leaves neither.
 
+use std::path::Path;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use gongdao_domain::audit::{AuditAction, AuditEntry, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
@@ -159,6 +161,54 @@ impl Services {
         let filter = query.parse()?;
         Ok(audit::list(self.store().reader(), actor.scope, &filter, page).await?)
     }
+
+    /// Checks the whole audit chain, and the anchors kept in `anchor_file` when given
+    /// (`gongdao audit verify`).
+    pub async fn verify_audit_chain(&self, anchor_file: Option<&Path>) -> Result<audit::ChainReport, ServiceError> {
+        let anchors = match anchor_file {
+            Some(path) if path.exists() => read_anchors(path)?,
+            _ => Vec::new(),
+        };
+        Ok(audit::verify(self.store().reader(), &anchors).await?)
+    }
+
+    /// Anchors the head of the chain in the database and appends it to `anchor_file`
+    /// (outside the database: a rewrite of both is needed to hide a change). Done by
+    /// the housekeeping loop; answers the anchored head, if it moved.
+    pub async fn anchor_audit_chain(&self, anchor_file: &Path) -> Result<Option<(i64, String)>, ServiceError> {
+        let now = self.now();
+        let tx = self.store().begin().await?;
+        let anchored = audit::anchor(&tx, now).await?;
+        if let Some((seq, hash)) = &anchored {
+            use std::io::Write;
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options
+                .open(anchor_file)
+                .map_err(|e| ServiceError::Internal(format!("{}: {e}", anchor_file.display())))?;
+            writeln!(file, "{seq} {hash} {}", now.to_rfc3339())
+                .map_err(|e| ServiceError::Internal(format!("{}: {e}", anchor_file.display())))?;
+        }
+        tx.commit().await?;
+        Ok(anchored)
+    }
+}
+
+/// The anchors of a file written by [`Services::anchor_audit_chain`]: `seq hash time`.
+fn read_anchors(path: &Path) -> Result<Vec<(i64, String)>, ServiceError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            match (parts.next().and_then(|s| s.parse().ok()), parts.next()) {
+                (Some(seq), Some(hash)) => Ok((seq, hash.to_string())),
+                _ => Err(ServiceError::Internal(format!("{}：无法识别的锚定行“{l}”", path.display()))),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! others.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gongdao_domain::audit::{AuditAction, AuditObject};
@@ -58,12 +58,15 @@ type Reply = oneshot::Sender<Result<Created, ServiceError>>;
 
 /// The queue in front of the writer.
 pub(crate) struct IntakeQueue {
-    sender: OnceLock<mpsc::Sender<(Prepared, Reply)>>,
+    /// The writer's queue; replaced by a new writer if the old one has died (a panic
+    /// while writing a batch answers that batch's callers with an error, and the next
+    /// matter starts a fresh writer).
+    sender: std::sync::Mutex<Option<mpsc::Sender<(Prepared, Reply)>>>,
 }
 
 impl IntakeQueue {
     pub fn new() -> IntakeQueue {
-        IntakeQueue { sender: OnceLock::new() }
+        IntakeQueue { sender: std::sync::Mutex::new(None) }
     }
 }
 
@@ -73,11 +76,21 @@ const BATCH: usize = 64;
 impl Services {
     /// Writes a prepared matter, together with whatever else is waiting.
     pub(crate) async fn commit_intake(&self, prepared: Prepared) -> Result<Created, ServiceError> {
-        let sender = self.inner_queue().sender.get_or_init(|| {
-            let (tx, rx) = mpsc::channel(1024);
-            tokio::spawn(batcher(Arc::downgrade(&self.inner), rx));
-            tx
-        });
+        let sender = {
+            let mut slot = self.inner_queue().sender.lock().expect("not poisoned");
+            match slot.as_ref().filter(|s| !s.is_closed()) {
+                Some(s) => s.clone(),
+                None => {
+                    if slot.is_some() {
+                        tracing::error!("the intake writer had stopped; starting a new one");
+                    }
+                    let (tx, rx) = mpsc::channel(1024);
+                    tokio::spawn(batcher(Arc::downgrade(&self.inner), rx));
+                    *slot = Some(tx.clone());
+                    tx
+                }
+            }
+        };
         let (reply, answer) = oneshot::channel();
         sender.send((prepared, reply)).await.map_err(|_| ServiceError::Internal("intake queue closed".into()))?;
         answer.await.map_err(|_| ServiceError::Internal("intake writer stopped".into()))?

@@ -196,6 +196,9 @@ pub mod audit {
         pub object_id: Option<String>,
         pub summary: String,
         pub changes: Option<String>,
+        pub chain_seq: Option<i64>,
+        pub prev_hash: Option<String>,
+        pub hash: Option<String>,
     }
     no_relations!();
 }

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod appointments;
 pub mod audit;
+pub mod backup;
 pub mod config;
 pub mod counters;
 pub mod entity;
@@ -44,7 +45,9 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, SqlxPostgresConnector, Sq
 
 pub use error::StoreError;
 pub use pii::PiiCipher;
-pub use sea_orm::{ConnectionTrait, DatabaseTransaction as Tx, DbErr, Statement, TransactionTrait};
+pub use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseTransaction as Tx, DbErr, IsolationLevel, Statement, TransactionTrait,
+};
 
 /// Which database a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

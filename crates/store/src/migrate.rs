@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_hardening.sql"),
         postgres: include_str!("../migrations/postgres/0009_hardening.sql"),
     },
+    Migration {
+        version: 10,
+        name: "audit_chain",
+        sqlite: include_str!("../migrations/sqlite/0010_audit_chain.sql"),
+        postgres: include_str!("../migrations/postgres/0010_audit_chain.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -194,3 +194,87 @@ async fn a_job_rescheduled_many_times_still_gets_its_retries() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_audit_chain_holds_under_parallel_writes_and_names_an_edited_row() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        // Parallel writers, each auditing in its own transaction.
+        let logins = (0..30).map(|_| app.try_login("hotline", PASSWORD));
+        futures::future::join_all(logins).await;
+        let dir = tempfile::tempdir().unwrap();
+        let anchors = dir.path().join("anchors.log");
+        let anchored = app.services.anchor_audit_chain(&anchors).await.unwrap().expect("an anchor");
+        let report = app.services.verify_audit_chain(Some(&anchors)).await.unwrap();
+        assert_eq!(report.broken, None, "{backend:?}");
+        assert!(report.checked >= 30 && report.anchors >= 2, "{backend:?}: {report:?}");
+        assert_eq!(report.checked as i64, anchored.0);
+
+        // Someone with the database's own keys gets round the append-only triggers
+        // and rewrites one entry.
+        use gongdao_store::ConnectionTrait;
+        let writer = app.services.store().writer();
+        let untrigger = match backend {
+            Backend::Sqlite => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete",
+            Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
+        };
+        for sql in untrigger.split("; ") {
+            writer.execute_unprepared(sql).await.unwrap();
+        }
+        writer.execute_unprepared("UPDATE audit_log SET summary = '无事发生' WHERE chain_seq = 7").await.unwrap();
+        let report = app.services.verify_audit_chain(Some(&anchors)).await.unwrap();
+        let broken = report.broken.expect("the edit is found");
+        assert_eq!(broken.seq, 7, "{backend:?}: {broken:?}");
+        assert!(broken.reason.contains("改动"), "{broken:?}");
+        assert_eq!(report.checked, 6, "the links before it hold");
+
+        // A removed entry is named too.
+        writer.execute_unprepared("DELETE FROM audit_log WHERE chain_seq >= 7 AND chain_seq <= 9").await.unwrap();
+        let broken = app.services.verify_audit_chain(None).await.unwrap().broken.expect("the gap is found");
+        assert_eq!(broken.seq, 7, "{backend:?}");
+        assert!(broken.reason.contains("删除"), "{broken:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_running_restores_into_an_empty_database_table_for_table() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| {
+            s.demo_activity = true;
+            s.jobs_interval_ms = 0;
+            s.secret_key = Some(gongdao::settings::Secret(base64_key(7)));
+        })
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("backup");
+        let source = app.settings.clone().unwrap();
+        let manifest = gongdao::backup::backup(&source, &dest).await.expect("backup");
+        assert!(manifest.tables["service_requests"].rows > 10, "{backend:?}: the demo's matters");
+        assert!(manifest.tables["audit_log"].rows > 10);
+        // The source, unchanged since (no background work), has the same digests.
+        let live = gongdao_store::backup::table_digests(app.services.store().reader()).await.unwrap();
+        assert_eq!(live, manifest.tables, "{backend:?}");
+
+        // Into an empty database, with the same key.
+        let empty = TestDb::new(backend).await;
+        let mut target = test_settings(&empty);
+        target.secret_key = source.secret_key.clone();
+        target.demo = false;
+        let restored = gongdao::backup::restore(&target, &dest).await.expect("restore");
+        assert_eq!(restored, manifest);
+        // It runs, and its audit chain is whole.
+        let running = gongdao::start(&target).await.expect("the restored database starts");
+        let report = running.services.verify_audit_chain(None).await.unwrap();
+        assert_eq!(report.broken, None, "{backend:?}");
+        assert_eq!(report.checked, manifest.tables["audit_log"].rows, "every entry chained");
+        running.stop().await;
+        // Not over a database that holds data, and not with another key.
+        assert!(gongdao::backup::restore(&target, &dest).await.unwrap_err().contains("空"));
+        let other = TestDb::new(backend).await;
+        let mut wrong = test_settings(&other);
+        wrong.secret_key = Some(gongdao::settings::Secret(base64_key(8)));
+        assert!(gongdao::backup::restore(&wrong, &dest).await.unwrap_err().contains("密钥"));
+        app.stop().await;
+    }
+}

@@ -114,6 +114,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub services: Services,
     running: Option<Running>,
+    /// The settings it was started with.
+    pub settings: Option<Settings>,
     /// Keeps the database alive as long as the app.
     _db: TestDb,
 }
@@ -152,7 +154,14 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     tweak(&mut settings);
     let running = start(&settings).await.expect("server starts");
     let base = format!("http://{}", running.addr);
-    TestApp { base, client: client(), services: running.services.clone(), running: Some(running), _db: db }
+    TestApp {
+        base,
+        client: client(),
+        services: running.services.clone(),
+        running: Some(running),
+        settings: Some(settings),
+        _db: db,
+    }
 }
 
 pub fn client() -> reqwest::Client {
@@ -169,7 +178,7 @@ pub struct Session {
 impl TestApp {
     /// A handle on the services of a server started elsewhere (no HTTP client use).
     pub fn attach(services: Services) -> TestApp {
-        TestApp { base: String::new(), client: client(), services, running: None, _db: TestDb::none() }
+        TestApp { base: String::new(), client: client(), services, running: None, settings: None, _db: TestDb::none() }
     }
 
     /// The server's data folder (the SQLite database, the SMS file).
