@@ -208,7 +208,7 @@ impl BookingInput {
             Some(s) => errors.check(s.parse::<i64>().map_err(|_| FieldError::new("slot_id", "预约时段编号不正确"))),
         };
         let name = errors.check(text::required("name", "姓名", &self.name, 30));
-        let phone = errors.check(PhoneNumber::parse("phone", &self.phone));
+        let phone = errors.check(PhoneNumber::parse_personal("phone", &self.phone));
         let address = errors.check(text::optional("address", "上门地址", self.address.as_deref(), 120)).flatten();
         let reason = errors.check(text::required("reason", "预约事由", &self.reason, 300));
         let mut groups = Vec::new();

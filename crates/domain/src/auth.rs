@@ -106,16 +106,27 @@ pub struct Actor {
     pub institution_id: Option<InstitutionId>,
     /// Client address as the server saw it.
     pub ip: String,
+    /// A step the person must take before anything else (their own password, 2FA).
+    pub pending: Option<crate::identity::PendingStep>,
 }
 
-/// A use case was refused for want of a right.
+/// A use case was refused: for want of a right, or because a step comes first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("没有“{}”的权限", .0.label())]
-pub struct Denied(pub Permission);
+pub enum Denied {
+    #[error("没有“{}”的权限", .0.label())]
+    Missing(Permission),
+    #[error("{}", .0.message())]
+    Pending(crate::identity::PendingStep),
+}
 
 impl Actor {
+    /// The right to a use case; refused too while a step of the person's is pending, so
+    /// nothing can be done before a first password is changed or 2FA enrolled.
     pub fn require(&self, permission: Permission) -> Result<(), Denied> {
-        if self.role.can(permission) { Ok(()) } else { Err(Denied(permission)) }
+        if let Some(step) = self.pending {
+            return Err(Denied::Pending(step));
+        }
+        if self.role.can(permission) { Ok(()) } else { Err(Denied::Missing(permission)) }
     }
 
     pub fn can(&self, permission: Permission) -> bool {

@@ -16,6 +16,7 @@ pub mod deadline;
 pub mod division;
 pub mod error;
 pub mod id_number;
+pub mod identity;
 pub mod ids;
 pub mod law;
 pub mod mediation;

@@ -185,7 +185,7 @@ impl CaseInput {
             let name = errors.check(text::required(&f("name"), "当事人姓名", &p.name, 30));
             let phone = match p.phone.as_deref().map(str::trim) {
                 None | Some("") => None,
-                Some(s) => errors.check(PhoneNumber::parse(&f("phone"), s)),
+                Some(s) => errors.check(PhoneNumber::parse_personal(&f("phone"), s)),
             };
             let id_number = match p.id_number.as_deref().map(str::trim) {
                 None | Some("") => None,

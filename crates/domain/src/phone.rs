@@ -78,6 +78,20 @@ impl PhoneNumber {
         Err(bad())
     }
 
+    /// A person's own number (a requester, a party, a booking): a public service
+    /// number such as 12345 is refused, or receipts and reminders would go to a
+    /// government hotline.
+    pub fn parse_personal(field: &str, input: &str) -> Result<Self, FieldError> {
+        let phone = Self::parse(field, input)?;
+        if phone.kind == PhoneKind::Service {
+            return Err(FieldError::new(
+                field,
+                format!("“{}”是公共服务号码，请填写本人的手机号或固定电话", phone.canonical),
+            ));
+        }
+        Ok(phone)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.canonical
     }
@@ -123,6 +137,17 @@ impl fmt::Debug for PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_persons_number_is_not_a_service_number() {
+        for input in ["12345", "12348", "0436-12348"] {
+            let e = PhoneNumber::parse_personal("requester.phone", input).unwrap_err();
+            assert!(e.message.contains("公共服务号码"), "{input}: {}", e.message);
+            assert_eq!(e.field, "requester.phone");
+        }
+        assert!(PhoneNumber::parse_personal("phone", "13812345678").is_ok());
+        assert!(PhoneNumber::parse_personal("phone", "0436-3212345").is_ok());
+    }
 
     #[test]
     fn accepts_mobiles_landlines_and_service_numbers() {

@@ -276,7 +276,7 @@ impl RequestInput {
         let name = errors.check(text::required("requester.name", "当事人姓名", &r.name, 30));
         let phone = match r.phone.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(p) => errors.check(PhoneNumber::parse("requester.phone", p)),
+            Some(p) => errors.check(PhoneNumber::parse_personal("requester.phone", p)),
         };
         let id_number = match r.id_number.as_deref().map(str::trim) {
             None | Some("") => None,

@@ -80,6 +80,16 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartError> 
     config.login_window = chrono::Duration::minutes(settings.login_window_minutes.max(1));
     config.max_failures_per_account = settings.max_failures_per_account.max(1);
     config.max_failures_per_ip = settings.max_failures_per_ip.max(1);
+    config.password_policy.min_length = settings.password_min_length;
+    config.password_max_age =
+        (settings.password_max_age_days > 0).then(|| chrono::Duration::days(settings.password_max_age_days.into()));
+    let mut required = Vec::new();
+    for code in &settings.totp_required_roles {
+        let role = gongdao_domain::auth::Role::from_code(code)
+            .ok_or_else(|| StartError::Config(format!("totp_required_roles 中的角色 “{code}” 不存在")))?;
+        required.push(role);
+    }
+    config.totp_policy.required = required;
     if let Some(path) = &settings.law_lexicon {
         let text = std::fs::read_to_string(path)
             .map_err(|e| StartError::Config(format!("无法读取检索词表 {}：{e}", path.display())))?;

@@ -82,6 +82,14 @@ pub struct FileSettings {
     /// Seconds without a touch before a kiosk warns, then empties every form and
     /// returns to its start page [default: 90].
     pub kiosk_idle_seconds: Option<u32>,
+    /// Shortest password an account may set [default: 10].
+    pub password_min_length: Option<usize>,
+    /// Days after which a password must be changed at the next sign-in; 0 never
+    /// [default: 180]. Demo accounts are exempt.
+    pub password_max_age_days: Option<u32>,
+    /// Roles that must sign in with a dynamic code (TOTP) as well as the password,
+    /// by code (`["admin", "leader"]`, the default); `[]` for none.
+    pub totp_required_roles: Option<Vec<String>>,
 }
 
 impl FileSettings {
@@ -119,6 +127,9 @@ pub struct Settings {
     /// Set explicitly: a model that does not load stops the start.
     pub law_model_dir: Option<PathBuf>,
     pub kiosk_idle_seconds: u32,
+    pub password_min_length: usize,
+    pub password_max_age_days: u32,
+    pub totp_required_roles: Vec<String>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -160,6 +171,12 @@ impl Settings {
             law_lexicon: over.law_lexicon.or(file.law_lexicon),
             law_model_dir: over.law_model_dir.or(file.law_model_dir),
             kiosk_idle_seconds: over.kiosk_idle_seconds.or(file.kiosk_idle_seconds).unwrap_or(90).clamp(10, 3600),
+            password_min_length: over.password_min_length.or(file.password_min_length).unwrap_or(10).clamp(8, 64),
+            password_max_age_days: over.password_max_age_days.or(file.password_max_age_days).unwrap_or(180),
+            totp_required_roles: over
+                .totp_required_roles
+                .or(file.totp_required_roles)
+                .unwrap_or_else(|| vec!["admin".into(), "leader".into()]),
             data_dir,
         }
     }

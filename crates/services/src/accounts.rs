@@ -40,18 +40,11 @@ pub struct AccountInput {
 }
 
 /// Checks a new password: long enough and not the username.
-pub fn check_password(field: &str, password: &str, username: &str) -> Result<(), FieldError> {
-    let n = password.chars().count();
-    if n < 8 {
-        return Err(FieldError::new(field, "密码至少需要8个字符"));
+impl Services {
+    /// Checks a new password against the installation's policy.
+    pub fn check_password(&self, field: &str, password: &str, username: &str) -> Result<(), FieldError> {
+        self.config().password_policy.check(field, password, username)
     }
-    if n > 128 {
-        return Err(FieldError::new(field, "密码不能超过128个字符"));
-    }
-    if password.eq_ignore_ascii_case(username) {
-        return Err(FieldError::new(field, "密码不能与用户名相同"));
-    }
-    Ok(())
 }
 
 fn check_username(input: &str) -> Result<String, FieldError> {
@@ -169,7 +162,7 @@ impl Services {
         let username = errors.check(check_username(&input.username));
         let parsed = parse_common(input, &mut errors);
         let password = input.password.as_deref().unwrap_or("");
-        errors.check(check_password("password", password, username.as_deref().unwrap_or("")));
+        errors.check(self.check_password("password", password, username.as_deref().unwrap_or("")));
         errors.into_result()?;
         let (username, parsed) = (username.expect("checked"), parsed.expect("checked"));
         self.check_account_refs(actor, &parsed).await?;
@@ -184,6 +177,10 @@ impl Services {
                 role: parsed.role,
                 scope: parsed.scope,
                 institution_id: parsed.institution_id,
+                // The administrator knows this password: the person chooses their own
+                // at the first sign-in.
+                must_change_password: true,
+                demo: false,
             },
             self.now(),
         )
@@ -272,10 +269,10 @@ impl Services {
         actor.require(Permission::ManageAccounts)?;
         let user =
             accounts::get(self.store().reader(), actor.scope, id).await?.ok_or(ServiceError::NotFound("账号"))?;
-        check_password("password", password, &user.username)?;
+        self.check_password("password", password, &user.username)?;
         let hash = hash_password(password.to_string()).await?;
         let tx = self.store().begin().await?;
-        accounts::set_password(&tx, user.id, &hash, self.now()).await?;
+        accounts::set_password(&tx, user.id, &hash, true, self.now()).await?;
         sessions::delete_for_user(&tx, user.id).await?;
         self.audit(
             &tx,

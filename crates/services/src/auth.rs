@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::Actor;
+use gongdao_domain::identity::PendingStep;
 use gongdao_domain::text::clip;
 use gongdao_store::accounts::{self, UserRecord};
 use gongdao_store::audit;
@@ -31,6 +32,8 @@ pub struct LoginSession {
     pub csrf_token: String,
     pub actor: Actor,
     pub expires_at: DateTime<Utc>,
+    /// What the person must do before anything else (their own password, 2FA).
+    pub pending: Option<PendingStep>,
 }
 
 /// A request's authenticated session.
@@ -38,6 +41,8 @@ pub struct LoginSession {
 pub struct SessionInfo {
     pub actor: Actor,
     pub csrf_token: String,
+    /// The session's id (to tell it apart in the person's list of sessions).
+    pub session_id: i64,
 }
 
 fn random_token() -> String {
@@ -87,12 +92,20 @@ pub(crate) fn actor_of(user: &UserRecord, ip: &str) -> Actor {
         scope: user.scope,
         institution_id: user.institution_id,
         ip: ip.to_string(),
+        pending: None,
     }
 }
 
 impl Services {
-    /// Checks a username and password and opens a session.
-    pub async fn login(&self, username: &str, password: &str, ip: &str) -> Result<LoginSession, ServiceError> {
+    /// Checks a username, a password and — for an account with two-step verification —
+    /// a code of the authenticator (or a recovery code), and opens a session.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        totp: Option<&str>,
+        ip: &str,
+    ) -> Result<LoginSession, ServiceError> {
         let username = clip(username.trim(), 64);
         if username.is_empty() {
             return Err(ServiceError::field("username", "请输入用户名"));
@@ -137,10 +150,36 @@ impl Services {
                 return Err(ServiceError::BadCredentials);
             }
         };
+        // The second factor, when the account has one: a code of the authenticator, or
+        // one of the recovery codes (each spent once).
+        if user.totp_enabled_at.is_some() {
+            let code = totp.map(str::trim).filter(|c| !c.is_empty());
+            let Some(code) = code else {
+                self.record_failed_login(&username, ip, Some(&user), "密码正确，缺少动态口令").await?;
+                return Err(ServiceError::TotpRequired);
+            };
+            if !self.second_factor_holds(&user, code).await? {
+                rate::hit(self.store().writer(), &login_ip_key(ip), window, now).await?;
+                self.record_failed_login(&username, ip, Some(&user), "动态口令错误").await?;
+                return Err(ServiceError::TotpInvalid);
+            }
+        }
+        let expired = match (cfg.password_max_age, user.password_changed_at) {
+            (Some(age), Some(changed)) => changed + age <= now && !user.demo,
+            _ => false,
+        };
+        let pending = gongdao_domain::identity::SignIn {
+            must_change_password: user.must_change_password,
+            password_expired: expired,
+            role_requires_totp: cfg.totp_policy.required.contains(&user.role),
+            totp_enabled: user.totp_enabled_at.is_some(),
+            demo_account: user.demo,
+        }
+        .pending();
         let token = random_token();
         let csrf_token = random_token();
         let expires_at = now + cfg.session_idle.min(cfg.session_max);
-        let actor = actor_of(&user, ip);
+        let actor = Actor { pending, ..actor_of(&user, ip) };
         let tx = self.store().begin().await?;
         sessions::insert(
             &tx,
@@ -151,6 +190,7 @@ impl Services {
                 ip,
                 now,
                 expires_at,
+                pending,
             },
         )
         .await?;
@@ -163,7 +203,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        Ok(LoginSession { token, csrf_token, actor, expires_at })
+        Ok(LoginSession { token, csrf_token, actor, expires_at, pending })
     }
 
     async fn record_failed_login(
@@ -217,7 +257,8 @@ impl Services {
             let expires = (now + cfg.session_idle).min(session.created_at + cfg.session_max);
             sessions::touch(self.store().writer(), session.id, now, expires).await?;
         }
-        Ok(Some(SessionInfo { actor: actor_of(&user, ip), csrf_token: session.csrf_token }))
+        let actor = Actor { pending: session.pending, ..actor_of(&user, ip) };
+        Ok(Some(SessionInfo { actor, csrf_token: session.csrf_token, session_id: session.id }))
     }
 
     /// Ends the session of this token.
@@ -243,10 +284,13 @@ impl Services {
         if !verify_password(current.to_string(), user.password_hash.clone()).await? {
             return Err(ServiceError::field("current_password", "当前密码不正确"));
         }
-        crate::accounts::check_password("new_password", new, &user.username)?;
+        self.check_password("new_password", new, &user.username)?;
+        if new == current {
+            return Err(ServiceError::field("new_password", "新密码不能与当前密码相同"));
+        }
         let hash = hash_password(new.to_string()).await?;
         let tx = self.store().begin().await?;
-        accounts::set_password(&tx, user.id, &hash, self.now()).await?;
+        accounts::set_password(&tx, user.id, &hash, false, self.now()).await?;
         sessions::delete_for_user(&tx, user.id).await?;
         self.audit(
             &tx,

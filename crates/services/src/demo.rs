@@ -504,6 +504,8 @@ impl Services {
                     role: *role,
                     scope,
                     institution_id: institution,
+                    must_change_password: false,
+                    demo: true,
                 },
                 now,
             )
@@ -752,6 +754,8 @@ impl Services {
                 role: Role::Admin,
                 scope: province,
                 institution_id: None,
+                must_change_password: false,
+                demo: false,
             };
             accounts::insert(self.store().writer(), &new, now).await?;
         }

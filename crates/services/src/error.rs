@@ -16,6 +16,15 @@ pub enum ServiceError {
     /// Wrong username or password (never says which).
     #[error("用户名或密码错误")]
     BadCredentials,
+    /// The password is right, and the account signs in with a second factor too.
+    #[error("请输入手机验证器上的动态口令（或一个恢复码）")]
+    TotpRequired,
+    /// The second factor was wrong.
+    #[error("动态口令不正确，请查看验证器上当前的6位数字")]
+    TotpInvalid,
+    /// A step the person must take first (their own password, 2FA enrolment).
+    #[error("{}", .0.message())]
+    Pending(gongdao_domain::identity::PendingStep),
     /// Too many failed logins; try again after the given seconds.
     #[error("登录失败次数过多，请{minutes}分钟后再试")]
     RateLimited { minutes: i64, retry_after_secs: i64 },
@@ -67,7 +76,10 @@ impl From<FieldError> for ServiceError {
 
 impl From<Denied> for ServiceError {
     fn from(d: Denied) -> Self {
-        ServiceError::Forbidden(format!("您的角色没有“{}”的权限", d.0.label()))
+        match d {
+            Denied::Missing(p) => ServiceError::Forbidden(format!("您的角色没有“{}”的权限", p.label())),
+            Denied::Pending(step) => ServiceError::Pending(step),
+        }
     }
 }
 

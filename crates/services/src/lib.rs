@@ -25,6 +25,7 @@ pub mod network;
 pub mod notify;
 pub mod requests;
 pub mod rules;
+pub mod security;
 
 use std::sync::Arc;
 
@@ -57,6 +58,12 @@ pub struct ServiceConfig {
     /// The sentence-embedding model for the law search's semantic re-ranking, when
     /// installed (scripts/semantic-model.sh).
     pub law_encoder: Option<std::sync::Arc<gongdao_lawbase::Encoder>>,
+    /// What a new password must be.
+    pub password_policy: gongdao_domain::identity::PasswordPolicy,
+    /// A password older than this must be changed at the next sign-in (None: never).
+    pub password_max_age: Option<Duration>,
+    /// Which roles must sign in with a second factor.
+    pub totp_policy: gongdao_domain::identity::TotpPolicy,
 }
 
 impl ServiceConfig {
@@ -70,6 +77,9 @@ impl ServiceConfig {
             max_failures_per_ip: 30,
             law_lexicon: None,
             law_encoder: None,
+            password_policy: Default::default(),
+            password_max_age: None,
+            totp_policy: Default::default(),
         }
     }
 }

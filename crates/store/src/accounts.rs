@@ -24,6 +24,18 @@ pub struct UserRecord {
     pub institution_id: Option<InstitutionId>,
     pub active: bool,
     pub version: i64,
+    /// An administrator set the password: the person must choose their own.
+    pub must_change_password: bool,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// The sealed TOTP secret, once enrolled.
+    pub totp_secret_enc: Option<String>,
+    /// A secret shown for enrolment and not confirmed yet.
+    pub totp_pending_enc: Option<String>,
+    pub totp_enabled_at: Option<DateTime<Utc>>,
+    /// Digests of the unused recovery codes.
+    pub recovery_codes: Vec<String>,
+    /// One of the demo's own accounts.
+    pub demo: bool,
 }
 
 /// A new account; the password is already hashed.
@@ -35,6 +47,9 @@ pub struct NewUser {
     pub role: Role,
     pub scope: DivisionCode,
     pub institution_id: Option<InstitutionId>,
+    /// Set by an administrator: to be changed at the first sign-in.
+    pub must_change_password: bool,
+    pub demo: bool,
 }
 
 /// Changes to an account other than its password.
@@ -60,6 +75,17 @@ pub(crate) fn to_record(m: user::Model) -> Result<UserRecord, StoreError> {
         password_hash: m.password_hash,
         active: m.active,
         version: m.version,
+        must_change_password: m.must_change_password,
+        password_changed_at: m.password_changed_at,
+        totp_secret_enc: m.totp_secret_enc,
+        totp_pending_enc: m.totp_pending_enc,
+        totp_enabled_at: m.totp_enabled_at,
+        recovery_codes: m
+            .recovery_codes
+            .as_deref()
+            .map(|c| c.split(',').filter(|s| !s.is_empty()).map(String::from).collect())
+            .unwrap_or_default(),
+        demo: m.demo,
     })
 }
 
@@ -99,6 +125,13 @@ pub async fn insert(conn: &impl ConnectionTrait, new: &NewUser, now: DateTime<Ut
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        must_change_password: Set(new.must_change_password),
+        password_changed_at: Set(Some(now)),
+        totp_secret_enc: Set(None),
+        totp_pending_enc: Set(None),
+        totp_enabled_at: Set(None),
+        recovery_codes: Set(None),
+        demo: Set(new.demo),
     })
     .exec_with_returning(conn)
     .await?;
@@ -134,19 +167,85 @@ pub async fn update(
     })
 }
 
+/// Sets a password: the person's own (`must_change` false), or one an administrator
+/// gave them, to be changed at their next sign-in.
 pub async fn set_password(
     conn: &impl ConnectionTrait,
     id: UserId,
     hash: &str,
+    must_change: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     Entity::update_many()
         .col_expr(Column::PasswordHash, hash.into())
+        .col_expr(Column::MustChangePassword, must_change.into())
+        .col_expr(Column::PasswordChangedAt, Some(now).into())
         .col_expr(Column::UpdatedAt, now.into())
         .filter(Column::Id.eq(id.0))
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Keeps a TOTP secret shown for enrolment until it is confirmed with a code.
+pub async fn set_totp_pending(
+    conn: &impl ConnectionTrait,
+    id: UserId,
+    sealed: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::TotpPendingEnc, sealed.map(String::from).into())
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Turns the second factor on with its secret and recovery-code digests, or off
+/// (`None`, an administrator's reset).
+pub async fn set_totp(
+    conn: &impl ConnectionTrait,
+    id: UserId,
+    enabled: Option<(&str, &[String])>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (secret, codes, at) = match enabled {
+        Some((s, c)) => (Some(s.to_string()), Some(c.join(",")), Some(now)),
+        None => (None, None, None),
+    };
+    Entity::update_many()
+        .col_expr(Column::TotpSecretEnc, secret.into())
+        .col_expr(Column::TotpPendingEnc, Option::<String>::None.into())
+        .col_expr(Column::TotpEnabledAt, at.into())
+        .col_expr(Column::RecoveryCodes, codes.into())
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Spends one recovery code: answers false when it was not (or no longer) there. The
+/// update is conditional on the codes as read, so one code cannot be spent twice.
+pub async fn spend_recovery_code(
+    conn: &impl ConnectionTrait,
+    user: &UserRecord,
+    digest: &str,
+) -> Result<bool, StoreError> {
+    if !user.recovery_codes.iter().any(|c| c == digest) {
+        return Ok(false);
+    }
+    let before = user.recovery_codes.join(",");
+    let after: Vec<&str> = user.recovery_codes.iter().map(String::as_str).filter(|c| *c != digest).collect();
+    let r = Entity::update_many()
+        .col_expr(Column::RecoveryCodes, Some(after.join(",")).into())
+        .filter(Column::Id.eq(user.id.0))
+        .filter(Column::RecoveryCodes.eq(before))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {

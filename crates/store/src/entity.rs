@@ -138,6 +138,13 @@ pub mod user {
         pub version: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub must_change_password: bool,
+        pub password_changed_at: Option<DateTimeUtc>,
+        pub totp_secret_enc: Option<String>,
+        pub totp_pending_enc: Option<String>,
+        pub totp_enabled_at: Option<DateTimeUtc>,
+        pub recovery_codes: Option<String>,
+        pub demo: bool,
     }
     no_relations!();
 }
@@ -158,6 +165,7 @@ pub mod session {
         pub created_at: DateTimeUtc,
         pub last_seen_at: DateTimeUtc,
         pub expires_at: DateTimeUtc,
+        pub pending: Option<String>,
     }
     no_relations!();
 }

@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_audit_chain.sql"),
         postgres: include_str!("../migrations/postgres/0010_audit_chain.sql"),
     },
+    Migration {
+        version: 11,
+        name: "identity",
+        sqlite: include_str!("../migrations/sqlite/0011_identity.sql"),
+        postgres: include_str!("../migrations/postgres/0011_identity.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

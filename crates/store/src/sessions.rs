@@ -6,6 +6,8 @@ use gongdao_domain::ids::UserId;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use gongdao_domain::identity::PendingStep;
+
 use crate::StoreError;
 use crate::accounts::{UserRecord, to_record};
 use crate::entity::{login_attempt, session, user};
@@ -19,6 +21,8 @@ pub struct SessionRecord {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// A step the person must take before the session may do anything else.
+    pub pending: Option<PendingStep>,
 }
 
 /// A new session; only the token's hash is stored, never the token.
@@ -29,6 +33,7 @@ pub struct NewSession<'a> {
     pub ip: &'a str,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub pending: Option<PendingStep>,
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, new: NewSession<'_>) -> Result<(), StoreError> {
@@ -41,6 +46,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSession<'_>) -> Result<
         created_at: Set(new.now),
         last_seen_at: Set(new.now),
         expires_at: Set(new.expires_at),
+        pending: Set(new.pending.map(|p| p.code().to_string())),
     })
     .exec_without_returning(conn)
     .await?;
@@ -55,8 +61,8 @@ pub async fn find(
 ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
     let stmt = crate::sql::raw(
         conn,
-        "SELECT s.id, s.user_id, s.csrf_token, s.ip, s.created_at, s.last_seen_at, s.expires_at, \
-         u.username, u.display_name, u.password_hash, u.role, u.scope_code, u.institution_id, u.active, u.version \
+        "SELECT s.id, s.user_id, s.csrf_token, s.ip, s.created_at, s.last_seen_at, s.expires_at, s.pending, \
+         u.username, u.display_name, u.role, u.scope_code, u.institution_id, u.active, u.version \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
         vec![token_hash.into()],
     );
@@ -69,12 +75,14 @@ pub async fn find(
         created_at: r.try_get_by_index(4)?,
         last_seen_at: r.try_get_by_index(5)?,
         expires_at: r.try_get_by_index(6)?,
+        pending: r.try_get_by_index::<Option<String>>(7)?.as_deref().and_then(PendingStep::from_code),
     };
+    // What a request needs of its account; the secrets stay in the database.
     let user = to_record(user::Model {
         id: session.user_id.0,
-        username: r.try_get_by_index(7)?,
-        display_name: r.try_get_by_index(8)?,
-        password_hash: r.try_get_by_index(9)?,
+        username: r.try_get_by_index(8)?,
+        display_name: r.try_get_by_index(9)?,
+        password_hash: String::new(),
         role: r.try_get_by_index(10)?,
         scope_code: r.try_get_by_index(11)?,
         institution_id: r.try_get_by_index(12)?,
@@ -82,6 +90,13 @@ pub async fn find(
         version: r.try_get_by_index(14)?,
         created_at: session.created_at,
         updated_at: session.created_at,
+        must_change_password: false,
+        password_changed_at: None,
+        totp_secret_enc: None,
+        totp_pending_enc: None,
+        totp_enabled_at: None,
+        recovery_codes: None,
+        demo: false,
     })?;
     Ok(Some((session, user)))
 }
@@ -177,4 +192,57 @@ pub async fn failures_for_ip(conn: &impl ConnectionTrait, ip: &str, since: DateT
 pub async fn purge_attempts(conn: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, StoreError> {
     let r = login_attempt::Entity::delete_many().filter(login_attempt::Column::At.lt(before)).exec(conn).await?;
     Ok(r.rows_affected)
+}
+
+/// The sessions of one account, newest first (the person's list of where they are
+/// signed in).
+pub async fn of_user(conn: &impl ConnectionTrait, user: UserId) -> Result<Vec<SessionRecord>, StoreError> {
+    Ok(session::Entity::find()
+        .filter(session::Column::UserId.eq(user.0))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| SessionRecord {
+            id: m.id,
+            user_id: UserId(m.user_id),
+            csrf_token: String::new(),
+            ip: m.ip,
+            created_at: m.created_at,
+            last_seen_at: m.last_seen_at,
+            expires_at: m.expires_at,
+            pending: m.pending.as_deref().and_then(PendingStep::from_code),
+        })
+        .collect())
+}
+
+/// Ends one session of an account (its owner signing it out); false when there was
+/// none of that id for that account.
+pub async fn delete_of_user(conn: &impl ConnectionTrait, user: UserId, id: i64) -> Result<bool, StoreError> {
+    let r = session::Entity::delete_many()
+        .filter(session::Column::Id.eq(id))
+        .filter(session::Column::UserId.eq(user.0))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Ends every session of an account but one (“sign out everywhere else”).
+pub async fn delete_others(conn: &impl ConnectionTrait, user: UserId, keep: i64) -> Result<u64, StoreError> {
+    let r = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user.0))
+        .filter(session::Column::Id.ne(keep))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+/// Lifts a session's pending step (the step was taken), or sets the next one.
+pub async fn set_pending(conn: &impl ConnectionTrait, id: i64, pending: Option<PendingStep>) -> Result<(), StoreError> {
+    session::Entity::update_many()
+        .col_expr(session::Column::Pending, pending.map(|p| p.code().to_string()).into())
+        .filter(session::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

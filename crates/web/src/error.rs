@@ -19,7 +19,9 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable code: `invalid`, `bad_request`, `unauthenticated`, `bad_credentials`,
-    /// `rate_limited`, `forbidden`, `csrf`, `not_found`, `conflict`, `internal`.
+    /// `totp_required`, `totp_invalid`, `rate_limited`, `forbidden`,
+    /// `password_change_required`, `totp_enrolment_required`, `csrf`, `not_found`,
+    /// `conflict`, `internal`.
     pub code: &'static str,
     /// Chinese message for the user.
     pub message: String,
@@ -36,6 +38,16 @@ pub fn classify(e: &ServiceError) -> (StatusCode, &'static str, String) {
         }
         ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string()),
         ServiceError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials", e.to_string()),
+        ServiceError::TotpRequired => (StatusCode::UNAUTHORIZED, "totp_required", e.to_string()),
+        ServiceError::TotpInvalid => (StatusCode::UNAUTHORIZED, "totp_invalid", e.to_string()),
+        ServiceError::Pending(step) => (
+            StatusCode::FORBIDDEN,
+            match step {
+                gongdao_domain::identity::PendingStep::ChangePassword => "password_change_required",
+                gongdao_domain::identity::PendingStep::EnrolTotp => "totp_enrolment_required",
+            },
+            e.to_string(),
+        ),
         ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
         ServiceError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
         ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", e.to_string()),

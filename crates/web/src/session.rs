@@ -46,6 +46,8 @@ pub struct Authenticated {
     pub csrf_token: String,
     pub token: String,
     pub via: Via,
+    /// The session's id, to tell it apart in the person's list of sessions.
+    pub session_id: i64,
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -168,6 +170,7 @@ async fn handle(state: AppState, mut req: Request, next: Next) -> (Response, boo
                     csrf_token: info.csrf_token,
                     token,
                     via,
+                    session_id: info.session_id,
                 });
             }
             // An unknown or expired token: the request goes on anonymous, and whatever
@@ -297,6 +300,7 @@ pub struct PageActor {
     pub actor: Actor,
     pub csrf_token: String,
     pub token: String,
+    pub session_id: i64,
     /// What the previous step wants this page to say (after a redirect).
     pub flash: Option<String>,
 }
@@ -307,6 +311,7 @@ impl PageActor {
             actor: a.actor.clone(),
             csrf_token: a.csrf_token.clone(),
             token: a.token.clone(),
+            session_id: a.session_id,
             flash: flash.map(|f| f.0.clone()),
         }
     }

@@ -446,20 +446,16 @@ async fn accounts_are_managed_within_scope() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         let admin = app.login_as("admin").await;
-        let (status, created) = app
-            .post(&admin, "/api/v1/accounts", json!({"username": "pingtai2", "display_name": "平台镇二号窗口", "password": "longenough1", "role": "window_staff", "scope": "220802100000"}))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        let id = created["id"].as_i64().unwrap();
-        let s = app.login_as_password("pingtai2", "longenough1").await;
+        let created = app.new_account(&admin, "pingtai2", "window_staff", "220802100000").await;
+        let (id, s) = (created.id, created.session);
         assert_eq!(app.get(&s, "/api/v1/me").await.1["scope_name"], "平台镇");
         let cases = [
             (
-                json!({"username": "A!", "display_name": "x", "password": "longenough1", "role": "admin", "scope": "220802"}),
+                json!({"username": "A!", "display_name": "x", "password": "Long-enough-1", "role": "admin", "scope": "220802"}),
                 "username",
             ),
             (
-                json!({"username": "pingtai2", "display_name": "x", "password": "longenough1", "role": "admin", "scope": "220802"}),
+                json!({"username": "pingtai2", "display_name": "x", "password": "Long-enough-1", "role": "admin", "scope": "220802"}),
                 "username",
             ),
             (
@@ -467,11 +463,11 @@ async fn accounts_are_managed_within_scope() {
                 "password",
             ),
             (
-                json!({"username": "newone", "display_name": "x", "password": "longenough1", "role": "king", "scope": "220802"}),
+                json!({"username": "newone", "display_name": "x", "password": "Long-enough-1", "role": "king", "scope": "220802"}),
                 "role",
             ),
             (
-                json!({"username": "newone", "display_name": "x", "password": "longenough1", "role": "admin", "scope": "220000"}),
+                json!({"username": "newone", "display_name": "x", "password": "Long-enough-1", "role": "admin", "scope": "220000"}),
                 "scope",
             ),
         ];
@@ -487,7 +483,7 @@ async fn accounts_are_managed_within_scope() {
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(app.get(&s, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "{backend:?}");
-        assert_eq!(app.try_login("pingtai2", "longenough1").await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.try_login("pingtai2", crate::helpers::OWN_PASSWORD).await.status(), StatusCode::FORBIDDEN);
         app.stop().await;
     }
 }

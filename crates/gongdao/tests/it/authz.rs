@@ -65,6 +65,11 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/api/v1/auth/logout", ANY),
         ("GET", "/api/v1/me", ANY),
         ("POST", "/api/v1/me/password", ANY),
+        ("POST", "/api/v1/auth/totp/enrol", ANY),
+        ("POST", "/api/v1/auth/totp/confirm", ANY),
+        ("GET", "/api/v1/auth/sessions", ANY),
+        ("DELETE", "/api/v1/auth/sessions/{id}", ANY),
+        ("POST", "/api/v1/auth/sessions/end-others", ANY),
         ("GET", "/api/v1/regions", ANY),
         ("POST", "/api/v1/regions", ADMIN),
         ("GET", "/api/v1/regions/{code}", ANY),
@@ -94,6 +99,7 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/accounts/{id}", ADMIN),
         ("PUT", "/api/v1/accounts/{id}", ADMIN),
         ("POST", "/api/v1/accounts/{id}/password", ADMIN),
+        ("POST", "/api/v1/accounts/{id}/totp/reset", ADMIN),
         ("GET", "/api/v1/audit", ADMIN),
         ("GET", "/api/v1/requests", VIEW_REQ),
         ("POST", "/api/v1/requests", HANDLE),
@@ -154,6 +160,11 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/logout", ANY),
         ("GET", "/password", ANY),
         ("POST", "/password", ANY),
+        ("GET", "/security", ANY),
+        ("POST", "/security/totp", ANY),
+        ("POST", "/security/totp/confirm", ANY),
+        ("POST", "/security/sessions/{id}/end", ANY),
+        ("POST", "/security/sessions/end-others", ANY),
         ("GET", "/service-points", PUBLIC),
         ("GET", "/regions", ANY),
         ("POST", "/regions", ADMIN),
@@ -187,6 +198,7 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/accounts/{id}/edit", ADMIN),
         ("POST", "/accounts/{id}", ADMIN),
         ("POST", "/accounts/{id}/password", ADMIN),
+        ("POST", "/accounts/{id}/totp-reset", ADMIN),
         ("GET", "/audit", ADMIN),
         ("GET", "/requests", VIEW_REQ),
         ("GET", "/requests/new", HANDLE),
@@ -272,7 +284,10 @@ fn concrete(method: &str, path: &str, ids: &Ids) -> String {
         || path.ends_with("/delete")
         || path.contains("/requests/")
         || path.contains("/incidents/")
-        || path.contains("/mediation/");
+        || path.contains("/mediation/")
+        || path.contains("/sessions/")
+        // A second factor's reset ends its person's sessions.
+        || path.contains("totp");
     let id = if path.contains("/accounts/") {
         ids.account
     } else if path.contains("/people/") {

@@ -14,6 +14,10 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "gongdao-demo";
+/// The first password an administrator gives a new account in the tests.
+pub const FIRST_PASSWORD: &str = "Temporary-2026";
+/// The password such an account then chooses for itself.
+pub const OWN_PASSWORD: &str = "Chosen-by-me-7";
 
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,6 +172,14 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
+/// An account made by [`TestApp::new_account`], signed in.
+pub struct NewAccount {
+    pub id: i64,
+    pub session: Session,
+    pub totp_secret: Option<String>,
+    pub recovery_codes: Vec<String>,
+}
+
 /// A logged-in API user.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -217,6 +229,52 @@ impl TestApp {
             token: body["token"].as_str().expect("token").into(),
             csrf: body["csrf_token"].as_str().expect("csrf").into(),
         }
+    }
+
+    /// An account created by `admin` and taken through its first sign-in as a person
+    /// would: the password changed to [`OWN_PASSWORD`], then, when the role needs it,
+    /// two-step verification enrolled (the secret is answered for later sign-ins).
+    pub async fn new_account(&self, admin: &Session, username: &str, role: &str, scope: &str) -> NewAccount {
+        let (status, created) = self
+            .post(
+                admin,
+                "/api/v1/accounts",
+                json!({"username": username, "display_name": username, "password": FIRST_PASSWORD, "role": role, "scope": scope}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let first = self.try_login(username, FIRST_PASSWORD).await;
+        assert_eq!(first.status(), StatusCode::OK);
+        let first: Value = first.json().await.unwrap();
+        assert_eq!(first["pending"], "change_password", "a new account sets its own password first");
+        let s = Session {
+            token: first["token"].as_str().unwrap().into(),
+            csrf: first["csrf_token"].as_str().unwrap().into(),
+        };
+        let (status, body) = self
+            .post(&s, "/api/v1/me/password", json!({"current_password": FIRST_PASSWORD, "new_password": OWN_PASSWORD}))
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let second: Value = self.try_login(username, OWN_PASSWORD).await.json().await.unwrap();
+        let session = Session {
+            token: second["token"].as_str().unwrap().into(),
+            csrf: second["csrf_token"].as_str().unwrap().into(),
+        };
+        let mut totp_secret = None;
+        let mut recovery_codes = Vec::new();
+        if second["pending"] == "enrol_totp" {
+            let (_, enrolment) = self.post(&session, "/api/v1/auth/totp/enrol", json!({})).await;
+            let secret = enrolment["secret"].as_str().expect("secret").to_string();
+            let code = gongdao_services::security::totp_code(&secret, chrono::Utc::now()).unwrap();
+            let (status, body) = self.post(&session, "/api/v1/auth/totp/confirm", json!({"code": code})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            recovery_codes =
+                body["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+            totp_secret = Some(secret);
+        } else {
+            assert!(second["pending"].is_null(), "{second}");
+        }
+        NewAccount { id: created["id"].as_i64().unwrap(), session, totp_secret, recovery_codes }
     }
 
     pub async fn get(&self, s: &Session, path: &str) -> (StatusCode, Value) {

@@ -9,6 +9,7 @@ mod crawl;
 mod front_door;
 mod hardening;
 mod helpers;
+mod identity;
 mod laws;
 mod mediation;
 mod outbox;

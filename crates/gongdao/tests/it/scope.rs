@@ -19,11 +19,7 @@ async fn a_township_account_stays_in_its_township() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         let admin = app.login_as("admin").await;
-        let (status, _) = app
-            .post(&admin, "/api/v1/accounts", json!({"username": "pt-admin", "display_name": "平台镇管理员", "password": "township-admin", "role": "admin", "scope": PINGTAI}))
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
-        let local = app.login_as_password("pt-admin", "township-admin").await;
+        let local = app.new_account(&admin, "pt-admin", "admin", PINGTAI).await.session;
 
         // Lists hold only the township.
         let (_, mine) = app.get(&local, "/api/v1/institutions?per_page=1000").await;
@@ -119,7 +115,7 @@ async fn a_township_account_stays_in_its_township() {
             accounts["items"].as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
         assert!(names.contains(&"window") && names.contains(&"pt-admin") && !names.contains(&"admin"), "{names:?}");
         let (status, body) = app
-            .post(&local, "/api/v1/accounts", json!({"username": "grab", "display_name": "x", "password": "longenough1", "role": "admin", "scope": "220802"}))
+            .post(&local, "/api/v1/accounts", json!({"username": "grab", "display_name": "x", "password": "Long-enough-1", "role": "admin", "scope": "220802"}))
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error_fields(&body), vec!["scope"]);
@@ -164,14 +160,8 @@ async fn a_township_account_cannot_rewrite_the_district_or_reach_past_its_townsh
     for backend in backends() {
         let app = crate::helpers::spawn_app_with(backend, |s| s.demo_activity = true).await;
         let admin = app.login_as("admin").await;
-        for (username, role) in [("pt-admin", "admin"), ("pt-dispatch", "dispatcher")] {
-            let (status, body) = app
-                .post(&admin, "/api/v1/accounts", json!({"username": username, "display_name": username, "password": "township-account", "role": role, "scope": PINGTAI}))
-                .await;
-            assert_eq!(status, StatusCode::CREATED, "{body}");
-        }
-        let local_admin = app.login_as_password("pt-admin", "township-account").await;
-        let local_dispatch = app.login_as_password("pt-dispatch", "township-account").await;
+        let local_admin = app.new_account(&admin, "pt-admin", "admin", PINGTAI).await.session;
+        let local_dispatch = app.new_account(&admin, "pt-dispatch", "dispatcher", PINGTAI).await.session;
 
         // The district's rules are the district's: a township's administrator may not
         // change a deadline, by the file or by the form.

@@ -108,10 +108,25 @@ async fn audit_log(
     Ok(Json(AuditList { items, total }))
 }
 
+/// Turn off an account's two-step verification (a lost phone): the person enrols again
+/// at their next sign-in; their sessions end.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/totp/reset", tag = "accounts", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reset_totp(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.services.totp_reset(&actor, UserId(parse_id("id", &id)?)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(get_account, update_account))
         .routes(routes!(reset_password))
+        .routes(routes!(reset_totp))
         .routes(routes!(audit_log))
 }

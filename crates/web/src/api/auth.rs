@@ -12,6 +12,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use gongdao_services::security::{SessionView, TotpEnrolment};
+
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::json::ApiJson;
@@ -23,6 +25,10 @@ pub struct LoginRequest {
     pub username: String,
     #[serde(default)]
     pub password: String,
+    /// The authenticator's current 6-digit code, or a recovery code, for an account
+    /// with two-step verification (without it such an account answers 401
+    /// `totp_required`).
+    pub totp: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,6 +39,10 @@ pub struct LoginResponse {
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
     pub account: Account,
+    /// A step to take before anything else: `change_password` (a first password of
+    /// one's own, or an expired one) or `enrol_totp` (the role requires 2FA); null
+    /// when none. Until it is taken, other calls answer 403 with that code.
+    pub pending: Option<gongdao_domain::identity::PendingStep>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,7 +70,8 @@ pub fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> Heade
     request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        (status = 401, description = "用户名或密码错误", body = ErrorBody),
+        (status = 401, description = "用户名或密码错误（bad_credentials），需要动态口令（totp_required），动态口令错误（totp_invalid）", body = ErrorBody),
+        (status = 403, description = "账号已停用", body = ErrorBody),
         (status = 422, description = "未填写用户名或密码", body = ErrorBody),
         (status = 429, description = "失败次数过多", body = ErrorBody),
     )
@@ -70,7 +81,7 @@ async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let session = state.services.login(&body.username, &body.password, &ip).await?;
+    let session = state.services.login(&body.username, &body.password, body.totp.as_deref(), &ip).await?;
     let account = state.services.me(&session.actor).await?;
     let max_age = state.services.config().session_max.num_seconds();
     let mut headers = HeaderMap::new();
@@ -82,6 +93,7 @@ async fn login(
             csrf_token: session.csrf_token,
             expires_at: session.expires_at,
             account,
+            pending: session.pending,
         }),
     ))
 }
@@ -116,10 +128,82 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Start enrolling two-step verification: a new secret, as a QR code and as text.
+#[utoipa::path(post, path = "/api/v1/auth/totp/enrol", tag = "auth", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = TotpEnrolment), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "已开启两步验证", body = ErrorBody)))]
+async fn totp_enrol(State(state): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult<Json<TotpEnrolment>> {
+    Ok(Json(state.services.totp_begin(&actor).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TotpConfirm {
+    /// The authenticator's current 6-digit code.
+    #[serde(default)]
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecoveryCodes {
+    /// Single-use codes for when the phone is lost; shown this once.
+    pub recovery_codes: Vec<String>,
+}
+
+/// Confirm enrolment with a code from the authenticator; answers the recovery codes.
+#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", security(("bearer" = []), ("cookie" = [])),
+    request_body = TotpConfirm,
+    responses((status = 200, body = RecoveryCodes), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "动态口令不正确", body = ErrorBody)))]
+async fn totp_confirm(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<TotpConfirm>,
+) -> ApiResult<Json<RecoveryCodes>> {
+    Ok(Json(RecoveryCodes { recovery_codes: state.services.totp_confirm(&actor, &body.code).await? }))
+}
+
+/// Where the current account is signed in.
+#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Vec<SessionView>), (status = 401, body = ErrorBody)))]
+async fn sessions(State(state): State<AppState>, ApiSession(session): ApiSession) -> ApiResult<Json<Vec<SessionView>>> {
+    Ok(Json(state.services.my_sessions(&session.actor, session.session_id).await?))
+}
+
+/// Sign one of the current account's sessions out.
+#[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn end_session(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> ApiResult<StatusCode> {
+    state.services.end_my_session(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ended {
+    /// How many sessions ended.
+    pub ended: u64,
+}
+
+/// Sign the current account out everywhere but this session.
+#[utoipa::path(post, path = "/api/v1/auth/sessions/end-others", tag = "auth", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Ended), (status = 401, body = ErrorBody)))]
+async fn end_other_sessions(State(state): State<AppState>, ApiSession(session): ApiSession) -> ApiResult<Json<Ended>> {
+    Ok(Json(Ended { ended: state.services.end_my_other_sessions(&session.actor, session.session_id).await? }))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
         .routes(routes!(change_password))
+        .routes(routes!(totp_enrol))
+        .routes(routes!(totp_confirm))
+        .routes(routes!(sessions))
+        .routes(routes!(end_session))
+        .routes(routes!(end_other_sessions))
 }

@@ -229,6 +229,7 @@ pub async fn reset_password(
                     active: Some(account.active),
                     version: Some(version),
                 };
+                let errors = Errors { form: "reset".into(), ..errors };
                 form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(id), form, Errors::default(), errors)
                     .await
             }

@@ -23,6 +23,8 @@ struct LoginPage {
     next: String,
     login_csrf: String,
     demo: bool,
+    /// The account needs the authenticator's code: the field is marked.
+    totp: bool,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +42,8 @@ pub struct LoginForm {
     next: String,
     #[serde(default)]
     csrf_token: String,
+    /// The authenticator's code (accounts with two-step verification).
+    totp: Option<String>,
 }
 
 /// Only local paths: never send a user to another site after login.
@@ -59,6 +63,19 @@ fn login_page(
     next: String,
     token: String,
 ) -> Response {
+    login_page_with(state, status, error, username, next, token, false)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn login_page_with(
+    state: &AppState,
+    status: StatusCode,
+    error: String,
+    username: String,
+    next: String,
+    token: String,
+    totp: bool,
+) -> Response {
     let mut response = render(
         status,
         &LoginPage {
@@ -68,6 +85,7 @@ fn login_page(
             next,
             login_csrf: token.clone(),
             demo: state.web.demo,
+            totp,
         },
     );
     super::set_form_cookie(state, &mut response, LOGIN_CSRF_COOKIE, "/login", &token);
@@ -105,8 +123,10 @@ pub async fn login_submit(
             super::random_token(),
         );
     }
-    match state.services.login(&form.username, &form.password, &ip).await {
+    match state.services.login(&form.username, &form.password, form.totp.as_deref(), &ip).await {
         Ok(session) => {
+            // A step that comes first (a password of one's own, 2FA) before the page asked for.
+            let next = session.pending.map(|p| super::pending_page(p).to_string()).unwrap_or(next);
             let mut response = see_other(&next);
             let max_age = state.services.config().session_max.num_seconds();
             response.headers_mut().append(SET_COOKIE, session_cookie(&state, &session.token, max_age));
@@ -114,7 +134,10 @@ pub async fn login_submit(
         }
         Err(e) => {
             let (status, _, message) = classify(&e);
-            login_page(&state, status, message, form.username, next, super::random_token())
+            // The code is asked for, its field marked, when the account needs one.
+            let totp =
+                matches!(e, gongdao_services::ServiceError::TotpRequired | gongdao_services::ServiceError::TotpInvalid);
+            login_page_with(&state, status, message, form.username, next, super::random_token(), totp)
         }
     }
 }
@@ -133,11 +156,28 @@ pub async fn logout(State(state): State<AppState>, user: PageActor) -> Response 
 struct PasswordPage {
     layout: Layout,
     errors: Errors,
+    /// The person must choose their own password before anything else.
+    first: bool,
+    /// What the new password must be, said beside its field.
+    policy: String,
+}
+
+fn password_page_view(state: &AppState, user: &PageActor, layout: Layout, errors: Errors) -> PasswordPage {
+    let p = state.services.config().password_policy;
+    PasswordPage {
+        layout,
+        errors,
+        first: user.actor.pending == Some(gongdao_domain::identity::PendingStep::ChangePassword),
+        policy: format!(
+            "至少{}个字符，含小写字母、大写字母、数字、符号中的至少{}种，不含用户名",
+            p.min_length, p.min_kinds
+        ),
+    }
 }
 
 pub async fn password_page(State(state): State<AppState>, user: PageActor) -> Response {
     let layout = Layout::for_user(&state, &user, "修改密码", "").await;
-    render(StatusCode::OK, &PasswordPage { layout, errors: Errors::default() })
+    render(StatusCode::OK, &password_page_view(&state, &user, layout, Errors::default()))
 }
 
 #[derive(Deserialize)]
@@ -162,7 +202,7 @@ pub async fn password_submit(
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 let layout = Layout::for_user(&state, &user, "修改密码", "").await;
-                render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { layout, errors })
+                render(StatusCode::UNPROCESSABLE_ENTITY, &password_page_view(&state, &user, layout, errors))
             }
             Err(e) => page_error(e),
         },

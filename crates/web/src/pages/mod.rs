@@ -15,6 +15,7 @@ mod public;
 mod regions;
 mod requests;
 mod rules;
+mod security;
 
 use askama::Template;
 use axum::Router;
@@ -48,6 +49,11 @@ page_routes! {
     post "/logout" => auth::logout,
     get "/password" => auth::password_page,
     post "/password" => auth::password_submit,
+    get "/security" => security::page,
+    post "/security/totp" => security::totp_begin,
+    post "/security/totp/confirm" => security::totp_confirm,
+    post "/security/sessions/{id}/end" => security::end_session,
+    post "/security/sessions/end-others" => security::end_others,
     get "/service-points" => public::service_points,
     get "/regions" => regions::list,
     post "/regions" => regions::create,
@@ -81,6 +87,7 @@ page_routes! {
     get "/accounts/{id}/edit" => accounts::edit_form,
     post "/accounts/{id}" => accounts::update,
     post "/accounts/{id}/password" => accounts::reset_password,
+    post "/accounts/{id}/totp-reset" => security::reset_totp,
     get "/audit" => accounts::audit,
     get "/requests" => requests::list,
     get "/requests/new" => requests::new_form,
@@ -419,8 +426,11 @@ pub async fn error_in_frame(
 /// A service error on a page: the login page for the unauthenticated, else an error
 /// page with the status of the API.
 pub fn page_error(e: ServiceError) -> Response {
-    if matches!(e, ServiceError::Unauthenticated) {
-        return Redirect::to("/login").into_response();
+    match e {
+        ServiceError::Unauthenticated => return Redirect::to("/login").into_response(),
+        // A step comes first: its page.
+        ServiceError::Pending(step) => return Redirect::to(pending_page(step)).into_response(),
+        _ => {}
     }
     let (status, _, message) = classify(&e);
     let heading = match status {
@@ -432,6 +442,14 @@ pub fn page_error(e: ServiceError) -> Response {
         _ => "出错了",
     };
     error_page(status, heading, &message)
+}
+
+/// The page where a pending step is taken.
+pub fn pending_page(step: gongdao_domain::identity::PendingStep) -> &'static str {
+    match step {
+        gongdao_domain::identity::PendingStep::ChangePassword => "/password",
+        gongdao_domain::identity::PendingStep::EnrolTotp => "/security",
+    }
 }
 
 pub async fn not_found() -> Response {
