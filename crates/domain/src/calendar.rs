@@ -361,25 +361,33 @@ impl Calendar {
             kind.is_workday()
         };
         let start_day = start.date();
+        // Saturating arithmetic: a start near the end of the representable dates (a
+        // typed date, a fuzzer's input) gives the last date, marked estimated, never a
+        // panic or an endless loop.
         let last_day = match period.unit {
             Unit::Hours => {
-                let at = start + Duration::hours(i64::from(period.amount));
+                let Some(at) = start.checked_add_signed(Duration::hours(i64::from(period.amount))) else {
+                    return Due { last_day: NaiveDate::MAX, at: NaiveDateTime::MAX, estimated: true };
+                };
                 return Due { last_day: at.date(), at, estimated: false };
             }
             Unit::Days => {
                 // 第二百零一条: the first day is not counted.
-                let last = start_day + Duration::days(i64::from(period.amount));
-                next_workday(last, &mut workday)
+                match start_day.checked_add_signed(Duration::days(i64::from(period.amount))) {
+                    Some(last) => next_workday(last, &mut workday),
+                    None => NaiveDate::MAX,
+                }
             }
-            Unit::Months => {
-                let last = add_months(start_day, period.amount);
-                next_workday(last, &mut workday)
-            }
+            Unit::Months => match add_months(start_day, period.amount) {
+                Some(last) => next_workday(last, &mut workday),
+                None => NaiveDate::MAX,
+            },
             Unit::WorkingDays => {
                 let mut d = start_day;
                 let mut counted = 0;
                 while counted < period.amount {
-                    d += Duration::days(1);
+                    let Some(next) = d.succ_opt() else { break };
+                    d = next;
                     if workday(d) {
                         counted += 1;
                     }
@@ -387,7 +395,8 @@ impl Calendar {
                 d
             }
         };
-        let at = (last_day + Duration::days(1)).and_time(NaiveTime::MIN);
+        estimated |= last_day == NaiveDate::MAX;
+        let at = last_day.succ_opt().map_or(NaiveDateTime::MAX, |d| d.and_time(NaiveTime::MIN));
         Due { last_day, at, estimated }
     }
 }
@@ -407,22 +416,18 @@ fn weekday_kind(d: NaiveDate) -> DayKind {
 /// 第二百零三条: a last day that is a rest day moves to the first working day after.
 fn next_workday(mut d: NaiveDate, workday: &mut impl FnMut(NaiveDate) -> bool) -> NaiveDate {
     while !workday(d) {
-        d += Duration::days(1);
+        match d.succ_opt() {
+            Some(next) => d = next,
+            None => break,
+        }
     }
     d
 }
 
 /// 第二百零二条: the corresponding day of the month `months` later, or its last day.
-fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
-    let total = d.year() * 12 + d.month0() as i32 + months as i32;
-    let (y, m) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
-    let mut day = d.day();
-    loop {
-        if let Some(date) = NaiveDate::from_ymd_opt(y, m, day) {
-            return date;
-        }
-        day -= 1;
-    }
+fn add_months(d: NaiveDate, months: u32) -> Option<NaiveDate> {
+    // chrono clamps to the month's last day, as the article says; None past its range.
+    d.checked_add_months(chrono::Months::new(months))
 }
 
 #[cfg(test)]
@@ -441,6 +446,19 @@ mod tests {
         let y2025 = HolidayYear::parse(include_str!("../../../data/calendar/2025.toml")).unwrap();
         let y2026 = HolidayYear::parse(include_str!("../../../data/calendar/2026.toml")).unwrap();
         Calendar::new(vec![y2025, y2026]).unwrap()
+    }
+
+    #[test]
+    fn periods_near_the_end_of_time_saturate_instead_of_panicking() {
+        let c = calendar();
+        let late = NaiveDate::MAX.pred_opt().unwrap().and_hms_opt(10, 0, 0).unwrap();
+        for period in [Period::months(3650), Period::days(3650), Period::working_days(3650), Period::hours(u32::MAX)] {
+            let due = c.due(late, period);
+            assert_eq!(due.last_day, NaiveDate::MAX, "{period}");
+            assert!(due.estimated);
+        }
+        assert_eq!(add_months(date("2026-01-31"), 1), Some(date("2026-02-28")), "第二百零二条: the month's last day");
+        assert_eq!(add_months(NaiveDate::MAX, 1), None);
     }
 
     #[test]

@@ -122,6 +122,9 @@ impl DeadlineTable {
             return Err(ConfigError("reminder_before_hours 应在1到720小时之间".into()));
         }
         let m = &file.mediation;
+        if m.judicial_confirmation_reminder_days > 365 {
+            return Err(ConfigError("judicial_confirmation_reminder_days 应在0到365天之间".into()));
+        }
         Ok(DeadlineTable {
             request,
             reminder_before_hours: file.reminder_before_hours,

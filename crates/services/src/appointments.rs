@@ -9,7 +9,7 @@ use gongdao_domain::text;
 use gongdao_store::appointments::{self, NewSlot};
 use gongdao_store::audit::NewAuditEntry;
 use gongdao_store::outbox::{Channel as MessageChannel, NewMessage};
-use gongdao_store::{audit, counters, institutions, outbox};
+use gongdao_store::{audit, institutions, outbox};
 
 use crate::audit::Event;
 use crate::{ServiceError, Services};
@@ -145,9 +145,7 @@ impl Services {
         if !appointments::take_place(&tx, slot.id).await? {
             return Err(ServiceError::Conflict("该时段已约满，请选择其他时段".into()));
         }
-        let day = china_day(now);
-        let seq = counters::next(&tx, &format!("booking:{}", day.format("%Y%m%d"))).await?;
-        let code = format!("YY{}-{seq:03}", day.format("%Y%m%d"));
+        let code = self.new_booking_code(&tx, china_day(now)).await?;
         let id = appointments::insert_booking(&tx, self.cipher(), &code, &draft, actor.map(|a| a.user_id), now).await?;
         let site = self.site_name(&tx).await?;
         let body = format!(
@@ -224,19 +222,32 @@ impl Services {
             Some(_) => ServiceError::NotFound("该预约"),
             None => ServiceError::NoMatch("没有找到该预约：请核对预约码和预约时所留手机号的后四位"),
         };
-        let booking = appointments::booking_by_code(&tx, &code).await?.ok_or_else(not_found)?;
-        match actor {
+        let booking = match actor {
             Some(a) => {
+                let booking = appointments::booking_by_code(&tx, &code).await?.ok_or_else(not_found)?;
                 appointments::slot(&tx, a.scope, booking.slot_id).await?.ok_or_else(not_found)?;
+                booking
             }
             None => {
-                let phone = self.cipher().open(&booking.phone_enc)?;
+                // Wrong answers are counted per code, from any address.
+                let target = format!("booking:{}", code.to_uppercase());
+                self.lookup_allowed(&target).await?;
+                let found = appointments::booking_by_code(&tx, &code).await?;
                 let last4 = phone_last4.unwrap_or("").trim();
-                if last4.len() != 4 || !phone.ends_with(last4) {
-                    return Err(not_found());
+                let matches = match &found {
+                    Some(b) => last4.len() == 4 && self.cipher().open(&b.phone_enc)?.ends_with(last4),
+                    None => false,
+                };
+                match found {
+                    Some(b) if matches => b,
+                    _ => {
+                        drop(tx);
+                        self.lookup_missed(&target).await?;
+                        return Err(not_found());
+                    }
                 }
             }
-        }
+        };
         if !appointments::cancel(&tx, booking.id, self.now()).await? {
             return Err(ServiceError::Conflict("该预约已取消或已完成".into()));
         }
@@ -256,5 +267,26 @@ impl Services {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Services {
+    /// A booking code a citizen can read out (“YY20261207-483920”) that cannot be
+    /// guessed from another: six random digits after the day, drawn again on the rare
+    /// repeat.
+    async fn new_booking_code(
+        &self,
+        conn: &impl gongdao_store::ConnectionTrait,
+        day: chrono::NaiveDate,
+    ) -> Result<String, ServiceError> {
+        use rand::Rng;
+        for _ in 0..8 {
+            let n: u32 = rand::rng().random_range(0..1_000_000);
+            let code = format!("YY{}-{n:06}", day.format("%Y%m%d"));
+            if appointments::booking_by_code(conn, &code).await?.is_none() {
+                return Ok(code);
+            }
+        }
+        Err(ServiceError::Internal("no free booking code".into()))
     }
 }

@@ -77,6 +77,9 @@ pub struct Workload {
     pub unread: u64,
 }
 
+/// Matters one request may link to an incident (the longest board page).
+pub const MAX_LINKED_AT_ONCE: usize = 500;
+
 impl Services {
     /// The dispatch board: counts, the most urgent open matters, load per institution
     /// and person, open incidents.
@@ -294,6 +297,13 @@ impl Services {
         if input.ids.is_empty() {
             return Err(ServiceError::field("ids", "请选择要纳入应急事件的事项"));
         }
+        if input.ids.len() > MAX_LINKED_AT_ONCE {
+            return Err(ServiceError::field("ids", format!("一次最多纳入{MAX_LINKED_AT_ONCE}件事项，请分批操作")));
+        }
+        // A matter ticked twice is linked once.
+        let mut ids = input.ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
         let rules = self.rules().await?;
         let tx = self.store().begin().await?;
         let inc = incidents::get(&tx, actor.scope, incident).await?.ok_or(ServiceError::NotFound("应急事件"))?;
@@ -301,7 +311,7 @@ impl Services {
             return Err(ServiceError::Conflict("该应急事件已结束".into()));
         }
         let now = self.now();
-        for id in &input.ids {
+        for id in &ids {
             let id = RequestId(*id);
             let m = requests::get_model(&tx, actor.scope, id)
                 .await?
@@ -344,12 +354,12 @@ impl Services {
                 AuditObject::Incident,
                 incident,
                 inc.region,
-                format!("{} 件事项纳入应急事件“{}”", input.ids.len(), inc.title),
+                format!("{} 件事项纳入应急事件“{}”", ids.len(), inc.title),
             ),
         )
         .await?;
         tx.commit().await?;
-        Ok(input.ids.len())
+        Ok(ids.len())
     }
 
     /// Links the matters ticked on the board to the incident chosen beside them (its id

@@ -28,6 +28,9 @@ pub enum ServiceError {
     /// Too many failed logins; try again after the given seconds.
     #[error("登录失败次数过多，请{minutes}分钟后再试")]
     RateLimited { minutes: i64, retry_after_secs: i64 },
+    /// A citizen's lookup of one matter or booking was answered wrongly too often.
+    #[error("核对错误次数过多，为保护您的信息，请{minutes}分钟后再试，或拨打 12348 查询")]
+    LookupLocked { minutes: i64 },
     /// Too many requests from one address on a public route.
     #[error("请求过于频繁，请{retry_after_secs}秒后再试")]
     TooManyRequests { retry_after_secs: i64 },

@@ -19,6 +19,7 @@ pub mod export;
 mod intake;
 pub mod jobs;
 pub mod laws;
+pub mod limits;
 pub mod mediation;
 mod names;
 pub mod network;
@@ -141,6 +142,12 @@ impl Services {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    /// Whether several instances may share the database (PostgreSQL), so limits must
+    /// be counted in it; a SQLite file has one instance.
+    pub fn database_is_shared(&self) -> bool {
+        self.inner.store.backend() == gongdao_store::Backend::Postgres
     }
 
     /// The one clock of the use cases.

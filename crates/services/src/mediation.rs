@@ -283,7 +283,9 @@ impl Services {
         };
         self.apply_case_update(&tx, actor, &m, update, "达成调解协议".into()).await?;
         let now = self.now();
-        let remind_day = due - chrono::Duration::days(i64::from(rules.deadlines.judicial_confirmation_reminder_days));
+        let remind_day = due
+            .checked_sub_signed(chrono::Duration::days(i64::from(rules.deadlines.judicial_confirmation_reminder_days)))
+            .unwrap_or(due);
         let remind_at = from_china_local(remind_day.and_hms_opt(9, 0, 0).expect("valid")).max(now);
         jobs::schedule(&tx, CONFIRMATION_JOB, id, remind_at, now).await?;
         let body = format!(

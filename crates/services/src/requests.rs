@@ -906,9 +906,16 @@ impl Services {
         let reader = self.store().reader();
         let not_found =
             || ServiceError::NoMatch("没有找到该事项：请核对事项编号和登记时所留手机号的后四位，或拨打 12348 查询");
-        let m = requests::by_number(reader, number.as_str()).await?.ok_or_else(not_found)?;
+        // Four digits are few: wrong answers are counted per matter, from any address.
+        let target = format!("track:{}", number.as_str());
+        self.lookup_allowed(&target).await?;
+        let Some(m) = requests::by_number(reader, number.as_str()).await? else {
+            self.lookup_missed(&target).await?;
+            return Err(not_found());
+        };
         let (phone, _) = requests::requester_personal(self.cipher(), &m)?;
         if !phone.is_some_and(|p| p.ends_with(last4)) {
+            self.lookup_missed(&target).await?;
             return Err(not_found());
         }
         let events = requests::events(reader, RequestId(m.id)).await?;

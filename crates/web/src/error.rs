@@ -49,7 +49,9 @@ pub fn classify(e: &ServiceError) -> (StatusCode, &'static str, String) {
             e.to_string(),
         ),
         ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
-        ServiceError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string()),
+        ServiceError::TooManyRequests { .. } | ServiceError::LookupLocked { .. } => {
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
+        }
         ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", e.to_string()),
         ServiceError::NotFound(_) | ServiceError::NoMatch(_) => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
         ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict", e.to_string()),
@@ -101,6 +103,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::RateLimited { retry_after_secs, .. } | ServiceError::TooManyRequests { retry_after_secs } => {
                 Some(*retry_after_secs)
             }
+            ServiceError::LookupLocked { minutes } => Some(minutes * 60),
             _ => None,
         };
         let fields = match e {

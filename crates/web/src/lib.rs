@@ -55,7 +55,7 @@ pub struct AppState {
     pub services: Services,
     pub web: Arc<WebConfig>,
     openapi: Arc<String>,
-    buckets: Arc<limits::Buckets>,
+    limiters: Arc<limits::Limiters>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -80,8 +80,11 @@ impl MakeRequestId for RequestIds {
 pub fn app(services: Services, web: WebConfig) -> Router {
     let (api_router, openapi) = api::router();
     let openapi = serde_json::to_string_pretty(&openapi).expect("the OpenAPI document serialises");
-    let state =
-        AppState { services, web: Arc::new(web), openapi: Arc::new(openapi), buckets: Arc::new(Default::default()) };
+    let state = {
+        let shared = services.database_is_shared();
+        let limiters = limits::Limiters::new(web.public_limit, web.law_limit, shared);
+        AppState { services, web: Arc::new(web), openapi: Arc::new(openapi), limiters }
+    };
     let ids = RequestIds { prefix: rand_prefix(), next: Arc::new(0.into()) };
     Router::new()
         .merge(api_router)

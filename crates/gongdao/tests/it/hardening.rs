@@ -278,3 +278,117 @@ async fn a_backup_taken_while_running_restores_into_an_empty_database_table_for_
         app.stop().await;
     }
 }
+
+/// Defect 11: four digits behind a number are guarded per number, whatever the
+/// address; booking codes are not sequential; a person's phone is not a hotline.
+#[tokio::test]
+async fn lookups_are_limited_per_object_and_codes_cannot_be_walked() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |_| {}).await;
+        let filing = |phone: &str| json!({"channel": "online", "category": "consultation", "requester": {"name": "王女士", "phone": phone}, "region": "220802100201", "description": "土地承包合同到期怎么办"});
+        // A service number is not the requester's phone.
+        let r = app.client.post(app.url("/api/v1/public/requests")).json(&filing("12345")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(error_fields(&body), vec!["requester.phone"], "{body}");
+        assert!(body["error"]["fields"][0]["message"].as_str().unwrap().contains("公共服务号码"));
+
+        let mut numbers = Vec::new();
+        for _ in 0..2 {
+            let r =
+                app.client.post(app.url("/api/v1/public/requests")).json(&filing("13712345678")).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+            numbers.push(r.json::<serde_json::Value>().await.unwrap()["number"].as_str().unwrap().to_string());
+        }
+        let track = |number: &str, digits: &str| {
+            let url = app.url(&format!("/api/v1/public/track?number={number}&phone_last4={digits}"));
+            let client = app.client.clone();
+            async move { client.get(url).send().await.unwrap().status() }
+        };
+        assert_eq!(track(&numbers[0], "5678").await, StatusCode::OK);
+        for guess in 0..10 {
+            assert_eq!(track(&numbers[0], &format!("{guess:04}")).await, StatusCode::NOT_FOUND);
+        }
+        // Ten wrong answers close that number for a while, even to the right digits…
+        assert_eq!(track(&numbers[0], "5678").await, StatusCode::TOO_MANY_REQUESTS, "{backend:?}");
+        // …and only that number.
+        assert_eq!(track(&numbers[1], "5678").await, StatusCode::OK);
+
+        // Booking codes: six random digits after the day, not a counter.
+        let window = app.login_as("window").await;
+        let day = (gongdao_domain::calendar::china_day(chrono::Utc::now()) + chrono::Duration::days(1)).to_string();
+        let (status, body) = app
+            .post(
+                &window,
+                "/api/v1/appointments/slots",
+                json!({"kind": "visit", "date": day, "start": "09:00", "end": "11:30", "capacity": 5}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let slot_id = body["id"].as_i64().expect("slot id");
+        // (The thirty public requests this test makes from one address are its whole
+        // allowance.)
+        let mut codes = Vec::new();
+        for i in 0..2 {
+            let r = app
+                .client
+                .post(app.url("/api/v1/public/bookings"))
+                .json(&json!({"slot_id": slot_id, "name": format!("预约人{i}"), "phone": "13500001234", "reason": "咨询"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+            codes.push(r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_string());
+        }
+        for code in &codes {
+            let (day, digits) = code.split_once('-').unwrap();
+            assert!(day.starts_with("YY") && digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()), "{code}");
+        }
+        let tails: Vec<u32> = codes.iter().map(|c| c[c.len() - 6..].parse().unwrap()).collect();
+        assert!(tails[1].abs_diff(tails[0]) > 1, "not consecutive: {codes:?}");
+        let cancel = |code: &str, digits: &str| {
+            let (client, url) = (app.client.clone(), app.url("/api/v1/public/bookings/cancel"));
+            let body = json!({"code": code, "phone_last4": digits});
+            async move { client.post(url).json(&body).send().await.unwrap().status() }
+        };
+        for guess in 0..10 {
+            assert_eq!(cancel(&codes[0], &format!("{guess:04}")).await, StatusCode::NOT_FOUND);
+        }
+        assert_eq!(cancel(&codes[0], "1234").await, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(cancel(&codes[1], "1234").await, StatusCode::NO_CONTENT);
+        app.stop().await;
+    }
+}
+
+/// Defect 11: an incident takes a bounded number of matters per request.
+#[tokio::test]
+async fn an_incident_links_a_bounded_list_once_each() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    let dispatch = app.login_as("dispatch").await;
+    let (status, incident) = app
+        .post(
+            &dispatch,
+            "/api/v1/incidents",
+            json!({"title": "某工地农民工集体欠薪", "region": "220802100000", "period": "24小时"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{incident}");
+    let id = incident["id"].as_i64().unwrap();
+    let too_many: Vec<i64> = (1..=501).collect();
+    let (status, body) = app.post(&dispatch, &format!("/api/v1/incidents/{id}/link"), json!({"ids": too_many})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"][0]["message"].as_str().unwrap().contains("最多"), "{body}");
+    let hotline = app.login_as("hotline").await;
+    let (status, created) = app
+        .post(&hotline, "/api/v1/requests", json!({"channel": "hotline", "category": "consultation", "requester": {"name": "李先生", "phone": "13812345678"}, "region": "220802100201", "description": "工资被拖欠"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let matter = created["id"].as_i64().unwrap();
+    let (status, body) =
+        app.post(&dispatch, &format!("/api/v1/incidents/{id}/link"), json!({"ids": [matter, matter, matter]})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, detail) = app.get(&dispatch, &format!("/api/v1/requests/{matter}")).await;
+    let linked = detail["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == "incident").count();
+    assert_eq!(linked, 1, "a matter ticked three times is linked once: {detail}");
+    app.stop().await;
+}

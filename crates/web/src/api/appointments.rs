@@ -98,7 +98,7 @@ async fn public_book(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<BookingInput>,
 ) -> ApiResult<(StatusCode, Json<Booking>)> {
-    crate::limits::check(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Public, &ip).await?;
     Ok((StatusCode::CREATED, Json(s.services.book(None, &input, &ip).await?)))
 }
 
@@ -110,7 +110,7 @@ async fn public_cancel(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<CancelInput>,
 ) -> ApiResult<StatusCode> {
-    crate::limits::check(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Public, &ip).await?;
     s.services.cancel_booking(None, &input.code, input.phone_last4.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

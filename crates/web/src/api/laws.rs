@@ -46,7 +46,7 @@ async fn search(
     ClientIp(ip): ClientIp,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<LawSearchResult>> {
-    crate::limits::check_laws(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Laws, &ip).await?;
     let input = LawSearchInput {
         q: q.q.unwrap_or_default(),
         limit: q.limit,
@@ -69,7 +69,7 @@ async fn qa(
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<QaInput>,
 ) -> ApiResult<Json<QaAnswer>> {
-    crate::limits::check_laws(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Laws, &ip).await?;
     Ok(Json(s.services.ask(&input).await?))
 }
 
@@ -84,7 +84,7 @@ pub struct Catalogue {
 /// The laws by category.
 #[utoipa::path(get, path = "/api/v1/laws", tag = "laws", responses((status = 200, body = Catalogue)))]
 async fn catalogue(State(s): State<AppState>, ClientIp(ip): ClientIp) -> ApiResult<Json<Catalogue>> {
-    crate::limits::check_laws(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Laws, &ip).await?;
     let items = s.services.law_shelves().await?;
     let total = items.iter().map(|shelf| shelf.laws.len() as u64).sum();
     let levels = LawLevel::ALL.iter().map(|l| (l.code().to_string(), l.label().to_string())).collect();
@@ -109,7 +109,7 @@ async fn law(
     Path(law): Path<String>,
     ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> ApiResult<Json<LawPage>> {
-    crate::limits::check_laws(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Laws, &ip).await?;
     Ok(Json(s.services.law_page(&law, q.as_of.as_deref(), q.version.as_deref()).await?))
 }
 
@@ -136,7 +136,7 @@ async fn article(
     Path((law, article)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> ApiResult<Json<ArticleAnswer>> {
-    crate::limits::check_laws(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Laws, &ip).await?;
     let (page, a) = s.services.law_article(&law, &article, q.as_of.as_deref(), q.version.as_deref()).await?;
     Ok(Json(ArticleAnswer {
         law: page.law.short_title,

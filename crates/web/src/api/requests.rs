@@ -351,7 +351,7 @@ async fn submit(
     ApiQuery(k): ApiQuery<KioskQuery>,
     ApiJson(input): ApiJson<RequestInput>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    crate::limits::check(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Public, &ip).await?;
     let kiosk = k.kiosk.as_deref() == Some("true");
     Ok((StatusCode::CREATED, Json(s.services.submit_request(&input, kiosk, &ip).await?)))
 }
@@ -380,7 +380,7 @@ async fn track(
     ClientIp(ip): ClientIp,
     ApiQuery(q): ApiQuery<TrackQuery>,
 ) -> ApiResult<Json<PublicStatus>> {
-    crate::limits::check(&s, &ip)?;
+    crate::limits::check(&s, crate::limits::Allowance::Public, &ip).await?;
     Ok(Json(s.services.track_request(q.number.as_deref().unwrap_or(""), q.phone_last4.as_deref().unwrap_or("")).await?))
 }
 

@@ -316,7 +316,7 @@ pub async fn book_submit(
         return book_page(&state, &visitor, StatusCode::FORBIDDEN, None, form.input, Errors::default(), expired, None)
             .await;
     }
-    if let Err(e) = crate::limits::check(&state, &ip) {
+    if let Err(e) = crate::limits::check(&state, crate::limits::Allowance::Public, &ip).await {
         return page_error(e);
     }
     match state.services.book(None, &form.input, &ip).await {

@@ -129,7 +129,7 @@ pub async fn index(
     ClientIp(ip): ClientIp,
     Query(form): Query<SearchForm>,
 ) -> Response {
-    if let Err(e) = crate::limits::check_laws(&state, &ip) {
+    if let Err(e) = crate::limits::check(&state, crate::limits::Allowance::Laws, &ip).await {
         return page_error(e);
     }
     let shelves = match state.services.law_shelves().await {
@@ -257,7 +257,7 @@ pub async fn law(
     Path(short_title): Path<String>,
     Query(form): Query<VersionForm>,
 ) -> Response {
-    if let Err(e) = crate::limits::check_laws(&state, &ip) {
+    if let Err(e) = crate::limits::check(&state, crate::limits::Allowance::Laws, &ip).await {
         return page_error(e);
     }
     let page = match state.services.law_page(&short_title, form.as_of.as_deref(), form.version.as_deref()).await {
@@ -342,7 +342,7 @@ pub async fn article(
     Path((short_title, anchor)): Path<(String, String)>,
     Query(form): Query<VersionForm>,
 ) -> Response {
-    if let Err(e) = crate::limits::check_laws(&state, &ip) {
+    if let Err(e) = crate::limits::check(&state, crate::limits::Allowance::Laws, &ip).await {
         return page_error(e);
     }
     let (page, a) =
@@ -450,7 +450,7 @@ pub async fn qa(
         examples: EXAMPLES.to_vec(),
     };
     if !q.trim().is_empty() {
-        if let Err(e) = crate::limits::check_laws(&state, &ip) {
+        if let Err(e) = crate::limits::check(&state, crate::limits::Allowance::Laws, &ip).await {
             return page_error(e);
         }
         match state.services.ask(&QaInput { question: q, region: Some(region), as_of: None }).await {

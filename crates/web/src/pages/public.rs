@@ -216,7 +216,7 @@ pub async fn apply_submit(
         let errors = Errors::new(vec![gongdao_domain::FieldError::new("form", "页面已过期，请核对后重新提交")]);
         return apply_page(&state, &visitor, StatusCode::FORBIDDEN, input, errors, None).await;
     }
-    if let Err(e) = crate::limits::check(&state, &ip) {
+    if let Err(e) = crate::limits::check(&state, crate::limits::Allowance::Public, &ip).await {
         return page_error(e);
     }
     match state.services.submit_request(&input, visitor.kiosk.is_some(), &ip).await {
@@ -283,7 +283,7 @@ pub async fn track(
     let last4 = q.phone_last4.unwrap_or_default();
     let (status, error, code) = if number.trim().is_empty() {
         (None, String::new(), StatusCode::OK)
-    } else if let Err(e) = crate::limits::check(&state, &ip) {
+    } else if let Err(e) = crate::limits::check(&state, crate::limits::Allowance::Public, &ip).await {
         (None, crate::error::classify(&e).2, StatusCode::TOO_MANY_REQUESTS)
     } else {
         match state.services.track_request(&number, &last4).await {
