@@ -33,6 +33,18 @@ if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ] || ! grep -q "\"version\
 fi
 export GONGDAO_AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
 
+# Schemathesis, which tests the served OpenAPI document against the running server
+# (PyPI, in its own virtual environment outside the repository). Mandatory under CI=true.
+ST_DIR="${GONGDAO_SCHEMATHESIS_DIR:-$HOME/.cache/gongdao/schemathesis}"
+ST_VERSION=4.32.5
+if ! "$ST_DIR/bin/st" --version 2>/dev/null | grep -q "$ST_VERSION"; then
+  echo "== installing schemathesis $ST_VERSION"
+  { python3 -m venv "$ST_DIR" 2>/dev/null || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null; python3 -m venv "$ST_DIR"; }; } \
+    && "$ST_DIR/bin/pip" install --quiet "schemathesis==$ST_VERSION" \
+    || echo "== schemathesis could not be installed: the schema tests will be skipped (fail under CI=true)"
+fi
+export GONGDAO_SCHEMATHESIS="$ST_DIR/bin/st"
+
 # The optional sentence-embedding model of the law search (downloaded through pip and
 # compiled here; kept outside the repository). Its tests are mandatory under CI=true.
 if ! bash scripts/semantic-model.sh; then

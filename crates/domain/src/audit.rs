@@ -50,6 +50,6 @@ pub struct AuditEntry {
     pub object_id: Option<String>,
     pub summary: String,
     /// What changed: `{"field": [old, new]}` for updates, the record for creates.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub changes: Option<serde_json::Value>,
 }

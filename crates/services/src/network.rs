@@ -24,8 +24,10 @@ use crate::{ServiceError, Services};
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1-based page number (default 1).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
     /// Rows a page (default 100, at most 1000).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     pub per_page: Option<String>,
 }
 
@@ -62,12 +64,14 @@ pub struct InstitutionQuery {
     #[param(rename = "type")]
     pub kind: Option<String>,
     /// Division code: only institutions in this region and below.
+    #[param(pattern = r"^[1-9][0-9]{5}([0-9]{6})?$")]
     pub region: Option<String>,
     /// Words in the name or address.
     pub q: Option<String>,
     /// Service code, e.g. `mediation`.
     pub service: Option<String>,
     /// `true` for institutions with a green channel.
+    #[param(value_type = Option<bool>)]
     pub green_channel: Option<String>,
 }
 
@@ -80,12 +84,15 @@ pub struct PersonQuery {
     #[param(rename = "type")]
     pub kind: Option<String>,
     /// Division code: only people in this region and below.
+    #[param(pattern = r"^[1-9][0-9]{5}([0-9]{6})?$")]
     pub region: Option<String>,
     /// Institution id.
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub institution: Option<String>,
     /// Words in the name or licence number.
     pub q: Option<String>,
     /// `true` for people in post, `false` for those who left.
+    #[param(value_type = Option<bool>)]
     pub active: Option<String>,
 }
 

@@ -84,18 +84,25 @@ pub struct RequestQuery {
     pub category: Option<String>,
     pub channel: Option<String>,
     /// Division code: matters arising in this region and below.
+    #[param(pattern = r"^[1-9][0-9]{5}([0-9]{6})?$")]
     pub region: Option<String>,
     /// `true`: open and past the deadline.
+    #[param(value_type = Option<bool>)]
     pub overdue: Option<String>,
     /// `true`: open and due within a day.
+    #[param(value_type = Option<bool>)]
     pub due_soon: Option<String>,
     /// `true`: the matters I hold.
+    #[param(value_type = Option<bool>)]
     pub mine: Option<String>,
     /// `true`: matters waiting for my institution's acceptance.
+    #[param(value_type = Option<bool>)]
     pub waiting: Option<String>,
     /// `true`: matters I hold or my institution holds that nobody has taken yet (the
     /// set the “即将超时” and “已超时” counts beside the navigation are taken over).
+    #[param(value_type = Option<bool>)]
     pub held: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub incident: Option<String>,
     /// Part of the number or the requester's name.
     pub q: Option<String>,

@@ -392,3 +392,35 @@ async fn an_incident_links_a_bounded_list_once_each() {
     assert_eq!(linked, 1, "a matter ticked three times is linked once: {detail}");
     app.stop().await;
 }
+
+/// Defect 10: a body over the limit answers 413 as documented, and a value of the
+/// wrong kind is named in Chinese.
+#[tokio::test]
+async fn oversized_and_mistyped_bodies_answer_as_documented() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    let admin = app.login_as("admin").await;
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    let r = app
+        .client
+        .post(app.url("/api/v1/institutions"))
+        .bearer_auth(&admin.token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, body) = app.post(&admin, "/api/v1/institutions", json!({"name": 5})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_fields(&body), vec!["name"]);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("应为文字") && !message.contains("expected"), "{message}");
+    let doc: serde_json::Value =
+        app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let op = &doc["paths"]["/api/v1/institutions"]["post"]["responses"];
+    for code in ["400", "401", "403", "413", "422"] {
+        assert!(op.get(code).is_some(), "{code} documented: {op}");
+    }
+    assert!(doc["paths"]["/api/v1/public/track"]["get"]["responses"].get("429").is_some());
+    app.stop().await;
+}

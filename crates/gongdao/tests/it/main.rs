@@ -15,6 +15,7 @@ mod mediation;
 mod outbox;
 mod process;
 mod requests;
+mod schema;
 mod scope;
 mod semantic;
 mod storage;

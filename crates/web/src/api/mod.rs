@@ -177,9 +177,67 @@ impl Modify for Security {
 )]
 struct ApiDoc;
 
+/// The answers every operation can give besides its own, added to the document after
+/// the routes are collected so no operation can forget one: 400 when a path segment,
+/// query or body cannot be read at all, 401 and 403 on routes that need a session
+/// (403 also while a password change or 2FA enrolment is pending), 404 for a path
+/// naming an object, 413 for a body over the limit, 422 for input that reads but is
+/// refused, 429 on the routes limited per address.
+fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+    let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_query = params.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
+            let has_path = path.contains('{');
+            let has_body = op.request_body.is_some();
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let tags = op.tags.clone().unwrap_or_default();
+            let limited = tags.iter().any(|t| t == "public" || t == "laws") || path == "/api/v1/auth/login";
+            let answers = &mut op.responses.responses;
+            let mut add = |code: &str, description: &str| {
+                answers.entry(code.to_string()).or_insert_with(|| error(description));
+            };
+            if has_path || has_query || has_body {
+                add("400", "请求无法解析：路径中的编号、查询参数或请求体的格式不对");
+            }
+            if secured {
+                add("401", "未登录或会话已过期");
+                add("403", "无权进行此操作，或须先修改密码、绑定两步验证");
+            }
+            if has_path {
+                add("404", "不存在或不在您的管辖范围内");
+            }
+            if has_body {
+                add("413", "请求体过大");
+            }
+            if has_body || has_query {
+                add("422", "内容有误：fields 逐项说明");
+            }
+            if limited {
+                add("429", "请求过于频繁，稍后再试（Retry-After 说明秒数）");
+            }
+        }
+    }
+}
+
 /// The API router and its OpenAPI document.
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(openapi_json))
         .routes(routes!(vocabularies))
@@ -191,5 +249,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(appointments::router())
         .merge(mediation::router())
         .merge(laws::router())
-        .split_for_parts()
+        .split_for_parts();
+    complete_responses(&mut doc);
+    (router, doc)
 }

@@ -311,8 +311,10 @@ async fn save_rule_file(
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// Start, RFC 3339; default now.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub start: Option<String>,
     /// A period such as `7日`, `3个工作日`, `1个月`, `24小时`.
+    #[param(value_type = String, required = true, pattern = "^(3650|36[0-4][0-9]|3[0-5][0-9]{2}|[12]?[0-9]{1,3})(日|天|个工作日|工作日|个月|月|小时)$")]
     pub period: Option<String>,
 }
 
