@@ -5,6 +5,7 @@ mod api;
 mod appointments;
 mod authz;
 mod browser;
+mod crash;
 mod crawl;
 mod front_door;
 mod hardening;
