@@ -43,7 +43,9 @@ impl Services {
                 actor.institution_id.ok_or_else(|| ServiceError::field("institution_id", "请选择开放预约的机构"))?
             }
         };
-        let rules = self.rules().await?;
+        // The holiday calendar is the State Council's, the same for every district.
+        let book = self.rules().await?;
+        let rules = book.installation();
         let now = self.now();
         let days: Vec<_> = draft
             .days(|d| rules.calendar.is_workday(d))

@@ -97,7 +97,7 @@ impl Services {
             active.status = Some("active".into());
         }
         let reader = self.store().reader();
-        let soon = self.due_soon_from(now).await?;
+        let soon = self.due_soon_from(now, actor.scope.root).await?;
         let summary = requests::board_summary(reader, actor.scope, within, now, soon).await?;
         // With no filter but the region, the page's total is the count of open matters
         // just summed: skip counting them a second time.
@@ -234,13 +234,14 @@ impl Services {
     /// 应急响应: opens an incident with the time limit its matters will get.
     pub async fn open_incident(&self, actor: &Actor, input: &IncidentInput) -> Result<Incident, ServiceError> {
         actor.require(Permission::DispatchRequests)?;
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let mut errors = ValidationErrors::new();
         let title = errors.check(text::required("title", "事件名称", &input.title, 60));
         let description = errors
             .check(text::optional_multiline("description", "事件说明", input.description.as_deref(), 2000))
             .flatten();
         let region = errors.check(DivisionCode::parse("region", &input.region));
+        let rules = region.map_or(book.installation(), |r| book.for_region(r));
         let period = match blank(&input.period) {
             None => Some(rules.deadlines.incident.period),
             Some(p) => {
@@ -304,7 +305,7 @@ impl Services {
         let mut ids = input.ids.clone();
         ids.sort_unstable();
         ids.dedup();
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let tx = self.store().begin().await?;
         let inc = incidents::get(&tx, actor.scope, incident).await?.ok_or(ServiceError::NotFound("应急事件"))?;
         if !inc.open {
@@ -344,7 +345,8 @@ impl Services {
                 },
             )
             .await?;
-            jobs::ensure(&tx, DEADLINE_JOB, id.0, watch_time(&rules, m.accept_due_at, due, now), now).await?;
+            let rules = book.for_region(DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region));
+            jobs::ensure(&tx, DEADLINE_JOB, id.0, watch_time(rules, m.accept_due_at, due, now), now).await?;
         }
         self.audit(
             &tx,
@@ -436,7 +438,7 @@ impl Services {
             return Ok(Workload { unread, ..Default::default() });
         }
         let now = self.now();
-        let soon = self.due_soon_from(now).await?;
+        let soon = self.due_soon_from(now, actor.scope.root).await?;
         let w = requests::workload(reader, actor.user_id, actor.institution_id, now, soon).await?;
         Ok(Workload { requests: w, unread })
     }
@@ -467,8 +469,9 @@ impl Services {
     /// The deadline a period started now would have (for the settings page).
     pub async fn preview_due(&self, start: DateTime<Utc>, period: &str) -> Result<(DateTime<Utc>, bool), ServiceError> {
         let period = gongdao_domain::calendar::Period::parse(period).map_err(|e| ServiceError::field("period", e.0))?;
-        let rules = self.rules().await?;
-        let (at, due) = rules.due(start, period);
+        // The calendar is one for all districts.
+        let book = self.rules().await?;
+        let (at, due) = book.installation().due(start, period);
         Ok((at, due.estimated))
     }
 }

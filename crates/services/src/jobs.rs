@@ -14,7 +14,7 @@ use gongdao_store::requests::{NewEvent, RequestUpdate};
 use gongdao_store::{ConnectionTrait, accounts, jobs, outbox, requests};
 
 use crate::requests::{DEADLINE_JOB, FOLLOW_UP_JOB};
-use crate::rules::Rules;
+use crate::rules::RuleBook;
 use crate::{ServiceError, Services};
 use gongdao_domain::calendar::deadline_text;
 
@@ -31,7 +31,7 @@ impl Services {
     /// Runs jobs that are due, at most `max`, each in its own transaction. Returns how
     /// many ran. `instance` names this server in the job rows.
     pub async fn run_due_jobs(&self, instance: &str, max: usize) -> Result<usize, ServiceError> {
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let mut ran = 0;
         while ran < max {
             let tx = self.store().begin().await?;
@@ -41,7 +41,7 @@ impl Services {
                 break;
             };
             let outcome = match job.kind.as_str() {
-                DEADLINE_JOB => self.watch_deadline(&tx, &rules, RequestId(job.subject), now).await,
+                DEADLINE_JOB => self.watch_deadline(&tx, &book, RequestId(job.subject), now).await,
                 FOLLOW_UP_JOB => self.follow_up(&tx, RequestId(job.subject), now).await,
                 crate::mediation::CONFIRMATION_JOB => {
                     self.confirmation_reminder(&tx, job.subject, now).await.map(|_| Outcome::Done)
@@ -79,11 +79,12 @@ impl Services {
     async fn watch_deadline(
         &self,
         conn: &impl ConnectionTrait,
-        rules: &Rules,
+        book: &RuleBook,
         id: RequestId,
         now: DateTime<Utc>,
     ) -> Result<Outcome, ServiceError> {
         let Some(m) = requests::model_by_id(conn, id).await? else { return Ok(Outcome::Done) };
+        let rules = book.for_region(DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region));
         let status = Status::from_code(&m.status).unwrap_or(Status::Open);
         if !status.is_open() {
             return Ok(Outcome::Done);

@@ -178,9 +178,10 @@ impl Services {
     /// 受理: the case is accepted and due within the usual time limit (data: 1个月).
     pub async fn accept_case(&self, actor: &Actor, id: i64, input: &CaseStep) -> Result<MediationCase, ServiceError> {
         actor.require(Permission::HandleMediation)?;
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let tx = self.store().begin().await?;
         let (m, status) = self.case_for_step(&tx, actor, id, input.version).await?;
+        let rules = book.for_region(DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region));
         if status != CaseStatus::Applied {
             return Err(Self::wrong_state(status, "受理"));
         }
@@ -261,9 +262,10 @@ impl Services {
     ) -> Result<MediationCase, ServiceError> {
         actor.require(Permission::HandleMediation)?;
         let draft = input.parse(self.today())?;
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let tx = self.store().begin().await?;
         let (m, status) = self.case_for_step(&tx, actor, id, version).await?;
+        let rules = book.for_region(DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region));
         if status != CaseStatus::Mediating {
             return Err(Self::wrong_state(status, "记录调解协议"));
         }

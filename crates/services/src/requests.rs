@@ -248,12 +248,14 @@ impl Services {
     }
 
     async fn intake(&self, who: Intaker<'_>, draft: RequestDraft) -> Result<Created, ServiceError> {
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let now = self.now();
         let home = self.config().home_region;
         if !home.contains(draft.region) {
             return Err(ServiceError::field("region", format!("行政区划“{}”不在本平台的服务范围内", draft.region)));
         }
+        // The rules of the district the matter arises in.
+        let rules = book.for_region(draft.region);
         // Everything but the writes is decided here, on the readers, concurrently.
         let reader = self.store().reader();
         let region = regions::get(reader, draft.region)
@@ -336,7 +338,7 @@ impl Services {
             district,
             day: china_day(now),
             events,
-            watch_at: watch_time(&rules, accept_due, resolve_due, now),
+            watch_at: watch_time(rules, accept_due, resolve_due, now),
             sms,
             audit,
             now,
@@ -381,7 +383,7 @@ impl Services {
     ) -> Result<(Vec<ServiceRequest>, u64), ServiceError> {
         actor.require(Permission::ViewRequests)?;
         let now = self.now();
-        let soon = self.due_soon_from(now).await?;
+        let soon = self.due_soon_from(now, actor.scope.root).await?;
         let filter = query.parse(actor, soon);
         let page = page.parse();
         let (filter, page) = match (filter, page) {
@@ -395,10 +397,19 @@ impl Services {
         Ok(requests::list(self.store().reader(), actor.scope, &filter, now, page, with_total).await?)
     }
 
+    /// The region a stored matter arises in (the home region for a row that names none
+    /// this installation knows, which the foreign key rules out).
+    pub(crate) fn region_of(&self, m: &gongdao_store::entity::service_request::Model) -> DivisionCode {
+        DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region)
+    }
+
     /// The end of the “nearly due” window that starts now: the reminder time of the
     /// deadline table, so the counts, the filters and the reminders agree.
-    pub async fn due_soon_from(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, ServiceError> {
-        let rules = self.rules().await?;
+    /// The end of the “nearly due” window for someone whose scope is rooted at
+    /// `region` (the reminder window of its district's deadline table).
+    pub async fn due_soon_from(&self, now: DateTime<Utc>, region: DivisionCode) -> Result<DateTime<Utc>, ServiceError> {
+        let book = self.rules().await?;
+        let rules = book.for_region(region);
         Ok(now + chrono::Duration::hours(i64::from(rules.deadlines.reminder_before_hours)))
     }
 
@@ -534,9 +545,10 @@ impl Services {
         let reason = errors.check(text::required("reason", "流转理由", &input.reason, 500));
         errors.into_result()?;
         let (to_inst, reason) = (to_inst.expect("checked"), reason.expect("checked"));
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let tx = self.store().begin().await?;
         let (m, version) = self.for_step(&tx, actor, id, &input.version).await?;
+        let rules = book.for_region(self.region_of(&m));
         holding_of(&m).check_transfer(handler(actor)).map_err(rule_error)?;
         let home = gongdao_domain::auth::Scope::new(self.config().home_region);
         let target = institutions::get(&tx, home, to_inst)
@@ -581,7 +593,7 @@ impl Services {
             Some(format!("流转至 {}：{reason}", target.name)),
         )
         .await?;
-        jobs::ensure(&tx, DEADLINE_JOB, m.id, watch_time(&rules, Some(accept_due), m.due_at, now), now).await?;
+        jobs::ensure(&tx, DEADLINE_JOB, m.id, watch_time(rules, Some(accept_due), m.due_at, now), now).await?;
         let recipients = match to_user {
             Some(u) => vec![u],
             None => accounts::of_institution(&tx, to_inst).await?.into_iter().map(|u| u.id).collect(),
@@ -785,9 +797,10 @@ impl Services {
         id: RequestId,
         input: &StepInput,
     ) -> Result<ServiceRequest, ServiceError> {
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let tx = self.store().begin().await?;
         let (m, version) = self.for_step(&tx, actor, id, &input.version).await?;
+        let rules = book.for_region(self.region_of(&m));
         holding_of(&m).check_close(handler(actor)).map_err(rule_error)?;
         let now = self.now();
         let update = RequestUpdate { status: Some(Status::Closed), closed_at: Some(Some(now)), ..Default::default() };
@@ -824,9 +837,10 @@ impl Services {
     ) -> Result<ServiceRequest, ServiceError> {
         actor.require(Permission::HandleRequests)?;
         let reason = text::required("text", "重新办理的理由", input.text.as_deref().unwrap_or(""), 500)?;
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let tx = self.store().begin().await?;
         let (m, version) = self.for_step(&tx, actor, id, &input.version).await?;
+        let rules = book.for_region(self.region_of(&m));
         holding_of(&m).check_reopen(handler(actor)).map_err(rule_error)?;
         let now = self.now();
         let owner = if m.owner_user_id.is_some() { None } else { Some(Some(actor.user_id)) };
@@ -838,7 +852,7 @@ impl Services {
             ..Default::default()
         };
         self.commit_step(&tx, actor, &m, version, update, EventKind::Reopened, Some(reason)).await?;
-        jobs::ensure(&tx, DEADLINE_JOB, m.id, watch_time(&rules, None, m.due_at, now), now).await?;
+        jobs::ensure(&tx, DEADLINE_JOB, m.id, watch_time(rules, None, m.due_at, now), now).await?;
         tx.commit().await?;
         self.view(actor, id).await
     }
@@ -850,10 +864,11 @@ impl Services {
         id: RequestId,
     ) -> Result<Vec<gongdao_domain::request::Named>, ServiceError> {
         actor.require(Permission::HandleRequests)?;
-        let rules = self.rules().await?;
+        let book = self.rules().await?;
         let reader = self.store().reader();
         let m = requests::get_model(reader, actor.scope, id).await?.ok_or(ServiceError::NotFound("服务事项"))?;
         let region = DivisionCode::from_db(m.region_code).ok_or_else(|| ServiceError::Internal("bad region".into()))?;
+        let rules = book.for_region(region);
         let category = Category::from_code(&m.category).unwrap_or(Category::Other);
         let mut out = Vec::new();
         for kind in rules.routing.targets(category) {

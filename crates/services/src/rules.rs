@@ -1,7 +1,10 @@
-//! The district's rules as data: holiday files, the deadline table and the routing
-//! rules. The shipped files in `data/` apply until an administrator saves a
-//! replacement; saved files live in the database so every instance reads the same, and
-//! each instance refreshes its parsed copy when they change.
+//! The rules as data: holiday files, the deadline table and the routing rules. The
+//! shipped files in `data/` apply until an administrator saves a replacement; saved
+//! files live in the database so every instance reads the same, and each instance
+//! refreshes its parsed copy when they change. An installation has its own files; in a
+//! province installation a district may keep its own deadlines and routing (the
+//! holiday calendar is the State Council's, one for all), and a matter follows the
+//! rules of the district it arises in.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -14,7 +17,8 @@ use gongdao_domain::calendar::{Calendar, ConfigError, Due, HolidayYear, Period, 
 use gongdao_domain::deadline::DeadlineTable;
 use gongdao_domain::request::{Category, Step};
 use gongdao_domain::routing::RoutingTable;
-use gongdao_store::config;
+use gongdao_domain::{DivisionCode, RegionLevel};
+use gongdao_store::config::{self, FileScope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -64,9 +68,64 @@ fn shipped() -> BTreeMap<String, String> {
     SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
 }
 
+/// The files a district may keep its own of.
+pub const DISTRICT_FILES: &[&str] = &["deadlines", "routing"];
+
+/// The rules of the installation and of every district that keeps its own.
+#[derive(Debug)]
+pub struct RuleBook {
+    installation: Rules,
+    districts: BTreeMap<DivisionCode, Rules>,
+}
+
+impl RuleBook {
+    /// The rules of the installation (the calendar, and the deadlines and routing of
+    /// every district without its own).
+    pub fn installation(&self) -> &Rules {
+        &self.installation
+    }
+
+    /// The rules a matter arising in `region` follows: its district's when the district
+    /// keeps its own, else the installation's.
+    pub fn for_region(&self, region: DivisionCode) -> &Rules {
+        district_of(region).and_then(|d| self.districts.get(&d)).unwrap_or(&self.installation)
+    }
+
+    /// Builds every set from the saved files over the shipped ones; a district's set is
+    /// the installation's with the district's own files in place of its.
+    fn build(saved: &[config::ConfigFile]) -> Result<RuleBook, ConfigError> {
+        let mut base = shipped();
+        for f in saved.iter().filter(|f| f.scope == FileScope::Installation) {
+            base.insert(f.name.clone(), f.content.clone());
+        }
+        let installation = Rules::build(&base)?;
+        let mut own: BTreeMap<DivisionCode, BTreeMap<String, String>> = BTreeMap::new();
+        for f in saved {
+            if let FileScope::District(d) = f.scope
+                && DISTRICT_FILES.contains(&f.name.as_str())
+            {
+                own.entry(d).or_insert_with(|| base.clone()).insert(f.name.clone(), f.content.clone());
+            }
+        }
+        let mut districts = BTreeMap::new();
+        for (d, files) in own {
+            districts.insert(d, Rules::build(&files).map_err(|e| ConfigError(format!("{d}：{}", e.0)))?);
+        }
+        Ok(RuleBook { installation, districts })
+    }
+}
+
+/// The district (区/县) a region belongs to; none above that level.
+fn district_of(region: DivisionCode) -> Option<DivisionCode> {
+    region.ancestor_at(RegionLevel::District)
+}
+
 /// One time limit to change (the settings page's form).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 pub struct DeadlineEdit {
+    /// A district's own rules (province installations); empty for the installation's.
+    #[serde(default)]
+    pub district: String,
     /// A request category code (`legal_aid` …).
     #[serde(default)]
     pub category: String,
@@ -105,6 +164,9 @@ pub struct RuleFile {
     /// `shipped` or the user who saved it.
     pub source: String,
     pub updated_at: Option<DateTime<Utc>>,
+    /// The district whose own file this is; null for the installation's.
+    #[schema(value_type = Option<String>)]
+    pub district: Option<DivisionCode>,
 }
 
 /// What identifies the stored files' state: the latest change and how many there are.
@@ -119,14 +181,14 @@ struct Checked {
 
 /// The parsed rules of this instance.
 pub(crate) struct RulesCache {
-    rules: RwLock<Arc<Rules>>,
+    rules: RwLock<Arc<RuleBook>>,
     checked: Mutex<Checked>,
 }
 
 impl RulesCache {
     pub fn new() -> RulesCache {
         RulesCache {
-            rules: RwLock::new(Arc::new(Rules::build(&shipped()).expect("the shipped rules are valid"))),
+            rules: RwLock::new(Arc::new(RuleBook::build(&[]).expect("the shipped rules are valid"))),
             checked: Mutex::new(Checked::default()),
         }
     }
@@ -137,7 +199,7 @@ const REFRESH: StdDuration = StdDuration::from_secs(2);
 
 impl Services {
     /// The current rules (refreshed from the database at most every two seconds).
-    pub async fn rules(&self) -> Result<Arc<Rules>, ServiceError> {
+    pub async fn rules(&self) -> Result<Arc<RuleBook>, ServiceError> {
         let cache = self.rules_cache();
         let due = {
             let checked = cache.checked.lock().expect("not poisoned");
@@ -153,8 +215,8 @@ impl Services {
                 changed
             };
             if changed {
-                let files = self.rule_texts().await?;
-                match Rules::build(&files) {
+                let saved = config::all(self.store().reader()).await?;
+                match RuleBook::build(&saved) {
                     Ok(rules) => *cache.rules.write().expect("not poisoned") = Arc::new(rules),
                     // Saving checks files first, so this only happens if the database
                     // was edited by hand; keep the last good rules.
@@ -165,59 +227,118 @@ impl Services {
         Ok(cache.rules.read().expect("not poisoned").clone())
     }
 
-    async fn rule_texts(&self) -> Result<BTreeMap<String, String>, ServiceError> {
-        let mut files = shipped();
-        for f in config::all(self.store().reader()).await? {
-            files.insert(f.name, f.content);
-        }
-        Ok(files)
+    /// The texts in force for `scope`: shipped, then the installation's, then (for a
+    /// district) the district's own.
+    async fn rule_texts(&self, scope: FileScope) -> Result<BTreeMap<String, String>, ServiceError> {
+        Ok(self.rule_files_in_force(scope).await?.into_iter().map(|f| (f.name, f.content)).collect())
     }
 
-    /// Every rules file in force, shipped or saved.
-    pub async fn rule_files(&self, actor: &Actor) -> Result<Vec<RuleFile>, ServiceError> {
-        actor.require(Permission::ManageConfig)?;
+    async fn rule_files_in_force(&self, scope: FileScope) -> Result<Vec<RuleFile>, ServiceError> {
         let saved = config::all(self.store().reader()).await?;
         let mut out: BTreeMap<String, RuleFile> = SHIPPED
             .iter()
             .map(|(n, t)| {
-                (
-                    n.to_string(),
-                    RuleFile {
-                        name: n.to_string(),
-                        content: t.to_string(),
-                        source: "shipped".into(),
-                        updated_at: None,
-                    },
-                )
+                let file = RuleFile {
+                    name: n.to_string(),
+                    content: t.to_string(),
+                    source: "shipped".into(),
+                    updated_at: None,
+                    district: None,
+                };
+                (n.to_string(), file)
             })
             .collect();
-        for f in saved {
-            out.insert(
-                f.name.clone(),
-                RuleFile { name: f.name, content: f.content, source: f.updated_by, updated_at: Some(f.updated_at) },
-            );
+        for layer in [FileScope::Installation, scope] {
+            for f in saved.iter().filter(|f| f.scope == layer) {
+                if layer != FileScope::Installation && !DISTRICT_FILES.contains(&f.name.as_str()) {
+                    continue;
+                }
+                let district = match f.scope {
+                    FileScope::District(d) => Some(d),
+                    FileScope::Installation => None,
+                };
+                out.insert(
+                    f.name.clone(),
+                    RuleFile {
+                        name: f.name.clone(),
+                        content: f.content.clone(),
+                        source: f.updated_by.clone(),
+                        updated_at: Some(f.updated_at),
+                        district,
+                    },
+                );
+            }
         }
         Ok(out.into_values().collect())
     }
 
-    /// The rules bind the whole installation: only an administrator whose scope covers
-    /// the installation's home region may change them (a township's administrator may
-    /// read them, not rewrite the district's deadlines).
-    fn require_installation_admin(&self, actor: &Actor) -> Result<(), ServiceError> {
+    /// Every rules file in force for a district (`district` empty: the installation's),
+    /// shipped or saved.
+    pub async fn rule_files(&self, actor: &Actor, district: &str) -> Result<Vec<RuleFile>, ServiceError> {
+        actor.require(Permission::ManageConfig)?;
+        let scope = self.file_scope(district)?;
+        self.rule_files_in_force(scope).await
+    }
+
+    /// The districts of the installation that may keep their own rules (none when the
+    /// installation is one district).
+    pub async fn rule_districts(&self, actor: &Actor) -> Result<Vec<(DivisionCode, String)>, ServiceError> {
         actor.require(Permission::ManageConfig)?;
         let home = self.config().home_region;
-        if !actor.scope.contains(home) {
-            return Err(ServiceError::Forbidden(
-                "办理时限、分派规则和节假日适用于全区，只有数据范围覆盖全区的管理员可以修改".into(),
+        if home.level() >= RegionLevel::District {
+            return Ok(Vec::new());
+        }
+        let all = gongdao_store::regions::list_level(self.store().reader(), actor.scope, RegionLevel::District).await?;
+        Ok(all.into_iter().filter(|r| home.contains(r.code)).map(|r| (r.code, r.name)).collect())
+    }
+
+    /// Reads a district typed into a form or a query: empty for the installation.
+    fn file_scope(&self, district: &str) -> Result<FileScope, ServiceError> {
+        let district = district.trim();
+        if district.is_empty() {
+            return Ok(FileScope::Installation);
+        }
+        let code = DivisionCode::parse("district", district)?;
+        let home = self.config().home_region;
+        if code.level() != RegionLevel::District || !home.contains(code) || code == home {
+            return Err(ServiceError::field(
+                "district",
+                "只有省、市平台中的区县可以单独设置规则；请选择本平台下的一个区县",
             ));
         }
+        Ok(FileScope::District(code))
+    }
+
+    /// Who may change rules: for the installation, an administrator whose scope covers
+    /// its home region; for a district's own, one whose scope covers that district (a
+    /// township's administrator may read the rules, not rewrite the district's).
+    fn require_rules_admin(&self, actor: &Actor, scope: FileScope) -> Result<(), ServiceError> {
+        actor.require(Permission::ManageConfig)?;
+        let (covered, whose) = match scope {
+            FileScope::Installation => (self.config().home_region, "全平台"),
+            FileScope::District(d) => (d, "该区县"),
+        };
+        if !actor.scope.contains(covered) {
+            return Err(ServiceError::Forbidden(format!(
+                "办理时限、分派规则和节假日适用于{whose}，只有数据范围覆盖{whose}的管理员可以修改"
+            )));
+        }
         Ok(())
+    }
+
+    /// The region an audit entry about `scope`'s rules belongs to.
+    fn rules_region(&self, scope: FileScope) -> DivisionCode {
+        match scope {
+            FileScope::Installation => self.config().home_region,
+            FileScope::District(d) => d,
+        }
     }
 
     /// Sets one time limit (a category's acceptance, resolution or follow-up period)
     /// by editing the deadline file in place; checked like any edit of the file.
     pub async fn set_deadline(&self, actor: &Actor, input: &DeadlineEdit) -> Result<(), ServiceError> {
-        self.require_installation_admin(actor)?;
+        let scope = self.file_scope(&input.district)?;
+        self.require_rules_admin(actor, scope)?;
         let mut errors = gongdao_domain::ValidationErrors::new();
         let category = errors.check(Category::parse_field("category", &input.category));
         let step = errors.check(Step::parse_field("step", &input.step));
@@ -225,7 +346,7 @@ impl Services {
             errors.push(gongdao_domain::FieldError::new("period", "请填写期限，如 3个工作日、7日、1个月"));
         }
         errors.into_result()?;
-        let files = self.rule_texts().await?;
+        let files = self.rule_texts(scope).await?;
         let text = files.get("deadlines").cloned().unwrap_or_default();
         let edited = gongdao_domain::rule_file::set_deadline(
             &text,
@@ -234,13 +355,13 @@ impl Services {
             &input.period,
         )
         .map_err(|e| ServiceError::field("period", e.0))?;
-        self.save_rule_file(actor, "deadlines", &edited).await
+        self.save_rule_file(actor, &input.district, "deadlines", &edited).await
     }
 
     /// Adds (or replaces, by name) a holiday in a year's calendar file, creating the
     /// file for a new year.
     pub async fn add_holiday(&self, actor: &Actor, input: &HolidayInput) -> Result<(), ServiceError> {
-        self.require_installation_admin(actor)?;
+        self.require_rules_admin(actor, FileScope::Installation)?;
         let mut errors = gongdao_domain::ValidationErrors::new();
         let name = errors.check(gongdao_domain::text::required("name", "假日名称", &input.name, 20));
         let first = errors.check(gongdao_domain::network::parse_date("first", "放假开始日期", &input.first));
@@ -255,12 +376,12 @@ impl Services {
         let (name, first, last) = (name.expect("checked"), first.expect("checked"), last.expect("checked"));
         let year = chrono::Datelike::year(&first);
         let file = format!("calendar/{year}");
-        let files = self.rule_texts().await?;
+        let files = self.rule_texts(FileScope::Installation).await?;
         let edit = gongdao_domain::rule_file::HolidayEdit { name, first, last, workdays };
         let text =
             gongdao_domain::rule_file::add_holiday(year, files.get(&file).map(String::as_str), &input.source, &edit)
                 .map_err(|e| ServiceError::field("source", e.0))?;
-        self.save_rule_file(actor, &file, &text).await.map_err(|e| match e {
+        self.save_rule_file(actor, "", &file, &text).await.map_err(|e| match e {
             // The calendar's own checks (overlaps, weekends) concern the dates typed.
             ServiceError::Invalid(mut v) => {
                 for f in &mut v.0 {
@@ -274,9 +395,17 @@ impl Services {
         })
     }
 
-    /// Saves a rules file after checking that the whole set still parses.
-    pub async fn save_rule_file(&self, actor: &Actor, name: &str, content: &str) -> Result<(), ServiceError> {
-        self.require_installation_admin(actor)?;
+    /// Saves a rules file, the installation's or (`district` given) a district's own,
+    /// after checking that every set of rules it enters still parses.
+    pub async fn save_rule_file(
+        &self,
+        actor: &Actor,
+        district: &str,
+        name: &str,
+        content: &str,
+    ) -> Result<(), ServiceError> {
+        let scope = self.file_scope(district)?;
+        self.require_rules_admin(actor, scope)?;
         let name = name.trim();
         let valid_name = name == "deadlines"
             || name == "routing"
@@ -287,24 +416,41 @@ impl Services {
                 "文件名应为 deadlines、routing 或 calendar/年份（如 calendar/2027）",
             ));
         }
+        if scope != FileScope::Installation && !DISTRICT_FILES.contains(&name) {
+            return Err(ServiceError::field(
+                "name",
+                "区县只能单独设置办理时限（deadlines）和分派规则（routing）；节假日全省统一",
+            ));
+        }
         if content.len() > 200_000 {
             return Err(ServiceError::field("content", "文件过大"));
         }
-        let mut files = self.rule_texts().await?;
-        files.insert(name.to_string(), content.to_string());
-        Rules::build(&files).map_err(|e| ServiceError::field("content", e.0))?;
+        // Every set the file enters must still build: the installation's file enters
+        // the districts' sets too.
+        let mut saved: Vec<config::ConfigFile> = config::all(self.store().reader())
+            .await?
+            .into_iter()
+            .filter(|f| !(f.scope == scope && f.name == name))
+            .collect();
+        saved.push(config::ConfigFile {
+            scope,
+            name: name.to_string(),
+            content: content.to_string(),
+            updated_by: actor.username.clone(),
+            updated_at: self.now(),
+        });
+        RuleBook::build(&saved).map_err(|e| ServiceError::field("content", e.0))?;
+        let region = self.rules_region(scope);
         let tx = self.store().begin().await?;
-        config::put(&tx, name, content, &actor.username, self.now()).await?;
+        config::put(&tx, scope, name, content, &actor.username, self.now()).await?;
+        let whose = match scope {
+            FileScope::Installation => String::new(),
+            FileScope::District(d) => format!("（{d} 单独适用）"),
+        };
         self.audit(
             &tx,
             actor,
-            Event::new(
-                AuditAction::Update,
-                AuditObject::Config,
-                name,
-                self.config().home_region,
-                format!("保存规则文件 {name}"),
-            ),
+            Event::new(AuditAction::Update, AuditObject::Config, name, region, format!("保存规则文件 {name}{whose}")),
         )
         .await?;
         tx.commit().await?;
@@ -312,11 +458,13 @@ impl Services {
         Ok(())
     }
 
-    /// Drops a saved file, returning to the shipped one (or removing an added year).
-    pub async fn reset_rule_file(&self, actor: &Actor, name: &str) -> Result<(), ServiceError> {
-        self.require_installation_admin(actor)?;
+    /// Drops a saved file, returning to the shipped one (or removing an added year); a
+    /// district's own file gives way to the installation's.
+    pub async fn reset_rule_file(&self, actor: &Actor, district: &str, name: &str) -> Result<(), ServiceError> {
+        let scope = self.file_scope(district)?;
+        self.require_rules_admin(actor, scope)?;
         let tx = self.store().begin().await?;
-        if !config::delete(&tx, name).await? {
+        if !config::delete(&tx, scope, name).await? {
             return Err(ServiceError::NotFound("规则文件"));
         }
         self.audit(
@@ -326,7 +474,7 @@ impl Services {
                 AuditAction::Delete,
                 AuditObject::Config,
                 name,
-                self.config().home_region,
+                self.rules_region(scope),
                 format!("恢复规则文件 {name} 为默认"),
             ),
         )

@@ -243,6 +243,9 @@ pub mod config_file {
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "config_files")]
     pub struct Model {
+        /// 0 for the installation's own file, else the district's code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub region_code: i64,
         #[sea_orm(primary_key, auto_increment = false)]
         pub name: String,
         pub content: String,

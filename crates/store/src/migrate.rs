@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_identity.sql"),
         postgres: include_str!("../migrations/postgres/0011_identity.sql"),
     },
+    Migration {
+        version: 12,
+        name: "district_rules",
+        sqlite: include_str!("../migrations/sqlite/0012_district_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0012_district_rules.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -579,8 +579,10 @@ async fn rules_are_edited_by_form_and_a_broken_file_names_its_line_in_chinese() 
     .await;
     assert!(r.status().is_redirection(), "{}", r.status());
     let rules = app.services.rules().await.unwrap();
-    let rule =
-        rules.deadlines.rule(gongdao_domain::request::Category::Consultation, gongdao_domain::request::Step::Resolve);
+    let rule = rules
+        .installation()
+        .deadlines
+        .rule(gongdao_domain::request::Category::Consultation, gongdao_domain::request::Step::Resolve);
     assert_eq!(rule.period.to_string(), "5个工作日");
     // A bad period is named on its field, nothing saved.
     let r = post(
@@ -605,7 +607,7 @@ async fn rules_are_edited_by_form_and_a_broken_file_names_its_line_in_chinese() 
     let r = post("/settings/rules/holiday", holiday("国务院办公厅关于2027年部分节假日安排的通知")).await;
     assert!(r.status().is_redirection(), "{}", r.status());
     let rules = app.services.rules().await.unwrap();
-    assert!(!rules.calendar.is_workday(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
+    assert!(!rules.installation().calendar.is_workday(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
     app.stop().await;
 }
 
@@ -682,7 +684,8 @@ async fn a_window_opens_slots_for_weeks_at_once_and_prints_receipts() {
     assert!(r.status().is_redirection(), "{}", r.status());
     // As many slots as working days in the range, on the platform's calendar.
     let rules = app.services.rules().await.unwrap();
-    let working = first.iter_days().take_while(|d| *d <= last).filter(|d| rules.calendar.is_workday(*d)).count();
+    let working =
+        first.iter_days().take_while(|d| *d <= last).filter(|d| rules.installation().calendar.is_workday(*d)).count();
     let (_, overview) = app.get(&window, "/api/v1/appointments").await;
     assert_eq!(overview["slots"].as_array().unwrap().len(), working, "{overview}");
     let set_cookie = r.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();

@@ -424,3 +424,120 @@ async fn oversized_and_mistyped_bodies_answer_as_documented() {
     assert!(doc["paths"]["/api/v1/public/track"]["get"]["responses"].get("429").is_some());
     app.stop().await;
 }
+
+/// Defect 1: on a province installation a district keeps its own time limits and
+/// routing without touching its neighbours', only its administrators change them, and
+/// the audit entry lies where they can see it.
+#[tokio::test]
+async fn a_district_of_a_province_keeps_its_own_rules() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.home_region = "220000".into()).await;
+        // The demo's administrator is the district's (洮北区), not the province's.
+        let district_admin = app.login_as("admin").await;
+        let (_, files) = app.get(&district_admin, "/api/v1/config/rules?district=220802").await;
+        let deadlines = files.as_array().unwrap().iter().find(|f| f["name"] == "deadlines").unwrap().clone();
+        assert!(deadlines["district"].is_null(), "the installation's file until the district saves its own");
+        let edited = deadlines["content"].as_str().unwrap().replacen(
+            "reminder_before_hours = 24",
+            "reminder_before_hours = 48",
+            1,
+        );
+        assert_ne!(edited, deadlines["content"].as_str().unwrap());
+        // Not the province's file…
+        let (status, _) =
+            app.put(&district_admin, "/api/v1/config/rules", json!({"name": "deadlines", "content": edited})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{backend:?}");
+        // …nor the holidays, which are one for all…
+        let (status, body) = app
+            .put(
+                &district_admin,
+                "/api/v1/config/rules",
+                json!({"district": "220802", "name": "calendar/2026", "content": "year = 2026"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["name"]);
+        // …nor a township's.
+        let (status, body) = app
+            .put(
+                &district_admin,
+                "/api/v1/config/rules",
+                json!({"district": "220802100000", "name": "deadlines", "content": edited}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["district"]);
+        // Its own district's: yes.
+        let (status, body) = app
+            .put(
+                &district_admin,
+                "/api/v1/config/rules",
+                json!({"district": "220802", "name": "deadlines", "content": edited}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let book = app.services.rules().await.unwrap();
+        let here = gongdao_domain::DivisionCode::parse("r", "220802100201").unwrap();
+        let neighbour = gongdao_domain::DivisionCode::parse("r", "220881").unwrap();
+        assert_eq!(book.for_region(here).deadlines.reminder_before_hours, 48);
+        assert_eq!(
+            book.for_region(neighbour).deadlines.reminder_before_hours,
+            24,
+            "the neighbour keeps the province's"
+        );
+        assert_eq!(book.installation().deadlines.reminder_before_hours, 24);
+        // One time limit by the page's form, for the district.
+        let r = app
+            .post_form(
+                &district_admin,
+                "/settings/rules/deadline",
+                &[
+                    ("csrf_token", district_admin.csrf.as_str()),
+                    ("district", "220802"),
+                    ("category", "consultation"),
+                    ("step", "resolve"),
+                    ("period", "5个工作日"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/settings/rules?district=220802");
+        let book = app.services.rules().await.unwrap();
+        let rule = |r| {
+            book.for_region(r)
+                .deadlines
+                .rule(gongdao_domain::request::Category::Consultation, gongdao_domain::request::Step::Resolve)
+                .period
+        };
+        assert_eq!(rule(here), gongdao_domain::calendar::Period::working_days(5));
+        assert_ne!(rule(neighbour), gongdao_domain::calendar::Period::working_days(5));
+        // A township's administrator cannot change the district's.
+        let pt = app.new_account(&district_admin, "pt-admin", "admin", "220802100000").await.session;
+        let (status, _) = app
+            .put(&pt, "/api/v1/config/rules", json!({"district": "220802", "name": "deadlines", "content": edited}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // The district's administrator sees the change in the audit trail.
+        let (_, audit) = app.get(&district_admin, "/api/v1/audit?per_page=100").await;
+        let summaries: Vec<&str> =
+            audit["items"].as_array().unwrap().iter().filter_map(|e| e["summary"].as_str()).collect();
+        assert!(
+            summaries.iter().any(|s| s.contains("保存规则文件 deadlines") && s.contains("220802")),
+            "{summaries:?}"
+        );
+        // The page offers the districts and shows the district's own file.
+        let (status, html) = app.page(&district_admin, "/settings/rules?district=220802").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("id=\"district\"") && html.contains("本区县单独设置"), "{html}");
+        assert!(!html.contains("id=\"holiday-form\""), "the holidays are the province's");
+        app.stop().await;
+    }
+    // A district installation has no districts of its own to choose.
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    let admin = app.login_as("admin").await;
+    let (status, body) = app.get(&admin, "/api/v1/config/rules?district=220802").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, html) = app.page(&admin, "/settings/rules").await;
+    assert!(!html.contains("id=\"district-form\""));
+    app.stop().await;
+}

@@ -279,15 +279,32 @@ async fn inbox_read(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResu
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RulesQuery {
+    /// A district of a province installation: the rules in force there (its own
+    /// deadlines and routing where it keeps them). Empty: the installation's.
+    #[param(pattern = r"^[1-9][0-9]{5}([0-9]{6})?$")]
+    pub district: Option<String>,
+}
+
 /// The rules files in force: holidays per year, deadlines, routing.
 #[utoipa::path(get, path = "/api/v1/config/rules", tag = "config", security(("bearer" = []), ("cookie" = [])),
-    responses((status = 200, body = Vec<RuleFile>), (status = 403, body = ErrorBody)))]
-async fn rule_files(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Vec<RuleFile>>> {
-    Ok(Json(s.services.rule_files(&a).await?))
+    params(RulesQuery), responses((status = 200, body = Vec<RuleFile>), (status = 403, body = ErrorBody)))]
+async fn rule_files(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<RulesQuery>,
+) -> ApiResult<Json<Vec<RuleFile>>> {
+    Ok(Json(s.services.rule_files(&a, q.district.as_deref().unwrap_or("")).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RuleFileInput {
+    /// A district's own file (deadlines or routing, province installations only);
+    /// empty or absent for the installation's.
+    #[serde(default)]
+    pub district: String,
     /// `deadlines`, `routing` or `calendar/YYYY`.
     #[serde(default)]
     pub name: String,
@@ -303,7 +320,7 @@ async fn save_rule_file(
     ApiActor(a): ApiActor,
     ApiJson(input): ApiJson<RuleFileInput>,
 ) -> ApiResult<StatusCode> {
-    s.services.save_rule_file(&a, &input.name, &input.content).await?;
+    s.services.save_rule_file(&a, &input.district, &input.name, &input.content).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

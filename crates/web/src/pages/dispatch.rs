@@ -151,9 +151,10 @@ async fn board_page(state: &AppState, user: &PageActor, q: BoardQuery, status: S
     } else {
         Vec::new()
     };
-    let rules = state.services.rules().await.ok();
-    let incident_period = rules.as_ref().map(|r| r.deadlines.incident.period.to_string()).unwrap_or_default();
-    let soon_hours = rules.as_ref().map(|r| r.deadlines.reminder_before_hours).unwrap_or(24);
+    let book = state.services.rules().await.ok();
+    let rules = book.as_ref().map(|b| b.for_region(user.actor.scope.root));
+    let incident_period = rules.map(|r| r.deadlines.incident.period.to_string()).unwrap_or_default();
+    let soon_hours = rules.map(|r| r.deadlines.reminder_before_hours).unwrap_or(24);
     let c = &board.counts;
     let soon_label = if soon_hours == 24 { "24小时内到期" } else { "即将到期" };
     let stats = vec![

@@ -1,7 +1,8 @@
-//! 系统设置: the district's rules — the time limits, the routing rules and the holiday
-//! calendars. The common edits (one time limit, one holiday) have their own forms; the
-//! whole files can be edited beside them, and every save is checked first, with the
-//! line and column of a mistake said in Chinese.
+//! 系统设置: the rules — the time limits, the routing rules and the holiday calendars.
+//! The common edits (one time limit, one holiday) have their own forms; the whole files
+//! can be edited beside them, and every save is checked first, with the line and column
+//! of a mistake said in Chinese. On a province installation a district is chosen above
+//! the forms: its own time limits and routing, or the installation's.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -40,6 +41,11 @@ pub struct DeadlineRow {
 #[template(path = "rules.html")]
 struct RulesPage {
     layout: Layout,
+    /// The districts that may keep their own rules (empty on a district installation).
+    districts: Vec<Opt>,
+    /// The district shown (empty: the installation's rules).
+    district: String,
+    district_name: String,
     files: Vec<FileRow>,
     deadlines: Vec<DeadlineRow>,
     categories: Vec<Opt>,
@@ -54,6 +60,7 @@ struct RulesPage {
 pub struct RulesQuery {
     start: Option<String>,
     period: Option<String>,
+    district: Option<String>,
 }
 
 /// A file whose save was refused: shown as it was typed, with the reason.
@@ -71,13 +78,35 @@ async fn rules_page(
     errors: Errors,
     refused: Option<Refused>,
 ) -> Response {
-    let files = match state.services.rule_files(&user.actor).await {
+    // A district's administrator on a province installation starts at their district.
+    let home = state.services.config().home_region;
+    let own_district = (!user.actor.scope.contains(home)
+        && user.actor.scope.root.level() == gongdao_domain::RegionLevel::District)
+        .then(|| user.actor.scope.root.to_string());
+    let district = match &q.district {
+        Some(d) => d.trim().to_string(),
+        None => own_district.unwrap_or_default(),
+    };
+    let files = match state.services.rule_files(&user.actor, &district).await {
         Ok(f) => f,
         Err(e) => return page_error(e),
     };
-    let rules = match state.services.rules().await {
+    let districts = match state.services.rule_districts(&user.actor).await {
+        Ok(d) => d,
+        Err(e) => return page_error(e),
+    };
+    let book = match state.services.rules().await {
         Ok(r) => r,
         Err(e) => return page_error(e),
+    };
+    let chosen = gongdao_domain::DivisionCode::parse("district", &district).ok();
+    let rules = chosen.map_or(book.installation(), |d| book.for_region(d));
+    let district_name = districts.iter().find(|(c, _)| Some(*c) == chosen).map(|(_, n)| n.clone()).unwrap_or_default();
+    // A district keeps only its own time limits and routing; the calendar is one.
+    let files: Vec<_> = if chosen.is_some() {
+        files.into_iter().filter(|f| gongdao_services::rules::DISTRICT_FILES.contains(&f.name.as_str())).collect()
+    } else {
+        files
     };
     let today = state.services.today();
     let start = q.start.clone().unwrap_or_else(|| today.to_string());
@@ -123,6 +152,21 @@ async fn rules_page(
         status,
         &RulesPage {
             layout,
+            districts: {
+                let mut options = vec![Opt {
+                    value: String::new(),
+                    label: "全平台（各区县未单独设置时适用）".into(),
+                    selected: chosen.is_none(),
+                }];
+                options.extend(districts.iter().map(|(code, name)| Opt {
+                    value: code.to_string(),
+                    label: name.clone(),
+                    selected: Some(*code) == chosen,
+                }));
+                options
+            },
+            district: district.clone(),
+            district_name,
             files: files
                 .into_iter()
                 .enumerate()
@@ -138,10 +182,17 @@ async fn rules_page(
                     };
                     FileRow {
                         id: i,
-                        source: if f.source == "shipped" {
-                            "随系统发布".into()
-                        } else {
-                            format!("{} 修改于 {}", f.source, f.updated_at.map(china_time).unwrap_or_default())
+                        source: match (&f.source, f.district) {
+                            (s, _) if s == "shipped" => "随系统发布".into(),
+                            (s, Some(_)) => format!(
+                                "本区县单独设置：{s} 修改于 {}",
+                                f.updated_at.map(china_time).unwrap_or_default()
+                            ),
+                            (s, None) if chosen.is_some() => format!(
+                                "沿用全平台的规则（{s} 修改于 {}）",
+                                f.updated_at.map(china_time).unwrap_or_default()
+                            ),
+                            (s, None) => format!("{s} 修改于 {}", f.updated_at.map(china_time).unwrap_or_default()),
                         },
                         name: f.name,
                         title,
@@ -173,9 +224,21 @@ pub async fn rules(State(state): State<AppState>, user: PageActor, Query(q): Que
 #[derive(Deserialize)]
 pub struct RuleForm {
     #[serde(default)]
+    district: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     content: String,
+}
+
+/// Where a save returns: the rules page of the district it was made for.
+fn back_to(district: &str) -> String {
+    let d = district.trim();
+    if d.is_empty() { "/settings/rules".into() } else { format!("/settings/rules?district={d}") }
+}
+
+fn for_district(district: &str) -> RulesQuery {
+    RulesQuery { district: Some(district.trim().to_string()), ..RulesQuery::default() }
 }
 
 /// Saves a whole file as edited.
@@ -184,14 +247,14 @@ pub async fn save_rules(
     user: PageActor,
     PostedForm(form, posted): PostedForm<RuleForm>,
 ) -> Response {
-    match state.services.save_rule_file(&user.actor, &form.name, &form.content).await {
-        Ok(()) => done(&state, "/settings/rules", &format!("已保存规则文件 {}，立即生效。", form.name.trim())),
+    match state.services.save_rule_file(&user.actor, &form.district, &form.name, &form.content).await {
+        Ok(()) => done(&state, &back_to(&form.district), &format!("已保存规则文件 {}，立即生效。", form.name.trim())),
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 let message = format!("未保存：{}", errors.summary());
                 let known = state
                     .services
-                    .rule_files(&user.actor)
+                    .rule_files(&user.actor, &form.district)
                     .await
                     .map(|files| files.iter().any(|f| f.name == form.name.trim()))
                     .unwrap_or(false);
@@ -204,8 +267,8 @@ pub async fn save_rules(
                 } else {
                     (Errors::of_form("new", errors.fields, &posted), None)
                 };
-                rules_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, RulesQuery::default(), errors, refused)
-                    .await
+                let q = for_district(&form.district);
+                rules_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, q, errors, refused).await
             }
             Err(e) => page_error(e),
         },
@@ -224,11 +287,11 @@ pub async fn save_deadline(
             let step = Step::from_code(&form.step).map(|s| s.label()).unwrap_or_default();
             done(
                 &state,
-                "/settings/rules",
+                &back_to(&form.district),
                 &format!("已将{category}的{step}时限改为 {}，新登记的事项按此计算。", form.period.trim()),
             )
         }
-        Err(e) => refused_form(&state, &user, "deadline", e, &posted).await,
+        Err(e) => refused_form(&state, &user, "deadline", &form.district, e, &posted).await,
     }
 }
 
@@ -249,7 +312,7 @@ pub async fn save_holiday(
                 form.last.trim()
             ),
         ),
-        Err(e) => refused_form(&state, &user, "holiday", e, &posted).await,
+        Err(e) => refused_form(&state, &user, "holiday", "", e, &posted).await,
     }
 }
 
@@ -257,13 +320,14 @@ async fn refused_form(
     state: &AppState,
     user: &PageActor,
     form: &str,
+    district: &str,
     e: gongdao_services::ServiceError,
     posted: &Posted,
 ) -> Response {
     match field_errors(e) {
         Ok(errors) => {
             let errors = Errors::of_form(form, errors.fields, posted);
-            rules_page(state, user, StatusCode::UNPROCESSABLE_ENTITY, RulesQuery::default(), errors, None).await
+            rules_page(state, user, StatusCode::UNPROCESSABLE_ENTITY, for_district(district), errors, None).await
         }
         Err(e) => page_error(e),
     }
