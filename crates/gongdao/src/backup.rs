@@ -35,10 +35,7 @@ const SQLITE_FILE: &str = "gongdao.db";
 const PG_DUMP_FILE: &str = "gongdao.pgdump";
 
 fn cipher_of(settings: &Settings) -> Result<PiiCipher, String> {
-    Ok(match &settings.secret_key {
-        Some(key) => PiiCipher::from_base64(&key.0).map_err(|e| e.to_string())?,
-        None => PiiCipher::load_or_create(&settings.data_dir.join("secret.key")).map_err(|e| e.to_string())?,
-    })
+    crate::cipher_of(settings).map_err(|e| e.to_string())
 }
 
 async fn open(url: &str) -> Result<Store, String> {
@@ -131,7 +128,7 @@ pub async fn restore(settings: &Settings, src: &Path) -> Result<Manifest, String
         std::fs::read_to_string(src.join(MANIFEST)).map_err(|e| format!("{}：{e}", src.join(MANIFEST).display()))?;
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| format!("备份清单无法读取：{e}"))?;
     let cipher = cipher_of(settings)?;
-    if cipher.check_value() != manifest.key_check {
+    if !cipher.holds(&manifest.key_check) {
         return Err(format!(
             "备份的个人信息是用密钥（标识 {}）加密的，本机配置的密钥（标识 {}）不同：请使用原来的 secret_key 或 secret.key",
             manifest.key_id,

@@ -63,16 +63,28 @@ impl Running {
     }
 }
 
+/// The key file in the data folder.
+pub const KEY_FILE: &str = "secret.key";
+
+/// The ring of keys of the settings: `secret_key` and `previous_secret_keys`, or the
+/// key file of the data folder (made on first start).
+pub fn cipher_of(settings: &Settings) -> Result<PiiCipher, gongdao_store::StoreError> {
+    match &settings.secret_key {
+        Some(key) => {
+            let previous: Vec<String> = settings.previous_secret_keys.iter().map(|k| k.0.clone()).collect();
+            PiiCipher::from_base64_ring(&key.0, &previous)
+        }
+        None => PiiCipher::load_or_create(&settings.data_dir.join(KEY_FILE)),
+    }
+}
+
 /// Opens the store with the settings' URL and key.
 pub async fn open_services(settings: &Settings) -> Result<Services, StartError> {
     let home = DivisionCode::parse("home_region", &settings.home_region).map_err(|e| StartError::Config(e.message))?;
     let store =
         Store::open(&StoreOptions { url: settings.database_url.clone(), max_connections: settings.max_connections })
             .await?;
-    let cipher = match &settings.secret_key {
-        Some(key) => PiiCipher::from_base64(&key.0)?,
-        None => PiiCipher::load_or_create(&settings.data_dir.join("secret.key"))?,
-    };
+    let cipher = cipher_of(settings)?;
     gongdao_store::pii::bind_key(store.writer(), &cipher).await?;
     let mut config = ServiceConfig::new(home);
     config.session_idle = chrono::Duration::minutes(settings.session_idle_minutes.max(1));
@@ -326,6 +338,35 @@ async fn housekeeping_loop(services: Services, data_dir: std::path::PathBuf) {
             Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
+        }
+        reseal(&services).await;
+    }
+}
+
+/// After a key rotation: moves sealed values to the new key, a bounded batch at a time
+/// until none is left (at start and every ten minutes, so a rotation finishes without
+/// a stop and without crowding out the requests).
+async fn reseal(services: &Services) {
+    loop {
+        match services.reseal_personal_data(5_000).await {
+            Ok(pass) if pass.moved > 0 => {
+                tracing::info!(
+                    moved = pass.moved,
+                    unreadable = pass.unreadable,
+                    "personal data resealed with the current key"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Ok(pass) => {
+                if pass.unreadable > 0 {
+                    tracing::warn!(unreadable = pass.unreadable, "sealed values no key of the ring opens");
+                }
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "resealing failed");
+                break;
+            }
         }
     }
 }

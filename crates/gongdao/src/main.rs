@@ -39,6 +39,26 @@ enum Command {
     /// Show the SMS the file sender wrote on a day, opened with the installation's key
     /// (the file holds the phones masked and the texts sealed).
     SmsLog(SmsLogArgs),
+    /// The key that seals personal data: rotate it, or see how far a rotation has come.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Put a new key first in the data folder's key file (the old ones stay to open
+    /// older data); servers seal with it from their next start and move every sealed
+    /// value to it in the background. With `secret_key` configured, prints a new key
+    /// and what to set instead.
+    Rotate(KeysArgs),
+    /// Sealed values per column, and how many the current key has sealed.
+    Status(KeysArgs),
+}
+
+#[derive(Args)]
+struct KeysArgs {
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Args)]
@@ -431,6 +451,56 @@ async fn audit_verify(args: AuditVerifyArgs) -> Result<(), String> {
     }
 }
 
+async fn keys_rotate(args: KeysArgs) -> Result<(), String> {
+    let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
+    if let Some(current) = &settings.secret_key {
+        let fresh = gongdao_store::PiiCipher::generate_base64();
+        println!("配置了 secret_key，密钥不在密钥文件中。请按以下两步轮换（不停机）：");
+        println!("1. 在每个实例的配置中把新密钥加入 previous_secret_keys，逐个重启（此时新密钥只用于解密）：");
+        println!("   {fresh}");
+        println!("2. 再把新密钥设为 secret_key、原密钥移入 previous_secret_keys，逐个重启；");
+        println!(
+            "   服务器会在后台把已加密的个人信息改用新密钥，`gongdao keys status` 可查看进度，完成后可删除原密钥。"
+        );
+        let _ = current;
+        return Ok(());
+    }
+    let path = settings.data_dir.join(gongdao::KEY_FILE);
+    let before = gongdao_store::PiiCipher::load_or_create(&path).map_err(|e| e.to_string())?;
+    let ring = gongdao_store::PiiCipher::rotate_key_file(&path).map_err(|e| e.to_string())?;
+    println!(
+        "已生成新密钥（标识 {}），写在 {} 的第一行；原密钥（标识 {}）保留用于打开旧数据。",
+        ring.key_id(),
+        path.display(),
+        before.key_id()
+    );
+    println!("重启服务器后，新数据用新密钥加密，已有数据在后台逐步改用新密钥；`gongdao keys status` 可查看进度。");
+    println!("请同时更新密钥的异地备份。");
+    Ok(())
+}
+
+async fn keys_status(args: KeysArgs) -> Result<(), String> {
+    let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    let ids = services.key_ids();
+    println!(
+        "当前密钥 {}；仅用于解密的旧密钥：{}",
+        ids[0],
+        if ids.len() > 1 { ids[1..].join("、") } else { "无".into() }
+    );
+    let mut left = 0;
+    for c in services.key_status().await.map_err(|e| e.to_string())? {
+        println!("{:<40} {:>9} 个，其中新密钥 {:>9} 个", c.column, c.sealed, c.current);
+        left += c.sealed - c.current;
+    }
+    if left == 0 {
+        println!("全部个人信息都已使用当前密钥加密。");
+    } else {
+        println!("还有 {left} 个值使用旧密钥，运行中的服务器会在后台继续处理。");
+    }
+    Ok(())
+}
+
 async fn sms_log(args: SmsLogArgs) -> Result<(), String> {
     let settings = Settings::resolve(file_settings(&args.store.config)?, store_overrides(&args.store));
     let services = open_services(&settings).await.map_err(|e| e.to_string())?;
@@ -625,6 +695,8 @@ async fn main() {
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Backup(args) => backup(args).await,
         Command::Restore(args) => restore(args).await,
+        Command::Keys(KeysCommand::Rotate(args)) => keys_rotate(args).await,
+        Command::Keys(KeysCommand::Status(args)) => keys_status(args).await,
     };
     if let Err(message) = result {
         eprintln!("错误：{message}");

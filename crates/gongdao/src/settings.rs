@@ -39,6 +39,10 @@ pub struct FileSettings {
     /// Base64 key (32 bytes) sealing personal data; default a key file in the data
     /// folder. Several instances on one PostgreSQL must share it.
     pub secret_key: Option<Secret>,
+    /// Keys being rotated out (base64): they only open what they sealed, until the
+    /// re-seal job has moved it to `secret_key`. (A key file rotated by `gongdao keys
+    /// rotate` holds them itself.)
+    pub previous_secret_keys: Option<Vec<Secret>>,
     /// Pool size.
     pub max_connections: Option<u32>,
     /// Mark cookies Secure (behind HTTPS).
@@ -110,6 +114,7 @@ pub struct Settings {
     pub demo_password: Secret,
     pub demo_activity: bool,
     pub secret_key: Option<Secret>,
+    pub previous_secret_keys: Vec<Secret>,
     pub max_connections: u32,
     pub secure_cookies: bool,
     pub trust_forwarded_for: bool,
@@ -155,6 +160,7 @@ impl Settings {
                 .unwrap_or_else(|| Secret(DEFAULT_DEMO_PASSWORD.into())),
             demo_activity: over.demo_activity.or(file.demo_activity).unwrap_or(true),
             secret_key: over.secret_key.or(file.secret_key),
+            previous_secret_keys: over.previous_secret_keys.or(file.previous_secret_keys).unwrap_or_default(),
             max_connections: over.max_connections.or(file.max_connections).unwrap_or(16),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             trust_forwarded_for: over.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false),

@@ -268,6 +268,23 @@ fn allow_own_step(actor: &Actor, step: PendingStep) -> Result<(), ServiceError> 
     }
 }
 
+impl Services {
+    /// Moves up to `budget` sealed values to the current key (after a rotation).
+    pub async fn reseal_personal_data(&self, budget: u64) -> Result<gongdao_store::reseal::Pass, ServiceError> {
+        Ok(gongdao_store::reseal::pass(self.store().writer(), self.cipher(), budget).await?)
+    }
+
+    /// How far a rotation has come, column by column.
+    pub async fn key_status(&self) -> Result<Vec<gongdao_store::reseal::ColumnStatus>, ServiceError> {
+        Ok(gongdao_store::reseal::status(self.store().reader(), self.cipher()).await?)
+    }
+
+    /// The names of the keys of the ring, the current first.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.cipher().key_ids()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,7 @@ pub mod pii;
 pub mod rate;
 pub mod regions;
 pub mod requests;
+pub mod reseal;
 pub mod sessions;
 mod sql;
 

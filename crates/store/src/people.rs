@@ -283,7 +283,7 @@ pub async fn find_by_id_number(
     let id: Option<i64> = Entity::find()
         .select_only()
         .column(Column::Id)
-        .filter(Column::IdNumberHash.eq(cipher.blind_index(id_number)))
+        .filter(Column::IdNumberHash.is_in(cipher.blind_indexes(id_number)))
         .into_tuple()
         .one(conn)
         .await?;

@@ -541,3 +541,99 @@ async fn a_district_of_a_province_keeps_its_own_rules() {
     assert!(!html.contains("id=\"district-form\""));
     app.stop().await;
 }
+
+/// Key rotation without a stop: a new key seals from the next start, the old one still
+/// opens, the re-seal job moves every sealed value to the new key (blind indexes with
+/// them), and then the old key alone no longer starts an instance.
+#[tokio::test]
+async fn a_key_rotation_reseals_everything_and_loses_nothing() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let key = |b: u8| gongdao::settings::Secret(base64_key(b));
+        let client = reqwest::Client::new();
+        let mut before = test_settings(&db);
+        before.secret_key = Some(key(1));
+        let running = gongdao::start(&before).await.unwrap();
+        let base = format!("http://{}", running.addr);
+        let filing = json!({"channel": "online", "category": "consultation", "requester": {"name": "王女士", "phone": "13712345678"}, "region": "220802100201", "description": "土地承包"});
+        let created: serde_json::Value = client
+            .post(format!("{base}/api/v1/public/requests"))
+            .json(&filing)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let number = created["number"].as_str().unwrap().to_string();
+        let login: serde_json::Value = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": "admin", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_string();
+        let person = json!({"type": "volunteer", "name": "轮换测试", "region": "220802100201", "phone": "13912345678", "id_number": crate::helpers::id_number("22080219750612123")});
+        let r = client.post(format!("{base}/api/v1/people")).bearer_auth(&token).json(&person).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let status = running.services.key_status().await.unwrap();
+        let sealed: i64 = status.iter().map(|c| c.sealed).sum();
+        assert!(sealed > 50 && status.iter().all(|c| c.current == c.sealed), "{status:?}");
+        running.stop().await;
+
+        // The new key first, the old one behind it.
+        let mut rotated = test_settings(&db);
+        rotated.secret_key = Some(key(2));
+        rotated.previous_secret_keys = vec![key(1)];
+        let running = gongdao::start(&rotated).await.expect("a rotated ring starts");
+        let base = format!("http://{}", running.addr);
+        loop {
+            let pass = running.services.reseal_personal_data(1000).await.unwrap();
+            assert_eq!(pass.unreadable, 0);
+            if pass.moved == 0 {
+                break;
+            }
+        }
+        let status = running.services.key_status().await.unwrap();
+        assert!(status.iter().map(|c| c.sealed).sum::<i64>() >= sealed, "nothing lost");
+        assert!(status.iter().all(|c| c.current == c.sealed), "{backend:?}: {status:?}");
+        // Everything opens, and the blind index still finds the ID number.
+        let track =
+            client.get(format!("{base}/api/v1/public/track?number={number}&phone_last4=5678")).send().await.unwrap();
+        assert_eq!(track.status(), StatusCode::OK, "{backend:?}");
+        let login: serde_json::Value = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": "admin", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_string();
+        let r = client.post(format!("{base}/api/v1/people")).bearer_auth(&token).json(&person).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}: the same ID number is found under the new key"
+        );
+        running.stop().await;
+
+        // The database now belongs to the new key: the old one alone is refused, the new
+        // one alone starts and opens everything.
+        let mut old_only = test_settings(&db);
+        old_only.secret_key = Some(key(1));
+        assert!(gongdao::start(&old_only).await.is_err(), "{backend:?}: the old key alone");
+        let mut new_only = test_settings(&db);
+        new_only.secret_key = Some(key(2));
+        let running = gongdao::start(&new_only).await.expect("the new key alone");
+        let base = format!("http://{}", running.addr);
+        let track =
+            client.get(format!("{base}/api/v1/public/track?number={number}&phone_last4=5678")).send().await.unwrap();
+        assert_eq!(track.status(), StatusCode::OK);
+        running.stop().await;
+    }
+}

@@ -1,0 +1,120 @@
+//! Moving sealed values to the current key after a rotation. Every column that holds
+//! sealed personal data is listed here; the job reads a page of values not sealed by
+//! the current key, opens each with the ring, seals it again (recomputing its blind
+//! index) and writes it back only if nobody changed it meanwhile. A value no key of the
+//! ring opens is left as it is and counted, never lost.
+
+use sea_orm::ConnectionTrait;
+
+use crate::StoreError;
+use crate::pii::PiiCipher;
+use crate::sql::raw;
+
+/// A column of sealed values, and the blind index kept beside it, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct SealedColumn {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub index: Option<&'static str>,
+}
+
+/// Every sealed column of the schema.
+pub const SEALED: &[SealedColumn] = &[
+    SealedColumn { table: "people", column: "id_number_enc", index: Some("id_number_hash") },
+    SealedColumn { table: "people", column: "phone_enc", index: None },
+    SealedColumn { table: "service_requests", column: "requester_phone_enc", index: None },
+    SealedColumn { table: "service_requests", column: "requester_id_enc", index: None },
+    SealedColumn { table: "outbox", column: "recipient_phone_enc", index: None },
+    SealedColumn { table: "bookings", column: "phone_enc", index: None },
+    SealedColumn { table: "mediation_parties", column: "phone_enc", index: None },
+    SealedColumn { table: "mediation_parties", column: "id_enc", index: None },
+    SealedColumn { table: "users", column: "totp_secret_enc", index: None },
+    SealedColumn { table: "users", column: "totp_pending_enc", index: None },
+];
+
+/// What one pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Values now sealed by the current key.
+    pub moved: u64,
+    /// Values no key of the ring opens (left as they are).
+    pub unreadable: u64,
+}
+
+/// Moves up to `budget` values of every column to the current key, a page at a time.
+pub async fn pass(conn: &impl ConnectionTrait, cipher: &PiiCipher, budget: u64) -> Result<Pass, StoreError> {
+    let mut out = Pass::default();
+    for col in SEALED {
+        let mut after = 0i64;
+        loop {
+            if out.moved >= budget {
+                return Ok(out);
+            }
+            let sql = format!(
+                "SELECT id, {c} FROM {t} WHERE {c} IS NOT NULL AND {c} NOT LIKE $1 AND id > $2 ORDER BY id LIMIT 200",
+                c = col.column,
+                t = col.table
+            );
+            let rows = conn.query_all_raw(raw(conn, &sql, vec![cipher.current_pattern().into(), after.into()])).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let id: i64 = row.try_get_by_index(0)?;
+                let old: String = row.try_get_by_index(1)?;
+                after = id;
+                let Ok(plain) = cipher.open(&old) else {
+                    out.unreadable += 1;
+                    continue;
+                };
+                let sealed = cipher.seal(&plain);
+                let (sql, values) = match col.index {
+                    Some(index) => (
+                        format!(
+                            "UPDATE {t} SET {c} = $1, {index} = $2 WHERE id = $3 AND {c} = $4",
+                            t = col.table,
+                            c = col.column
+                        ),
+                        vec![sealed.into(), cipher.blind_index(&plain).into(), id.into(), old.into()],
+                    ),
+                    None => (
+                        format!("UPDATE {t} SET {c} = $1 WHERE id = $2 AND {c} = $3", t = col.table, c = col.column),
+                        vec![sealed.into(), id.into(), old.into()],
+                    ),
+                };
+                out.moved += conn.execute_raw(raw(conn, &sql, values)).await?.rows_affected();
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How far a rotation has come in one column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnStatus {
+    pub column: String,
+    pub sealed: i64,
+    /// Of those, sealed by the current key.
+    pub current: i64,
+}
+
+pub async fn status(conn: &impl ConnectionTrait, cipher: &PiiCipher) -> Result<Vec<ColumnStatus>, StoreError> {
+    let mut out = Vec::new();
+    for col in SEALED {
+        let sql = format!(
+            "SELECT COUNT(*), COUNT(CASE WHEN {c} LIKE $1 THEN 1 END) FROM {t} WHERE {c} IS NOT NULL",
+            c = col.column,
+            t = col.table
+        );
+        let row = conn
+            .query_one_raw(raw(conn, &sql, vec![cipher.current_pattern().into()]))
+            .await?
+            .ok_or_else(|| StoreError::corrupt("count answered nothing"))?;
+        out.push(ColumnStatus {
+            column: format!("{}.{}", col.table, col.column),
+            sealed: row.try_get_by_index(0)?,
+            current: row.try_get_by_index(1)?,
+        });
+    }
+    Ok(out)
+}
