@@ -32,7 +32,7 @@ for backend in sqlite postgres; do
       (SELECT COUNT(DISTINCT number) FROM service_requests) - $before,
       (SELECT COUNT(*) FROM request_events WHERE kind = 'received') - $before,
       (SELECT COUNT(*) FROM jobs WHERE kind = 'deadline') - $before,
-      (SELECT COUNT(*) FROM outbox WHERE body LIKE '%已登记%'),
+      (SELECT COUNT(*) FROM outbox WHERE template = 'receipt'),
       (SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND object_type = 'service_request') - $before" | tr '|' ' ')
 done
 echo

@@ -114,7 +114,7 @@ impl Services {
         let reader = self.store().reader();
         let from = self.now() - chrono::Duration::hours(12);
         let slots = appointments::slots(reader, actor.scope, None, from, false).await?;
-        let bookings = appointments::bookings(reader, actor.scope, from).await?;
+        let bookings = appointments::bookings(reader, self.cipher(), actor.scope, from).await?;
         Ok((slots, bookings))
     }
 
@@ -200,8 +200,13 @@ impl Services {
             }
         }
         tx.commit().await?;
-        let bookings =
-            appointments::bookings(self.store().reader(), home, slot.starts_at - chrono::Duration::seconds(1)).await?;
+        let bookings = appointments::bookings(
+            self.store().reader(),
+            self.cipher(),
+            home,
+            slot.starts_at - chrono::Duration::seconds(1),
+        )
+        .await?;
         bookings.into_iter().find(|b| b.id == id).ok_or(ServiceError::NotFound("预约"))
     }
 

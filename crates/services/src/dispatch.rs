@@ -401,7 +401,8 @@ impl Services {
         let reader = self.store().reader();
         let inc = incidents::get(reader, actor.scope, id).await?.ok_or(ServiceError::NotFound("应急事件"))?;
         let filter = gongdao_store::requests::RequestFilter { incident: Some(id), ..Default::default() };
-        let (items, _) = requests::list(reader, actor.scope, &filter, self.now(), Page::new(500, 0), false).await?;
+        let (items, _) =
+            requests::list(reader, self.cipher(), actor.scope, &filter, self.now(), Page::new(500, 0), false).await?;
         Ok((inc, items))
     }
 
@@ -446,7 +447,10 @@ impl Services {
     /// The actor's in-app messages and how many are unread.
     pub async fn inbox(&self, actor: &Actor) -> Result<(Vec<gongdao_store::outbox::Message>, u64), ServiceError> {
         let reader = self.store().reader();
-        Ok((outbox::inbox(reader, actor.user_id, 100).await?, outbox::unread(reader, actor.user_id).await?))
+        Ok((
+            outbox::inbox(reader, self.cipher(), actor.user_id, 100).await?,
+            outbox::unread(reader, actor.user_id).await?,
+        ))
     }
 
     pub async fn mark_inbox_read(&self, actor: &Actor) -> Result<(), ServiceError> {
@@ -463,7 +467,7 @@ impl Services {
         actor.require(Permission::ViewRequests)?;
         let reader = self.store().reader();
         requests::get_model(reader, actor.scope, id).await?.ok_or(ServiceError::NotFound("服务事项"))?;
-        Ok(outbox::of_request(reader, id).await?)
+        Ok(outbox::of_request(reader, self.cipher(), id).await?)
     }
 
     /// The deadline a period started now would have (for the settings page).

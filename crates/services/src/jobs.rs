@@ -242,11 +242,12 @@ impl Services {
             return Ok(Outcome::Done);
         }
         if let Some(owner) = m.owner_user_id {
+            let name = self.cipher().open_text(&m.requester_name)?;
             self.notify_users(
                 conn,
                 &[UserId(owner)],
                 "follow_up",
-                format!("请对已归档事项 {}（{}）进行回访，了解当事人满意度", m.number, m.requester_name),
+                format!("请对已归档事项 {}（{}）进行回访，了解当事人满意度", m.number, name),
                 id,
                 now,
             )

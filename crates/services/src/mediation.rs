@@ -107,7 +107,9 @@ impl Services {
 
     pub async fn mediation_case(&self, actor: &Actor, id: i64) -> Result<MediationCase, ServiceError> {
         actor.require(Permission::ViewRequests)?;
-        mediation::get(self.store().reader(), actor.scope, id).await?.ok_or(ServiceError::NotFound("调解案件"))
+        mediation::get(self.store().reader(), self.cipher(), actor.scope, id)
+            .await?
+            .ok_or(ServiceError::NotFound("调解案件"))
     }
 
     pub async fn mediation_cases(
@@ -122,7 +124,7 @@ impl Services {
             None => None,
         };
         let page: Page = page.parse()?;
-        Ok(mediation::list(self.store().reader(), actor.scope, status, page).await?)
+        Ok(mediation::list(self.store().reader(), self.cipher(), actor.scope, status, page).await?)
     }
 
     /// Loads a case for a step, in scope, at the version read.
@@ -232,7 +234,16 @@ impl Services {
         if status != CaseStatus::Mediating {
             return Err(Self::wrong_state(status, "记录调解"));
         }
-        mediation::add_session(&tx, id, &draft, from_china_local(draft.held_at), actor.user_id.0, self.now()).await?;
+        mediation::add_session(
+            &tx,
+            self.cipher(),
+            id,
+            &draft,
+            from_china_local(draft.held_at),
+            actor.user_id.0,
+            self.now(),
+        )
+        .await?;
         let region = DivisionCode::from_db(m.region_code).unwrap_or(actor.scope.root);
         self.audit(
             &tx,
@@ -273,14 +284,14 @@ impl Services {
         let due = rules.calendar.due(effective, rules.deadlines.judicial_confirmation.period).last_day;
         let update = CaseUpdate {
             status: Some(CaseStatus::Agreed),
-            agreement: Some((
-                draft.facts.clone(),
-                draft.terms.clone(),
-                draft.performance.clone(),
-                draft.signed_on,
-                draft.oral,
-                due,
-            )),
+            agreement: Some(mediation::AgreementRecord {
+                facts: self.cipher().sealed(&draft.facts),
+                terms: self.cipher().sealed(&draft.terms),
+                performance: draft.performance.clone(),
+                signed_on: draft.signed_on,
+                oral: draft.oral,
+                confirmation_due: due,
+            }),
             ..Default::default()
         };
         self.apply_case_update(&tx, actor, &m, update, "达成调解协议".into()).await?;

@@ -386,7 +386,7 @@ impl Services {
         let soon = self.due_soon_from(now, actor.scope.root).await?;
         let filter = query.parse(actor, soon);
         let page = page.parse();
-        let (filter, page) = match (filter, page) {
+        let (mut filter, page) = match (filter, page) {
             (Ok(f), Ok(p)) => (f, p),
             (Err(mut a), Err(b)) => {
                 a.0.extend(b.0);
@@ -394,7 +394,11 @@ impl Services {
             }
             (Err(e), _) | (_, Err(e)) => return Err(e.into()),
         };
-        Ok(requests::list(self.store().reader(), actor.scope, &filter, now, page, with_total).await?)
+        // A name is found whole, through its blind index: it is not stored in the clear.
+        if let Some(t) = &filter.text {
+            filter.name_indexes = self.cipher().name_indexes(t);
+        }
+        Ok(requests::list(self.store().reader(), self.cipher(), actor.scope, &filter, now, page, with_total).await?)
     }
 
     /// The region a stored matter arises in (the home region for a row that names none
@@ -421,8 +425,9 @@ impl Services {
     ) -> Result<(ServiceRequest, Vec<RequestEvent>), ServiceError> {
         actor.require(Permission::ViewRequests)?;
         let reader = self.store().reader();
-        let request =
-            requests::get(reader, actor.scope, id, self.now()).await?.ok_or(ServiceError::NotFound("服务事项"))?;
+        let request = requests::get(reader, self.cipher(), actor.scope, id, self.now())
+            .await?
+            .ok_or(ServiceError::NotFound("服务事项"))?;
         let events = requests::events(reader, id).await?;
         Ok((request, events))
     }
@@ -513,7 +518,7 @@ impl Services {
     }
 
     async fn view(&self, actor: &Actor, id: RequestId) -> Result<ServiceRequest, ServiceError> {
-        requests::get(self.store().reader(), actor.scope, id, self.now())
+        requests::get(self.store().reader(), self.cipher(), actor.scope, id, self.now())
             .await?
             .ok_or(ServiceError::NotFound("服务事项"))
     }
@@ -745,7 +750,7 @@ impl Services {
         let now = self.now();
         let update = RequestUpdate {
             status: Some(Status::Resolved),
-            reply: Some(Some(answer.clone())),
+            reply: Some(Some(self.cipher().sealed(&answer))),
             resolved_at: Some(Some(now)),
             ..Default::default()
         };
@@ -952,7 +957,7 @@ impl Services {
             received_at: m.received_at,
             due_at: m.due_at,
             handled_by: owner,
-            reply: m.reply,
+            reply: self.cipher().open_text_opt(m.reply.as_deref())?,
             steps: events
                 .into_iter()
                 .filter(|e| !matches!(e.kind, EventKind::Note | EventKind::Reminded | EventKind::Escalated))

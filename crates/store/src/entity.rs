@@ -299,6 +299,7 @@ pub mod service_request {
         pub requester_id_masked: Option<String>,
         pub requester_groups: String,
         pub requester_address: Option<String>,
+        pub requester_name_bidx: Option<String>,
         pub description: String,
         pub first_owner_user_id: Option<i64>,
         pub owner_user_id: Option<i64>,

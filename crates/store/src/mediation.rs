@@ -39,7 +39,7 @@ pub async fn insert(conn: &impl ConnectionTrait, cipher: &PiiCipher, new: &NewCa
         dispute_type: Set(d.dispute_type.code().into()),
         source: Set(d.source.code().into()),
         request_id: Set(d.request_id),
-        summary: Set(d.summary.clone()),
+        summary: Set(cipher.seal(&d.summary)),
         status: Set(CaseStatus::Applied.code().into()),
         applied_at: Set(new.now),
         accepted_at: Set(None),
@@ -68,17 +68,17 @@ pub async fn insert(conn: &impl ConnectionTrait, cipher: &PiiCipher, new: &NewCa
         id: NotSet,
         case_id: Set(id),
         role: Set(p.role.code().into()),
-        name: Set(p.name.clone()),
+        name: Set(cipher.seal(&p.name)),
         phone_enc: Set(p.phone.as_ref().map(|x| cipher.seal(x.as_str()))),
         phone_masked: Set(p.phone.as_ref().map(|x| x.masked())),
         id_enc: Set(p.id_number.as_ref().map(|x| cipher.seal(x.as_str()))),
         id_masked: Set(p.id_number.as_ref().map(|x| x.masked())),
-        address: Set(p.address.clone()),
+        address: Set(cipher.seal_opt(p.address.as_deref())),
         gender: Set(p.gender.map(|g| g.code().to_string())),
         birth_year: Set(p.birth_year),
         ethnicity: Set(p.ethnicity.clone()),
         occupation: Set(p.occupation.clone()),
-        employer: Set(p.employer.clone()),
+        employer: Set(cipher.seal_opt(p.employer.as_deref())),
     }))
     .exec_without_returning(conn)
     .await?;
@@ -99,7 +99,7 @@ pub async fn party_phones(
     let mut out = Vec::new();
     for p in rows {
         if let Some(enc) = p.phone_enc {
-            out.push((p.name, cipher.open(&enc)?));
+            out.push((cipher.open_text(&p.name)?, cipher.open(&enc)?));
         }
     }
     Ok(out)
@@ -109,7 +109,7 @@ pub async fn case_by_id(conn: &impl ConnectionTrait, id: i64) -> Result<Option<C
     Ok(case::Entity::find_by_id(id).one(conn).await?)
 }
 
-async fn view(conn: &impl ConnectionTrait, m: CaseRecord) -> Result<MediationCase, StoreError> {
+async fn view(conn: &impl ConnectionTrait, cipher: &PiiCipher, m: CaseRecord) -> Result<MediationCase, StoreError> {
     let corrupt = |what: &str| StoreError::corrupt(format!("mediation case {} {what}", m.id));
     let names = institutions::names(conn, [m.committee_id]).await?;
     let parties =
@@ -127,8 +127,8 @@ async fn view(conn: &impl ConnectionTrait, m: CaseRecord) -> Result<MediationCas
         m.confirmation_due,
     ) {
         (Some(f), Some(t), Some(p), Some(s), Some(c)) => Some(Agreement {
-            facts: f.clone(),
-            terms: t.clone(),
+            facts: cipher.open_text(f)?,
+            terms: cipher.open_text(t)?,
             performance: p.clone(),
             signed_on: s,
             oral: m.agreement_oral,
@@ -153,33 +153,35 @@ async fn view(conn: &impl ConnectionTrait, m: CaseRecord) -> Result<MediationCas
                 Ok(Party {
                     id: p.id,
                     role: PartyRole::from_code(&p.role).ok_or_else(|| StoreError::corrupt("party role"))?,
-                    name: p.name,
+                    name: cipher.open_text(&p.name)?,
                     phone_masked: p.phone_masked,
                     id_masked: p.id_masked,
-                    address: p.address,
+                    address: cipher.open_text_opt(p.address.as_deref())?,
                     gender: p.gender.as_deref().and_then(Gender::from_code),
                     birth_year: p.birth_year,
                     ethnicity: p.ethnicity,
                     occupation: p.occupation,
-                    employer: p.employer,
+                    employer: cipher.open_text_opt(p.employer.as_deref())?,
                 })
             })
             .collect::<Result<_, StoreError>>()?,
         sessions: sessions
             .into_iter()
-            .map(|s| Session {
-                id: s.id,
-                held_at: s.held_at,
-                place: s.place,
-                mediators: s.mediators,
-                present: s.present,
-                record: s.record,
+            .map(|s| {
+                Ok(Session {
+                    id: s.id,
+                    held_at: s.held_at,
+                    place: s.place,
+                    mediators: s.mediators,
+                    present: cipher.open_text(&s.present)?,
+                    record: cipher.open_text(&s.record)?,
+                })
             })
-            .collect(),
+            .collect::<Result<_, StoreError>>()?,
         agreement,
         number: m.number,
         request_id: m.request_id,
-        summary: m.summary,
+        summary: cipher.open_text(&m.summary)?,
         applied_at: m.applied_at,
         accepted_at: m.accepted_at,
         due_at: m.due_at,
@@ -191,9 +193,14 @@ async fn view(conn: &impl ConnectionTrait, m: CaseRecord) -> Result<MediationCas
     })
 }
 
-pub async fn get(conn: &impl ConnectionTrait, scope: Scope, id: i64) -> Result<Option<MediationCase>, StoreError> {
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    scope: Scope,
+    id: i64,
+) -> Result<Option<MediationCase>, StoreError> {
     match record(conn, scope, id).await? {
-        Some(m) => Ok(Some(view(conn, m).await?)),
+        Some(m) => Ok(Some(view(conn, cipher, m).await?)),
         None => Ok(None),
     }
 }
@@ -201,6 +208,7 @@ pub async fn get(conn: &impl ConnectionTrait, scope: Scope, id: i64) -> Result<O
 /// Cases in scope, open ones first, newest first.
 pub async fn list(
     conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
     scope: Scope,
     status: Option<CaseStatus>,
     page: Page,
@@ -213,9 +221,20 @@ pub async fn list(
     let models = q.order_by_desc(case::Column::Id).limit(page.limit).offset(page.offset).all(conn).await?;
     let mut out = Vec::with_capacity(models.len());
     for m in models {
-        out.push(view(conn, m).await?);
+        out.push(view(conn, cipher, m).await?);
     }
     Ok((out, total))
+}
+
+/// An agreement as the store writes it: the facts and terms sealed.
+#[derive(Clone, Debug)]
+pub struct AgreementRecord {
+    pub facts: crate::pii::Sealed,
+    pub terms: crate::pii::Sealed,
+    pub performance: String,
+    pub signed_on: NaiveDate,
+    pub oral: bool,
+    pub confirmation_due: NaiveDate,
 }
 
 /// A change to a case; `None` leaves a field unchanged.
@@ -226,7 +245,7 @@ pub struct CaseUpdate {
     pub due_at: Option<DateTime<Utc>>,
     pub refused_reason: Option<String>,
     pub failure_guidance: Option<String>,
-    pub agreement: Option<(String, String, String, NaiveDate, bool, NaiveDate)>,
+    pub agreement: Option<AgreementRecord>,
     pub confirmation: Option<(Confirmation, Option<String>)>,
     pub performance: Option<(Performance, Option<String>)>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -259,14 +278,14 @@ pub async fn update(
     if let Some(g) = &u.failure_guidance {
         q = q.col_expr(case::Column::FailureGuidance, Some(g.clone()).into());
     }
-    if let Some((facts, terms, performance, signed, oral, due)) = &u.agreement {
+    if let Some(a) = &u.agreement {
         q = q
-            .col_expr(case::Column::AgreementFacts, Some(facts.clone()).into())
-            .col_expr(case::Column::AgreementTerms, Some(terms.clone()).into())
-            .col_expr(case::Column::AgreementPerformance, Some(performance.clone()).into())
-            .col_expr(case::Column::AgreementSignedOn, Some(*signed).into())
-            .col_expr(case::Column::AgreementOral, (*oral).into())
-            .col_expr(case::Column::ConfirmationDue, Some(*due).into());
+            .col_expr(case::Column::AgreementFacts, Some(a.facts.clone().into_inner()).into())
+            .col_expr(case::Column::AgreementTerms, Some(a.terms.clone().into_inner()).into())
+            .col_expr(case::Column::AgreementPerformance, Some(a.performance.clone()).into())
+            .col_expr(case::Column::AgreementSignedOn, Some(a.signed_on).into())
+            .col_expr(case::Column::AgreementOral, a.oral.into())
+            .col_expr(case::Column::ConfirmationDue, Some(a.confirmation_due).into());
     }
     if let Some((c, court)) = &u.confirmation {
         q = q
@@ -291,6 +310,7 @@ pub async fn update(
 
 pub async fn add_session(
     conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
     id: i64,
     s: &SessionDraft,
     held_at: DateTime<Utc>,
@@ -303,8 +323,8 @@ pub async fn add_session(
         held_at: Set(held_at),
         place: Set(s.place.clone()),
         mediators: Set(s.mediators.clone()),
-        present: Set(s.present.clone()),
-        record: Set(s.record.clone()),
+        present: Set(cipher.seal(&s.present)),
+        record: Set(cipher.seal(&s.record)),
         created_by: Set(Some(by)),
         created_at: Set(now),
     })

@@ -87,6 +87,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_district_rules.sql"),
         postgres: include_str!("../migrations/postgres/0012_district_rules.sql"),
     },
+    Migration {
+        version: 13,
+        name: "sealed_texts",
+        sqlite: include_str!("../migrations/sqlite/0013_sealed_texts.sql"),
+        postgres: include_str!("../migrations/postgres/0013_sealed_texts.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -54,7 +54,7 @@ fn model(cipher: &PiiCipher, m: &NewMessage) -> outbox::ActiveModel {
         recipient_phone_enc: Set(m.phone.as_ref().map(|p| cipher.seal(p.as_str()))),
         recipient_masked: Set(m.phone.as_ref().map(|p| p.masked())),
         template: Set(m.template.to_string()),
-        body: Set(m.body.clone()),
+        body: Set(cipher.seal(&m.body)),
         request_id: Set(m.request.map(|r| r.0)),
         // In-app messages are delivered by being stored.
         state: Set(if m.channel == Channel::InApp { SENT } else { PENDING }.to_string()),
@@ -114,13 +114,18 @@ pub async fn claim_due(
         .await?;
     Ok(models
         .into_iter()
-        .map(|m| Pending {
-            phone: m.recipient_phone_enc.as_deref().map(|p| cipher.open(p)).transpose().map_err(|e| e.to_string()),
-            id: m.id,
-            template: m.template,
-            body: m.body,
-            request: m.request_id,
-            attempts: m.attempts,
+        .map(|m| {
+            // A text or phone another key sealed fails this message alone.
+            let body = cipher.open_text(&m.body).map_err(|e| e.to_string());
+            let phone = m.recipient_phone_enc.as_deref().map(|p| cipher.open(p)).transpose().map_err(|e| e.to_string());
+            Pending {
+                phone: body.as_ref().map_err(Clone::clone).and(phone),
+                id: m.id,
+                template: m.template,
+                body: body.unwrap_or_default(),
+                request: m.request_id,
+                attempts: m.attempts,
+            }
         })
         .collect())
 }
@@ -170,24 +175,29 @@ pub async fn mark_attempt_failed(
     Ok(())
 }
 
-fn message(m: outbox::Model) -> Message {
-    Message {
+fn message(cipher: &PiiCipher, m: outbox::Model) -> Result<Message, StoreError> {
+    Ok(Message {
         id: m.id,
         channel: m.channel,
         template: m.template,
-        body: m.body,
+        body: cipher.open_text(&m.body)?,
         recipient: m.recipient_masked,
         request_id: m.request_id,
         state: m.state,
         attempts: m.attempts,
         created_at: m.created_at,
         read_at: m.read_at,
-    }
+    })
 }
 
 /// A user's in-app messages, newest first.
-pub async fn inbox(conn: &impl ConnectionTrait, user: UserId, limit: u64) -> Result<Vec<Message>, StoreError> {
-    Ok(Entity::find()
+pub async fn inbox(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    user: UserId,
+    limit: u64,
+) -> Result<Vec<Message>, StoreError> {
+    Entity::find()
         .filter(Column::RecipientUserId.eq(user.0))
         .filter(Column::Channel.eq(Channel::InApp.code()))
         .order_by_desc(Column::Id)
@@ -195,8 +205,8 @@ pub async fn inbox(conn: &impl ConnectionTrait, user: UserId, limit: u64) -> Res
         .all(conn)
         .await?
         .into_iter()
-        .map(message)
-        .collect())
+        .map(|m| message(cipher, m))
+        .collect()
 }
 
 pub async fn unread(conn: &impl ConnectionTrait, user: UserId) -> Result<u64, StoreError> {
@@ -219,15 +229,19 @@ pub async fn mark_read(conn: &impl ConnectionTrait, user: UserId, now: DateTime<
 }
 
 /// Every message about a request (SMS and in-app), oldest first.
-pub async fn of_request(conn: &impl ConnectionTrait, request: RequestId) -> Result<Vec<Message>, StoreError> {
-    Ok(Entity::find()
+pub async fn of_request(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    request: RequestId,
+) -> Result<Vec<Message>, StoreError> {
+    Entity::find()
         .filter(Column::RequestId.eq(request.0))
         .order_by_asc(Column::Id)
         .all(conn)
         .await?
         .into_iter()
-        .map(message)
-        .collect())
+        .map(|m| message(cipher, m))
+        .collect()
 }
 
 /// Counts by state, for health pages and tests.

@@ -17,6 +17,17 @@ use sha2::Sha256;
 
 use crate::StoreError;
 
+/// A value sealed by [`PiiCipher::sealed`]: the only way to fill a field that the
+/// store writes to a sealed column as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sealed(String);
+
+impl Sealed {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
 /// One key of the ring.
 #[derive(Clone)]
 struct Key {
@@ -100,6 +111,17 @@ fn random_key() -> [u8; 32] {
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
     key
+}
+
+/// Whether a stored value carries a key's mark (`k` and eight hex digits and `:`).
+pub fn has_key_mark(stored: &str) -> bool {
+    let b = stored.as_bytes();
+    b.len() > 10 && b[0] == b'k' && b[9] == b':' && b[1..9].iter().all(u8::is_ascii_hexdigit)
+}
+
+fn name_key(name: &str) -> String {
+    let normal: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    format!("name:{normal}")
 }
 
 /// The prefix of a value sealed by the key with `id`.
@@ -215,6 +237,37 @@ impl PiiCipher {
             None => self.keys.iter().find_map(|k| k.open(&bytes)),
         };
         opened.ok_or_else(|| StoreError::corrupt("sealed value does not open with this key"))
+    }
+
+    /// Opens a text column that holds sealed values since migration 13 (names,
+    /// addresses, case facts): a value without a key's mark is one written before, in
+    /// the clear, which the re-seal job has not reached yet.
+    pub fn open_text(&self, stored: &str) -> Result<String, StoreError> {
+        if has_key_mark(stored) { self.open(stored) } else { Ok(stored.to_string()) }
+    }
+
+    pub fn open_text_opt(&self, stored: Option<&str>) -> Result<Option<String>, StoreError> {
+        stored.map(|s| self.open_text(s)).transpose()
+    }
+
+    /// Seals a value a caller hands to the store ready to write.
+    pub fn sealed(&self, plaintext: &str) -> Sealed {
+        Sealed(self.seal(plaintext))
+    }
+
+    pub fn seal_opt(&self, plaintext: Option<&str>) -> Option<String> {
+        plaintext.map(|p| self.seal(p))
+    }
+
+    /// The blind index of a person's name (spaces ignored), for finding a matter by
+    /// the requester's full name without storing it in the clear.
+    pub fn name_index(&self, name: &str) -> String {
+        self.blind_index(&name_key(name))
+    }
+
+    /// [`Self::name_index`] under every key of the ring.
+    pub fn name_indexes(&self, name: &str) -> Vec<String> {
+        self.blind_indexes(&name_key(name))
     }
 
     /// Whether `sealed` is already sealed by the current key (the re-seal job skips it).

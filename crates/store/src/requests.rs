@@ -51,14 +51,15 @@ fn active_model(cipher: &PiiCipher, new: &NewRequest<'_>) -> service_request::Ac
         priority: Set(d.priority.rank()),
         region_code: Set(d.region.to_db()),
         township_code: Set(d.region.ancestor_at(RegionLevel::Township).map(DivisionCode::to_db)),
-        requester_name: Set(r.name.clone()),
+        requester_name: Set(cipher.seal(&r.name)),
+        requester_name_bidx: Set(Some(cipher.name_index(&r.name))),
         requester_phone_enc: Set(r.phone.as_ref().map(|p| cipher.seal(p.as_str()))),
         requester_phone_masked: Set(r.phone.as_ref().map(|p| p.masked())),
         requester_id_enc: Set(r.id_number.as_ref().map(|i| cipher.seal(i.as_str()))),
         requester_id_masked: Set(r.id_number.as_ref().map(|i| i.masked())),
         requester_groups: Set(code_set(r.groups.iter().map(|g| g.code()))),
-        requester_address: Set(r.address.clone()),
-        description: Set(d.description.clone()),
+        requester_address: Set(cipher.seal_opt(r.address.as_deref())),
+        description: Set(cipher.seal(&d.description)),
         first_owner_user_id: Set(new.first_owner.map(|u| u.0)),
         owner_user_id: Set(new.owner_user.map(|u| u.0)),
         owner_institution_id: Set(new.owner_institution.map(|(i, _)| i.0)),
@@ -152,8 +153,10 @@ pub struct RequestFilter {
     pub held_by: Option<(UserId, Option<InstitutionId>)>,
     pub incident: Option<IncidentId>,
     pub priority_at_least: Option<Priority>,
-    /// Part of the number or of the requester's name.
+    /// Part of the number, or (through `name_indexes`) the requester's full name.
     pub text: Option<String>,
+    /// The blind indexes of `text` as a name ([`PiiCipher::name_indexes`]).
+    pub name_indexes: Vec<String>,
 }
 
 impl RequestFilter {
@@ -234,7 +237,11 @@ fn filter_condition(scope: Scope, f: &RequestFilter, now: DateTime<Utc>) -> Cond
         c = c.add(Column::Priority.gte(p.rank()));
     }
     if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
-        c = c.add(Condition::any().add(Column::Number.like(contains(t))).add(Column::RequesterName.like(contains(t))));
+        let mut any = Condition::any().add(Column::Number.like(contains(t)));
+        if !f.name_indexes.is_empty() {
+            any = any.add(Column::RequesterNameBidx.is_in(f.name_indexes.clone()));
+        }
+        c = c.add(any);
     }
     c
 }
@@ -243,6 +250,7 @@ fn filter_condition(scope: Scope, f: &RequestFilter, now: DateTime<Utc>) -> Cond
 /// green channel ahead (优先受理、优先办理).
 pub async fn list(
     conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
     scope: Scope,
     filter: &RequestFilter,
     now: DateTime<Utc>,
@@ -265,7 +273,7 @@ pub async fn list(
         .offset(page.offset)
         .all(conn)
         .await?;
-    Ok((views(conn, models, now).await?, total))
+    Ok((views(conn, cipher, models, now).await?, total))
 }
 
 /// The raw record of a request in scope (for the workflow).
@@ -275,12 +283,13 @@ pub async fn get_model(conn: &impl ConnectionTrait, scope: Scope, id: RequestId)
 
 pub async fn get(
     conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
     scope: Scope,
     id: RequestId,
     now: DateTime<Utc>,
 ) -> Result<Option<ServiceRequest>, StoreError> {
     let Some(m) = get_model(conn, scope, id).await? else { return Ok(None) };
-    Ok(views(conn, vec![m], now).await?.pop())
+    Ok(views(conn, cipher, vec![m], now).await?.pop())
 }
 
 /// A request by its number, whatever the scope (citizens follow their matter by number
@@ -305,6 +314,7 @@ pub fn requester_personal(cipher: &PiiCipher, m: &Model) -> Result<(Option<Strin
 /// Domain views of records, with the names of people, institutions and regions.
 pub async fn views(
     conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
     models: Vec<Model>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ServiceRequest>, StoreError> {
@@ -333,12 +343,12 @@ pub async fn views(
                 priority: Priority::from_rank(m.priority),
                 region: DivisionCode::from_db(m.region_code).ok_or_else(|| corrupt("region"))?,
                 region_name: region_names.get(&m.region_code).cloned().unwrap_or_default(),
-                requester_name: m.requester_name,
+                requester_name: cipher.open_text(&m.requester_name)?,
                 requester_phone_masked: m.requester_phone_masked,
                 requester_id_masked: m.requester_id_masked,
                 requester_groups: codes(&m.requester_groups).filter_map(Group::from_code).collect(),
-                requester_address: m.requester_address,
-                description: m.description,
+                requester_address: cipher.open_text_opt(m.requester_address.as_deref())?,
+                description: cipher.open_text(&m.description)?,
                 first_owner: named(m.first_owner_user_id, &users),
                 owner_user: named(m.owner_user_id, &users),
                 owner_institution: named(m.owner_institution_id, &insts),
@@ -351,7 +361,7 @@ pub async fn views(
                 due_estimated: m.due_estimated,
                 overdue: status.is_open() && m.due_at < now,
                 escalated: m.escalated,
-                reply: m.reply,
+                reply: cipher.open_text_opt(m.reply.as_deref())?,
                 received_at: m.received_at,
                 resolved_at: m.resolved_at,
                 closed_at: m.closed_at,
@@ -374,7 +384,8 @@ pub struct RequestUpdate {
     pub incident: Option<Option<IncidentId>>,
     pub accept_due_at: Option<Option<DateTime<Utc>>>,
     pub due_at: Option<(DateTime<Utc>, bool)>,
-    pub reply: Option<Option<String>>,
+    /// The reply, sealed.
+    pub reply: Option<Option<crate::pii::Sealed>>,
     pub resolved_at: Option<Option<DateTime<Utc>>>,
     pub closed_at: Option<Option<DateTime<Utc>>>,
     pub reminded_at: Option<Option<DateTime<Utc>>>,
@@ -427,7 +438,7 @@ pub async fn update(
         q = q.col_expr(Column::DueAt, due.into()).col_expr(Column::DueEstimated, estimated.into());
     }
     if let Some(r) = &u.reply {
-        q = q.col_expr(Column::Reply, r.clone().into());
+        q = q.col_expr(Column::Reply, r.clone().map(crate::pii::Sealed::into_inner).into());
     }
     if let Some(r) = u.resolved_at {
         q = q.col_expr(Column::ResolvedAt, r.into());

@@ -15,21 +15,57 @@ use crate::sql::raw;
 pub struct SealedColumn {
     pub table: &'static str,
     pub column: &'static str,
-    pub index: Option<&'static str>,
+    pub index: Option<Index>,
+    /// Held text in the clear before migration 13: an unmarked value is such a text
+    /// (to seal), not a value sealed before keys were named.
+    pub plain_before: bool,
+}
+
+/// A blind index beside a sealed column.
+#[derive(Clone, Copy, Debug)]
+pub enum Index {
+    /// Of the value itself (an ID number).
+    Value(&'static str),
+    /// Of a person's name ([`PiiCipher::name_index`]).
+    Name(&'static str),
+}
+
+const fn sealed(table: &'static str, column: &'static str) -> SealedColumn {
+    SealedColumn { table, column, index: None, plain_before: false }
+}
+
+const fn text(table: &'static str, column: &'static str) -> SealedColumn {
+    SealedColumn { table, column, index: None, plain_before: true }
 }
 
 /// Every sealed column of the schema.
 pub const SEALED: &[SealedColumn] = &[
-    SealedColumn { table: "people", column: "id_number_enc", index: Some("id_number_hash") },
-    SealedColumn { table: "people", column: "phone_enc", index: None },
-    SealedColumn { table: "service_requests", column: "requester_phone_enc", index: None },
-    SealedColumn { table: "service_requests", column: "requester_id_enc", index: None },
-    SealedColumn { table: "outbox", column: "recipient_phone_enc", index: None },
-    SealedColumn { table: "bookings", column: "phone_enc", index: None },
-    SealedColumn { table: "mediation_parties", column: "phone_enc", index: None },
-    SealedColumn { table: "mediation_parties", column: "id_enc", index: None },
-    SealedColumn { table: "users", column: "totp_secret_enc", index: None },
-    SealedColumn { table: "users", column: "totp_pending_enc", index: None },
+    SealedColumn { index: Some(Index::Value("id_number_hash")), ..sealed("people", "id_number_enc") },
+    sealed("people", "phone_enc"),
+    sealed("service_requests", "requester_phone_enc"),
+    sealed("service_requests", "requester_id_enc"),
+    SealedColumn { index: Some(Index::Name("requester_name_bidx")), ..text("service_requests", "requester_name") },
+    text("service_requests", "requester_address"),
+    text("service_requests", "description"),
+    text("service_requests", "reply"),
+    sealed("outbox", "recipient_phone_enc"),
+    text("outbox", "body"),
+    sealed("bookings", "phone_enc"),
+    text("bookings", "name"),
+    text("bookings", "address"),
+    text("bookings", "reason"),
+    sealed("mediation_parties", "phone_enc"),
+    sealed("mediation_parties", "id_enc"),
+    text("mediation_parties", "name"),
+    text("mediation_parties", "address"),
+    text("mediation_parties", "employer"),
+    text("mediation_cases", "summary"),
+    text("mediation_cases", "agreement_facts"),
+    text("mediation_cases", "agreement_terms"),
+    text("mediation_sessions", "present"),
+    text("mediation_sessions", "record"),
+    sealed("users", "totp_secret_enc"),
+    sealed("users", "totp_pending_enc"),
 ];
 
 /// What one pass did.
@@ -63,19 +99,25 @@ pub async fn pass(conn: &impl ConnectionTrait, cipher: &PiiCipher, budget: u64) 
                 let id: i64 = row.try_get_by_index(0)?;
                 let old: String = row.try_get_by_index(1)?;
                 after = id;
-                let Ok(plain) = cipher.open(&old) else {
+                let opened = if col.plain_before { cipher.open_text(&old) } else { cipher.open(&old) };
+                let Ok(plain) = opened else {
                     out.unreadable += 1;
                     continue;
                 };
                 let sealed = cipher.seal(&plain);
-                let (sql, values) = match col.index {
-                    Some(index) => (
+                let index = match col.index {
+                    Some(Index::Value(c)) => Some((c, cipher.blind_index(&plain))),
+                    Some(Index::Name(c)) => Some((c, cipher.name_index(&plain))),
+                    None => None,
+                };
+                let (sql, values) = match index {
+                    Some((index, digest)) => (
                         format!(
                             "UPDATE {t} SET {c} = $1, {index} = $2 WHERE id = $3 AND {c} = $4",
                             t = col.table,
                             c = col.column
                         ),
-                        vec![sealed.into(), cipher.blind_index(&plain).into(), id.into(), old.into()],
+                        vec![sealed.into(), digest.into(), id.into(), old.into()],
                     ),
                     None => (
                         format!("UPDATE {t} SET {c} = $1 WHERE id = $2 AND {c} = $3", t = col.table, c = col.column),
