@@ -9,6 +9,8 @@
 # -Fc and pg_restore for PostgreSQL. The ratios are what the digests and checks cost.
 # Prints a Markdown table. Needs sqlite3, psql, pg_dump and pg_restore.
 REQUESTS=${REQUESTS:-1000000}
+# BACKENDS="sqlite" or "postgres" to time one of them.
+
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -20,7 +22,7 @@ echo "Machine: $(nproc) cores. Times in seconds; ratio = gongdao ÷ the plain to
 echo
 echo "| backend | district | backup | plain copy | ratio | restore + check | plain restore | ratio | backup size MB |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-for backend in sqlite postgres; do
+for backend in ${BACKENDS:-sqlite postgres}; do
   for district in demo synthetic; do
     dir="$WORK/$backend-$district"
     if [ "$backend" = sqlite ]; then url="sqlite://$dir/gongdao.db"; else url=$(fresh_pg gongdao_bench_backup); fi

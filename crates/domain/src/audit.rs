@@ -15,6 +15,7 @@ crate::code_enum! {
         Logout => ("logout", "退出"),
         ViewPersonalData => ("view_personal_data", "查看个人信息"),
         Export => ("export", "导出"),
+        Erase => ("erase", "清除个人信息"),
     }
 }
 

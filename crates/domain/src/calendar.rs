@@ -232,6 +232,16 @@ impl Period {
         Period { amount: n, unit: Unit::Hours }
     }
 
+    /// The fewest whole days the period can last (a month has at least 28).
+    pub fn at_least_days(&self) -> i64 {
+        let n = i64::from(self.amount);
+        match self.unit {
+            Unit::Days | Unit::WorkingDays => n,
+            Unit::Months => 28 * n,
+            Unit::Hours => n / 24,
+        }
+    }
+
     /// Parses `7日`, `7天`, `3个工作日`, `1个月`, `24小时` (or `7 days`, `3 working days`,
     /// `1 month`, `24 hours`).
     pub fn parse(input: &str) -> Result<Period, ConfigError> {

@@ -9,7 +9,9 @@ use serde::Deserialize;
 
 use toml::Spanned;
 
-use crate::calendar::{ConfigError, Period};
+use chrono::{DateTime, Utc};
+
+use crate::calendar::{Calendar, ConfigError, Period, china_local, from_china_local};
 use crate::request::{Category, Step};
 use crate::rule_file::{located, toml_error};
 
@@ -28,6 +30,28 @@ pub struct DeadlineTable {
     pub mediation: Rule,
     pub judicial_confirmation: Rule,
     pub judicial_confirmation_reminder_days: u32,
+    /// How long personal data of finished work is kept; none: kept until erased by hand.
+    pub retention: Option<Retention>,
+}
+
+/// 个人信息保存期限 (个人信息保护法 第十九条、第四十七条): after a matter is closed, or a
+/// mediation case, for this long its people's names, contacts, ID numbers, addresses and
+/// the words of its facts are kept; then they are erased and the record stays for the
+/// statistics (category, region, dates, outcome).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// Service matters, with their SMS and the bookings made for them.
+    pub matters: Rule,
+    /// People's mediation cases (their files are kept longer as archives).
+    pub mediation: Rule,
+}
+
+impl Retention {
+    /// When personal data of work finished at `finished` is due for erasure: the end of
+    /// the period counted as the law counts periods (民法典 第二百零一条至第二百零三条).
+    pub fn erase_after(rule: &Rule, calendar: &Calendar, finished: DateTime<Utc>) -> DateTime<Utc> {
+        from_china_local(calendar.due(china_local(finished), rule.period).at)
+    }
 }
 
 #[derive(Deserialize)]
@@ -38,6 +62,15 @@ struct File {
     request: Vec<RequestEntry>,
     incident: SimpleEntry,
     mediation: MediationEntry,
+    retention: Option<RetentionEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetentionEntry {
+    matters: String,
+    mediation: String,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +106,18 @@ fn rule(what: &str, period: &str, source: &str) -> Result<Rule, ConfigError> {
         return Err(ConfigError(format!("{what}：缺少依据（source）")));
     }
     Ok(Rule { period, source: source.trim().to_string() })
+}
+
+fn retention(r: &RetentionEntry) -> Result<Retention, ConfigError> {
+    let matters = rule("个人信息保存期限·服务事项", &r.matters, &r.source)?;
+    let mediation = rule("个人信息保存期限·人民调解", &r.mediation, &r.source)?;
+    for (what, rule) in [("服务事项", &matters), ("人民调解", &mediation)] {
+        // A few days would erase what staff still work with after closing (回访, 评价).
+        if rule.period.at_least_days() < 90 {
+            return Err(ConfigError(format!("个人信息保存期限·{what}：不应短于90日（回访和评价需要）")));
+        }
+    }
+    Ok(Retention { matters, mediation })
 }
 
 /// A rule of a `[[request]]` entry, its errors placed on the value at fault.
@@ -132,6 +177,7 @@ impl DeadlineTable {
             mediation: rule("人民调解", &m.resolve, &m.source)?,
             judicial_confirmation: rule("司法确认", &m.judicial_confirmation, &m.judicial_confirmation_source)?,
             judicial_confirmation_reminder_days: m.judicial_confirmation_reminder_days,
+            retention: file.retention.as_ref().map(retention).transpose()?,
         })
     }
 
@@ -178,5 +224,31 @@ mod tests {
         assert!(DeadlineTable::parse(&missing).is_err());
         let no_source = SHIPPED.replace("source = \"本区服务规范\"", "source = \"\"");
         assert!(DeadlineTable::parse(&no_source).unwrap_err().0.contains("依据"));
+        let too_short = SHIPPED.replace("matters = \"36个月\"", "matters = \"7日\"");
+        assert!(DeadlineTable::parse(&too_short).unwrap_err().0.contains("不应短于90日"));
+    }
+
+    #[test]
+    fn personal_data_is_kept_for_the_period_counted_as_the_law_counts() {
+        let t = DeadlineTable::parse(SHIPPED).unwrap();
+        let r = t.retention.expect("the shipped file states the periods");
+        assert_eq!(r.matters.period, Period::months(36));
+        assert!(r.matters.source.contains("个人信息保护法 第十九条"));
+        let calendar = Calendar::new(vec![]).unwrap();
+        // Closed on 2026-03-12 in China: kept until 24:00 of 2029-03-12, a Monday.
+        let closed =
+            from_china_local(chrono::NaiveDate::from_ymd_opt(2026, 3, 12).unwrap().and_hms_opt(15, 0, 0).unwrap());
+        let erase = Retention::erase_after(&r.matters, &calendar, closed);
+        assert_eq!(china_local(erase).to_string(), "2029-03-13 00:00:00");
+        // Closed on 2026-03-10: the period's last day, 2029-03-10, is a Saturday, so the
+        // data is kept over the weekend too (民法典 第二百零三条).
+        let closed = closed - chrono::Duration::days(2);
+        assert_eq!(
+            china_local(Retention::erase_after(&r.matters, &calendar, closed)).to_string(),
+            "2029-03-13 00:00:00"
+        );
+        // Without the section nothing is erased.
+        let start = SHIPPED.find("[retention]").unwrap();
+        assert_eq!(DeadlineTable::parse(&SHIPPED[..start]).unwrap().retention, None);
     }
 }

@@ -22,6 +22,7 @@ pub mod law;
 pub mod mediation;
 pub mod network;
 pub mod phone;
+pub mod privacy;
 pub mod request;
 pub mod routing;
 pub mod rule_file;

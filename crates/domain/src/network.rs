@@ -444,7 +444,7 @@ pub struct Person {
 }
 
 /// The personal data of a person, shown only on an explicit request that is audited.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct PersonalData {
     pub id_number: Option<String>,
     pub phone: Option<String>,

@@ -340,6 +340,20 @@ async fn housekeeping_loop(services: Services, data_dir: std::path::PathBuf) {
             Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
         }
         reseal(&services).await;
+        match services.erase_expired_personal_data().await {
+            Ok(erased) => {
+                for (district, n) in erased {
+                    tracing::info!(
+                        %district,
+                        matters = n.matters,
+                        mediation_cases = n.mediation_cases,
+                        bookings = n.bookings,
+                        "personal data erased at the end of its retention period"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "erasing expired personal data failed"),
+        }
     }
 }
 

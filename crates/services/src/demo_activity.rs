@@ -201,6 +201,9 @@ impl Services {
         self.shift_back(walk_ins[1], Duration::days(29)).await?;
         self.shift_back(walk_ins[3], Duration::days(9)).await?;
         self.shift_back(walk_ins[7], Duration::days(5)).await?;
+        // One was archived over three years ago: its retention period has ended, so its
+        // personal data is erased and only the record remains (个人信息保护法 第四十七条).
+        self.shift_back(walk_ins[5], Duration::days(3 * 365 + 40)).await?;
 
         // An emergency incident with two matters in it.
         let incident = self
@@ -217,6 +220,7 @@ impl Services {
         self.link_to_incident(&dispatch, incident.id, &LinkInput { ids: vec![walk_ins[7].0, walk_ins[1].0] }).await?;
 
         self.seed_demo_mediation(&mediator).await?;
+        self.erase_expired_personal_data().await?;
         Ok(())
     }
 

@@ -183,6 +183,7 @@ impl Services {
             }
             requests::add_event(
                 &tx,
+                self.cipher(),
                 &NewEvent {
                     request: id,
                     kind: EventKind::Reassigned,
@@ -330,6 +331,7 @@ impl Services {
             requests::update(&tx, id, None, &update, now).await?;
             requests::add_event(
                 &tx,
+                self.cipher(),
                 &NewEvent {
                     request: id,
                     kind: EventKind::Incident,

@@ -3,12 +3,14 @@
 
 use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
-use gongdao_domain::network::{Institution, Person};
+use gongdao_domain::network::{Institution, Person, PersonalData};
+use gongdao_domain::privacy::ExportReason;
 use gongdao_store::{institutions, people};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 
 use crate::audit::Event;
 use crate::network::{InstitutionQuery, PersonQuery};
+use crate::privacy::PersonalExport;
 use crate::{ServiceError, Services};
 
 /// Exports stop here; a larger directory should be filtered first.
@@ -54,30 +56,60 @@ fn institution_columns() -> Vec<Column<Institution>> {
     ]
 }
 
-fn person_columns() -> Vec<Column<Person>> {
+/// A row of a people sheet: the person, and with an unmasked export their data.
+trait PersonRow: Send + 'static {
+    fn person(&self) -> &Person;
+}
+
+impl PersonRow for Person {
+    fn person(&self) -> &Person {
+        self
+    }
+}
+
+impl PersonRow for (Person, PersonalData) {
+    fn person(&self) -> &Person {
+        &self.0
+    }
+}
+
+fn person_columns<T: PersonRow>() -> Vec<Column<T>> {
     vec![
-        Column { header: "编号", width: 8.0, value: |p| p.id.to_string() },
-        Column { header: "姓名", width: 10.0, value: |p| p.name.clone() },
-        Column { header: "人员类型", width: 18.0, value: |p| p.kind.label().to_string() },
-        Column { header: "性别", width: 6.0, value: |p| p.gender.map(|g| g.label().to_string()).unwrap_or_default() },
-        Column { header: "所属机构", width: 30.0, value: |p| opt(&p.institution_name) },
-        Column { header: "所在区划", width: 14.0, value: |p| p.region_name.clone() },
-        Column { header: "执业证号", width: 20.0, value: |p| opt(&p.licence_no) },
+        Column { header: "编号", width: 8.0, value: |p| p.person().id.to_string() },
+        Column { header: "姓名", width: 10.0, value: |p| p.person().name.clone() },
+        Column { header: "人员类型", width: 18.0, value: |p| p.person().kind.label().to_string() },
+        Column {
+            header: "性别",
+            width: 6.0,
+            value: |p| p.person().gender.map(|g| g.label().to_string()).unwrap_or_default(),
+        },
+        Column { header: "所属机构", width: 30.0, value: |p| opt(&p.person().institution_name) },
+        Column { header: "所在区划", width: 14.0, value: |p| p.person().region_name.clone() },
+        Column { header: "执业证号", width: 20.0, value: |p| opt(&p.person().licence_no) },
         Column {
             header: "从业年限",
             width: 9.0,
-            value: |p| p.practice_years.map(|y| y.to_string()).unwrap_or_default(),
+            value: |p| p.person().practice_years.map(|y| y.to_string()).unwrap_or_default(),
         },
-        Column { header: "业务专长", width: 26.0, value: |p| p.specialties.join("、") },
-        Column { header: "资格状态", width: 11.0, value: |p| p.certification.label().to_string() },
+        Column { header: "业务专长", width: 26.0, value: |p| p.person().specialties.join("、") },
+        Column { header: "资格状态", width: 11.0, value: |p| p.person().certification.label().to_string() },
         Column {
             header: "任职方式",
             width: 9.0,
-            value: |p| p.employment.map(|e| e.label().to_string()).unwrap_or_default(),
+            value: |p| p.person().employment.map(|e| e.label().to_string()).unwrap_or_default(),
         },
-        Column { header: "在岗", width: 6.0, value: |p| yes_no(p.active) },
-        Column { header: "手机（脱敏）", width: 14.0, value: |p| opt(&p.phone_masked) },
+        Column { header: "在岗", width: 6.0, value: |p| yes_no(p.person().active) },
+        Column { header: "手机（脱敏）", width: 14.0, value: |p| opt(&p.person().phone_masked) },
     ]
+}
+
+/// The people's columns with the ID number and phone in full instead of the masked phone.
+fn person_columns_in_clear() -> Vec<Column<(Person, PersonalData)>> {
+    let mut columns: Vec<Column<(Person, PersonalData)>> =
+        person_columns().into_iter().filter(|c| c.header != "手机（脱敏）").collect();
+    columns.push(Column { header: "身份证号码", width: 21.0, value: |(_, d)| opt(&d.id_number) });
+    columns.push(Column { header: "手机", width: 14.0, value: |(_, d)| opt(&d.phone) });
+    columns
 }
 
 fn workbook<T>(sheet_name: &str, title: &str, columns: &[Column<T>], rows: &[T]) -> Result<Vec<u8>, XlsxError> {
@@ -128,14 +160,21 @@ impl Services {
         object: AuditObject,
         what: &str,
         rows: usize,
+        personal: Option<&ExportReason>,
     ) -> Result<(), ServiceError> {
         let tx = self.store().begin().await?;
-        self.audit(
-            &tx,
-            actor,
-            Event::new(AuditAction::Export, object, "-", actor.scope.root, format!("导出{what}（{rows}条）")),
-        )
-        .await?;
+        let (summary, changes) = match personal {
+            None => (format!("导出{what}（{rows}条，个人信息脱敏）"), None),
+            Some(reason) => (
+                format!("导出{what}（{rows}条，含完整身份证号码和电话），理由：{}", reason.as_str()),
+                Some(serde_json::json!({"personal": true, "reason": reason.as_str(), "rows": rows})),
+            ),
+        };
+        let mut event = Event::new(AuditAction::Export, object, "-", actor.scope.root, summary);
+        if let Some(changes) = changes {
+            event = event.changes(changes);
+        }
+        self.audit(&tx, actor, event).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -152,18 +191,41 @@ impl Services {
         let rows = institutions::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
         let n = rows.len();
         let bytes = workbook_off_thread("机构名录", self.export_title("机构名录"), institution_columns(), rows).await?;
-        self.audit_export(actor, AuditObject::Institution, "机构名录", n).await?;
+        self.audit_export(actor, AuditObject::Institution, "机构名录", n, None).await?;
         Ok(bytes)
     }
 
-    /// The people directory as an .xlsx file, personal data masked.
-    pub async fn export_people(&self, actor: &Actor, query: &PersonQuery) -> Result<Vec<u8>, ServiceError> {
+    /// The people directory as an .xlsx file, personal data masked — or, for a role
+    /// that may see it and with a reason (audited), ID numbers and phones in full.
+    pub async fn export_people(
+        &self,
+        actor: &Actor,
+        query: &PersonQuery,
+        personal: &PersonalExport,
+    ) -> Result<Vec<u8>, ServiceError> {
         actor.require(Permission::ExportNetwork)?;
         let filter = query.parse()?;
-        let rows = people::list_all(self.store().reader(), actor.scope, &filter, MAX_EXPORT_ROWS).await?;
+        let reason = personal.parse(actor)?;
+        let reader = self.store().reader();
+        let rows = people::list_all(reader, actor.scope, &filter, MAX_EXPORT_ROWS).await?;
         let n = rows.len();
-        let bytes = workbook_off_thread("人员名录", self.export_title("人员名录"), person_columns(), rows).await?;
-        self.audit_export(actor, AuditObject::Person, "人员名录", n).await?;
+        let bytes = match &reason {
+            None => workbook_off_thread("人员名录", self.export_title("人员名录"), person_columns(), rows).await?,
+            Some(_) => {
+                let ids: Vec<i64> = rows.iter().map(|p| p.id.0).collect();
+                let mut clear = people::personal_data_many(reader, self.cipher(), actor.scope, &ids).await?;
+                let rows: Vec<(Person, PersonalData)> = rows
+                    .into_iter()
+                    .map(|p| {
+                        let data = clear.remove(&p.id.0).unwrap_or_default();
+                        (p, data)
+                    })
+                    .collect();
+                let title = self.export_title("人员名录（含完整个人信息，注意保密）");
+                workbook_off_thread("人员名录", title, person_columns_in_clear(), rows).await?
+            }
+        };
+        self.audit_export(actor, AuditObject::Person, "人员名录", n, reason.as_ref()).await?;
         Ok(bytes)
     }
 }

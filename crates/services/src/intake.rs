@@ -191,7 +191,7 @@ impl Services {
                 routed_to: p.routed.clone(),
             });
         }
-        requests::add_events(&tx, &events).await?;
+        requests::add_events(&tx, self.cipher(), &events).await?;
         jobs::schedule_many(&tx, &watch, batch[0].now).await?;
         outbox::enqueue_many(&tx, self.cipher(), &sms).await?;
         audit::append_many(&tx, &audits).await?;

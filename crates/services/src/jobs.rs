@@ -217,6 +217,7 @@ impl Services {
         requests::update(conn, id, None, &update, now).await?;
         requests::add_event(
             conn,
+            self.cipher(),
             &NewEvent {
                 request: id,
                 kind,
@@ -255,6 +256,7 @@ impl Services {
         }
         requests::add_event(
             conn,
+            self.cipher(),
             &NewEvent {
                 request: id,
                 kind: EventKind::FollowedUp,

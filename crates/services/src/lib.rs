@@ -24,6 +24,7 @@ pub mod mediation;
 mod names;
 pub mod network;
 pub mod notify;
+pub mod privacy;
 pub mod requests;
 pub mod rules;
 pub mod security;
@@ -128,7 +129,7 @@ impl Services {
         &self.inner.store
     }
 
-    pub(crate) fn cipher(&self) -> &PiiCipher {
+    pub fn cipher(&self) -> &PiiCipher {
         &self.inner.cipher
     }
 

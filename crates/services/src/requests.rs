@@ -428,7 +428,7 @@ impl Services {
         let request = requests::get(reader, self.cipher(), actor.scope, id, self.now())
             .await?
             .ok_or(ServiceError::NotFound("服务事项"))?;
-        let events = requests::events(reader, id).await?;
+        let events = requests::events(reader, self.cipher(), id).await?;
         Ok((request, events))
     }
 
@@ -498,6 +498,7 @@ impl Services {
         }
         requests::add_event(
             conn,
+            self.cipher(),
             &NewEvent {
                 request: id,
                 kind,
@@ -945,7 +946,7 @@ impl Services {
             self.lookup_missed(&target).await?;
             return Err(not_found());
         }
-        let events = requests::events(reader, RequestId(m.id)).await?;
+        let events = requests::events(reader, self.cipher(), RequestId(m.id)).await?;
         let owner = match m.owner_institution_id {
             Some(i) => institutions::names(reader, [i]).await?.remove(&i),
             None => None,

@@ -85,6 +85,11 @@ impl RuleBook {
         &self.installation
     }
 
+    /// Every set: the installation's, then each district's own.
+    pub fn sets(&self) -> impl Iterator<Item = &Rules> {
+        std::iter::once(&self.installation).chain(self.districts.values())
+    }
+
     /// The rules a matter arising in `region` follows: its district's when the district
     /// keeps its own, else the installation's.
     pub fn for_region(&self, region: DivisionCode) -> &Rules {

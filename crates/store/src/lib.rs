@@ -29,6 +29,7 @@ mod migrate;
 pub mod outbox;
 pub mod people;
 pub mod pii;
+pub mod privacy;
 pub mod rate;
 pub mod regions;
 pub mod requests;

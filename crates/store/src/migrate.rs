@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_sealed_texts.sql"),
         postgres: include_str!("../migrations/postgres/0013_sealed_texts.sql"),
     },
+    Migration {
+        version: 14,
+        name: "retention",
+        sqlite: include_str!("../migrations/sqlite/0014_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0014_retention.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

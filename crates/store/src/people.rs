@@ -157,6 +157,31 @@ pub async fn personal_data(
     }))
 }
 
+/// The unmasked personal data of many people inside the scope, by id (an export).
+pub async fn personal_data_many(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    scope: Scope,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, PersonalData>, StoreError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows = Entity::find()
+            .filter(Column::Id.is_in(chunk.iter().copied()))
+            .filter(in_scope(Column::RegionCode, scope))
+            .all(conn)
+            .await?;
+        for m in rows {
+            let data = PersonalData {
+                id_number: m.id_number_enc.as_deref().map(|s| cipher.open(s)).transpose()?,
+                phone: m.phone_enc.as_deref().map(|s| cipher.open(s)).transpose()?,
+            };
+            out.insert(m.id, data);
+        }
+    }
+    Ok(out)
+}
+
 fn active_model(
     cipher: &PiiCipher,
     draft: &PersonDraft,

@@ -479,7 +479,7 @@ pub struct NewEvent {
     pub note: Option<String>,
 }
 
-fn event_model(e: &NewEvent) -> request_event::ActiveModel {
+fn event_model(cipher: &PiiCipher, e: &NewEvent) -> request_event::ActiveModel {
     request_event::ActiveModel {
         id: NotSet,
         request_id: Set(e.request.0),
@@ -488,24 +488,35 @@ fn event_model(e: &NewEvent) -> request_event::ActiveModel {
         actor_user_id: Set(e.actor_user.map(|u| u.0)),
         actor_name: Set(e.actor_name.clone()),
         institution_id: Set(e.institution.map(|i| i.0)),
-        note: Set(e.note.clone()),
+        // A step's words may repeat the facts of the matter: sealed like them.
+        note: Set(cipher.seal_opt(e.note.as_deref())),
     }
 }
 
-pub async fn add_event(conn: &impl ConnectionTrait, e: &NewEvent) -> Result<(), StoreError> {
-    request_event::Entity::insert(event_model(e)).exec_without_returning(conn).await?;
+pub async fn add_event(conn: &impl ConnectionTrait, cipher: &PiiCipher, e: &NewEvent) -> Result<(), StoreError> {
+    request_event::Entity::insert(event_model(cipher, e)).exec_without_returning(conn).await?;
     Ok(())
 }
 
-pub async fn add_events(conn: &impl ConnectionTrait, events: &[NewEvent]) -> Result<(), StoreError> {
+pub async fn add_events(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
     for chunk in events.chunks(500) {
-        request_event::Entity::insert_many(chunk.iter().map(event_model)).exec_without_returning(conn).await?;
+        request_event::Entity::insert_many(chunk.iter().map(|e| event_model(cipher, e)))
+            .exec_without_returning(conn)
+            .await?;
     }
     Ok(())
 }
 
 /// The timeline, oldest first.
-pub async fn events(conn: &impl ConnectionTrait, id: RequestId) -> Result<Vec<RequestEvent>, StoreError> {
+pub async fn events(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    id: RequestId,
+) -> Result<Vec<RequestEvent>, StoreError> {
     let models = request_event::Entity::find()
         .filter(request_event::Column::RequestId.eq(id.0))
         .order_by_asc(request_event::Column::Id)
@@ -522,7 +533,7 @@ pub async fn events(conn: &impl ConnectionTrait, id: RequestId) -> Result<Vec<Re
                 at: m.at,
                 actor: m.actor_name,
                 institution: m.institution_id.and_then(|i| insts.get(&i).cloned()),
-                note: m.note,
+                note: cipher.open_text_opt(m.note.as_deref())?,
             })
         })
         .collect()

@@ -48,6 +48,7 @@ pub const SEALED: &[SealedColumn] = &[
     text("service_requests", "requester_address"),
     text("service_requests", "description"),
     text("service_requests", "reply"),
+    text("request_events", "note"),
     sealed("outbox", "recipient_phone_enc"),
     text("outbox", "body"),
     sealed("bookings", "phone_enc"),

@@ -548,3 +548,58 @@ async fn the_login_form_and_the_directory_pages() {
     assert!(html.contains("平台镇公共法律服务工作站") && !html.contains("海明街道公共法律服务工作站"));
     app.stop().await;
 }
+
+/// The shared strings of an .xlsx workbook: every text its cells hold.
+fn workbook_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut text = String::new();
+    archive.by_name("xl/sharedStrings.xml").expect("shared strings").read_to_string(&mut text).unwrap();
+    text
+}
+
+#[tokio::test]
+async fn personal_data_leaves_in_an_export_only_for_a_role_that_may_see_it_with_a_reason() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.login_as("admin").await;
+    let person = json!({"type": "volunteer", "name": "导出测试", "region": "220802100201", "phone": "13912345678",
+        "id_number": crate::helpers::id_number("22080219750612123")});
+    let (status, body) = app.post(&admin, "/api/v1/people", person).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let export = |s: &crate::helpers::Session, query: &str| {
+        app.client.get(app.url(&format!("/api/v1/people/export?type=volunteer{query}"))).bearer_auth(&s.token).send()
+    };
+    // Masked by default, for everyone who may export.
+    let masked = workbook_text(&export(&admin, "").await.unwrap().bytes().await.unwrap());
+    assert!(masked.contains("139****5678") && !masked.contains("13912345678"), "{masked}");
+    // A window may export, but not personal data in the clear.
+    let window = app.login_as("window").await;
+    assert_eq!(export(&window, "&personal=true&reason=核对志愿者信息").await.unwrap().status(), StatusCode::FORBIDDEN);
+    // Without a reason, or with too short a one: refused, naming the field.
+    for query in ["&personal=true", "&personal=true&reason=%20%E6%A0%B8%20"] {
+        let r = export(&admin, query).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(error_fields(&body), vec!["reason"], "{body}");
+        assert!(field_message(&body, "reason").contains("理由"));
+    }
+    let audit_before = app.audit_count(&admin).await;
+    let reason = "报送司法厅年度志愿者核查";
+    let r = export(&admin, &format!("&personal=true&reason={}", crate::helpers::urlencode(reason))).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let clear = workbook_text(&r.bytes().await.unwrap());
+    assert!(clear.contains("13912345678") && clear.contains("220802197506121"), "{clear}");
+    assert!(clear.contains("注意保密"));
+    // The refusals wrote nothing; the export is audited with its reason.
+    assert_eq!(app.audit_count(&admin).await, audit_before + 1);
+    let (_, audit) = app.get(&admin, "/api/v1/audit?action=export").await;
+    let entry = &audit["items"][0];
+    assert!(entry["summary"].as_str().unwrap().contains(reason), "{entry}");
+    assert_eq!(entry["changes"]["personal"], true);
+    // The page offers it to the administrator only, with the reason required.
+    let (_, page) = app.page(&admin, "/people").await;
+    assert!(page.contains("id=\"export-personal\"") && page.contains("name=\"reason\" required"));
+    let (_, page) = app.page(&window, "/people").await;
+    assert!(!page.contains("export-personal"));
+    app.stop().await;
+}

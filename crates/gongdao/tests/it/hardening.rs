@@ -725,3 +725,105 @@ async fn names_addresses_and_facts_are_sealed_at_rest_and_older_clear_text_is_se
         app.stop().await;
     }
 }
+
+/// Moves when a piece of work finished back by `months`.
+async fn finished_months_ago(app: &crate::helpers::TestApp, table: &str, column: &str, id: Option<i64>, months: u32) {
+    use gongdao_store::ConnectionTrait;
+    let conn = app.services.store().writer();
+    let at = chrono::Utc::now().checked_sub_months(chrono::Months::new(months)).unwrap();
+    let which = id.map_or("1 = 1".to_string(), |id| format!("id = {id}"));
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        match conn.get_database_backend() {
+            sea_orm::DbBackend::Postgres => format!("UPDATE {table} SET {column} = $1 WHERE {which}"),
+            _ => format!("UPDATE {table} SET {column} = ? WHERE {which}"),
+        },
+        [at.into()],
+    );
+    assert!(conn.execute_raw(stmt).await.unwrap().rows_affected() > 0, "{table}");
+}
+
+#[tokio::test]
+async fn personal_data_is_erased_when_its_retention_period_ends_and_the_record_stays() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.demo_activity = true).await;
+        let window = app.login_as("window").await;
+        let admin = app.login_as("admin").await;
+        let mediator = app.login_as("mediator").await;
+        let file = |name: &str| {
+            json!({"channel": "window", "category": "consultation",
+                "requester": {"name": name, "phone": "13712345678", "address": "平台镇民乐村三组",
+                    "id_number": crate::helpers::id_number("22080219750612123")},
+                "region": "220802100201", "description": "邻居占用宅基地"})
+        };
+        let mut ids = Vec::new();
+        for name in ["欧阳旧事", "欧阳新事", "欧阳未结"] {
+            let (status, r) = app.post(&window, "/api/v1/requests", file(name)).await;
+            assert_eq!(status, StatusCode::CREATED, "{r}");
+            ids.push(r["id"].as_i64().unwrap());
+        }
+        for id in &ids[..2] {
+            let base = format!("/api/v1/requests/{id}");
+            app.post(&window, &format!("{base}/resolve"), json!({"text": "已告知欧阳先生协商途径"})).await;
+            let (status, r) = app.post(&window, &format!("{base}/close"), json!({})).await;
+            assert_eq!(status, StatusCode::OK, "{r}");
+        }
+        // The first was archived 37 months ago (the shipped period is 36 months); the
+        // second just now; the third is still open though received long ago.
+        finished_months_ago(&app, "service_requests", "closed_at", Some(ids[0]), 37).await;
+        finished_months_ago(&app, "service_requests", "received_at", Some(ids[2]), 40).await;
+        // The demo's mediation cases as if closed 121 months ago (the period is 120 months).
+        finished_months_ago(&app, "mediation_cases", "closed_at", None, 121).await;
+        let closed_before = app.total(&admin, "/api/v1/requests?status=closed").await;
+        let audit_before = app.audit_count(&admin).await;
+
+        let erased = app.services.erase_expired_personal_data().await.unwrap();
+        let n = erased.values().next().cloned().unwrap_or_default();
+        assert_eq!(erased.len(), 1, "{backend:?}: one district");
+        assert_eq!(n.matters, 1, "{backend:?}: {erased:?}");
+        assert!(n.mediation_cases >= 1, "{backend:?}: {erased:?}");
+
+        let (_, old) = app.get(&admin, &format!("/api/v1/requests/{}", ids[0])).await;
+        assert_eq!(old["requester_name"], "（已清除）", "{backend:?}: {old}");
+        assert!(old["requester_phone_masked"].is_null() && old["requester_address"].is_null(), "{old}");
+        assert!(!old.to_string().contains("欧阳") && !old.to_string().contains("宅基地"), "{old}");
+        // The record stays for the statistics.
+        assert_eq!((old["category"].as_str(), old["status"].as_str()), (Some("consultation"), Some("closed")));
+        assert_eq!(old["region"], "220802100201");
+        assert_eq!(app.total(&admin, "/api/v1/requests?status=closed").await, closed_before);
+        for id in &ids[1..] {
+            let (_, kept) = app.get(&admin, &format!("/api/v1/requests/{id}")).await;
+            assert!(kept["requester_name"].as_str().unwrap().starts_with("欧阳"), "{backend:?}: {kept}");
+        }
+        // The citizen's lookup no longer answers for the erased one.
+        let (_, number) = (0, old["number"].as_str().unwrap().to_string());
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/public/track?number={number}&phone_last4=5678")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        let (_, cases) = app.get(&admin, "/api/v1/mediation/cases?page_size=100").await;
+        let case = cases["items"][0].clone();
+        let (_, case) = app.get(&mediator, &format!("/api/v1/mediation/cases/{}", case["id"])).await;
+        for party in case["parties"].as_array().unwrap() {
+            assert_eq!(party["name"], "（已清除）", "{backend:?}: {case}");
+            assert!(party["phone_masked"].is_null(), "{case}");
+        }
+        assert_eq!(case["summary"], gongdao_store::privacy::ERASED_TEXT);
+
+        // One audit entry says what was erased and why; a second run finds nothing.
+        assert_eq!(app.audit_count(&admin).await, audit_before + 1);
+        let (_, audit) = app.get(&admin, "/api/v1/audit?action=erase").await;
+        let summary = audit["items"][0]["summary"].as_str().unwrap();
+        assert!(summary.contains("服务事项1件") && summary.contains("个人信息保护法 第十九条"), "{summary}");
+        assert!(app.services.erase_expired_personal_data().await.unwrap().is_empty());
+        // What stays sealed is the marker: nothing in the clear.
+        for (column, value) in stored_values(&app).await {
+            assert!(gongdao_store::pii::has_key_mark(&value), "{backend:?}: {column} holds {value:?}");
+        }
+        app.stop().await;
+    }
+}

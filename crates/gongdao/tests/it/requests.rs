@@ -443,7 +443,13 @@ async fn jobs_run_once_with_two_instances_and_resume_after_a_restart() {
     }
     let mut runners = HashSet::new();
     for id in &ids {
-        let events = gongdao_store::requests::events(&reader, gongdao_domain::ids::RequestId(*id)).await.unwrap();
+        let events = gongdao_store::requests::events(
+            &reader,
+            instances[0].services.cipher(),
+            gongdao_domain::ids::RequestId(*id),
+        )
+        .await
+        .unwrap();
         let reminders = events.iter().filter(|e| e.kind == gongdao_domain::request::EventKind::Reminded).count();
         assert_eq!(reminders, 1, "{backend:?}: request {id} reminded exactly once: {events:?}");
         for j in gongdao_store::jobs::of_subject(&reader, "deadline", *id).await.unwrap() {

@@ -12,6 +12,7 @@ use gongdao_domain::network::{
     RegionInput, Training, TrainingInput,
 };
 use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
+use gongdao_services::privacy::PersonalExport;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -216,16 +217,18 @@ async fn create_person(
     Ok((StatusCode::CREATED, Json(state.services.create_person(&actor, &input).await?)))
 }
 
-/// The people directory as an Excel file, personal data masked.
+/// The people directory as an Excel file, personal data masked; with `personal=true`
+/// and a `reason` (a role that may see personal data only; audited), in full.
 #[utoipa::path(get, path = "/api/v1/people/export", tag = "network", security(("bearer" = []), ("cookie" = [])),
-    params(PersonQuery),
+    params(PersonQuery, PersonalExport),
     responses((status = 200, description = "xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403, body = ErrorBody)))]
 async fn export_people(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<PersonQuery>,
+    ApiQuery(personal): ApiQuery<PersonalExport>,
 ) -> ApiResult<Response> {
-    Ok(xlsx(state.services.export_people(&actor, &query).await?, "人员名录.xlsx"))
+    Ok(xlsx(state.services.export_people(&actor, &query, &personal).await?, "人员名录.xlsx"))
 }
 
 /// One person (personal data masked).

@@ -11,6 +11,7 @@ use gongdao_domain::network::{
     AppointmentInput, Certification, Employment, Gender, Person, PersonInput, PersonType, TrainingInput,
 };
 use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
+use gongdao_services::privacy::PersonalExport;
 use serde::Deserialize;
 
 use super::institutions::{region_options, township_options};
@@ -82,6 +83,10 @@ struct ListPage {
     error: String,
     manage: bool,
     can_export: bool,
+    /// May export ID numbers and phones in full, with a reason.
+    can_export_personal: bool,
+    kind: String,
+    region: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -127,13 +132,22 @@ pub async fn list(
             error,
             manage: user.actor.can(Permission::ManageNetwork),
             can_export: user.actor.can(Permission::ExportNetwork),
+            can_export_personal: user.actor.can(Permission::ExportNetwork)
+                && user.actor.can(Permission::ViewPersonalData),
+            kind,
+            region,
             layout,
         },
     )
 }
 
-pub async fn export(State(state): State<AppState>, user: PageActor, Query(q): Query<PersonQuery>) -> Response {
-    match state.services.export_people(&user.actor, &q).await {
+pub async fn export(
+    State(state): State<AppState>,
+    user: PageActor,
+    Query(q): Query<PersonQuery>,
+    Query(personal): Query<PersonalExport>,
+) -> Response {
+    match state.services.export_people(&user.actor, &q, &personal).await {
         Ok(bytes) => xlsx(bytes, "人员名录.xlsx"),
         Err(e) => page_error(e),
     }
