@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::StoreError;
 use crate::entity::{booking, mediation_case, service_request};
@@ -31,6 +31,29 @@ pub struct Finished {
 
 const NOT_ERASED: &str = "personal_data_erased_at IS NULL";
 
+/// Rows of `E` whose finishing time `at` is before `before`, not yet erased, after id
+/// `after`, with their region.
+async fn finished<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    [id, region, at]: [E::Column; 3],
+    also: Condition,
+    (before, after, limit): (DateTime<Utc>, i64, u64),
+) -> Result<Vec<Finished>, StoreError> {
+    let rows: Vec<(i64, i64, Option<DateTime<Utc>>)> = E::find()
+        .select_only()
+        .columns([id, region, at])
+        .filter(also)
+        .filter(at.lt(before))
+        .filter(id.gt(after))
+        .filter(Expr::cust(NOT_ERASED))
+        .order_by_asc(id)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, region, at)| Some(Finished { id, region, finished_at: at? })).collect())
+}
+
 /// Archived matters finished before `before`, not yet erased, after id `after`.
 pub async fn closed_matters(
     conn: &impl ConnectionTrait,
@@ -39,19 +62,9 @@ pub async fn closed_matters(
     limit: u64,
 ) -> Result<Vec<Finished>, StoreError> {
     use service_request::Column as C;
-    let rows: Vec<(i64, i64, Option<DateTime<Utc>>)> = service_request::Entity::find()
-        .select_only()
-        .columns([C::Id, C::RegionCode, C::ClosedAt])
-        .filter(C::Status.eq("closed"))
-        .filter(C::ClosedAt.lt(before))
-        .filter(C::Id.gt(after))
-        .filter(Expr::cust(NOT_ERASED))
-        .order_by_asc(C::Id)
-        .limit(limit)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().filter_map(|(id, region, at)| Some(Finished { id, region, finished_at: at? })).collect())
+    let archived = Condition::all().add(C::Status.eq("closed"));
+    finished::<service_request::Entity>(conn, [C::Id, C::RegionCode, C::ClosedAt], archived, (before, after, limit))
+        .await
 }
 
 /// Mediation cases closed before `before`, not yet erased, after id `after`.
@@ -62,18 +75,13 @@ pub async fn closed_mediation_cases(
     limit: u64,
 ) -> Result<Vec<Finished>, StoreError> {
     use mediation_case::Column as C;
-    let rows: Vec<(i64, i64, Option<DateTime<Utc>>)> = mediation_case::Entity::find()
-        .select_only()
-        .columns([C::Id, C::RegionCode, C::ClosedAt])
-        .filter(C::ClosedAt.lt(before))
-        .filter(C::Id.gt(after))
-        .filter(Expr::cust(NOT_ERASED))
-        .order_by_asc(C::Id)
-        .limit(limit)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().filter_map(|(id, region, at)| Some(Finished { id, region, finished_at: at? })).collect())
+    finished::<mediation_case::Entity>(
+        conn,
+        [C::Id, C::RegionCode, C::ClosedAt],
+        Condition::all(),
+        (before, after, limit),
+    )
+    .await
 }
 
 /// Bookings made before `before`, not yet erased, after id `after`, with the region of
