@@ -164,7 +164,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let tx = self.store().begin().await?;
         let (summary, changes) = match personal {
-            None => (format!("导出{what}（{rows}条，个人信息脱敏）"), None),
+            None => (format!("导出{what}（{rows}条）"), None),
             Some(reason) => (
                 format!("导出{what}（{rows}条，含完整身份证号码和电话），理由：{}", reason.as_str()),
                 Some(serde_json::json!({"personal": true, "reason": reason.as_str(), "rows": rows})),
