@@ -147,13 +147,21 @@ pub async fn lease(conn: &impl ConnectionTrait, ids: &[i64], until: DateTime<Utc
 }
 
 pub async fn mark_sent(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-    Entity::update_many()
-        .col_expr(Column::State, SENT.into())
-        .col_expr(Column::SentAt, Some(now).into())
-        .col_expr(Column::LastError, Option::<String>::None.into())
-        .filter(Column::Id.eq(id))
-        .exec(conn)
-        .await?;
+    mark_all_sent(conn, &[id], now).await
+}
+
+/// Marks a batch sent in one statement (a write per message would queue behind intake
+/// on SQLite's single writer).
+pub async fn mark_all_sent(conn: &impl ConnectionTrait, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        Entity::update_many()
+            .col_expr(Column::State, SENT.into())
+            .col_expr(Column::SentAt, Some(now).into())
+            .col_expr(Column::LastError, Option::<String>::None.into())
+            .filter(Column::Id.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
     Ok(())
 }
 
