@@ -14,6 +14,9 @@ state = {"count": 0, "last": 0.0}
 
 
 class Gateway(BaseHTTPRequestHandler):
+    # Keep-alive, as a gateway's HTTP/1.1 endpoint would.
+    protocol_version = "HTTP/1.1"
+
     def do_POST(self):
         self.rfile.read(int(self.headers.get("content-length", 0)))
         time.sleep(DELAY)
@@ -37,5 +40,10 @@ class Gateway(BaseHTTPRequestHandler):
         pass
 
 
-ThreadingHTTPServer.daemon_threads = True
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Gateway).serve_forever()
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 drops concurrent connects (retried after a second).
+    request_queue_size = 256
+
+
+Server(("127.0.0.1", int(sys.argv[1])), Gateway).serve_forever()
