@@ -311,24 +311,11 @@ async fn work_loop(services: Services, sender: Arc<dyn Sender>, interval: Durati
         if let Err(e) = services.run_due_jobs(&instance, 200).await {
             tracing::warn!(error = %e, "background jobs failed");
         }
-        // After a burst of filings the outbox holds more than one batch: keep sending
-        // while batches come back full (bounded, so the jobs get their turn).
-        for _ in 0..OUTBOX_ROUNDS_PER_TICK {
-            match services.deliver_outbox(&sender, OUTBOX_BATCH).await {
-                Ok((sent, failed)) if (sent + failed) as u64 == OUTBOX_BATCH => continue,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "outbox delivery failed");
-                    break;
-                }
-            }
+        if let Err(e) = services.drain_outbox(&sender).await {
+            tracing::warn!(error = %e, "outbox delivery failed");
         }
     }
 }
-
-/// SMS leased at a time, and full batches sent in one tick before the jobs run again.
-const OUTBOX_BATCH: u64 = 100;
-const OUTBOX_ROUNDS_PER_TICK: usize = 20;
 
 /// The file in the data folder where the head of the audit chain is anchored.
 pub const AUDIT_ANCHOR_FILE: &str = "audit-anchors.log";

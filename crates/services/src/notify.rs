@@ -127,6 +127,10 @@ pub fn backoff(attempts: i32) -> Option<Duration> {
 /// more than intake's bursts (about 470 filings a second) need.
 const CONCURRENT_SENDS: usize = 16;
 
+/// SMS leased at a time by [`Services::drain_outbox`], and the batches it sends at most.
+pub const DRAIN_BATCH: u64 = 100;
+pub const DRAIN_BATCHES: usize = 20;
+
 /// How long a leased batch of `n` is hidden from other deliverers: long enough for
 /// every send of the batch to time out, with a minute to spare, so another instance
 /// never sends a message that is still being sent.
@@ -153,6 +157,22 @@ impl Services {
                 Ok((line, body))
             })
             .collect()
+    }
+
+    /// Sends what is due, batch after batch while they come back full: after a burst of
+    /// filings the outbox holds many batches, and one a tick would leave it behind for
+    /// minutes. Bounded ([`DRAIN_BATCHES`]) so the jobs get their turn. Returns (sent,
+    /// failed).
+    pub async fn drain_outbox(&self, sender: &Arc<dyn Sender>) -> Result<(usize, usize), ServiceError> {
+        let (mut sent, mut failed) = (0, 0);
+        for _ in 0..DRAIN_BATCHES {
+            let (s, f) = self.deliver_outbox(sender, DRAIN_BATCH).await?;
+            (sent, failed) = (sent + s, failed + f);
+            if ((s + f) as u64) < DRAIN_BATCH {
+                break;
+            }
+        }
+        Ok((sent, failed))
     }
 
     /// Sends up to `max` due SMS messages through `sender`, several at a time. Returns

@@ -157,3 +157,33 @@ async fn a_gateway_that_is_down_loses_nothing() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_burst_of_receipts_leaves_in_one_round_not_one_batch_a_tick() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let hotline = app.login_as("hotline").await;
+        let calls = (0..250).map(|i| {
+            let body = json!({"channel": "hotline", "category": "consultation",
+                "requester": {"name": "孙女士", "phone": format!("1381234{i:04}")},
+                "region": "220802100201", "description": "劳动合同到期不续签有没有补偿"});
+            let (client, url, token) = (app.client.clone(), app.url("/api/v1/requests"), hotline.token.clone());
+            async move { client.post(url).bearer_auth(token).json(&body).send().await.unwrap().status() }
+        });
+        for status in futures::future::join_all(calls).await {
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        let reader = app.services.store().reader();
+        let pending = gongdao_store::outbox::count_state(reader, "pending").await.unwrap();
+        assert!(pending >= 250, "{backend:?}: {pending}");
+        let dir = tempfile::tempdir().unwrap();
+        let sender: Arc<dyn Sender> = Arc::new(app.services.file_sender(dir.path().to_path_buf()));
+        // More than two batches of 100, all in one round of the work loop.
+        let (sent, failed) = app.services.drain_outbox(&sender).await.unwrap();
+        assert_eq!((sent as u64, failed), (pending, 0), "{backend:?}");
+        assert_eq!(gongdao_store::outbox::count_state(reader, "pending").await.unwrap(), 0);
+        assert_eq!(gongdao_store::outbox::count_state(reader, "sent").await.unwrap(), pending);
+        assert_eq!(app.services.drain_outbox(&sender).await.unwrap(), (0, 0), "{backend:?}: each once");
+        app.stop().await;
+    }
+}
