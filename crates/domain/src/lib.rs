@@ -19,6 +19,7 @@ pub mod id_number;
 pub mod identity;
 pub mod ids;
 pub mod law;
+pub mod legal_aid;
 pub mod mediation;
 pub mod network;
 pub mod phone;

@@ -1,6 +1,7 @@
 //! Properties of the rules every deadline and every scope check rests on, over
 //! generated inputs (proptest): the calendar against 民法典 第二百零一条 to 第二百零三条,
-//! the deadline editor's round trip, and the scope filter against the region tree.
+//! the deadline editor's round trip, the scope filter against the region tree, and the
+//! legal aid eligibility engine.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use gongdao_domain::DivisionCode;
@@ -154,5 +155,75 @@ proptest! {
         let (lo, hi) = Scope::new(root).bounds();
         prop_assert_eq!((lo..=hi).contains(&other.to_db()), in_tree);
         prop_assert_eq!(Scope::new(root).covers(Scope::new(other)), in_tree);
+    }
+}
+
+mod legal_aid {
+    use gongdao_domain::legal_aid::{
+        Applicant, Application, CaseType, CriminalFacts, EligibilityRules, Fen, Hardship, Household, Matter, Sentence,
+        Verdict, evaluate,
+    };
+    use gongdao_domain::request::Group;
+    use proptest::prelude::*;
+
+    fn rules() -> EligibilityRules {
+        EligibilityRules::parse(include_str!("../../../data/legal-aid/eligibility.toml")).unwrap()
+    }
+
+    prop_compose! {
+        fn application()(
+            case_type in proptest::sample::select(CaseType::ALL),
+            matter in proptest::option::of(proptest::sample::select(Matter::ALL)),
+            groups in proptest::sample::subsequence(Group::ALL, 0..4),
+            flags in any::<[bool; 8]>(),
+            household in proptest::option::of((1u32..=30, 0i64..5_000_000)),
+            sentence in proptest::option::of(proptest::sample::select(Sentence::ALL)),
+        ) -> Application {
+            Application {
+                case_type,
+                matter,
+                applicant: Applicant {
+                    groups,
+                    no_fixed_income: flags[0],
+                    social_assistance: flags[1],
+                    household: household.map(|(size, fen)| Household { size, monthly_income: Fen(fen) }),
+                },
+                criminal: CriminalFacts {
+                    minor: flags[2],
+                    sensory_disability: flags[3],
+                    mental_incapacity: flags[4],
+                    possible_sentence: sentence,
+                    death_penalty_review: flags[5],
+                    in_absentia: flags[6],
+                },
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        /// Every verdict gives a reason with a source; an eligible verdict never rests on
+        /// a hardship standard that was not met; unknown facts never refuse.
+        #[test]
+        fn every_verdict_has_its_reasons_and_agrees_with_the_hardship(app in application()) {
+            let e = evaluate(&rules(), &app);
+            prop_assert!(!e.reasons.is_empty());
+            prop_assert!(!(e.verdict == Verdict::Eligible && e.hardship == Hardship::NotMet));
+            prop_assert!(!(e.verdict == Verdict::NotEligible && e.hardship == Hardship::Unknown));
+        }
+
+        /// Less income never makes an application worse.
+        #[test]
+        fn less_income_never_turns_a_yes_into_a_no(app in application(), less in 0i64..5_000_000) {
+            let rules = rules();
+            let rank = |v: Verdict| match v { Verdict::NotEligible => 0, Verdict::NeedsReview => 1, Verdict::Eligible => 2 };
+            let before = evaluate(&rules, &app);
+            let mut poorer = app.clone();
+            if let Some(h) = poorer.applicant.household.as_mut() {
+                h.monthly_income = Fen((h.monthly_income.0 - less).max(0));
+            }
+            prop_assert!(rank(evaluate(&rules, &poorer).verdict) >= rank(before.verdict));
+        }
     }
 }

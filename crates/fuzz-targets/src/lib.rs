@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use gongdao_domain::calendar::{HolidayYear, Period};
 use gongdao_domain::deadline::DeadlineTable;
 use gongdao_domain::law::{ArticleNumber, LawFileName, numeral, parse};
+use gongdao_domain::legal_aid::EligibilityRules;
 use gongdao_domain::routing::RoutingTable;
 use gongdao_domain::{DivisionCode, IdNumber, PhoneNumber};
 use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
@@ -79,13 +80,15 @@ pub fn law_text(data: &[u8]) {
     }
 }
 
-/// The rules files an administrator edits (deadlines, routing, a holiday year) and a
+/// The rules files an administrator edits (deadlines, routing, a holiday year, the
+/// legal aid conditions) and a
 /// period typed into a form.
 pub fn rule_files(data: &[u8]) {
     let s = text(data);
     let _ = DeadlineTable::parse(&s);
     let _ = RoutingTable::parse(&s);
     let _ = HolidayYear::parse(&s);
+    let _ = EligibilityRules::parse(&s);
     if let Ok(p) = Period::parse(&s) {
         assert_eq!(Period::parse(&p.to_string()).expect("its own form parses"), p);
     }

@@ -19,6 +19,7 @@ pub mod export;
 mod intake;
 pub mod jobs;
 pub mod laws;
+pub mod legal_aid;
 pub mod limits;
 pub mod mediation;
 mod names;

@@ -128,6 +128,7 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/calendar/due", ANY),
         ("POST", "/api/v1/public/requests", PUBLIC),
         ("GET", "/api/v1/public/track", PUBLIC),
+        ("POST", "/api/v1/legal-aid/eligibility", PUBLIC),
         ("GET", "/api/v1/appointments", VIEW_REQ),
         ("POST", "/api/v1/appointments/slots", HANDLE),
         ("POST", "/api/v1/appointments/bookings", HANDLE),

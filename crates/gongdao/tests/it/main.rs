@@ -12,6 +12,7 @@ mod hardening;
 mod helpers;
 mod identity;
 mod laws;
+mod legal_aid;
 mod mediation;
 mod outbox;
 mod process;

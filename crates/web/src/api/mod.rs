@@ -7,6 +7,7 @@ mod accounts;
 mod appointments;
 mod auth;
 mod laws;
+mod legal_aid;
 mod mediation;
 mod network;
 mod public;
@@ -172,6 +173,7 @@ impl Modify for Security {
         (name = "config", description = "节假日、办理时限和分派规则"),
         (name = "appointments", description = "预约与上门服务"),
         (name = "mediation", description = "人民调解"),
+        (name = "legal_aid", description = "法律援助"),
         (name = "meta", description = "健康检查、词表、接口文档"),
     )
 )]
@@ -245,6 +247,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(network::router())
         .merge(accounts::router())
         .merge(public::router())
+        .merge(legal_aid::router())
         .merge(requests::router())
         .merge(appointments::router())
         .merge(mediation::router())

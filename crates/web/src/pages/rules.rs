@@ -174,6 +174,7 @@ async fn rules_page(
                     let title = match f.name.as_str() {
                         "deadlines" => "办理时限".to_string(),
                         "routing" => "分派规则".to_string(),
+                        "legal_aid" => "法律援助条件".to_string(),
                         n => format!("{}年节假日安排", n.trim_start_matches("calendar/")),
                     };
                     let (content, error) = match &refused {
