@@ -32,6 +32,11 @@ pub struct PersonalExport {
 }
 
 impl PersonalExport {
+    /// Whether the actor may export personal data in the clear at all (with a reason).
+    pub fn allowed(actor: &Actor) -> bool {
+        actor.can(Permission::ExportNetwork) && actor.can(Permission::ViewPersonalData)
+    }
+
     /// None for a masked export; the reason for an unmasked one the actor may make.
     pub fn parse(&self, actor: &Actor) -> Result<Option<ExportReason>, ServiceError> {
         match self.personal.as_deref().map(str::trim).unwrap_or_default() {

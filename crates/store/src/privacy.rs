@@ -156,17 +156,7 @@ pub async fn erase_matter(
         vec![cipher.seal(ERASED_TEXT).into(), id.into()],
     )
     .await?;
-    let bookings: Vec<i64> = booking::Entity::find()
-        .select_only()
-        .column(booking::Column::Id)
-        .filter(booking::Column::RequestId.eq(id))
-        .filter(Expr::cust(NOT_ERASED))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    for b in bookings {
-        erase_booking(conn, cipher, b, now).await?;
-    }
+    erase_bookings(conn, cipher, "request_id", id, now).await?;
     Ok(true)
 }
 
@@ -177,20 +167,29 @@ pub async fn erase_booking(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let done = exec(
-        conn,
+    Ok(erase_bookings(conn, cipher, "id", id, now).await? > 0)
+}
+
+/// Erases the bookings whose `column` (`id` or `request_id`) is `value`.
+async fn erase_bookings(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    column: &str,
+    value: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let sql = format!(
         "UPDATE bookings SET name = $1, phone_enc = $2, phone_masked = '', address = NULL, reason = $3, \
-         personal_data_erased_at = $4 WHERE id = $5 AND personal_data_erased_at IS NULL",
-        vec![
-            cipher.seal(ERASED_NAME).into(),
-            cipher.seal("").into(),
-            cipher.seal(ERASED_TEXT).into(),
-            now.into(),
-            id.into(),
-        ],
-    )
-    .await?;
-    Ok(done > 0)
+         personal_data_erased_at = $4 WHERE {column} = $5 AND personal_data_erased_at IS NULL"
+    );
+    let values = vec![
+        cipher.seal(ERASED_NAME).into(),
+        cipher.seal("").into(),
+        cipher.seal(ERASED_TEXT).into(),
+        now.into(),
+        value.into(),
+    ];
+    exec(conn, &sql, values).await
 }
 
 /// Erases a mediation case's parties, summary, agreement texts and session records; the

@@ -132,8 +132,7 @@ pub async fn list(
             error,
             manage: user.actor.can(Permission::ManageNetwork),
             can_export: user.actor.can(Permission::ExportNetwork),
-            can_export_personal: user.actor.can(Permission::ExportNetwork)
-                && user.actor.can(Permission::ViewPersonalData),
+            can_export_personal: PersonalExport::allowed(&user.actor),
             kind,
             region,
             layout,
