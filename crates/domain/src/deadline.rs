@@ -32,6 +32,8 @@ pub struct DeadlineTable {
     pub judicial_confirmation_reminder_days: u32,
     /// How long personal data of finished work is kept; none: kept until erased by hand.
     pub retention: Option<Retention>,
+    /// The statutory limits of a legal aid case (the law's own when the file is silent).
+    pub legal_aid: crate::legal_aid::case::Deadlines,
 }
 
 /// 个人信息保存期限 (个人信息保护法 第十九条、第四十七条): after a matter is closed, or a
@@ -63,6 +65,15 @@ struct File {
     incident: SimpleEntry,
     mediation: MediationEntry,
     retention: Option<RetentionEntry>,
+    #[serde(default)]
+    legal_aid: std::collections::BTreeMap<String, LegalAidEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LegalAidEntry {
+    period: String,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -178,6 +189,13 @@ impl DeadlineTable {
             judicial_confirmation: rule("司法确认", &m.judicial_confirmation, &m.judicial_confirmation_source)?,
             judicial_confirmation_reminder_days: m.judicial_confirmation_reminder_days,
             retention: file.retention.as_ref().map(retention).transpose()?,
+            legal_aid: crate::legal_aid::case::Deadlines::parse(
+                &file
+                    .legal_aid
+                    .iter()
+                    .map(|(k, e)| (k.as_str(), e.period.as_str(), e.source.as_str()))
+                    .collect::<Vec<_>>(),
+            )?,
         })
     }
 

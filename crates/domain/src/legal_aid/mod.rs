@@ -8,6 +8,9 @@
 //! and the district's policies are data ([`EligibilityRules`], `data/legal-aid/
 //! eligibility.toml`) a district can change.
 
+pub mod assignment;
+pub mod case;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -571,7 +574,7 @@ pub fn evaluate(rules: &EligibilityRules, app: &Application) -> Eligibility {
 mod tests {
     use super::*;
 
-    const SHIPPED: &str = include_str!("../../../data/legal-aid/eligibility.toml");
+    const SHIPPED: &str = include_str!("../../../../data/legal-aid/eligibility.toml");
 
     #[test]
     fn the_shipped_rules_parse_and_cite_their_sources() {

@@ -1,0 +1,330 @@
+//! A legal aid case from application to archive, as 法律援助法 第四章 and the procedure
+//! rules (司法部令第148号) order it: received → reviewing (hardship check, exemption or
+//! integrity pledge, 第四十一条) → materials asked once and in full (第四十三条第二款) →
+//! decision (给予 / 不予) → assignment → agreement → handling → closing report → closure
+//! review → follow-up → archive; termination (第四十八条) and objections (第四十九条).
+//!
+//! [`next_status`] is the whole order of steps as a pure function: a step out of order
+//! (assigning before deciding, deciding twice) is refused here, with a Chinese message
+//! that says what has to happen first, before any store is touched.
+
+use crate::calendar::{ConfigError, Period};
+use crate::deadline::Rule;
+
+crate::code_enum! {
+    /// 法律援助案件状态
+    pub enum CaseStatus: "案件状态" {
+        Received => ("received", "待受理"),
+        Reviewing => ("reviewing", "审查中"),
+        AwaitingMaterials => ("awaiting_materials", "待补充材料"),
+        Granted => ("granted", "待指派"),
+        Refused => ("refused", "不予法律援助"),
+        Assigned => ("assigned", "待签订委托协议"),
+        Handling => ("handling", "承办中"),
+        ClosingReview => ("closing_review", "结案审查中"),
+        Closed => ("closed", "已结案"),
+        Terminated => ("terminated", "已终止"),
+        Archived => ("archived", "已归档"),
+    }
+}
+
+crate::code_enum! {
+    /// 申请渠道
+    pub enum Channel: "申请渠道" {
+        Window => ("window", "窗口申请"),
+        Hotline => ("hotline", "12348热线"),
+        Online => ("online", "网上申请"),
+        Kiosk => ("kiosk", "自助终端"),
+        Notice => ("notice", "办案机关通知指派"),
+        Forwarded => ("forwarded", "羁押场所转交申请"),
+    }
+}
+
+crate::code_enum! {
+    /// 经济困难的核查方式（法律援助法 第四十一条）
+    pub enum Verification: "经济困难核查方式" {
+        NotRequired => ("not_required", "不受经济困难条件限制"),
+        Exempt => ("exempt", "免予核查"),
+        Lookup => ("lookup", "信息共享查询"),
+        Pledge => ("pledge", "个人诚信承诺"),
+    }
+}
+
+crate::code_enum! {
+    /// 办理环节
+    pub enum Action: "办理环节" {
+        Accept => ("accept", "受理"),
+        RequestMaterials => ("request_materials", "一次性告知补充材料"),
+        MaterialsReceived => ("materials_received", "材料补齐"),
+        Grant => ("grant", "决定给予法律援助"),
+        Refuse => ("refuse", "决定不予法律援助"),
+        Assign => ("assign", "指派"),
+        SignAgreement => ("sign_agreement", "签订委托协议"),
+        LogProgress => ("log_progress", "记录办理进展"),
+        SubmitClosing => ("submit_closing", "提交结案报告"),
+        ReviewClosing => ("review_closing", "结案审查"),
+        FollowUp => ("follow_up", "回访受援人"),
+        Archive => ("archive", "归档"),
+        Terminate => ("terminate", "终止法律援助"),
+        FileObjection => ("file_objection", "提出异议"),
+        DecideObjection => ("decide_objection", "审查异议"),
+        Correct => ("correct", "更正记录"),
+    }
+}
+
+crate::code_enum! {
+    /// 终止法律援助的情形（法律援助法 第四十八条）
+    pub enum TerminationGround: "终止情形" {
+        Deception => ("deception", "受援人以欺骗或者其他不正当手段获得法律援助"),
+        ConcealedFacts => ("concealed_facts", "受援人故意隐瞒与案件有关的重要事实或者提供虚假证据"),
+        UnlawfulUse => ("unlawful_use", "受援人利用法律援助从事违法活动"),
+        NoLongerEligible => ("no_longer_eligible", "受援人的经济状况发生变化，不再符合法律援助条件"),
+        CaseEnded => ("case_ended", "案件终止审理或者已经被撤销"),
+        HiredCounsel => ("hired_counsel", "受援人自行委托律师或者其他代理人"),
+        RecipientRequest => ("recipient_request", "受援人有正当理由要求终止法律援助"),
+        Other => ("other", "法律法规规定的其他情形"),
+    }
+}
+
+impl TerminationGround {
+    /// The item of 第四十八条 the ground is.
+    pub fn item(self) -> u32 {
+        Self::ALL.iter().position(|g| *g == self).map_or(8, |i| i as u32 + 1)
+    }
+}
+
+crate::code_enum! {
+    /// 异议审查结果（法律援助法 第四十九条）
+    pub enum ObjectionResult: "异议审查结果" {
+        Upheld => ("upheld", "责令改正"),
+        Dismissed => ("dismissed", "维持原决定"),
+    }
+}
+
+/// What the order of steps needs to know beyond the status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CaseFacts {
+    /// 先行提供法律援助 (第四十四条): aid may be assigned before the decision.
+    pub urgent: bool,
+    /// Whether a decision (给予 / 不予) has been made.
+    pub decided: bool,
+    /// An objection is waiting for the bureau's review.
+    pub objection_pending: bool,
+    /// An objection has already been filed against the present decision.
+    pub objection_filed: bool,
+    /// The recipient has been visited after closing.
+    pub followed_up: bool,
+}
+
+/// A step refused because of the order of steps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutOfOrder(pub String);
+
+impl std::fmt::Display for OutOfOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The status after `action` on a case in `status`, or why the step cannot be taken now.
+/// Steps that only add to the record (progress logs, objections, corrections, the
+/// follow-up) leave the status as it is; an objection upheld sends a refusal back to
+/// assignment and a termination back to handling.
+pub fn next_status(
+    status: CaseStatus,
+    action: Action,
+    facts: CaseFacts,
+    objection: Option<ObjectionResult>,
+) -> Result<CaseStatus, OutOfOrder> {
+    use Action as A;
+    use CaseStatus as S;
+    let refuse = |first: &str| {
+        Err(OutOfOrder(format!(
+            "该案件{}，不能{}{}{first}",
+            status.label(),
+            action.label(),
+            if first.is_empty() { "" } else { "：" }
+        )))
+    };
+    match (action, status) {
+        (A::Accept, S::Received) => Ok(S::Reviewing),
+        (A::RequestMaterials, S::Reviewing) => Ok(S::AwaitingMaterials),
+        (A::MaterialsReceived, S::AwaitingMaterials) => Ok(S::Reviewing),
+        (A::Grant, S::Reviewing) if !facts.decided => Ok(S::Granted),
+        (A::Refuse, S::Reviewing) if !facts.decided => Ok(S::Refused),
+        // Aid given before review (第四十四条) is decided afterwards: a grant keeps the
+        // case where it is, a refusal ends the aid already begun.
+        (A::Grant, S::Assigned | S::Handling) if facts.urgent && !facts.decided => Ok(status),
+        (A::Refuse, S::Assigned | S::Handling) if facts.urgent && !facts.decided => Ok(S::Terminated),
+        (A::Grant | A::Refuse, _) if facts.decided => refuse("已经作出过决定，决定不能重复作出（更正请记录更正）"),
+        (A::Grant | A::Refuse, S::Received) => refuse("请先受理"),
+        (A::Grant | A::Refuse, S::AwaitingMaterials) => refuse("材料尚未补齐"),
+        (A::Assign, S::Granted) => Ok(S::Assigned),
+        (A::Assign, S::Reviewing | S::AwaitingMaterials) if facts.urgent => Ok(S::Assigned),
+        (A::Assign, S::Received | S::Reviewing | S::AwaitingMaterials) => {
+            refuse("应先作出给予法律援助的决定（情况紧急的，可依第四十四条先行提供）")
+        }
+        (A::SignAgreement, S::Assigned) => Ok(S::Handling),
+        (A::LogProgress, S::Assigned | S::Handling) => Ok(status),
+        (A::SubmitClosing, S::Handling) => Ok(S::ClosingReview),
+        (A::SubmitClosing, S::Assigned) => refuse("应先签订委托协议"),
+        (A::ReviewClosing, S::ClosingReview) => Ok(S::Closed),
+        (A::FollowUp, S::Closed) => Ok(S::Closed),
+        (A::Archive, S::Closed) if facts.followed_up => Ok(S::Archived),
+        (A::Archive, S::Closed) => refuse("应先回访受援人"),
+        (A::Terminate, S::Assigned | S::Handling | S::ClosingReview) => Ok(S::Terminated),
+        (A::FileObjection, S::Refused | S::Terminated) if !facts.objection_filed => Ok(status),
+        (A::FileObjection, S::Refused | S::Terminated) => refuse("对该决定已经提出过异议"),
+        (A::DecideObjection, S::Refused | S::Terminated) if facts.objection_pending => match (objection, status) {
+            (Some(ObjectionResult::Upheld), S::Refused) => Ok(S::Granted),
+            (Some(ObjectionResult::Upheld), _) => Ok(S::Handling),
+            (Some(ObjectionResult::Dismissed), _) => Ok(status),
+            (None, _) => refuse("请选择审查结果"),
+        },
+        (A::DecideObjection, _) => refuse("没有待审查的异议"),
+        (A::Correct, _) => Ok(status),
+        _ => refuse(""),
+    }
+}
+
+/// The statutory time limits of a legal aid case, each with its source, as the
+/// district's deadline file states them (`[legal_aid]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadlines {
+    /// Decide within 7 days of a complete application (第四十三条).
+    pub decide: Rule,
+    /// Assign within 3 days of the decision to grant (第四十三条).
+    pub assign: Rule,
+    /// Assign within 3 days of a notice from a court, procuratorate or police (第三十六条).
+    pub notice_assign: Rule,
+    /// Sign the agreement within 5 days of the assignment (程序规定 第二十七条).
+    pub agreement: Rule,
+    /// The bureau reviews an objection within 5 days (第四十九条).
+    pub objection: Rule,
+}
+
+impl Deadlines {
+    /// The law's own periods, for a deadline file that does not state them.
+    pub fn statutory() -> Deadlines {
+        let rule = |days: u32, source: &str| Rule { period: Period::days(days), source: source.into() };
+        Deadlines {
+            decide: rule(7, "法律援助法 第四十三条：自收到申请之日起七日内进行审查，作出是否给予法律援助的决定"),
+            assign: rule(3, "法律援助法 第四十三条：决定给予法律援助的，应当自作出决定之日起三日内指派"),
+            notice_assign: rule(3, "法律援助法 第三十六条：法律援助机构收到通知后，应当在三日内指派律师"),
+            agreement: rule(5, "《办理法律援助案件程序规定》第二十七条：自指派之日起五日内与受援人签订委托协议"),
+            objection: rule(5, "法律援助法 第四十九条：司法行政部门应当自收到异议之日起五日内进行审查"),
+        }
+    }
+
+    /// Reads the `[legal_aid]` entries of a deadline file.
+    pub fn parse(entries: &[(&str, &str, &str)]) -> Result<Deadlines, ConfigError> {
+        let mut d = Deadlines::statutory();
+        for (key, period, source) in entries {
+            let slot = match *key {
+                "decide" => &mut d.decide,
+                "assign" => &mut d.assign,
+                "notice_assign" => &mut d.notice_assign,
+                "agreement" => &mut d.agreement,
+                "objection" => &mut d.objection,
+                other => return Err(ConfigError(format!("法律援助时限“{other}”不是平台已知的环节"))),
+            };
+            let period = Period::parse(period).map_err(|e| ConfigError(format!("法律援助时限·{key}：{}", e.0)))?;
+            if source.trim().is_empty() {
+                return Err(ConfigError(format!("法律援助时限·{key}：缺少依据（source）")));
+            }
+            *slot = Rule { period, source: source.trim().to_string() };
+        }
+        Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> CaseFacts {
+        CaseFacts::default()
+    }
+
+    #[test]
+    fn the_ordinary_path_runs_from_application_to_archive() {
+        let mut s = CaseStatus::Received;
+        let mut f = facts();
+        for (a, expected) in [
+            (Action::Accept, CaseStatus::Reviewing),
+            (Action::RequestMaterials, CaseStatus::AwaitingMaterials),
+            (Action::MaterialsReceived, CaseStatus::Reviewing),
+            (Action::Grant, CaseStatus::Granted),
+            (Action::Assign, CaseStatus::Assigned),
+            (Action::SignAgreement, CaseStatus::Handling),
+            (Action::LogProgress, CaseStatus::Handling),
+            (Action::SubmitClosing, CaseStatus::ClosingReview),
+            (Action::ReviewClosing, CaseStatus::Closed),
+            (Action::FollowUp, CaseStatus::Closed),
+            (Action::Archive, CaseStatus::Archived),
+        ] {
+            s = next_status(s, a, f, None).unwrap_or_else(|e| panic!("{a:?}: {e}"));
+            assert_eq!(s, expected, "{a:?}");
+            f.decided |= matches!(a, Action::Grant);
+            f.followed_up |= matches!(a, Action::FollowUp);
+        }
+    }
+
+    #[test]
+    fn steps_out_of_order_say_what_comes_first() {
+        let e = next_status(CaseStatus::Reviewing, Action::Assign, facts(), None).unwrap_err();
+        assert!(e.0.contains("应先作出给予法律援助的决定"), "{e}");
+        let decided = CaseFacts { decided: true, ..facts() };
+        let e = next_status(CaseStatus::Granted, Action::Grant, decided, None).unwrap_err();
+        assert!(e.0.contains("不能重复"), "{e}");
+        assert!(next_status(CaseStatus::Received, Action::Grant, facts(), None).unwrap_err().0.contains("请先受理"));
+        assert!(next_status(CaseStatus::Closed, Action::Archive, decided, None).unwrap_err().0.contains("回访"));
+        assert!(next_status(CaseStatus::Archived, Action::Terminate, decided, None).is_err());
+        assert!(next_status(CaseStatus::Granted, Action::DecideObjection, decided, None).is_err());
+    }
+
+    #[test]
+    fn urgent_aid_comes_before_the_decision_and_a_later_refusal_ends_it() {
+        let urgent = CaseFacts { urgent: true, ..facts() };
+        assert_eq!(next_status(CaseStatus::Reviewing, Action::Assign, urgent, None), Ok(CaseStatus::Assigned));
+        assert_eq!(next_status(CaseStatus::Handling, Action::Grant, urgent, None), Ok(CaseStatus::Handling));
+        assert_eq!(next_status(CaseStatus::Handling, Action::Refuse, urgent, None), Ok(CaseStatus::Terminated));
+    }
+
+    #[test]
+    fn one_objection_per_decision_and_an_upheld_one_reopens_the_case() {
+        let decided = CaseFacts { decided: true, ..facts() };
+        assert_eq!(next_status(CaseStatus::Refused, Action::FileObjection, decided, None), Ok(CaseStatus::Refused));
+        let pending = CaseFacts { objection_pending: true, objection_filed: true, ..decided };
+        assert!(next_status(CaseStatus::Refused, Action::FileObjection, pending, None).is_err());
+        assert_eq!(
+            next_status(CaseStatus::Refused, Action::DecideObjection, pending, Some(ObjectionResult::Upheld)),
+            Ok(CaseStatus::Granted)
+        );
+        assert_eq!(
+            next_status(CaseStatus::Terminated, Action::DecideObjection, pending, Some(ObjectionResult::Upheld)),
+            Ok(CaseStatus::Handling)
+        );
+        assert_eq!(
+            next_status(CaseStatus::Refused, Action::DecideObjection, pending, Some(ObjectionResult::Dismissed)),
+            Ok(CaseStatus::Refused)
+        );
+    }
+
+    #[test]
+    fn termination_grounds_are_the_items_of_article_48() {
+        assert_eq!(TerminationGround::Deception.item(), 1);
+        assert_eq!(TerminationGround::HiredCounsel.item(), 6);
+        assert_eq!(TerminationGround::Other.item(), 8);
+    }
+
+    #[test]
+    fn deadline_entries_replace_the_statutory_ones_and_unknown_steps_are_refused() {
+        let d = Deadlines::parse(&[("decide", "5日", "本省规定")]).unwrap();
+        assert_eq!(d.decide.period, Period::days(5));
+        assert_eq!(d.assign, Deadlines::statutory().assign);
+        assert!(Deadlines::parse(&[("decided", "5日", "x")]).is_err());
+        assert!(Deadlines::parse(&[("decide", "5日", " ")]).is_err());
+        assert!(Deadlines::parse(&[("decide", "五天", "x")]).is_err());
+    }
+}
