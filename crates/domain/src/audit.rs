@@ -34,6 +34,7 @@ crate::code_enum! {
         Config => ("config", "系统设置"),
         Booking => ("booking", "预约"),
         MediationCase => ("mediation_case", "调解案件"),
+        LegalAidCase => ("legal_aid_case", "法律援助案件"),
     }
 }
 

@@ -38,6 +38,9 @@ crate::code_enum! {
         DispatchRequests => ("dispatch_requests", "调度、改派和应急响应"),
         ManageConfig => ("manage_config", "维护节假日、时限和分派规则"),
         HandleMediation => ("handle_mediation", "办理人民调解"),
+        ReviewLegalAid => ("review_legal_aid", "审查、指派法律援助案件"),
+        HandleLegalAid => ("handle_legal_aid", "承办法律援助案件"),
+        DecideObjections => ("decide_objections", "审查法律援助异议"),
     }
 }
 
@@ -60,6 +63,12 @@ impl Role {
             DispatchRequests => self == Dispatcher,
             ManageConfig => self == Admin,
             HandleMediation => matches!(self, Mediator | WindowStaff | Dispatcher),
+            ReviewLegalAid => self == LegalAidReviewer,
+            // The assigned lawyers record their work; the reviewer may record it for them.
+            HandleLegalAid => matches!(self, Lawyer | LegalAidReviewer),
+            // 法律援助法 第四十九条: objections go to the justice bureau, not to the centre
+            // whose decision they contest.
+            DecideObjections => self == Leader,
         }
     }
 

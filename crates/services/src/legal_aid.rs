@@ -1,17 +1,32 @@
-//! Legal aid use cases. So far: the public eligibility check, which reads an
+//! Legal aid use cases: the public eligibility check, which reads an
 //! application's facts as typed, decides with the district's rules
 //! ([`gongdao_domain::legal_aid::evaluate`]) and answers with the reasons. No login, no
-//! side effects (the web layer limits it per address).
+//! side effects (the web layer limits it per address); and the case from filing to
+//! archive, each step in the order [`next_status`] allows, with its statutory limit on
+//! the district's calendar, its history entry and its audit entry in one transaction.
 
-use gongdao_domain::FieldError;
+use gongdao_domain::audit::{AuditAction, AuditObject};
+use gongdao_domain::auth::{Actor, Permission};
+use gongdao_domain::calendar::{china_local, from_china_local};
 use gongdao_domain::error::ValidationErrors;
+use gongdao_domain::ids::{InstitutionId, RequestId};
+use gongdao_domain::legal_aid::assignment::{Areas, Candidate, CandidateKind, Exclusion, Needs, rank};
+use gongdao_domain::legal_aid::case::{
+    Action, CaseStatus, Channel, Decision, LegalAidCase, ObjectionResult, ObjectionStatus, TerminationGround,
+    Verification, next_status, takes_green_channel,
+};
 use gongdao_domain::legal_aid::{
     Applicant, Application, CaseType, CriminalFacts, Hardship, Household, Matter, Reason, Sentence, Verdict, evaluate,
 };
+use gongdao_domain::network::{InstitutionType, PersonType};
 use gongdao_domain::request::Group;
+use gongdao_domain::{DivisionCode, FieldError, IdNumber, PhoneNumber, RegionLevel, text};
+use gongdao_store::legal_aid::{self, ListFilter};
+use gongdao_store::{ConnectionTrait, Page, counters, institutions, regions, requests};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::audit::Event as AuditEvent;
 use crate::{ServiceError, Services};
 
 /// The facts of an application, as typed. Fields not relevant to the case type may be
@@ -149,5 +164,698 @@ impl Services {
         let book = self.rules().await?;
         let e = evaluate(&book.installation().legal_aid, &application);
         Ok(EligibilityAnswer { verdict: e.verdict, hardship: e.hardship, reasons: e.reasons })
+    }
+}
+
+/// An application as staff file it (or a notice from a court, procuratorate or police):
+/// who applies, where, and the facts the eligibility engine reads.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+pub struct ApplicationInput {
+    /// The legal aid centre or station receiving it.
+    #[serde(default, deserialize_with = "gongdao_domain::network::number_or_text")]
+    #[schema(value_type = Option<i64>)]
+    pub centre_id: Option<String>,
+    /// `window`, `hotline`, `online`, `kiosk`, `notice` or `forwarded`.
+    #[serde(default)]
+    pub channel: String,
+    /// The organ that notified (通知辩护) or forwarded the application.
+    pub notice_from: Option<String>,
+    /// A service matter this application was filed as, if any.
+    #[serde(default, deserialize_with = "gongdao_domain::network::number_or_text")]
+    #[schema(value_type = Option<i64>)]
+    pub request_id: Option<String>,
+    /// Twelve-digit code of the applicant's village or township.
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    /// The opposing party, for the conflict-of-interest check.
+    pub opponent: Option<String>,
+    /// 案情简述.
+    #[serde(default)]
+    pub facts: String,
+    /// 先行提供法律援助 (第四十四条).
+    #[serde(default)]
+    pub urgent: bool,
+    /// How hardship is verified when it must be: `pledge` (default) or `lookup`.
+    pub verification: Option<String>,
+    #[serde(default)]
+    pub eligibility: EligibilityInput,
+}
+
+/// A step on a case: which fields matter depends on the step.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+pub struct StepInput {
+    /// The version of the case read (a step on a stale page is refused).
+    pub version: Option<i64>,
+    /// A note for the history; the reasons of a decision; the progress; the closing
+    /// report; the materials still needed; the objection.
+    pub text: Option<String>,
+    /// The person assigned.
+    #[serde(default, deserialize_with = "gongdao_domain::network::number_or_text")]
+    #[schema(value_type = Option<i64>)]
+    pub person_id: Option<String>,
+    /// Why someone other than the first of the ranked list, or an excluded candidate.
+    pub override_reason: Option<String>,
+    /// Termination ground (第四十八条), e.g. `hired_counsel`.
+    pub ground: Option<String>,
+    /// An objection's outcome: `upheld` or `dismissed`.
+    pub result: Option<String>,
+    /// The closure review's quality score, 0–100.
+    #[serde(default, deserialize_with = "gongdao_domain::network::number_or_text")]
+    #[schema(value_type = Option<i64>)]
+    pub score: Option<String>,
+}
+
+/// A candidate as the reviewer sees them.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RankedCandidate {
+    pub person_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub institution: Option<String>,
+    pub practice_years: u32,
+    pub open_cases: u32,
+    pub score: i32,
+    /// Each part of the score, e.g. “业务专长与案件相符 +30”.
+    pub reasons: Vec<String>,
+    /// Why they may not take the case, if so.
+    pub excluded: Option<String>,
+}
+
+/// The legal aid overview's figures.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LegalAidFigures {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub by_month: Vec<(String, i64)>,
+    pub by_status: Vec<(String, i64)>,
+    pub by_case_type: Vec<(String, i64)>,
+    pub decided: i64,
+    pub decided_in_time: i64,
+    pub assigned: i64,
+    pub assigned_in_time: i64,
+    pub green_channel: i64,
+    pub green_same_day: i64,
+}
+
+fn optional_id(field: &str, label: &str, v: &Option<String>) -> Result<Option<i64>, FieldError> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|i| *i > 0)
+            .map(Some)
+            .ok_or_else(|| FieldError::new(field, format!("{label}编号不正确"))),
+    }
+}
+
+/// The parsed application.
+struct ApplicationDraft {
+    centre_id: i64,
+    channel: Channel,
+    notice_from: Option<String>,
+    request_id: Option<i64>,
+    region: DivisionCode,
+    name: String,
+    id_number: Option<IdNumber>,
+    phone: Option<PhoneNumber>,
+    opponent: Option<String>,
+    facts: String,
+    urgent: bool,
+    verification: Option<Verification>,
+    application: Application,
+}
+
+impl ApplicationInput {
+    fn parse(&self, today: chrono::NaiveDate) -> Result<ApplicationDraft, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let centre_id = errors.check(optional_id("centre_id", "法律援助机构", &self.centre_id)).flatten();
+        if centre_id.is_none() && !errors.0.iter().any(|e| e.field == "centre_id") {
+            errors.push(FieldError::new("centre_id", "请选择受理的法律援助机构"));
+        }
+        let channel = errors.check(Channel::parse_field("channel", &self.channel));
+        let notice_from =
+            errors.check(text::optional("notice_from", "通知或转交机关", self.notice_from.as_deref(), 60)).flatten();
+        if matches!(channel, Some(Channel::Notice | Channel::Forwarded)) && notice_from.is_none() {
+            errors.push(FieldError::new("notice_from", "请填写通知或转交申请的机关（法律援助法第三十六、三十九条）"));
+        }
+        let request_id = errors.check(optional_id("request_id", "服务事项", &self.request_id)).flatten();
+        let region = errors.check(DivisionCode::parse("region", &self.region));
+        if let Some(r) = region
+            && !matches!(r.level(), RegionLevel::Village | RegionLevel::Township)
+        {
+            errors.push(FieldError::new("region", "请选择申请人所在的乡镇（街道）或村（社区）"));
+        }
+        let name = errors.check(text::required("name", "申请人姓名", &self.name, 30));
+        let id_number = match self.id_number.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => errors.check(IdNumber::parse("id_number", s, today)),
+        };
+        let phone = match self.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => errors.check(PhoneNumber::parse_personal("phone", s)),
+        };
+        let opponent = errors.check(text::optional("opponent", "对方当事人", self.opponent.as_deref(), 60)).flatten();
+        let facts = errors.check(text::optional_multiline("facts", "案情简述", Some(&self.facts), 4000)).flatten();
+        if facts.is_none() && !errors.0.iter().any(|e| e.field == "facts") {
+            errors.push(FieldError::new("facts", "请简要写明案情和申请事项"));
+        }
+        let verification = match self.verification.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) => errors
+                .check(Verification::parse_field("verification", v))
+                .filter(|v| matches!(v, Verification::Pledge | Verification::Lookup))
+                .or_else(|| {
+                    errors.push(FieldError::new("verification", "核查方式应为个人诚信承诺或信息共享查询"));
+                    None
+                }),
+        };
+        let application = match self.eligibility.parse() {
+            Ok(a) => Some(a),
+            Err(e) => {
+                for f in e.0 {
+                    errors.push(FieldError::new(format!("eligibility.{}", f.field), f.message));
+                }
+                None
+            }
+        };
+        errors.into_result()?;
+        Ok(ApplicationDraft {
+            centre_id: centre_id.expect("checked"),
+            channel: channel.expect("checked"),
+            notice_from,
+            request_id,
+            region: region.expect("checked"),
+            name: name.expect("checked"),
+            id_number,
+            phone,
+            opponent,
+            facts: facts.expect("checked"),
+            urgent: self.urgent,
+            verification,
+            application: application.expect("checked"),
+        })
+    }
+}
+
+/// Who may take which step: the centre's reviewer decides and assigns, the assigned
+/// person works the case, the bureau's leader reviews objections (第四十九条).
+fn permission_for(action: Action) -> Permission {
+    match action {
+        Action::SignAgreement | Action::LogProgress | Action::SubmitClosing | Action::Correct => {
+            Permission::HandleLegalAid
+        }
+        Action::FileObjection => Permission::HandleRequests,
+        Action::DecideObjection => Permission::DecideObjections,
+        _ => Permission::ReviewLegalAid,
+    }
+}
+
+fn candidate_kind(kind: PersonType) -> CandidateKind {
+    match kind {
+        PersonType::Lawyer => CandidateKind::Lawyer,
+        PersonType::GrassrootsLegalWorker => CandidateKind::GrassrootsWorker,
+        _ => CandidateKind::Staff,
+    }
+}
+
+impl Services {
+    /// 受理登记: files an application or a notice at a legal aid centre or station in
+    /// scope, with the engine's verdict on its facts. A notice (通知辩护) needs no
+    /// review: it is to be assigned within three days (第三十六条).
+    pub async fn file_legal_aid(&self, actor: &Actor, input: &ApplicationInput) -> Result<LegalAidCase, ServiceError> {
+        actor.require(Permission::HandleRequests)?;
+        let d = input.parse(self.today())?;
+        if !actor.scope.contains(d.region) {
+            return Err(ServiceError::field("region", "申请人所在地不在您的管辖范围内"));
+        }
+        let book = self.rules().await?;
+        let rules = book.for_region(d.region);
+        let e = evaluate(&rules.legal_aid, &d.application);
+        let tx = self.store().begin().await?;
+        let centre = institutions::get(&tx, actor.scope, InstitutionId(d.centre_id))
+            .await?
+            .filter(|i| matches!(i.kind, InstitutionType::LegalAidCenter | InstitutionType::LegalAidStation))
+            .ok_or_else(|| ServiceError::field("centre_id", "请选择您管辖范围内的法律援助中心或工作站"))?;
+        if let Some(request) = d.request_id
+            && requests::get_model(&tx, actor.scope, RequestId(request)).await?.is_none()
+        {
+            return Err(ServiceError::field("request_id", "关联的服务事项不存在或不在您的管辖范围内"));
+        }
+        let now = self.now();
+        let district = d.region.ancestor_at(RegionLevel::District).unwrap_or(d.region);
+        let year = china_local(now).format("%Y").to_string();
+        let seq = counters::next(&tx, &format!("legal_aid:{district}:{year}")).await?;
+        let short = regions::get(&tx, district)
+            .await?
+            .map(|r| r.name.trim_end_matches(['区', '县', '市']).to_string())
+            .unwrap_or_default();
+        let number = format!("（{year}）{short}法援字第{seq:04}号");
+        let cipher = self.cipher();
+        let mut r = legal_aid::new_record(number.clone(), d.region, centre.id.0, now, actor.user_id.0);
+        let a = &d.application;
+        r.request_id = d.request_id;
+        r.channel = d.channel.code().into();
+        r.notice_from = d.notice_from.clone();
+        r.case_type = a.case_type.code().into();
+        r.matter = a.matter.map(|m| m.code().into());
+        r.groups = legal_aid::group_set(&a.applicant.groups);
+        r.applicant_name = cipher.seal(&d.name);
+        r.applicant_name_bidx = cipher.name_index(&d.name);
+        r.applicant_id_enc = d.id_number.as_ref().map(|x| cipher.seal(x.as_str()));
+        r.applicant_id_masked = d.id_number.as_ref().map(|x| x.masked());
+        r.applicant_phone_enc = d.phone.as_ref().map(|x| cipher.seal(x.as_str()));
+        r.applicant_phone_masked = d.phone.as_ref().map(|x| x.masked());
+        r.household_size = a.applicant.household.map(|h| h.size as i32);
+        r.household_income_fen = a.applicant.household.map(|h| h.monthly_income.0);
+        r.possible_sentence = a.criminal.possible_sentence.map(|s| s.code().into());
+        r.life_or_death =
+            a.criminal.possible_sentence == Some(Sentence::LifeOrDeath) || a.criminal.death_penalty_review;
+        r.minor = a.criminal.minor || a.applicant.groups.contains(&Group::Minor);
+        r.opponent = d.opponent.as_deref().map(|o| cipher.seal(o));
+        r.opponent_bidx = d.opponent.as_deref().map(|o| cipher.name_index(o));
+        r.facts = cipher.seal(&d.facts);
+        r.verdict = e.verdict.code().into();
+        r.hardship = e.hardship.code().into();
+        r.verification = match e.hardship {
+            Hardship::NotRequired => Verification::NotRequired,
+            Hardship::Exempt => Verification::Exempt,
+            _ => d.verification.unwrap_or(Verification::Pledge),
+        }
+        .code()
+        .into();
+        r.urgent = d.urgent;
+        r.green_channel = takes_green_channel(&a.applicant.groups, a.matter, e.hardship);
+        if matches!(d.channel, Channel::Notice) {
+            // A notice is itself the decision: assign within three days of it.
+            r.status = CaseStatus::Granted.code().into();
+            r.accepted_at = Some(now);
+            r.decision = Some(Decision::Grant.code().into());
+            r.decided_at = Some(now);
+            r.decision_reason =
+                Some(format!("{}通知指派（法律援助法第三十六条）", d.notice_from.clone().unwrap_or_default()));
+            r.assign_due = Some(rules.due(now, rules.deadlines.legal_aid.notice_assign.period).0);
+        }
+        let id = legal_aid::insert(&tx, r).await?;
+        let note = format!("{}，{}", d.channel.label(), a.case_type.label());
+        legal_aid::add_event(
+            &tx,
+            cipher,
+            id,
+            Action::Accept,
+            Some(&format!("收到申请：{note}")),
+            Some(actor.user_id.0),
+            now,
+        )
+        .await?;
+        self.audit(
+            &tx,
+            actor,
+            AuditEvent::new(
+                AuditAction::Create,
+                AuditObject::LegalAidCase,
+                id,
+                d.region,
+                format!("法律援助登记 {number}（{note}）"),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.legal_aid_case(actor, id).await
+    }
+
+    pub async fn legal_aid_case(&self, actor: &Actor, id: i64) -> Result<LegalAidCase, ServiceError> {
+        actor.require(Permission::ViewRequests)?;
+        legal_aid::get(self.store().reader(), self.cipher(), actor.scope, id)
+            .await?
+            .ok_or(ServiceError::NotFound("法律援助案件"))
+    }
+
+    pub async fn legal_aid_cases(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+        case_type: Option<&str>,
+        page: &crate::network::PageQuery,
+    ) -> Result<(Vec<LegalAidCase>, u64), ServiceError> {
+        actor.require(Permission::ViewRequests)?;
+        let mut errors = ValidationErrors::new();
+        let status = status
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|s| errors.check(CaseStatus::parse_field("status", s)));
+        let case_type = case_type
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|s| errors.check(CaseType::parse_field("case_type", s)));
+        errors.into_result()?;
+        let page: Page = page.parse()?;
+        let filter = ListFilter { status, case_type, assignee: None };
+        Ok(legal_aid::list(self.store().reader(), self.cipher(), actor.scope, &filter, page).await?)
+    }
+
+    /// The ranked candidates for a case, with the reason for every score and exclusion.
+    pub async fn legal_aid_candidates(&self, actor: &Actor, id: i64) -> Result<Vec<RankedCandidate>, ServiceError> {
+        actor.require(Permission::ReviewLegalAid)?;
+        let conn = self.store().reader();
+        let m = legal_aid::record(conn, actor.scope, id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        self.rank_candidates(conn, actor, &m).await
+    }
+
+    async fn rank_candidates(
+        &self,
+        conn: &impl ConnectionTrait,
+        actor: &Actor,
+        m: &legal_aid::CaseRecord,
+    ) -> Result<Vec<RankedCandidate>, ServiceError> {
+        let since = self.now() - chrono::Duration::days(90);
+        let rows = legal_aid::candidates(conn, actor.scope, m.opponent_bidx.as_deref(), since).await?;
+        let bad = || ServiceError::Internal("bad legal aid case".into());
+        let needs = Needs {
+            case_type: CaseType::from_code(&m.case_type).ok_or_else(bad)?,
+            matter: m.matter.as_deref().and_then(Matter::from_code),
+            region: DivisionCode::from_db(m.region_code).ok_or_else(bad)?,
+            opponents: m.opponent_bidx.iter().cloned().collect(),
+            life_or_death: m.life_or_death,
+            minor: m.minor,
+        };
+        let candidates: Vec<Candidate> = rows
+            .iter()
+            .map(|r| Candidate {
+                person_id: r.person_id,
+                name: r.name.clone(),
+                kind: candidate_kind(r.kind),
+                firm_id: r.institution_id,
+                region: r.region,
+                areas: Areas::of_specialties(r.specialties.iter().map(String::as_str)),
+                practice_years: r.practice_years,
+                open_cases: r.open_cases,
+                recent_assignments: r.recent_assignments,
+                clients: if r.acted_for_opponent { needs.opponents.clone() } else { Vec::new() },
+            })
+            .collect();
+        let by_id: std::collections::HashMap<i64, &legal_aid::CandidateRow> =
+            rows.iter().map(|r| (r.person_id, r)).collect();
+        Ok(rank(&needs, &candidates)
+            .into_iter()
+            .filter_map(|x| {
+                let r = by_id.get(&x.person_id)?;
+                Some(RankedCandidate {
+                    person_id: x.person_id,
+                    name: r.name.clone(),
+                    kind: r.kind.label().into(),
+                    institution: r.institution_name.clone(),
+                    practice_years: r.practice_years,
+                    open_cases: r.open_cases,
+                    score: x.score,
+                    reasons: x.parts.iter().map(|p| format!("{} {:+}", p.what, p.points)).collect(),
+                    excluded: x.exclusion.as_ref().map(Exclusion::text),
+                })
+            })
+            .collect())
+    }
+
+    /// One step on a case, in order (see [`next_status`]); the step and its note go to
+    /// the history and the audit trail in the same transaction.
+    pub async fn legal_aid_step(
+        &self,
+        actor: &Actor,
+        id: i64,
+        action: Action,
+        input: &StepInput,
+    ) -> Result<LegalAidCase, ServiceError> {
+        actor.require(permission_for(action))?;
+        let book = self.rules().await?;
+        let tx = self.store().begin().await?;
+        let m = legal_aid::record(&tx, actor.scope, id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        if input.version.is_some_and(|v| v != m.version) {
+            return Err(ServiceError::stale("法律援助案件"));
+        }
+        let current =
+            legal_aid::get(&tx, self.cipher(), actor.scope, id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        let region = current.region;
+        let rules = book.for_region(region);
+        let limits = &rules.deadlines.legal_aid;
+        let objection = match action {
+            Action::DecideObjection => {
+                Some(ObjectionResult::parse_field("result", input.result.as_deref().unwrap_or("").trim())?)
+            }
+            _ => None,
+        };
+        let next = next_status(current.status, action, current.facts_for_steps(), objection)
+            .map_err(|e| ServiceError::Conflict(e.0))?;
+        let now = self.now();
+        let cipher = self.cipher();
+        let text = |label: &str, required: bool| -> Result<Option<String>, ServiceError> {
+            let t = text::optional_multiline("text", label, input.text.as_deref(), 4000)?;
+            if required && t.is_none() {
+                return Err(ServiceError::field("text", format!("请填写{label}")));
+            }
+            Ok(t)
+        };
+        let mut r = m.clone();
+        r.status = next.code().into();
+        let mut note: Option<String> = None;
+        match action {
+            Action::Accept => {
+                r.accepted_at = Some(now);
+                r.decide_due = Some(rules.due(now, limits.decide.period).0);
+                note = text("备注", false)?;
+            }
+            Action::RequestMaterials => {
+                let list = text("需要补充的全部材料（一次性告知）", true)?.expect("required");
+                r.materials_list = Some(cipher.seal(&list));
+                // The time waiting for materials does not count (第四十三条第二款).
+                r.decide_due = None;
+                note = Some(format!("一次性告知补充材料：{list}"));
+            }
+            Action::MaterialsReceived => {
+                r.decide_due = Some(rules.due(now, limits.decide.period).0);
+                note = text("备注", false)?;
+            }
+            Action::Grant | Action::Refuse => {
+                let reason = text(
+                    if action == Action::Grant { "决定理由" } else { "不予法律援助的理由" },
+                    action == Action::Refuse,
+                )?;
+                r.decision =
+                    Some(if action == Action::Grant { Decision::Grant } else { Decision::Refuse }.code().into());
+                r.decided_at = Some(now);
+                r.decision_reason = reason.clone();
+                if next == CaseStatus::Granted {
+                    r.assign_due = Some(rules.due(now, limits.assign.period).0);
+                }
+                if next == CaseStatus::Terminated {
+                    r.termination_ground = Some(TerminationGround::NoLongerEligible.code().into());
+                }
+                note = reason;
+            }
+            Action::Assign => {
+                let person = optional_id("person_id", "承办人员", &input.person_id)?
+                    .ok_or_else(|| ServiceError::field("person_id", "请选择承办人员"))?;
+                let ranked = self.rank_candidates(&tx, actor, &m).await?;
+                let pos = ranked
+                    .iter()
+                    .position(|c| c.person_id == person)
+                    .ok_or_else(|| ServiceError::field("person_id", "承办人员不在您管辖范围内的候选人中"))?;
+                let chosen = &ranked[pos];
+                let override_reason =
+                    text::optional("override_reason", "改选理由", input.override_reason.as_deref(), 200)?;
+                if chosen.excluded.is_some() && override_reason.is_none() {
+                    return Err(ServiceError::field(
+                        "override_reason",
+                        format!(
+                            "{}：{}；确需指派的，请写明理由",
+                            chosen.name,
+                            chosen.excluded.clone().unwrap_or_default()
+                        ),
+                    ));
+                }
+                if pos > 0 && ranked[0].excluded.is_none() && override_reason.is_none() {
+                    return Err(ServiceError::field(
+                        "override_reason",
+                        format!("推荐人选是{}，改选{}请写明理由", ranked[0].name, chosen.name),
+                    ));
+                }
+                let institution = legal_aid::candidates(&tx, actor.scope, None, now)
+                    .await?
+                    .into_iter()
+                    .find(|c| c.person_id == person)
+                    .and_then(|c| c.institution_id);
+                r.assignee_id = Some(person);
+                r.assignee_institution_id = institution;
+                r.assigned_at = Some(now);
+                r.assignment_override = override_reason.clone();
+                r.agreement_due = Some(rules.due(now, limits.agreement.period).0);
+                note = Some(match &override_reason {
+                    Some(why) => format!("指派{}（改选理由：{why}）", chosen.name),
+                    None => format!("指派{}（得分{}）", chosen.name, chosen.score),
+                });
+            }
+            Action::SignAgreement => {
+                r.agreement_signed_at = Some(now);
+                note = text("备注", false)?;
+            }
+            Action::LogProgress | Action::Correct => {
+                note = text(if action == Action::Correct { "更正内容" } else { "办理进展" }, true)?;
+            }
+            Action::SubmitClosing => {
+                let report = text("结案报告", true)?.expect("required");
+                r.closing_report = Some(cipher.seal(&report));
+                r.closing_submitted_at = Some(now);
+                note = Some("提交结案报告（法律援助法第五十条）".into());
+            }
+            Action::ReviewClosing => {
+                let score = input
+                    .score
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .and_then(|s| s.parse::<i32>().ok())
+                    .filter(|s| (0..=100).contains(s))
+                    .ok_or_else(|| ServiceError::field("score", "质量评分应为0到100之间的整数"))?;
+                r.review_score = Some(score);
+                r.closed_at = Some(now);
+                let standard = CaseType::from_code(&m.case_type).and_then(|t| rules.legal_aid.subsidy(t));
+                r.subsidy_fen = standard.map(|s| s.amount.0);
+                note = Some(format!(
+                    "结案审查：质量评分{score}；{}",
+                    standard.map_or("本区未设补贴标准".to_string(), |s| format!(
+                        "补贴{}元（{}）",
+                        s.amount.0 / 100,
+                        s.source
+                    ))
+                ));
+            }
+            Action::FollowUp => {
+                r.followed_up_at = Some(now);
+                note = text("回访情况", true)?;
+            }
+            Action::Archive => {
+                r.archived_at = Some(now);
+            }
+            Action::Terminate => {
+                let ground = TerminationGround::parse_field("ground", input.ground.as_deref().unwrap_or("").trim())?;
+                r.termination_ground = Some(ground.code().into());
+                r.closed_at = Some(now);
+                let why = text("终止说明", false)?;
+                note = Some(format!(
+                    "终止（法律援助法第四十八条第{}项：{}）{}",
+                    ground.item(),
+                    ground.label(),
+                    why.map(|w| format!("：{w}")).unwrap_or_default()
+                ));
+            }
+            Action::FileObjection => {
+                let what = text("异议内容", true)?.expect("required");
+                r.objection_status = ObjectionStatus::Pending.code().into();
+                r.objection_filed_at = Some(now);
+                r.objection_due = Some(rules.due(now, limits.objection.period).0);
+                note = Some(what);
+            }
+            Action::DecideObjection => {
+                let result = objection.expect("parsed above");
+                let reason = text("审查意见", true)?.expect("required");
+                r.objection_status = if result == ObjectionResult::Upheld {
+                    ObjectionStatus::Upheld
+                } else {
+                    ObjectionStatus::Dismissed
+                }
+                .code()
+                .into();
+                if result == ObjectionResult::Upheld {
+                    if next == CaseStatus::Granted {
+                        r.decision = Some(Decision::Grant.code().into());
+                        r.decided_at = Some(now);
+                        r.assign_due = Some(rules.due(now, limits.assign.period).0);
+                    } else {
+                        r.termination_ground = None;
+                        r.closed_at = None;
+                    }
+                }
+                note = Some(format!("{}：{reason}", result.label()));
+            }
+        }
+        match legal_aid::save(&tx, &r, now).await? {
+            gongdao_store::Versioned::Updated(()) => {}
+            gongdao_store::Versioned::Stale { .. } => return Err(ServiceError::stale("法律援助案件")),
+            gongdao_store::Versioned::NotFound => return Err(ServiceError::NotFound("法律援助案件")),
+        }
+        legal_aid::add_event(&tx, cipher, id, action, note.as_deref(), Some(actor.user_id.0), now).await?;
+        self.audit(
+            &tx,
+            actor,
+            AuditEvent::new(
+                AuditAction::Update,
+                AuditObject::LegalAidCase,
+                id,
+                region,
+                format!("{} {}", m.number, action.label()),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.legal_aid_case(actor, id).await
+    }
+
+    /// The overview's figures for the cases in scope received in `[from, to]`.
+    pub async fn legal_aid_figures(
+        &self,
+        actor: &Actor,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<LegalAidFigures, ServiceError> {
+        actor.require(Permission::ViewRequests)?;
+        let start = from_china_local(from.and_hms_opt(0, 0, 0).expect("midnight"));
+        let end = from_china_local(to.succ_opt().unwrap_or(to).and_hms_opt(0, 0, 0).expect("midnight"));
+        let f = legal_aid::figures(self.store().reader(), actor.scope, start, end).await?;
+        Ok(LegalAidFigures {
+            from,
+            to,
+            by_month: f.by_month,
+            by_status: f.by_status,
+            by_case_type: f.by_case_type,
+            decided: f.decided,
+            decided_in_time: f.decided_in_time,
+            assigned: f.assigned,
+            assigned_in_time: f.assigned_in_time,
+            green_channel: f.green_channel,
+            green_same_day: f.green_same_day,
+        })
+    }
+}
+
+impl Services {
+    /// A period of figures as typed: `from` and `to` (YYYY-MM-DD, default the year up to
+    /// today), at most ten years, `from` not after `to`.
+    pub fn figure_period(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let today = self.today();
+        let mut day = |field: &str, label: &str, v: Option<&str>, default: chrono::NaiveDate| match v
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Some(default),
+            Some(s) => errors.check(gongdao_domain::network::parse_date(field, label, s)),
+        };
+        let to = day("to", "截止日期", to, today);
+        let from = day("from", "起始日期", from, today - chrono::Duration::days(364));
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                errors.push(FieldError::new("from", "起始日期不能晚于截止日期"));
+            } else if (t - f).num_days() > 3660 {
+                errors.push(FieldError::new("from", "统计期间最长十年"));
+            }
+        }
+        errors.into_result()?;
+        Ok((from.expect("checked"), to.expect("checked")))
     }
 }

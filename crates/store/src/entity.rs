@@ -632,3 +632,90 @@ pub mod law_case {
     }
     no_relations!();
 }
+
+pub mod legal_aid_case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "legal_aid_cases")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub number: String,
+        pub region_code: i64,
+        pub centre_id: i64,
+        pub request_id: Option<i64>,
+        pub channel: String,
+        pub notice_from: Option<String>,
+        pub case_type: String,
+        pub matter: Option<String>,
+        pub groups: String,
+        pub applicant_name: String,
+        pub applicant_name_bidx: String,
+        pub applicant_id_enc: Option<String>,
+        pub applicant_id_masked: Option<String>,
+        pub applicant_phone_enc: Option<String>,
+        pub applicant_phone_masked: Option<String>,
+        pub household_size: Option<i32>,
+        pub household_income_fen: Option<i64>,
+        pub possible_sentence: Option<String>,
+        pub life_or_death: bool,
+        pub minor: bool,
+        pub opponent: Option<String>,
+        pub opponent_bidx: Option<String>,
+        pub facts: String,
+        pub verdict: String,
+        pub hardship: String,
+        pub verification: String,
+        pub urgent: bool,
+        pub green_channel: bool,
+        pub status: String,
+        pub received_at: DateTimeUtc,
+        pub accepted_at: Option<DateTimeUtc>,
+        pub decide_due: Option<DateTimeUtc>,
+        pub materials_list: Option<String>,
+        pub decision: Option<String>,
+        pub decided_at: Option<DateTimeUtc>,
+        pub decision_reason: Option<String>,
+        pub assign_due: Option<DateTimeUtc>,
+        pub assigned_at: Option<DateTimeUtc>,
+        pub assignee_id: Option<i64>,
+        pub assignee_institution_id: Option<i64>,
+        pub assignment_override: Option<String>,
+        pub agreement_due: Option<DateTimeUtc>,
+        pub agreement_signed_at: Option<DateTimeUtc>,
+        pub closing_report: Option<String>,
+        pub closing_submitted_at: Option<DateTimeUtc>,
+        pub review_score: Option<i32>,
+        pub subsidy_fen: Option<i64>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub followed_up_at: Option<DateTimeUtc>,
+        pub archived_at: Option<DateTimeUtc>,
+        pub termination_ground: Option<String>,
+        pub objection_status: String,
+        pub objection_filed_at: Option<DateTimeUtc>,
+        pub objection_due: Option<DateTimeUtc>,
+        pub created_by: Option<i64>,
+        pub updated_at: DateTimeUtc,
+        pub version: i64,
+        pub personal_data_erased_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}
+
+pub mod legal_aid_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "legal_aid_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub action: String,
+        pub note: Option<String>,
+        pub by_user: Option<i64>,
+        pub at: DateTimeUtc,
+    }
+    no_relations!();
+}

@@ -260,6 +260,29 @@ pub async fn names(
     Ok(out)
 }
 
+/// Regions of the given institutions.
+pub async fn regions(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, DivisionCode>, StoreError> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, i64)> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .column(Column::RegionCode)
+            .filter(Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows.into_iter().filter_map(|(i, c)| DivisionCode::from_db(c).map(|c| (i, c))));
+    }
+    Ok(out)
+}
+
 /// Id, type, region and name of every institution in scope (for generators that need
 /// to find what they just inserted).
 pub async fn keys(conn: &impl ConnectionTrait, scope: Scope) -> Result<Vec<(i64, String, i64, String)>, StoreError> {

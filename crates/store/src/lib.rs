@@ -23,6 +23,7 @@ pub mod institutions;
 pub mod jobs;
 pub mod law_embeddings;
 pub mod laws;
+pub mod legal_aid;
 pub mod mediation;
 pub mod meta;
 mod migrate;

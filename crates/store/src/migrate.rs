@@ -99,6 +99,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_retention.sql"),
         postgres: include_str!("../migrations/postgres/0014_retention.sql"),
     },
+    Migration {
+        version: 15,
+        name: "legal_aid",
+        sqlite: include_str!("../migrations/sqlite/0015_legal_aid.sql"),
+        postgres: include_str!("../migrations/postgres/0015_legal_aid.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -8,8 +8,15 @@
 //! (assigning before deciding, deciding twice) is refused here, with a Chinese message
 //! that says what has to happen first, before any store is touched.
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::DivisionCode;
 use crate::calendar::{ConfigError, Period};
 use crate::deadline::Rule;
+use crate::legal_aid::{CaseType, Hardship, Matter, Sentence, Verdict};
+use crate::request::Group;
 
 crate::code_enum! {
     /// 法律援助案件状态
@@ -98,6 +105,135 @@ crate::code_enum! {
     pub enum ObjectionResult: "异议审查结果" {
         Upheld => ("upheld", "责令改正"),
         Dismissed => ("dismissed", "维持原决定"),
+    }
+}
+
+crate::code_enum! {
+    /// 审查决定
+    pub enum Decision: "审查决定" {
+        Grant => ("grant", "给予法律援助"),
+        Refuse => ("refuse", "不予法律援助"),
+    }
+}
+
+crate::code_enum! {
+    /// 异议
+    pub enum ObjectionStatus: "异议" {
+        None => ("none", "无"),
+        Pending => ("pending", "待审查"),
+        Upheld => ("upheld", "已责令改正"),
+        Dismissed => ("dismissed", "已维持原决定"),
+    }
+}
+
+/// The plan's green channel (规划 四(八)(九), 五(十三)): special groups, 三农 matters and
+/// those with no hardship condition or exempt from its check are accepted, approved and
+/// assigned at once (三立即).
+pub fn takes_green_channel(groups: &[Group], matter: Option<Matter>, hardship: Hardship) -> bool {
+    groups.iter().any(|g| g.takes_green_channel())
+        || matches!(matter, Some(Matter::Land | Matter::Farming))
+        || matches!(hardship, Hardship::Exempt | Hardship::NotRequired)
+}
+
+/// A step in the case history. The history is only ever added to: a correction is a
+/// new entry, never a change to an old one.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    pub action: Action,
+    pub note: Option<String>,
+    pub by_name: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A legal aid case as staff see it (ID number and phone masked).
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct LegalAidCase {
+    pub id: i64,
+    /// e.g. （2026）洮北法援字第0001号.
+    pub number: String,
+    pub region: DivisionCode,
+    pub region_name: String,
+    pub centre_id: i64,
+    pub centre_name: String,
+    pub request_id: Option<i64>,
+    pub channel: Channel,
+    pub notice_from: Option<String>,
+    pub case_type: CaseType,
+    pub matter: Option<Matter>,
+    pub groups: Vec<Group>,
+    pub applicant_name: String,
+    pub applicant_id_masked: Option<String>,
+    pub applicant_phone_masked: Option<String>,
+    pub household_size: Option<i32>,
+    /// 家庭月收入（元）.
+    pub household_monthly_income: Option<f64>,
+    pub possible_sentence: Option<Sentence>,
+    pub life_or_death: bool,
+    pub minor: bool,
+    pub opponent: Option<String>,
+    pub facts: String,
+    /// The eligibility engine's verdict on the facts as filed.
+    pub verdict: Verdict,
+    pub hardship: Hardship,
+    pub verification: Verification,
+    pub urgent: bool,
+    pub green_channel: bool,
+    pub status: CaseStatus,
+    pub received_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub decide_due: Option<DateTime<Utc>>,
+    pub materials_list: Option<String>,
+    pub decision: Option<Decision>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_reason: Option<String>,
+    pub assign_due: Option<DateTime<Utc>>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub assignee_institution_name: Option<String>,
+    pub assignment_override: Option<String>,
+    pub agreement_due: Option<DateTime<Utc>>,
+    pub agreement_signed_at: Option<DateTime<Utc>>,
+    pub closing_report: Option<String>,
+    pub closing_submitted_at: Option<DateTime<Utc>>,
+    pub review_score: Option<i32>,
+    /// 办案补贴（元）.
+    pub subsidy: Option<f64>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub followed_up_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub termination_ground: Option<TerminationGround>,
+    pub objection: ObjectionStatus,
+    pub objection_filed_at: Option<DateTime<Utc>>,
+    pub objection_due: Option<DateTime<Utc>>,
+    pub events: Vec<Event>,
+    pub version: i64,
+}
+
+impl LegalAidCase {
+    /// The facts the order of steps needs.
+    pub fn facts_for_steps(&self) -> CaseFacts {
+        CaseFacts {
+            urgent: self.urgent,
+            decided: self.decision.is_some(),
+            objection_pending: self.objection == ObjectionStatus::Pending,
+            objection_filed: self.objection != ObjectionStatus::None,
+            followed_up: self.followed_up_at.is_some(),
+        }
+    }
+
+    /// The next time limit running, if any: what it is and when it ends.
+    pub fn running_limit(&self) -> Option<(&'static str, DateTime<Utc>)> {
+        if self.objection == ObjectionStatus::Pending {
+            return self.objection_due.map(|d| ("异议审查", d));
+        }
+        match self.status {
+            CaseStatus::Reviewing => self.decide_due.map(|d| ("作出决定", d)),
+            CaseStatus::Granted => self.assign_due.map(|d| ("指派", d)),
+            CaseStatus::Assigned => self.agreement_due.map(|d| ("签订委托协议", d)),
+            _ => None,
+        }
     }
 }
 

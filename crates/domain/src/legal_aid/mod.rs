@@ -241,6 +241,23 @@ pub struct EligibilityRules {
     pub waivers: Vec<Waiver>,
     pub criminal_three_years_policy: Option<String>,
     pub matters: Vec<MatterRule>,
+    /// 办案补贴标准 per case type (第五十二条; set by the province).
+    pub subsidies: Vec<Subsidy>,
+}
+
+/// A subsidy standard: the amount paid for a case of a type, with its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subsidy {
+    pub case_type: CaseType,
+    pub amount: Fen,
+    pub source: String,
+}
+
+impl EligibilityRules {
+    /// The subsidy standard for a case type, if the district has set one.
+    pub fn subsidy(&self, case_type: CaseType) -> Option<&Subsidy> {
+        self.subsidies.iter().find(|s| s.case_type == case_type)
+    }
 }
 
 #[derive(Deserialize)]
@@ -253,6 +270,16 @@ struct File {
     waiver: Vec<WaiverEntry>,
     criminal_three_years_policy: Option<String>,
     matter: Vec<MatterEntry>,
+    #[serde(default)]
+    subsidy: Vec<SubsidyEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubsidyEntry {
+    case_type: String,
+    amount: f64,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -353,7 +380,21 @@ impl EligibilityRules {
                 Ok(Waiver { groups: groups(&w.groups)?, policy: w.policy.trim().into() })
             })
             .collect::<Result<_, _>>()?;
+        let mut subsidies: Vec<Subsidy> = Vec::new();
+        for e in &file.subsidy {
+            let case_type = CaseType::from_code(e.case_type.trim())
+                .ok_or_else(|| bad(format!("补贴标准：案件类型“{}”不是平台已知的类型", e.case_type)))?;
+            let amount = Fen::from_yuan("amount", e.amount).map_err(|err| bad(format!("补贴标准：{}", err.message)))?;
+            if e.source.trim().is_empty() {
+                return Err(bad(format!("补贴标准“{}”缺少依据（source）", case_type.label())));
+            }
+            if subsidies.iter().any(|s| s.case_type == case_type) {
+                return Err(bad(format!("补贴标准“{}”重复出现", case_type.label())));
+            }
+            subsidies.push(Subsidy { case_type, amount, source: e.source.trim().into() });
+        }
         Ok(EligibilityRules {
+            subsidies,
             income_line_per_person: line,
             income_line_source: file.hardship.source.trim().into(),
             exempt_without_fixed_income: groups(&file.exempt_without_fixed_income)?,

@@ -40,6 +40,9 @@ const BOARD: Access = Access::Roles(&["dispatcher", "leader"]);
 const DISPATCH: Access = Access::Roles(&["dispatcher"]);
 const MEDIATE: Access = Access::Roles(&["mediator", "window_staff", "dispatcher"]);
 const PUBLIC: Access = Access::Public;
+const LA_REVIEW: Access = Access::Roles(&["legal_aid_reviewer"]);
+const LA_HANDLE: Access = Access::Roles(&["legal_aid_reviewer", "lawyer"]);
+const LA_OBJECTION: Access = Access::Roles(&["leader"]);
 
 /// The demo account of each role.
 const ROLES: &[(&str, &str)] = &[
@@ -129,6 +132,27 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/api/v1/public/requests", PUBLIC),
         ("GET", "/api/v1/public/track", PUBLIC),
         ("POST", "/api/v1/legal-aid/eligibility", PUBLIC),
+        ("GET", "/api/v1/legal-aid/cases", VIEW_REQ),
+        ("POST", "/api/v1/legal-aid/cases", HANDLE),
+        ("GET", "/api/v1/legal-aid/cases/{id}", VIEW_REQ),
+        ("GET", "/api/v1/legal-aid/cases/{id}/candidates", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/accept", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/request-materials", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/materials-received", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/grant", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/refuse", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/assign", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/sign-agreement", LA_HANDLE),
+        ("POST", "/api/v1/legal-aid/cases/{id}/progress", LA_HANDLE),
+        ("POST", "/api/v1/legal-aid/cases/{id}/closing-report", LA_HANDLE),
+        ("POST", "/api/v1/legal-aid/cases/{id}/closing-review", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/follow-up", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/archive", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/terminate", LA_REVIEW),
+        ("POST", "/api/v1/legal-aid/cases/{id}/objection", HANDLE),
+        ("POST", "/api/v1/legal-aid/cases/{id}/objection-decision", LA_OBJECTION),
+        ("POST", "/api/v1/legal-aid/cases/{id}/correction", LA_HANDLE),
+        ("GET", "/api/v1/legal-aid/figures", VIEW_REQ),
         ("GET", "/api/v1/appointments", VIEW_REQ),
         ("POST", "/api/v1/appointments/slots", HANDLE),
         ("POST", "/api/v1/appointments/bookings", HANDLE),
@@ -286,6 +310,7 @@ fn concrete(method: &str, path: &str, ids: &Ids) -> String {
         || path.contains("/requests/")
         || path.contains("/incidents/")
         || path.contains("/mediation/")
+        || path.contains("/legal-aid/cases/")
         || path.contains("/sessions/")
         // A second factor's reset ends its person's sessions.
         || path.contains("totp");

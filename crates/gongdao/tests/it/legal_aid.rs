@@ -1,4 +1,4 @@
-//! Legal aid (issue 20): the public eligibility check.
+//! Legal aid (issue 20): the public eligibility check, and cases from application to archive.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -115,4 +115,255 @@ async fn anyone_asks_whether_they_qualify_and_reads_why() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "content").contains("重复"), "{body}");
     app.stop().await;
+}
+
+fn application(centre: i64, name: &str, opponent: &str) -> Value {
+    json!({
+        "centre_id": centre,
+        "channel": "window",
+        "region": "220802100201",
+        "name": name,
+        "phone": "13900003333",
+        "opponent": opponent,
+        "facts": "在建筑工地干了八个月，老板拖欠工资两万元不给",
+        "eligibility": {"case_type": "civil", "matter": "labour", "applicant": {"groups": ["migrant_worker"]}}
+    })
+}
+
+async fn file(app: &crate::helpers::TestApp, s: &crate::helpers::Session, body: Value) -> Value {
+    let (status, c) = app.post(s, "/api/v1/legal-aid/cases", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c
+}
+
+#[tokio::test]
+async fn a_case_runs_from_application_to_archive_in_order_on_both_backends() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let window = app.login_as("window").await;
+        let reviewer = app.login_as("reviewer").await;
+        let lawyer = app.login_as("lawyer").await;
+        let station = app.institution_id(&window, "平台镇法律援助工作站").await;
+        let c = file(&app, &window, application(station, "王铁柱", "李包工")).await;
+        assert_eq!(c["status"], "received", "{backend:?}");
+        assert_eq!((c["verdict"].as_str(), c["hardship"].as_str()), (Some("eligible"), Some("exempt")));
+        assert_eq!(c["verification"], "exempt");
+        assert_eq!(c["green_channel"], true);
+        assert_eq!(c["applicant_phone_masked"], "139****3333");
+        assert!(c["number"].as_str().unwrap().contains("洮北法援字第"), "{c}");
+        let id = c["id"].as_i64().unwrap();
+        let base = format!("/api/v1/legal-aid/cases/{id}");
+
+        // Out of order: nothing changes, and the message says what comes first.
+        let (status, body) = app.post(&reviewer, &format!("{base}/assign"), json!({"person_id": 1})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(body.to_string().contains("请先受理") || body.to_string().contains("应先作出"), "{body}");
+        let (_, c) = app.post(&reviewer, &format!("{base}/accept"), json!({})).await;
+        assert_eq!(c["status"], "reviewing");
+        assert!(c["decide_due"].is_string());
+        let (status, body) = app.post(&reviewer, &format!("{base}/request-materials"), json!({})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["text"]);
+        let (_, c) = app
+            .post(&reviewer, &format!("{base}/request-materials"), json!({"text": "劳动合同或工资条；工友证言"}))
+            .await;
+        assert_eq!(c["status"], "awaiting_materials");
+        assert!(c["decide_due"].is_null(), "the waiting time does not count");
+        let (_, c) = app.post(&reviewer, &format!("{base}/materials-received"), json!({})).await;
+        assert!(c["decide_due"].is_string());
+        let (status, c) = app.post(&reviewer, &format!("{base}/grant"), json!({"version": c["version"]})).await;
+        assert_eq!(status, StatusCode::OK, "{c}");
+        assert_eq!(c["status"], "granted");
+        assert!(c["assign_due"].is_string());
+        let (status, _) = app.post(&reviewer, &format!("{base}/grant"), json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "deciding twice");
+        let (status, _) = app.post(&reviewer, &format!("{base}/grant"), json!({"version": 1})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "a stale page");
+
+        // Assignment: the ranked list, and a reason needed to pass over its first.
+        let (status, ranked) = app.get(&reviewer, &format!("{base}/candidates")).await;
+        assert_eq!(status, StatusCode::OK, "{ranked}");
+        let ranked = ranked.as_array().unwrap().clone();
+        assert!(ranked.len() > 5);
+        assert!(ranked[0]["excluded"].is_null() && !ranked[0]["reasons"].as_array().unwrap().is_empty());
+        let second = ranked[1]["person_id"].as_i64().unwrap();
+        let (status, body) = app.post(&reviewer, &format!("{base}/assign"), json!({"person_id": second})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["override_reason"]);
+        let first = ranked[0]["person_id"].as_i64().unwrap();
+        let (_, c) = app.post(&reviewer, &format!("{base}/assign"), json!({"person_id": first})).await;
+        assert_eq!(c["status"], "assigned");
+        assert_eq!(c["assignee_id"], first);
+        assert!(c["agreement_due"].is_string());
+
+        // The lawyer works the case; the reviewer closes it.
+        let (status, _) = app.post(&lawyer, &format!("{base}/closing-report"), json!({"text": "x"})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "closing before the agreement");
+        let (_, c) = app.post(&lawyer, &format!("{base}/sign-agreement"), json!({})).await;
+        assert_eq!(c["status"], "handling");
+        let (_, _) =
+            app.post(&lawyer, &format!("{base}/progress"), json!({"text": "向劳动监察大队投诉，已立案"})).await;
+        let (_, c) = app
+            .post(&lawyer, &format!("{base}/closing-report"), json!({"text": "经劳动仲裁调解，追回工资两万元"}))
+            .await;
+        assert_eq!(c["status"], "closing_review");
+        let (status, body) = app.post(&reviewer, &format!("{base}/closing-review"), json!({"score": 101})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["score"]);
+        let (_, c) = app.post(&reviewer, &format!("{base}/closing-review"), json!({"score": 92})).await;
+        assert_eq!(c["status"], "closed");
+        assert_eq!(c["subsidy"], 1500.0);
+        let (status, _) = app.post(&reviewer, &format!("{base}/archive"), json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "archive before the follow-up");
+        app.post(&reviewer, &format!("{base}/follow-up"), json!({"text": "电话回访，受援人满意"})).await;
+        let (_, c) = app.post(&reviewer, &format!("{base}/archive"), json!({})).await;
+        assert_eq!(c["status"], "archived");
+        // A correction is a new entry; the history keeps every step in order.
+        let (_, c) = app.post(&lawyer, &format!("{base}/correction"), json!({"text": "追回金额应为两万一千元"})).await;
+        let actions: Vec<&str> =
+            c["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(
+            actions,
+            vec![
+                "accept",
+                "accept",
+                "request_materials",
+                "materials_received",
+                "grant",
+                "assign",
+                "sign_agreement",
+                "log_progress",
+                "submit_closing",
+                "review_closing",
+                "follow_up",
+                "archive",
+                "correct"
+            ]
+        );
+        assert!(c.to_string().contains("劳动合同或工资条"));
+
+        // The figures count it: decided and assigned in time.
+        let (status, f) = app.get(&reviewer, "/api/v1/legal-aid/figures").await;
+        assert_eq!(status, StatusCode::OK, "{f}");
+        assert!(f["decided_in_time"].as_i64().unwrap() >= 1 && f["assigned_in_time"].as_i64().unwrap() >= 1);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn refusals_objections_notices_conflicts_and_bad_input() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let window = app.login_as("window").await;
+        let reviewer = app.login_as("reviewer").await;
+        let leader = app.login_as("leader").await;
+        let station = app.institution_id(&window, "平台镇法律援助工作站").await;
+        let centre = app.institution_id(&reviewer, "洮北区法律援助中心").await;
+
+        // Bad input: each named by field, nothing written.
+        let before = app.total(&reviewer, "/api/v1/legal-aid/cases").await;
+        let mut bad = application(station, "王铁柱", "李包工");
+        bad["eligibility"]["applicant"]["household_size"] = json!(0);
+        bad["eligibility"]["applicant"]["household_monthly_income"] = json!(800);
+        bad["id_number"] = json!("220802199001011235");
+        let (status, body) = app.post(&window, "/api/v1/legal-aid/cases", bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let fields = error_fields(&body);
+        assert!(fields.contains(&"id_number".to_string()), "{fields:?}");
+        assert!(fields.iter().any(|f| f.starts_with("eligibility.applicant.household")), "{fields:?}");
+        let (status, body) = app.post(&window, "/api/v1/legal-aid/cases", application(centre, "王铁柱", "")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the district centre is outside a township's scope");
+        assert_eq!(error_fields(&body), vec!["centre_id"]);
+        let mut elsewhere = application(station, "王铁柱", "");
+        elsewhere["region"] = json!("220802101201");
+        let (status, body) = app.post(&window, "/api/v1/legal-aid/cases", elsewhere).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["region"]);
+        assert_eq!(app.total(&reviewer, "/api/v1/legal-aid/cases").await, before);
+
+        // A refusal needs its reasons; an objection goes to the bureau's leader.
+        let mut rich = application(station, "赵有钱", "");
+        rich["eligibility"] = json!({"case_type": "civil", "matter": "labour",
+            "applicant": {"household_size": 2, "household_monthly_income": 9000}});
+        let c = file(&app, &window, rich).await;
+        assert_eq!(c["verdict"], "not_eligible");
+        assert_eq!(c["green_channel"], false);
+        let base = format!("/api/v1/legal-aid/cases/{}", c["id"]);
+        app.post(&reviewer, &format!("{base}/accept"), json!({})).await;
+        assert_eq!(app.post(&reviewer, &format!("{base}/refuse"), json!({})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, c) = app
+            .post(&reviewer, &format!("{base}/refuse"), json!({"text": "家庭月人均收入4500元，高于本地经济困难标准"}))
+            .await;
+        assert_eq!(c["status"], "refused");
+        assert_eq!(
+            app.post(&reviewer, &format!("{base}/objection-decision"), json!({"result": "upheld", "text": "x"}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let (_, c) =
+            app.post(&window, &format!("{base}/objection"), json!({"text": "收入是全家四口人的，登记有误"})).await;
+        assert_eq!(c["objection"], "pending");
+        assert!(c["objection_due"].is_string());
+        let (status, _) = app.post(&window, &format!("{base}/objection"), json!({"text": "再次异议"})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "one objection per decision");
+        let (status, body) =
+            app.post(&leader, &format!("{base}/objection-decision"), json!({"result": "maybe", "text": "x"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["result"]);
+        let (_, c) = app
+            .post(
+                &leader,
+                &format!("{base}/objection-decision"),
+                json!({"result": "upheld", "text": "家庭人口登记有误，责令改正"}),
+            )
+            .await;
+        assert_eq!((c["status"].as_str(), c["objection"].as_str()), (Some("granted"), Some("upheld")));
+
+        // A notice from the court: no review, three days to assign (第三十六条).
+        let mut notice = application(centre, "孙小明", "");
+        notice["channel"] = json!("notice");
+        notice["eligibility"] = json!({"case_type": "criminal_suspect", "criminal": {"minor": true}});
+        let (status, body) = app.post(&reviewer, "/api/v1/legal-aid/cases", notice.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["notice_from"]);
+        notice["notice_from"] = json!("洮北区人民法院");
+        let c = file(&app, &reviewer, notice).await;
+        assert_eq!((c["status"].as_str(), c["decision"].as_str()), (Some("granted"), Some("grant")));
+        assert!(c["assign_due"].is_string() && c["decision_reason"].as_str().unwrap().contains("第三十六条"));
+        // The minor's case is assigned to a lawyer: grassroots workers are excluded.
+        let (_, ranked) = app.get(&reviewer, &format!("/api/v1/legal-aid/cases/{}/candidates", c["id"])).await;
+        assert!(
+            ranked.as_array().unwrap().iter().any(|r| r["kind"] == "基层法律服务工作者" && r["excluded"].is_string())
+        );
+
+        // Conflict: whoever acted for 周大户 may not act against him without a reason.
+        let a = file(&app, &reviewer, application(centre, "周大户", "")).await;
+        let abase = format!("/api/v1/legal-aid/cases/{}", a["id"]);
+        app.post(&reviewer, &format!("{abase}/accept"), json!({})).await;
+        app.post(&reviewer, &format!("{abase}/grant"), json!({})).await;
+        let (_, ranked) = app.get(&reviewer, &format!("{abase}/candidates")).await;
+        let counsel = ranked[0]["person_id"].as_i64().unwrap();
+        app.post(&reviewer, &format!("{abase}/assign"), json!({"person_id": counsel})).await;
+        let mut b = application(centre, "吴小工", "周大户");
+        b["region"] = json!("220802101201");
+        let b = file(&app, &reviewer, b).await;
+        let bbase = format!("/api/v1/legal-aid/cases/{}", b["id"]);
+        app.post(&reviewer, &format!("{bbase}/accept"), json!({})).await;
+        app.post(&reviewer, &format!("{bbase}/grant"), json!({})).await;
+        let (_, ranked) = app.get(&reviewer, &format!("{bbase}/candidates")).await;
+        let row = ranked.as_array().unwrap().iter().find(|r| r["person_id"] == counsel).unwrap().clone();
+        assert!(row["excluded"].as_str().unwrap().contains("利益冲突"), "{row}");
+        let (status, body) = app.post(&reviewer, &format!("{bbase}/assign"), json!({"person_id": counsel})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(field_message(&body, "override_reason").contains("利益冲突"));
+
+        // Scope: 平台镇's window neither reads nor acts on a case of another township.
+        assert_eq!(app.get(&window, &bbase).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.post(&window, &format!("{bbase}/objection"), json!({"text": "x"})).await.0,
+            StatusCode::NOT_FOUND
+        );
+        app.stop().await;
+    }
 }

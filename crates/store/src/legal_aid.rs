@@ -1,0 +1,518 @@
+//! Legal aid cases and their history. A step writes the whole case row at the version
+//! it read (a concurrent step gets `Stale`) and adds one history entry; history entries
+//! are never changed. The candidates for an assignment are read with what their scores
+//! need: open cases, recent assignments and whether they or their firm acted for the
+//! opposing party (one indexed lookup by the opponent's blind index).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use gongdao_domain::DivisionCode;
+use gongdao_domain::auth::Scope;
+use gongdao_domain::legal_aid::case::{
+    Action, CaseStatus, Channel, Decision, Event, LegalAidCase, ObjectionStatus, TerminationGround, Verification,
+};
+use gongdao_domain::legal_aid::{CaseType, Hardship, Matter, Sentence, Verdict};
+use gongdao_domain::network::PersonType;
+use gongdao_domain::request::Group;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use crate::entity::{legal_aid_case as case, legal_aid_event as event, person, user};
+use crate::sql::{code_set, codes, in_scope};
+use crate::{Page, PiiCipher, StoreError, Versioned, institutions, regions};
+
+pub use crate::entity::legal_aid_case::Model as CaseRecord;
+
+/// Open work of an assigned person: counted as their load.
+pub const OPEN: &[CaseStatus] = &[CaseStatus::Assigned, CaseStatus::Handling, CaseStatus::ClosingReview];
+
+/// Builds the row of a new case: everything not known at receipt empty.
+pub fn new_record(number: String, region: DivisionCode, centre_id: i64, now: DateTime<Utc>, by: i64) -> CaseRecord {
+    CaseRecord {
+        id: 0,
+        number,
+        region_code: region.to_db(),
+        centre_id,
+        request_id: None,
+        channel: Channel::Window.code().into(),
+        notice_from: None,
+        case_type: CaseType::Civil.code().into(),
+        matter: None,
+        groups: String::new(),
+        applicant_name: String::new(),
+        applicant_name_bidx: String::new(),
+        applicant_id_enc: None,
+        applicant_id_masked: None,
+        applicant_phone_enc: None,
+        applicant_phone_masked: None,
+        household_size: None,
+        household_income_fen: None,
+        possible_sentence: None,
+        life_or_death: false,
+        minor: false,
+        opponent: None,
+        opponent_bidx: None,
+        facts: String::new(),
+        verdict: Verdict::NeedsReview.code().into(),
+        hardship: Hardship::Unknown.code().into(),
+        verification: Verification::Pledge.code().into(),
+        urgent: false,
+        green_channel: false,
+        status: CaseStatus::Received.code().into(),
+        received_at: now,
+        accepted_at: None,
+        decide_due: None,
+        materials_list: None,
+        decision: None,
+        decided_at: None,
+        decision_reason: None,
+        assign_due: None,
+        assigned_at: None,
+        assignee_id: None,
+        assignee_institution_id: None,
+        assignment_override: None,
+        agreement_due: None,
+        agreement_signed_at: None,
+        closing_report: None,
+        closing_submitted_at: None,
+        review_score: None,
+        subsidy_fen: None,
+        closed_at: None,
+        followed_up_at: None,
+        archived_at: None,
+        termination_ground: None,
+        objection_status: ObjectionStatus::None.code().into(),
+        objection_filed_at: None,
+        objection_due: None,
+        created_by: Some(by),
+        updated_at: now,
+        version: 1,
+        personal_data_erased_at: None,
+    }
+}
+
+/// The `,code,` set of groups as kept in the row.
+pub fn group_set(groups: &[Group]) -> String {
+    code_set(groups.iter().map(|g| g.code()))
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, record: CaseRecord) -> Result<i64, StoreError> {
+    let mut active = record.into_active_model();
+    active.id = NotSet;
+    let r = case::Entity::insert(active).exec(conn).await?;
+    Ok(r.last_insert_id)
+}
+
+/// Inserts many cases at once (the demo and the synthetic generator).
+pub async fn insert_many(conn: &impl ConnectionTrait, records: Vec<CaseRecord>) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    case::Entity::insert_many(records.into_iter().map(|r| {
+        let mut a = r.into_active_model();
+        a.id = NotSet;
+        a
+    }))
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn record(conn: &impl ConnectionTrait, scope: Scope, id: i64) -> Result<Option<CaseRecord>, StoreError> {
+    Ok(case::Entity::find_by_id(id).filter(in_scope(case::Column::RegionCode, scope)).one(conn).await?)
+}
+
+/// Writes a step's changes: the whole row, if it is still at `version` (which grows by one).
+pub async fn save(
+    conn: &impl ConnectionTrait,
+    changed: &CaseRecord,
+    now: DateTime<Utc>,
+) -> Result<Versioned<()>, StoreError> {
+    let mut active = changed.clone().into_active_model().reset_all();
+    active.id = NotSet;
+    active.version = Set(changed.version + 1);
+    active.updated_at = Set(now);
+    let r = case::Entity::update_many()
+        .set(active)
+        .filter(case::Column::Id.eq(changed.id))
+        .filter(case::Column::Version.eq(changed.version))
+        .exec(conn)
+        .await?;
+    if r.rows_affected == 1 {
+        return Ok(Versioned::Updated(()));
+    }
+    let current: Option<i64> =
+        case::Entity::find_by_id(changed.id).select_only().column(case::Column::Version).into_tuple().one(conn).await?;
+    Ok(current.map_or(Versioned::NotFound, |current| Versioned::Stale { current }))
+}
+
+/// Adds an entry to the case history.
+pub async fn add_event(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    case_id: i64,
+    action: Action,
+    note: Option<&str>,
+    by: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    event::ActiveModel {
+        id: NotSet,
+        case_id: Set(case_id),
+        action: Set(action.code().into()),
+        note: Set(cipher.seal_opt(note)),
+        by_user: Set(by),
+        at: Set(at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+fn fen_to_yuan(f: i64) -> f64 {
+    f as f64 / 100.0
+}
+
+async fn view(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    m: CaseRecord,
+    with_history: bool,
+) -> Result<LegalAidCase, StoreError> {
+    let corrupt = |what: &str| StoreError::corrupt(format!("legal aid case {} {what}", m.id));
+    let names = institutions::names(conn, [m.centre_id].into_iter().chain(m.assignee_institution_id)).await?;
+    let region_names = regions::names(conn, [m.region_code]).await?;
+    let assignee_name = match m.assignee_id {
+        Some(p) => person::Entity::find_by_id(p).one(conn).await?.map(|p| p.name),
+        None => None,
+    };
+    let mut events = Vec::new();
+    if with_history {
+        let rows = event::Entity::find()
+            .filter(event::Column::CaseId.eq(m.id))
+            .order_by_asc(event::Column::Id)
+            .all(conn)
+            .await?;
+        let users: Vec<i64> = rows.iter().filter_map(|e| e.by_user).collect();
+        let user_names: HashMap<i64, String> = if users.is_empty() {
+            HashMap::new()
+        } else {
+            user::Entity::find()
+                .filter(user::Column::Id.is_in(users))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.display_name))
+                .collect()
+        };
+        for e in rows {
+            events.push(Event {
+                id: e.id,
+                action: Action::from_code(&e.action).ok_or_else(|| corrupt("event action"))?,
+                note: cipher.open_text_opt(e.note.as_deref())?,
+                by_name: e.by_user.and_then(|u| user_names.get(&u).cloned()),
+                at: e.at,
+            });
+        }
+    }
+    Ok(LegalAidCase {
+        id: m.id,
+        region: DivisionCode::from_db(m.region_code).ok_or_else(|| corrupt("region"))?,
+        region_name: region_names.get(&m.region_code).cloned().unwrap_or_default(),
+        centre_name: names.get(&m.centre_id).cloned().unwrap_or_default(),
+        centre_id: m.centre_id,
+        request_id: m.request_id,
+        channel: Channel::from_code(&m.channel).ok_or_else(|| corrupt("channel"))?,
+        notice_from: m.notice_from,
+        case_type: CaseType::from_code(&m.case_type).ok_or_else(|| corrupt("case type"))?,
+        matter: m.matter.as_deref().map(|c| Matter::from_code(c).ok_or_else(|| corrupt("matter"))).transpose()?,
+        groups: codes(&m.groups).filter_map(Group::from_code).collect(),
+        applicant_name: cipher.open_text(&m.applicant_name)?,
+        applicant_id_masked: m.applicant_id_masked,
+        applicant_phone_masked: m.applicant_phone_masked,
+        household_size: m.household_size,
+        household_monthly_income: m.household_income_fen.map(fen_to_yuan),
+        possible_sentence: m.possible_sentence.as_deref().and_then(Sentence::from_code),
+        life_or_death: m.life_or_death,
+        minor: m.minor,
+        opponent: cipher.open_text_opt(m.opponent.as_deref())?,
+        facts: cipher.open_text(&m.facts)?,
+        verdict: Verdict::from_code(&m.verdict).ok_or_else(|| corrupt("verdict"))?,
+        hardship: Hardship::from_code(&m.hardship).ok_or_else(|| corrupt("hardship"))?,
+        verification: Verification::from_code(&m.verification).ok_or_else(|| corrupt("verification"))?,
+        urgent: m.urgent,
+        green_channel: m.green_channel,
+        status: CaseStatus::from_code(&m.status).ok_or_else(|| corrupt("status"))?,
+        received_at: m.received_at,
+        accepted_at: m.accepted_at,
+        decide_due: m.decide_due,
+        materials_list: cipher.open_text_opt(m.materials_list.as_deref())?,
+        decision: m.decision.as_deref().and_then(Decision::from_code),
+        decided_at: m.decided_at,
+        decision_reason: m.decision_reason,
+        assign_due: m.assign_due,
+        assigned_at: m.assigned_at,
+        assignee_id: m.assignee_id,
+        assignee_name,
+        assignee_institution_name: m.assignee_institution_id.and_then(|i| names.get(&i).cloned()),
+        assignment_override: m.assignment_override,
+        agreement_due: m.agreement_due,
+        agreement_signed_at: m.agreement_signed_at,
+        closing_report: cipher.open_text_opt(m.closing_report.as_deref())?,
+        closing_submitted_at: m.closing_submitted_at,
+        review_score: m.review_score,
+        subsidy: m.subsidy_fen.map(fen_to_yuan),
+        closed_at: m.closed_at,
+        followed_up_at: m.followed_up_at,
+        archived_at: m.archived_at,
+        termination_ground: m.termination_ground.as_deref().and_then(TerminationGround::from_code),
+        objection: ObjectionStatus::from_code(&m.objection_status).ok_or_else(|| corrupt("objection"))?,
+        objection_filed_at: m.objection_filed_at,
+        objection_due: m.objection_due,
+        events,
+        number: m.number,
+        version: m.version,
+    })
+}
+
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    scope: Scope,
+    id: i64,
+) -> Result<Option<LegalAidCase>, StoreError> {
+    match record(conn, scope, id).await? {
+        Some(m) => Ok(Some(view(conn, cipher, m, true).await?)),
+        None => Ok(None),
+    }
+}
+
+/// What a list of cases is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub status: Option<CaseStatus>,
+    pub case_type: Option<CaseType>,
+    pub assignee: Option<i64>,
+}
+
+/// Cases in scope, newest first, without their history.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    scope: Scope,
+    filter: &ListFilter,
+    page: Page,
+) -> Result<(Vec<LegalAidCase>, u64), StoreError> {
+    let mut q = case::Entity::find().filter(in_scope(case::Column::RegionCode, scope));
+    if let Some(s) = filter.status {
+        q = q.filter(case::Column::Status.eq(s.code()));
+    }
+    if let Some(t) = filter.case_type {
+        q = q.filter(case::Column::CaseType.eq(t.code()));
+    }
+    if let Some(a) = filter.assignee {
+        q = q.filter(case::Column::AssigneeId.eq(a));
+    }
+    let total = q.clone().count(conn).await?;
+    let models = q.order_by_desc(case::Column::Id).limit(page.limit).offset(page.offset).all(conn).await?;
+    let mut out = Vec::with_capacity(models.len());
+    for m in models {
+        out.push(view(conn, cipher, m, false).await?);
+    }
+    Ok((out, total))
+}
+
+/// A person who may be assigned, as the directory and the cases know them.
+#[derive(Clone, Debug)]
+pub struct CandidateRow {
+    pub person_id: i64,
+    pub name: String,
+    pub kind: PersonType,
+    pub institution_id: Option<i64>,
+    pub institution_name: Option<String>,
+    pub region: DivisionCode,
+    pub specialties: Vec<String>,
+    pub practice_years: u32,
+    pub open_cases: u32,
+    pub recent_assignments: u32,
+    /// They or their firm act or acted for the opposing party of the case asked about.
+    pub acted_for_opponent: bool,
+}
+
+/// The active lawyers, grassroots legal workers and legal aid staff in scope.
+pub async fn candidates(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    opponent_bidx: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<Vec<CandidateRow>, StoreError> {
+    let kinds = [PersonType::Lawyer, PersonType::GrassrootsLegalWorker, PersonType::LegalAidStaff];
+    let people = person::Entity::find()
+        .filter(in_scope(person::Column::RegionCode, scope))
+        .filter(person::Column::Active.eq(true))
+        .filter(person::Column::Kind.is_in(kinds.iter().map(|k| k.code())))
+        .order_by_asc(person::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let mut open: HashMap<i64, u32> = HashMap::new();
+    let mut recent: HashMap<i64, u32> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, i64)> = case::Entity::find()
+            .select_only()
+            .column(case::Column::AssigneeId)
+            .column_as(case::Column::Id.count(), "n")
+            .filter(case::Column::AssigneeId.is_in(chunk.to_vec()))
+            .filter(case::Column::Status.is_in(OPEN.iter().map(|s| s.code())))
+            .group_by(case::Column::AssigneeId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        open.extend(rows.into_iter().map(|(p, n)| (p, n as u32)));
+        let rows: Vec<(i64, i64)> = case::Entity::find()
+            .select_only()
+            .column(case::Column::AssigneeId)
+            .column_as(case::Column::Id.count(), "n")
+            .filter(case::Column::AssigneeId.is_in(chunk.to_vec()))
+            .filter(case::Column::AssignedAt.gte(since))
+            .group_by(case::Column::AssigneeId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        recent.extend(rows.into_iter().map(|(p, n)| (p, n as u32)));
+    }
+    // Who acted for the opponent: the people and firms assigned to cases the opponent
+    // applied in.
+    let (mut acted_people, mut acted_firms) = (HashSet::new(), HashSet::new());
+    if let Some(bidx) = opponent_bidx {
+        let rows: Vec<(Option<i64>, Option<i64>)> = case::Entity::find()
+            .select_only()
+            .column(case::Column::AssigneeId)
+            .column(case::Column::AssigneeInstitutionId)
+            .filter(case::Column::ApplicantNameBidx.eq(bidx))
+            .filter(case::Column::AssigneeId.is_not_null())
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (p, f) in rows {
+            acted_people.extend(p);
+            acted_firms.extend(f);
+        }
+    }
+    let inst_ids: Vec<i64> = people.iter().filter_map(|p| p.institution_id).collect();
+    let inst_names = institutions::names(conn, inst_ids.iter().copied()).await?;
+    let inst_regions = institutions::regions(conn, inst_ids).await?;
+    people
+        .into_iter()
+        .map(|p| {
+            let kind = PersonType::from_code(&p.kind).ok_or_else(|| StoreError::corrupt("person kind"))?;
+            let region = p
+                .institution_id
+                .and_then(|i| inst_regions.get(&i).copied())
+                .or_else(|| DivisionCode::from_db(p.region_code))
+                .ok_or_else(|| StoreError::corrupt("person region"))?;
+            Ok(CandidateRow {
+                acted_for_opponent: acted_people.contains(&p.id)
+                    || p.institution_id.is_some_and(|i| acted_firms.contains(&i)),
+                person_id: p.id,
+                kind,
+                institution_name: p.institution_id.and_then(|i| inst_names.get(&i).cloned()),
+                institution_id: p.institution_id,
+                region,
+                specialties: codes(&p.specialties).map(str::to_string).collect(),
+                practice_years: p.practice_years.unwrap_or(0).max(0) as u32,
+                open_cases: open.get(&p.id).copied().unwrap_or(0),
+                recent_assignments: recent.get(&p.id).copied().unwrap_or(0),
+                name: p.name,
+            })
+        })
+        .collect()
+}
+
+/// Figures of the legal aid overview.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Figures {
+    /// (YYYY-MM, count) of applications received.
+    pub by_month: Vec<(String, i64)>,
+    /// (status code, count).
+    pub by_status: Vec<(String, i64)>,
+    /// (case type code, count).
+    pub by_case_type: Vec<(String, i64)>,
+    pub decided: i64,
+    pub decided_in_time: i64,
+    pub assigned: i64,
+    pub assigned_in_time: i64,
+    pub green_channel: i64,
+    /// Green-channel cases accepted, decided and assigned the day they were received (三立即).
+    pub green_same_day: i64,
+}
+
+/// The overview's figures over the cases in scope received in `[from, to)`.
+pub async fn figures(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Figures, StoreError> {
+    let (lo, hi) = scope.bounds();
+    let month = match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "to_char(received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')",
+        _ => "strftime('%Y-%m', received_at, '+8 hours')",
+    };
+    let base = "FROM legal_aid_cases WHERE region_code BETWEEN $1 AND $2 AND received_at >= $3 AND received_at < $4";
+    let values = || vec![lo.into(), hi.into(), from.into(), to.into()];
+    let pairs = |sql: String| async move {
+        let rows = conn.query_all_raw(crate::sql::raw(conn, &sql, values())).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index::<String>(0)?, r.try_get_by_index::<i64>(1)?)))
+            .collect::<Result<Vec<(String, i64)>, StoreError>>()
+    };
+    let by_month = pairs(format!("SELECT {month} AS m, COUNT(*) {base} GROUP BY m ORDER BY m")).await?;
+    let by_status = pairs(format!("SELECT status, COUNT(*) {base} GROUP BY status ORDER BY status")).await?;
+    let by_case_type =
+        pairs(format!("SELECT case_type, COUNT(*) {base} GROUP BY case_type ORDER BY case_type")).await?;
+    // In time: decided by the decision's due time, assigned by the assignment's.
+    let sql = format!(
+        "SELECT \
+           COALESCE(SUM(CASE WHEN decided_at IS NOT NULL AND decide_due IS NOT NULL THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN decided_at IS NOT NULL AND decide_due IS NOT NULL AND decided_at <= decide_due THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN assigned_at IS NOT NULL AND assign_due IS NOT NULL THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN assigned_at IS NOT NULL AND assign_due IS NOT NULL AND assigned_at <= assign_due THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN green_channel THEN 1 ELSE 0 END), 0) \
+         {base}"
+    );
+    let row = conn
+        .query_one_raw(crate::sql::raw(conn, &sql, values()))
+        .await?
+        .ok_or_else(|| StoreError::corrupt("figures row"))?;
+    let get = |i: usize| row.try_get_by_index::<i64>(i);
+    let same_day = match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "date(assigned_at AT TIME ZONE 'Asia/Shanghai') = date(received_at AT TIME ZONE 'Asia/Shanghai')"
+        }
+        _ => "date(assigned_at, '+8 hours') = date(received_at, '+8 hours')",
+    };
+    let row2 = conn
+        .query_one_raw(crate::sql::raw(
+            conn,
+            &format!("SELECT COUNT(*) {base} AND green_channel AND assigned_at IS NOT NULL AND {same_day}"),
+            values(),
+        ))
+        .await?
+        .ok_or_else(|| StoreError::corrupt("figures row"))?;
+    Ok(Figures {
+        by_month,
+        by_status,
+        by_case_type,
+        decided: get(0)?,
+        decided_in_time: get(1)?,
+        assigned: get(2)?,
+        assigned_in_time: get(3)?,
+        green_channel: get(4)?,
+        green_same_day: row2.try_get_by_index::<i64>(0)?,
+    })
+}
