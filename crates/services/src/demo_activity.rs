@@ -220,6 +220,7 @@ impl Services {
         self.link_to_incident(&dispatch, incident.id, &LinkInput { ids: vec![walk_ins[7].0, walk_ins[1].0] }).await?;
 
         self.seed_demo_mediation(&mediator).await?;
+        self.seed_demo_legal_aid().await?;
         self.erase_expired_personal_data().await?;
         Ok(())
     }
@@ -389,5 +390,201 @@ fn input(channel: &str, s: &Story) -> RequestInput {
         region: s.village.into(),
         description: s.description.into(),
         priority: None,
+    }
+}
+
+impl Services {
+    /// Legal aid in the demo: a year of history (synthetic, so the figures and the chart
+    /// show something), and cases filed and worked through the real steps today, one at
+    /// each stage, so every list, limit and action can be tried.
+    pub(crate) async fn seed_demo_legal_aid(&self) -> Result<(), ServiceError> {
+        use crate::legal_aid::{ApplicantInput, ApplicationInput, CriminalInput, EligibilityInput, LegalAidSynthSpec};
+        use gongdao_domain::legal_aid::case::Action;
+        self.synthesize_legal_aid(&LegalAidSynthSpec { count: 240, days: 365, seed: 20 }, |_| {}).await?;
+        let window = self.demo_actor("window").await?;
+        let reviewer = self.demo_actor("reviewer").await?;
+        let lawyer = self.demo_actor("lawyer").await?;
+        let reader = self.store().reader();
+        let keys = institutions::keys(reader, reviewer.scope).await?;
+        let find = |name: &str| keys.iter().find(|(_, _, _, n)| n == name).map(|(id, ..)| id.to_string());
+        let station = find("平台镇法律援助工作站");
+        let centre = find("洮北区法律援助中心");
+        let app = |centre: &Option<String>,
+                   region: &str,
+                   name: &str,
+                   phone: &str,
+                   opponent: &str,
+                   facts: &str,
+                   e: EligibilityInput| {
+            ApplicationInput {
+                centre_id: centre.clone(),
+                channel: "window".into(),
+                region: region.into(),
+                name: name.into(),
+                phone: Some(phone.into()),
+                opponent: (!opponent.is_empty()).then(|| opponent.into()),
+                facts: facts.into(),
+                eligibility: e,
+                ..Default::default()
+            }
+        };
+        let civil = |matter: &str, groups: &[&str]| EligibilityInput {
+            case_type: "civil".into(),
+            matter: Some(matter.into()),
+            applicant: ApplicantInput { groups: groups.iter().map(|g| g.to_string()).collect(), ..Default::default() },
+            ..Default::default()
+        };
+        let step = |text: &str| crate::legal_aid::StepInput { text: Some(text.into()), ..Default::default() };
+        // Just received at the 平台镇 station.
+        self.file_legal_aid(
+            &window,
+            &app(
+                &station,
+                "220802100201",
+                "刘桂兰",
+                "13844360012",
+                "刘国富",
+                "七十八岁，三个儿子都不给赡养费，也不管看病。",
+                civil("support", &["elderly", "rural"]),
+            ),
+        )
+        .await?;
+        // Under review, with materials asked for once and in full.
+        let c = self
+            .file_legal_aid(
+                &window,
+                &app(
+                    &station,
+                    "220802100202",
+                    "马春生",
+                    "13604361178",
+                    "白城市某建筑公司",
+                    "在县城工地干了十个月，公司拖欠工资三万二千元。",
+                    civil("labour", &["migrant_worker"]),
+                ),
+            )
+            .await?;
+        self.legal_aid_step(&reviewer, c.id, Action::Accept, &step("窗口当场受理")).await?;
+        self.legal_aid_step(
+            &reviewer,
+            c.id,
+            Action::RequestMaterials,
+            &step("1. 身份证复印件；2. 考勤记录或工友证言；3. 工资欠条或聊天记录"),
+        )
+        .await?;
+        // Decided, waiting for assignment.
+        let c = self
+            .file_legal_aid(
+                &window,
+                &app(
+                    &station,
+                    "220802100203",
+                    "孙丽娜",
+                    "15904362236",
+                    "孙某某",
+                    "长期遭受丈夫打骂，想离婚并要求孩子抚养权。",
+                    civil("domestic_violence", &["women"]),
+                ),
+            )
+            .await?;
+        self.legal_aid_step(&reviewer, c.id, Action::Accept, &step("")).await?;
+        self.legal_aid_step(
+            &reviewer,
+            c.id,
+            Action::Grant,
+            &step("遭受家庭暴力，不受经济困难条件限制（法律援助法第三十二条）"),
+        )
+        .await?;
+        // A notice from the court: a minor, to be assigned within three days.
+        let notice = ApplicationInput {
+            channel: "notice".into(),
+            notice_from: Some("洮北区人民法院".into()),
+            eligibility: EligibilityInput {
+                case_type: "criminal_suspect".into(),
+                criminal: CriminalInput { minor: true, ..Default::default() },
+                ..Default::default()
+            },
+            ..app(
+                &centre,
+                "220802001001",
+                "张小军",
+                "13504360091",
+                "",
+                "十六岁，涉嫌盗窃，法院通知指派辩护律师。",
+                EligibilityInput::default(),
+            )
+        };
+        self.file_legal_aid(&reviewer, &notice).await?;
+        // Assigned and in hand, with progress on record.
+        for (region, name, phone, opponent, facts, matter, groups) in [
+            (
+                "220802100204",
+                "赵德林",
+                "13944365521",
+                "钱某",
+                "骑电动车被货车撞伤，对方保险公司拒赔。",
+                "personal_injury",
+                &["rural"][..],
+            ),
+            (
+                "220802100205",
+                "周玉梅",
+                "13304369987",
+                "村民委员会",
+                "承包的十二亩地被村里收回另行发包。",
+                "land",
+                &["rural"][..],
+            ),
+        ] {
+            let c = self
+                .file_legal_aid(&window, &app(&station, region, name, phone, opponent, facts, civil(matter, groups)))
+                .await?;
+            self.legal_aid_step(&reviewer, c.id, Action::Accept, &step("")).await?;
+            self.legal_aid_step(&reviewer, c.id, Action::Grant, &step("符合法律援助条件")).await?;
+            let ranked = self.legal_aid_candidates(&reviewer, c.id).await?;
+            let Some(first) = ranked.iter().find(|r| r.excluded.is_none()) else { continue };
+            let assign =
+                crate::legal_aid::StepInput { person_id: Some(first.person_id.to_string()), ..Default::default() };
+            self.legal_aid_step(&reviewer, c.id, Action::Assign, &assign).await?;
+            self.legal_aid_step(&lawyer, c.id, Action::SignAgreement, &step("与受援人签订委托协议和授权委托书"))
+                .await?;
+            self.legal_aid_step(&lawyer, c.id, Action::LogProgress, &step("会见受援人，调取证据")).await?;
+        }
+        // Refused, and an objection waiting for the bureau.
+        let rich = EligibilityInput {
+            case_type: "civil".into(),
+            matter: Some("labour".into()),
+            applicant: ApplicantInput {
+                household_size: Some(2),
+                household_monthly_income: Some(9000.0),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = self
+            .file_legal_aid(
+                &window,
+                &app(
+                    &station,
+                    "220802100206",
+                    "钱志强",
+                    "13844362245",
+                    "某物流公司",
+                    "被公司辞退，要求经济补偿。",
+                    rich,
+                ),
+            )
+            .await?;
+        self.legal_aid_step(&reviewer, c.id, Action::Accept, &step("")).await?;
+        self.legal_aid_step(
+            &reviewer,
+            c.id,
+            Action::Refuse,
+            &step("家庭月人均收入4500元，高于本地经济困难标准（法律援助法第三十四条）"),
+        )
+        .await?;
+        self.legal_aid_step(&window, c.id, Action::FileObjection, &step("申请人称妻子已失业，家庭收入登记有误"))
+            .await?;
+        Ok(())
     }
 }

@@ -153,8 +153,23 @@ async fn workbook_off_thread<T: Send + 'static>(
         .map_err(xlsx_error)
 }
 
+/// A sheet of three text columns (statistics: what, how many, what share).
+pub(crate) async fn three_columns(
+    sheet_name: &'static str,
+    title: String,
+    headers: [&'static str; 3],
+    rows: Vec<(String, String, String)>,
+) -> Result<Vec<u8>, ServiceError> {
+    let columns = vec![
+        Column { header: headers[0], width: 36.0, value: |r: &(String, String, String)| r.0.clone() },
+        Column { header: headers[1], width: 18.0, value: |r: &(String, String, String)| r.1.clone() },
+        Column { header: headers[2], width: 12.0, value: |r: &(String, String, String)| r.2.clone() },
+    ];
+    workbook_off_thread(sheet_name, title, columns, rows).await
+}
+
 impl Services {
-    async fn audit_export(
+    pub(crate) async fn audit_export(
         &self,
         actor: &Actor,
         object: AuditObject,
@@ -180,7 +195,7 @@ impl Services {
     }
 
     /// A sheet's title line: what it is and when it was exported, in China time.
-    fn export_title(&self, what: &str) -> String {
+    pub(crate) fn export_title(&self, what: &str) -> String {
         format!("{what}（导出时间 {}）", gongdao_domain::calendar::china_local(self.now()).format("%Y-%m-%d %H:%M"))
     }
 

@@ -22,7 +22,7 @@ use gongdao_domain::network::{InstitutionType, PersonType};
 use gongdao_domain::request::Group;
 use gongdao_domain::{DivisionCode, FieldError, IdNumber, PhoneNumber, RegionLevel, text};
 use gongdao_store::legal_aid::{self, ListFilter};
-use gongdao_store::{ConnectionTrait, Page, counters, institutions, regions, requests};
+use gongdao_store::{ConnectionTrait, Page, accounts, counters, institutions, regions, requests};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -364,7 +364,7 @@ impl ApplicationInput {
 
 /// Who may take which step: the centre's reviewer decides and assigns, the assigned
 /// person works the case, the bureau's leader reviews objections (第四十九条).
-fn permission_for(action: Action) -> Permission {
+pub fn permission_for(action: Action) -> Permission {
     match action {
         Action::SignAgreement | Action::LogProgress | Action::SubmitClosing | Action::Correct => {
             Permission::HandleLegalAid
@@ -857,5 +857,344 @@ impl Services {
         }
         errors.into_result()?;
         Ok((from.expect("checked"), to.expect("checked")))
+    }
+}
+
+/// How many synthetic cases to write, and how many of them still open.
+#[derive(Clone, Copy, Debug)]
+pub struct LegalAidSynthSpec {
+    pub count: u32,
+    /// Spread over this many days before today.
+    pub days: i64,
+    pub seed: u64,
+}
+
+/// Facts of the synthetic applications: (case type, matter, facts).
+const SYNTH_FACTS: &[(CaseType, Option<Matter>, &str)] = &[
+    (CaseType::Civil, Some(Matter::Labour), "在工地打工，包工头拖欠工资"),
+    (CaseType::Civil, Some(Matter::Labour), "在饭店干活被辞退，不给结算工资"),
+    (CaseType::Civil, Some(Matter::PersonalInjury), "骑电动车被轿车撞伤，对方不赔医药费"),
+    (CaseType::Civil, Some(Matter::PersonalInjury), "在工厂干活手被机器轧伤，工伤赔偿没有着落"),
+    (CaseType::Civil, Some(Matter::Support), "子女不给赡养费，老人生活困难"),
+    (CaseType::Civil, Some(Matter::Support), "离婚后对方不给孩子抚养费"),
+    (CaseType::Civil, Some(Matter::DomesticViolence), "长期遭受丈夫殴打，要求离婚"),
+    (CaseType::Civil, Some(Matter::Land), "承包地被村里收回另行发包"),
+    (CaseType::Civil, Some(Matter::Farming), "买到假种子，玉米减产"),
+    (CaseType::Civil, Some(Matter::SocialInsurance), "单位不给缴纳社会保险"),
+    (CaseType::Administrative, Some(Matter::StateCompensation), "被错误拘留，请求国家赔偿"),
+    (CaseType::CriminalSuspect, None, "涉嫌盗窃被刑事拘留，家里无力请律师"),
+    (CaseType::CriminalSuspect, None, "涉嫌故意伤害，可能判处三年以上有期徒刑"),
+    (CaseType::CriminalVictim, None, "被人打伤，对方已被起诉，要求附带民事赔偿"),
+    (CaseType::Retrial, None, "对已生效的判决不服，申请再审"),
+];
+
+impl Services {
+    /// Writes synthetic legal aid cases over the home district's villages (the demo's
+    /// history and the benchmarks): received over the last `days`, the older the further
+    /// along, with the dates, limits, decisions and assignments each stage has.
+    pub async fn synthesize_legal_aid(
+        &self,
+        spec: &LegalAidSynthSpec,
+        progress: impl Fn(&str),
+    ) -> Result<u64, ServiceError> {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let home = gongdao_domain::auth::Scope::new(self.config().home_region);
+        let reader = self.store().reader();
+        let villages: Vec<DivisionCode> =
+            regions::list_level(reader, home, RegionLevel::Village).await?.into_iter().map(|r| r.code).collect();
+        let centres: Vec<(i64, DivisionCode)> = institutions::keys(reader, home)
+            .await?
+            .into_iter()
+            .filter(|(_, kind, _, _)| {
+                kind == InstitutionType::LegalAidCenter.code() || kind == InstitutionType::LegalAidStation.code()
+            })
+            .filter_map(|(id, _, region, _)| DivisionCode::from_db(region).map(|r| (id, r)))
+            .collect();
+        let lawyers = legal_aid::candidates(reader, home, None, self.now()).await?;
+        if villages.is_empty() || centres.is_empty() || lawyers.is_empty() {
+            return Err(ServiceError::Conflict("数据库中没有村、法律援助机构或律师，请先生成演示数据".into()));
+        }
+        let district =
+            self.config().home_region.ancestor_at(RegionLevel::District).unwrap_or(self.config().home_region);
+        let short = regions::get(reader, district)
+            .await?
+            .map(|r| r.name.trim_end_matches(['区', '县', '市']).to_string())
+            .unwrap_or_default();
+        let book = self.rules().await?;
+        let rules = book.for_region(district);
+        let limits = rules.deadlines.legal_aid.clone();
+        let mut rng = StdRng::seed_from_u64(spec.seed);
+        let now = self.now();
+        let cipher = self.cipher().clone();
+        let by = accounts::find_by_username(reader, "reviewer").await?.map(|u| u.id.0).unwrap_or(0);
+        let mut written = 0u64;
+        let batch = 5_000u32;
+        while written < u64::from(spec.count) {
+            let size = batch.min(spec.count - written as u32);
+            let mut records = Vec::with_capacity(size as usize);
+            for _ in 0..size {
+                let age_days = rng.random_range(0..spec.days.max(1));
+                let received =
+                    now - chrono::Duration::days(age_days) - chrono::Duration::minutes(rng.random_range(0..480));
+                let village = villages[rng.random_range(0..villages.len())];
+                let township = village.ancestor_at(RegionLevel::Township).unwrap_or(village);
+                let centre = centres
+                    .iter()
+                    .find(|(_, r)| *r == township && rng.random_bool(0.6))
+                    .or_else(|| centres.iter().find(|(_, r)| r.level() == RegionLevel::District))
+                    .unwrap_or(&centres[0])
+                    .0;
+                let (case_type, matter, facts) = SYNTH_FACTS[rng.random_range(0..SYNTH_FACTS.len())];
+                let mut groups = Vec::new();
+                if matches!(matter, Some(Matter::Labour)) && rng.random_bool(0.7) {
+                    groups.push(Group::MigrantWorker);
+                }
+                if rng.random_bool(0.2) {
+                    groups.push(
+                        [Group::Elderly, Group::Disabled, Group::Rural, Group::Women, Group::Minor]
+                            [rng.random_range(0..5)],
+                    );
+                }
+                let application = Application {
+                    case_type,
+                    matter,
+                    applicant: Applicant {
+                        groups: groups.clone(),
+                        no_fixed_income: rng.random_bool(0.3),
+                        social_assistance: rng.random_bool(0.1),
+                        household: Some(Household {
+                            size: rng.random_range(1..6),
+                            monthly_income: gongdao_domain::legal_aid::Fen(rng.random_range(0..900_000)),
+                        }),
+                    },
+                    criminal: CriminalFacts {
+                        possible_sentence: Some(Sentence::ALL[rng.random_range(0..Sentence::ALL.len())]),
+                        minor: rng.random_bool(0.05),
+                        ..CriminalFacts::default()
+                    },
+                };
+                let e = evaluate(&rules.legal_aid, &application);
+                let name = crate::names::person_name(&mut rng);
+                let phone = crate::names::mobile(&mut rng);
+                let mut r = legal_aid::new_record(String::new(), village, centre, received, by);
+                r.channel = [Channel::Window, Channel::Window, Channel::Hotline, Channel::Online, Channel::Kiosk]
+                    [rng.random_range(0..5)]
+                .code()
+                .into();
+                r.case_type = case_type.code().into();
+                r.matter = matter.map(|m| m.code().into());
+                r.groups = legal_aid::group_set(&groups);
+                r.applicant_name = cipher.seal(&name);
+                r.applicant_name_bidx = cipher.name_index(&name);
+                r.applicant_phone_masked = Some(format!("{}****{}", &phone[..3], &phone[7..]));
+                r.applicant_phone_enc = Some(cipher.seal(&phone));
+                r.household_size = application.applicant.household.map(|h| h.size as i32);
+                r.household_income_fen = application.applicant.household.map(|h| h.monthly_income.0);
+                r.possible_sentence = application.criminal.possible_sentence.map(|s| s.code().into());
+                r.life_or_death = application.criminal.possible_sentence == Some(Sentence::LifeOrDeath);
+                r.minor = application.criminal.minor;
+                r.facts = cipher.seal(facts);
+                r.verdict = e.verdict.code().into();
+                r.hardship = e.hardship.code().into();
+                r.verification = match e.hardship {
+                    Hardship::NotRequired => Verification::NotRequired,
+                    Hardship::Exempt => Verification::Exempt,
+                    _ => Verification::Pledge,
+                }
+                .code()
+                .into();
+                r.green_channel = takes_green_channel(&groups, matter, e.hardship);
+                // How far along: the older, the further.
+                let roll: f64 = rng.random();
+                let stage = match age_days {
+                    0..=2 => rng.random_range(0..4),
+                    3..=20 => rng.random_range(2..6),
+                    21..=90 => rng.random_range(4..8),
+                    _ => rng.random_range(6..10),
+                };
+                let refused = e.verdict == Verdict::NotEligible && roll < 0.8;
+                let hours = |rng: &mut StdRng, lo: i64, hi: i64| chrono::Duration::hours(rng.random_range(lo..hi));
+                let same_day = r.green_channel && rng.random_bool(0.8);
+                let mut t = received + chrono::Duration::minutes(rng.random_range(5..90));
+                r.status = CaseStatus::Received.code().into();
+                if stage >= 1 {
+                    r.accepted_at = Some(t);
+                    r.decide_due = Some(rules.due(t, limits.decide.period).0);
+                    r.status = CaseStatus::Reviewing.code().into();
+                }
+                if stage >= 2 {
+                    t += if same_day {
+                        chrono::Duration::minutes(30)
+                    } else if roll < 0.05 {
+                        chrono::Duration::days(9)
+                    } else {
+                        hours(&mut rng, 4, 120)
+                    };
+                    r.decided_at = Some(t);
+                    if refused {
+                        r.decision = Some(Decision::Refuse.code().into());
+                        r.decision_reason = Some("经审查，申请人家庭经济状况不符合经济困难标准".into());
+                        r.status = CaseStatus::Refused.code().into();
+                        r.closed_at = Some(t);
+                    } else {
+                        r.decision = Some(Decision::Grant.code().into());
+                        r.assign_due = Some(rules.due(t, limits.assign.period).0);
+                        r.status = CaseStatus::Granted.code().into();
+                    }
+                }
+                if stage >= 3 && !refused {
+                    t += if same_day {
+                        chrono::Duration::minutes(30)
+                    } else if roll > 0.95 {
+                        chrono::Duration::days(4)
+                    } else {
+                        hours(&mut rng, 1, 60)
+                    };
+                    let needs_lawyer = matches!(case_type, CaseType::CriminalSuspect | CaseType::CriminalVictim);
+                    let pool: Vec<&legal_aid::CandidateRow> =
+                        lawyers.iter().filter(|l| !needs_lawyer || l.kind == PersonType::Lawyer).collect();
+                    let who = pool[rng.random_range(0..pool.len())];
+                    r.assignee_id = Some(who.person_id);
+                    r.assignee_institution_id = who.institution_id;
+                    r.assigned_at = Some(t);
+                    r.agreement_due = Some(rules.due(t, limits.agreement.period).0);
+                    r.status = CaseStatus::Assigned.code().into();
+                }
+                if stage >= 4 && !refused {
+                    t += hours(&mut rng, 2, 96);
+                    r.agreement_signed_at = Some(t);
+                    r.status = CaseStatus::Handling.code().into();
+                    if roll > 0.97 {
+                        r.status = CaseStatus::Terminated.code().into();
+                        r.termination_ground = Some(TerminationGround::HiredCounsel.code().into());
+                        r.closed_at = Some(t + chrono::Duration::days(10));
+                    }
+                }
+                let terminated = r.status == CaseStatus::Terminated.code();
+                let mut last = t;
+                if stage >= 6 && !refused && !terminated {
+                    t += chrono::Duration::days(rng.random_range(20..80));
+                    r.closing_report = Some(cipher.seal("案件办理完毕，结果已告知受援人"));
+                    r.closing_submitted_at = Some(t);
+                    r.status = CaseStatus::ClosingReview.code().into();
+                    last = t;
+                }
+                if stage >= 7 && !refused && !terminated && t < now {
+                    t += chrono::Duration::days(rng.random_range(1..15));
+                    r.review_score = Some(rng.random_range(70..100));
+                    r.subsidy_fen = rules.legal_aid.subsidy(case_type).map(|s| s.amount.0);
+                    r.closed_at = Some(t);
+                    r.status = CaseStatus::Closed.code().into();
+                    last = t;
+                }
+                if stage >= 8 && !refused && !terminated && t < now {
+                    t += chrono::Duration::days(rng.random_range(3..20));
+                    r.followed_up_at = Some(t);
+                    last = t;
+                }
+                if stage >= 9 && r.followed_up_at.is_some() && t < now {
+                    t += chrono::Duration::days(rng.random_range(1..10));
+                    r.archived_at = Some(t);
+                    r.status = CaseStatus::Archived.code().into();
+                    last = t;
+                }
+                r.updated_at = last.min(now);
+                records.push(r);
+            }
+            // Numbers in the order received, per year, from the district's counters.
+            records.sort_by_key(|r| r.received_at);
+            let tx = self.store().begin().await?;
+            let mut by_year: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
+            for (i, r) in records.iter().enumerate() {
+                by_year.entry(china_local(r.received_at).format("%Y").to_string()).or_default().push(i);
+            }
+            for (year, idx) in by_year {
+                let last = counters::take(&tx, &format!("legal_aid:{district}:{year}"), idx.len() as i64).await?;
+                let first = last - idx.len() as i64 + 1;
+                for (k, i) in idx.into_iter().enumerate() {
+                    records[i].number = format!("（{year}）{short}法援字第{:04}号", first + k as i64);
+                }
+            }
+            legal_aid::insert_many(&tx, records).await?;
+            tx.commit().await?;
+            written += u64::from(size);
+            progress(&format!("已写入法律援助案件 {written}/{}", spec.count));
+        }
+        self.store().analyze().await?;
+        Ok(written)
+    }
+}
+
+impl Services {
+    /// An official document of a case in scope (see [`gongdao_domain::legal_aid::documents`]).
+    pub async fn legal_aid_document(
+        &self,
+        actor: &Actor,
+        id: i64,
+        kind: &str,
+    ) -> Result<gongdao_domain::legal_aid::documents::OfficialDocument, ServiceError> {
+        use gongdao_domain::legal_aid::documents::{DocumentKind, document};
+        let kind = DocumentKind::parse_field("kind", kind).map_err(|_| ServiceError::NotFound("文书"))?;
+        let c = self.legal_aid_case(actor, id).await?;
+        document(&c, kind, self.today()).map_err(ServiceError::Conflict)
+    }
+
+    /// The overview's figures as an .xlsx file (one sheet of lines: what, how many).
+    pub async fn export_legal_aid_figures(
+        &self,
+        actor: &Actor,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let f = self.legal_aid_figures(actor, from, to).await?;
+        let rate = |n: i64, d: i64| {
+            if d == 0 { "无数据".to_string() } else { format!("{:.1}%", n as f64 * 100.0 / d as f64) }
+        };
+        let mut rows: Vec<(String, String, String)> = vec![
+            ("统计期间".into(), format!("{} 至 {}", f.from, f.to), String::new()),
+            ("收到申请（件）".into(), f.by_month.iter().map(|(_, n)| n).sum::<i64>().to_string(), String::new()),
+            (
+                "7日内作出决定".into(),
+                format!("{}/{}", f.decided_in_time, f.decided),
+                rate(f.decided_in_time, f.decided),
+            ),
+            (
+                "3日内指派".into(),
+                format!("{}/{}", f.assigned_in_time, f.assigned),
+                rate(f.assigned_in_time, f.assigned),
+            ),
+            ("绿色通道案件".into(), f.green_channel.to_string(), String::new()),
+            (
+                "绿色通道当日指派（三立即）".into(),
+                f.green_same_day.to_string(),
+                rate(f.green_same_day, f.green_channel),
+            ),
+        ];
+        rows.extend(f.by_month.iter().map(|(m, n)| (format!("{m} 收到申请"), n.to_string(), String::new())));
+        rows.extend(f.by_case_type.iter().map(|(t, n)| {
+            (
+                format!("案件类型：{}", CaseType::from_code(t).map_or(t.as_str(), |t| t.label())),
+                n.to_string(),
+                String::new(),
+            )
+        }));
+        rows.extend(f.by_status.iter().map(|(s, n)| {
+            (
+                format!("状态：{}", CaseStatus::from_code(s).map_or(s.as_str(), |s| s.label())),
+                n.to_string(),
+                String::new(),
+            )
+        }));
+        let n = rows.len();
+        let bytes = crate::export::three_columns(
+            "法律援助统计",
+            self.export_title("法律援助统计"),
+            ["项目", "数量", "比例"],
+            rows,
+        )
+        .await?;
+        self.audit_export(actor, AuditObject::LegalAidCase, "法律援助统计", n, None).await?;
+        Ok(bytes)
     }
 }

@@ -109,16 +109,20 @@ pub async fn insert(conn: &impl ConnectionTrait, record: CaseRecord) -> Result<i
 
 /// Inserts many cases at once (the demo and the synthetic generator).
 pub async fn insert_many(conn: &impl ConnectionTrait, records: Vec<CaseRecord>) -> Result<(), StoreError> {
-    if records.is_empty() {
-        return Ok(());
+    // Sixty columns a row: 400 rows keep a statement under SQLite's 32,766 parameters.
+    let mut rows = records.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<case::ActiveModel> = rows
+            .by_ref()
+            .take(400)
+            .map(|r| {
+                let mut a = r.into_active_model();
+                a.id = NotSet;
+                a
+            })
+            .collect();
+        case::Entity::insert_many(chunk).exec_without_returning(conn).await?;
     }
-    case::Entity::insert_many(records.into_iter().map(|r| {
-        let mut a = r.into_active_model();
-        a.id = NotSet;
-        a
-    }))
-    .exec_without_returning(conn)
-    .await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 
 pub mod assignment;
 pub mod case;
+pub mod documents;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,6 +32,13 @@ crate::code_enum! {
         CriminalVictim => ("criminal_victim", "刑事（被害人、自诉人、附带民事诉讼原告人）"),
         CompulsoryTreatment => ("compulsory_treatment", "强制医疗"),
         Retrial => ("retrial", "申诉、再审"),
+    }
+}
+
+impl CaseType {
+    /// A case in which the assigned lawyer defends (辩护人) rather than represents.
+    pub fn is_criminal_defence(self) -> bool {
+        matches!(self, CaseType::CriminalSuspect)
     }
 }
 

@@ -260,6 +260,28 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/appointments/cancel", HANDLE),
         ("GET", "/book", PUBLIC),
         ("POST", "/book", PUBLIC),
+        ("GET", "/legal-aid", VIEW_REQ),
+        ("GET", "/legal-aid/export.xlsx", VIEW_REQ),
+        ("GET", "/legal-aid/new", HANDLE),
+        ("POST", "/legal-aid", HANDLE),
+        ("GET", "/legal-aid/{id}", VIEW_REQ),
+        ("GET", "/legal-aid/{id}/documents/{kind}", VIEW_REQ),
+        ("POST", "/legal-aid/{id}/accept", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/request-materials", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/materials-received", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/grant", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/refuse", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/assign", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/sign-agreement", LA_HANDLE),
+        ("POST", "/legal-aid/{id}/progress", LA_HANDLE),
+        ("POST", "/legal-aid/{id}/closing-report", LA_HANDLE),
+        ("POST", "/legal-aid/{id}/closing-review", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/follow-up", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/archive", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/terminate", LA_REVIEW),
+        ("POST", "/legal-aid/{id}/objection", HANDLE),
+        ("POST", "/legal-aid/{id}/objection-decision", LA_OBJECTION),
+        ("POST", "/legal-aid/{id}/correction", LA_HANDLE),
         ("GET", "/mediation", VIEW_REQ),
         ("GET", "/mediation/new", MEDIATE),
         ("POST", "/mediation", MEDIATE),
@@ -311,6 +333,7 @@ fn concrete(method: &str, path: &str, ids: &Ids) -> String {
         || path.contains("/incidents/")
         || path.contains("/mediation/")
         || path.contains("/legal-aid/cases/")
+        || path.starts_with("/legal-aid/{id}")
         || path.contains("/sessions/")
         // A second factor's reset ends its person's sessions.
         || path.contains("totp");
@@ -329,6 +352,7 @@ fn concrete(method: &str, path: &str, ids: &Ids) -> String {
         .replace("{appointment_id}", "999999")
         .replace("{law}", "%E6%B0%91%E6%B3%95%E5%85%B8")
         .replace("{article}", "1079")
+        .replace("{kind}", "decision")
 }
 
 struct Ids {

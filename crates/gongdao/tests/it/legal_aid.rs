@@ -367,3 +367,58 @@ async fn refusals_objections_notices_conflicts_and_bad_input() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_township_reviewer_sees_assigns_and_names_only_what_is_in_scope() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let admin = app.login_as("admin").await;
+        let reviewer = app.login_as("reviewer").await;
+        let local = app.new_account(&admin, "pt-reviewer", "legal_aid_reviewer", "220802100000").await.session;
+        let centre = app.institution_id(&reviewer, "洮北区法律援助中心").await;
+        let station = app.institution_id(&reviewer, "平台镇法律援助工作站").await;
+        // One case in 平台镇, one in 平安镇, filed by the district's reviewer.
+        let mine = file(&app, &reviewer, application(station, "冯大有", "")).await;
+        let mut theirs = application(centre, "陈小满", "");
+        theirs["region"] = json!("220802101201");
+        let theirs = file(&app, &reviewer, theirs).await;
+        let (_, list) = app.get(&local, "/api/v1/legal-aid/cases?per_page=1000").await;
+        let items = list["items"].as_array().unwrap();
+        assert!(items.iter().any(|c| c["id"] == mine["id"]), "{backend:?}");
+        assert!(items.iter().all(|c| c["region"].as_str().unwrap().starts_with("220802100")), "{backend:?}");
+        let other = format!("/api/v1/legal-aid/cases/{}", theirs["id"]);
+        assert_eq!(app.get(&local, &other).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&local, &format!("{other}/candidates")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.post(&local, &format!("{other}/accept"), json!({})).await.0, StatusCode::NOT_FOUND);
+        // A person outside the scope is never assigned, even by id.
+        let base = format!("/api/v1/legal-aid/cases/{}", mine["id"]);
+        app.post(&local, &format!("{base}/accept"), json!({})).await;
+        app.post(&local, &format!("{base}/grant"), json!({})).await;
+        let (_, everyone) = app.get(&reviewer, &format!("{base}/candidates")).await;
+        let (_, nearby) = app.get(&local, &format!("{base}/candidates")).await;
+        let nearby_ids: Vec<i64> =
+            nearby.as_array().unwrap().iter().map(|r| r["person_id"].as_i64().unwrap()).collect();
+        let outsider = everyone
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["person_id"].as_i64().unwrap())
+            .find(|id| !nearby_ids.contains(id))
+            .expect("a district lawyer outside 平台镇");
+        let (status, body) = app
+            .post(&local, &format!("{base}/assign"), json!({"person_id": outsider, "override_reason": "指定"}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: {body}");
+        assert_eq!(error_fields(&body), vec!["person_id"]);
+        // Nor is a case filed at a centre outside the scope, or about a matter outside it.
+        let (status, body) = app.post(&local, "/api/v1/legal-aid/cases", application(centre, "冯大有", "")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["centre_id"]);
+        let mut linked = application(station, "冯大有", "");
+        linked["request_id"] = json!(999_999);
+        let (status, body) = app.post(&local, "/api/v1/legal-aid/cases", linked).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), vec!["request_id"]);
+        app.stop().await;
+    }
+}

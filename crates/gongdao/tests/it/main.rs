@@ -13,6 +13,7 @@ mod helpers;
 mod identity;
 mod laws;
 mod legal_aid;
+mod legal_aid_browser;
 mod mediation;
 mod outbox;
 mod process;

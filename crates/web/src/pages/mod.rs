@@ -9,6 +9,7 @@ mod dispatch;
 mod home;
 mod institutions;
 mod laws;
+mod legal_aid;
 mod mediation;
 mod people;
 mod public;
@@ -124,6 +125,28 @@ page_routes! {
     post "/appointments/cancel" => appointments::cancel,
     get "/book" => appointments::book_form,
     post "/book" => appointments::book_submit,
+    get "/legal-aid" => legal_aid::list,
+    get "/legal-aid/export.xlsx" => legal_aid::export,
+    get "/legal-aid/new" => legal_aid::new_form,
+    post "/legal-aid" => legal_aid::file,
+    get "/legal-aid/{id}" => legal_aid::show,
+    get "/legal-aid/{id}/documents/{kind}" => legal_aid::document,
+    post "/legal-aid/{id}/accept" => legal_aid::accept,
+    post "/legal-aid/{id}/request-materials" => legal_aid::request_materials,
+    post "/legal-aid/{id}/materials-received" => legal_aid::materials_received,
+    post "/legal-aid/{id}/grant" => legal_aid::grant,
+    post "/legal-aid/{id}/refuse" => legal_aid::refuse,
+    post "/legal-aid/{id}/assign" => legal_aid::assign,
+    post "/legal-aid/{id}/sign-agreement" => legal_aid::sign_agreement,
+    post "/legal-aid/{id}/progress" => legal_aid::progress,
+    post "/legal-aid/{id}/closing-report" => legal_aid::closing_report,
+    post "/legal-aid/{id}/closing-review" => legal_aid::closing_review,
+    post "/legal-aid/{id}/follow-up" => legal_aid::follow_up,
+    post "/legal-aid/{id}/archive" => legal_aid::archive,
+    post "/legal-aid/{id}/terminate" => legal_aid::terminate,
+    post "/legal-aid/{id}/objection" => legal_aid::objection,
+    post "/legal-aid/{id}/objection-decision" => legal_aid::objection_decision,
+    post "/legal-aid/{id}/correction" => legal_aid::correction,
     get "/mediation" => mediation::list,
     get "/mediation/new" => mediation::new_form,
     post "/mediation" => mediation::register,
@@ -207,6 +230,7 @@ const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/requests", "服务事项", "登记、流转、受理、办结", Some(Permission::ViewRequests)),
     ("/dispatch", "指挥调度", "在办事项、超期督办、应急响应", Some(Permission::ViewBoard)),
     ("/appointments", "预约", "窗口预约和上门服务", Some(Permission::ViewRequests)),
+    ("/legal-aid", "法律援助", "申请受理、审查决定、指派承办、结案", Some(Permission::ViewRequests)),
     ("/mediation", "人民调解", "调解登记、调解协议、司法确认、矛盾纠纷排查", Some(Permission::ViewRequests)),
     ("/regions", "行政区划", "区、乡镇（街道）、村（社区）", Some(Permission::ViewNetwork)),
     ("/institutions", "机构名录", "工作站、法律援助、律所、调解组织等", Some(Permission::ViewNetwork)),

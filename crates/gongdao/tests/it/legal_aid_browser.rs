@@ -1,0 +1,93 @@
+//! Legal aid in a real browser: a window clerk files an application on a phone, a
+//! reviewer accepts, decides and assigns at a desk, and the decision prints as an
+//! official document. Screenshots at phone, desktop and kiosk sizes.
+
+use fantoccini::Locator;
+
+use crate::browser::{axe_violations, browser, driver, log_in, pick_place, screenshot, text_of, wait_for};
+use crate::helpers::{Backend, spawn_app_with};
+
+#[tokio::test]
+async fn a_clerk_files_and_a_reviewer_decides_and_assigns() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app_with(Backend::Sqlite, |s| s.demo_activity = true).await;
+    let c = browser(&driver, 390, 844).await;
+
+    // The window clerk of 平台镇, on a phone: a bad form comes back with its input.
+    log_in(&c, &app, "window", "/legal-aid/new").await;
+    c.find(Locator::Css("select#f-centre_id")).await.unwrap().select_by_label("平台镇法律援助工作站").await.unwrap();
+    c.find(Locator::Css("#f-name")).await.unwrap().send_keys("韩春燕").await.unwrap();
+    c.find(Locator::Css("#f-phone")).await.unwrap().send_keys("13904361234").await.unwrap();
+    pick_place(&c, "f-region", "220802100000", "220802100201").await;
+    c.find(Locator::Css("select#f-case_type")).await.unwrap().select_by_value("civil").await.unwrap();
+    c.find(Locator::Css("select#f-matter")).await.unwrap().select_by_value("labour").await.unwrap();
+    c.find(Locator::Css("input[name=groups][value=migrant_worker]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#f-opponent")).await.unwrap().send_keys("某劳务公司").await.unwrap();
+    c.find(Locator::Css("#f-household_size")).await.unwrap().send_keys("0").await.unwrap();
+    c.find(Locator::Css("#f-household_monthly_income")).await.unwrap().send_keys("1200").await.unwrap();
+    c.find(Locator::Css("#f-facts")).await.unwrap().send_keys("在劳务公司干了半年，拖欠工资一万八千元").await.unwrap();
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".flash.error")).await.unwrap();
+    let error = text_of(&c, "#f-household_size-error").await;
+    assert!(error.contains("家庭人口"), "the household is named beside its field: {error}");
+    assert_eq!(c.find(Locator::Css("#f-name")).await.unwrap().prop("value").await.unwrap().as_deref(), Some("韩春燕"));
+    screenshot(&c, "legal-aid-form-errors-phone.png").await;
+    c.find(Locator::Css("#f-household_size")).await.unwrap().clear().await.unwrap();
+    c.find(Locator::Css("#f-household_size")).await.unwrap().send_keys("3").await.unwrap();
+    assert!(text_of(&c, "#f-facts").await.contains("拖欠工资"), "the facts are kept");
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    let heading = text_of(&c, ".page-head").await;
+    assert!(heading.contains("法援字") && heading.contains("待受理"), "{heading}");
+    let case_path = c.current_url().await.unwrap().path().to_string();
+    screenshot(&c, "legal-aid-filed-phone.png").await;
+
+    // The reviewer, at a desk: the overview, then the case.
+    c.set_window_size(1366, 900).await.unwrap();
+    log_in(&c, &app, "reviewer", "/legal-aid").await;
+    assert!(c.find(Locator::Css("svg.chart rect")).await.is_ok(), "the monthly chart is drawn");
+    screenshot(&c, "legal-aid-overview-desktop.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the overview: {v:?}");
+    }
+    c.goto(&app.url(&case_path)).await.unwrap();
+    c.find(Locator::Css("button#accept")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("button#grant")).await.unwrap();
+    assert!(text_of(&c, "main").await.contains("作出决定："), "the seven days are shown");
+    c.find(Locator::Css("button#grant")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("table#candidates")).await.unwrap();
+    assert!(
+        text_of(&c, "table#candidates").await.contains("业务专长")
+            || text_of(&c, "table#candidates").await.contains("在办")
+    );
+    screenshot(&c, "legal-aid-assign-desktop.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the case: {v:?}");
+    }
+    // Passing over the first without a reason is refused beside the field.
+    let radios = c.find_all(Locator::Css("table#candidates input[type=radio]")).await.unwrap();
+    radios[1].click().await.unwrap();
+    c.find(Locator::Css("button#assign")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#f-assign-override_reason[aria-invalid=true]")).await.unwrap();
+    let radios = c.find_all(Locator::Css("table#candidates input[type=radio]")).await.unwrap();
+    radios[0].click().await.unwrap();
+    c.find(Locator::Css("button#assign")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    wait_for(&c, "document.querySelector('.page-head').innerText.includes('待签订委托协议')").await;
+    assert!(text_of(&c, "main").await.contains("签订委托协议："));
+
+    // The decision, as the bureau prints and files it.
+    let href =
+        c.find(Locator::Css("a[href$='/documents/decision']")).await.unwrap().attr("href").await.unwrap().unwrap();
+    c.goto(&app.url(&href)).await.unwrap();
+    let doc = text_of(&c, "body").await;
+    assert!(doc.contains("给予法律援助决定书") && doc.contains("法援决字") && doc.contains("韩春燕"), "{doc}");
+    screenshot(&c, "legal-aid-decision-document.png").await;
+
+    // The overview at the kiosk's size stays readable.
+    c.set_window_size(1080, 1920).await.unwrap();
+    c.goto(&app.url("/legal-aid")).await.unwrap();
+    screenshot(&c, "legal-aid-overview-kiosk-size.png").await;
+    c.close().await.unwrap();
+    app.stop().await;
+}
