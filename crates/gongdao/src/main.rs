@@ -23,6 +23,8 @@ enum Command {
     Synth(SynthArgs),
     /// Add synthetic service requests to a database holding a district (benchmarks).
     SynthRequests(SynthRequestsArgs),
+    /// Add synthetic legal aid cases to a database holding a district (benchmarks).
+    SynthLegalAid(SynthLegalAidArgs),
     /// The law corpus: import it, measure the search.
     #[command(subcommand)]
     Laws(LawsCommand),
@@ -165,6 +167,20 @@ struct LawsEvalArgs {
     model: ModelArgs,
     #[command(flatten)]
     store: StoreArgs,
+}
+
+#[derive(Args)]
+struct SynthLegalAidArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[arg(long, default_value_t = 1_000_000)]
+    count: u32,
+    /// Spread the applications over this many days before today.
+    #[arg(long, default_value_t = 1825)]
+    days: i64,
+    /// Division code of the installation's top region [default: 220802].
+    #[arg(long, env = "GONGDAO_HOME_REGION")]
+    home_region: Option<String>,
 }
 
 #[derive(Args)]
@@ -390,6 +406,24 @@ async fn synth_requests(args: SynthRequestsArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     println!(
         "已写入 {n} 件服务事项，用时 {:.1} 秒（{}）",
+        started.elapsed().as_secs_f64(),
+        services.store().backend().name()
+    );
+    Ok(())
+}
+
+async fn synth_legal_aid(args: SynthLegalAidArgs) -> Result<(), String> {
+    let over = FileSettings { home_region: args.home_region, ..store_overrides(&args.store) };
+    let settings = Settings::resolve(file_settings(&args.store.config)?, over);
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    let spec = gongdao_services::legal_aid::LegalAidSynthSpec { count: args.count, days: args.days, seed: 11 };
+    let started = Instant::now();
+    let n = services
+        .synthesize_legal_aid(&spec, |stage| eprintln!("[{:>6.1}s] {stage}", started.elapsed().as_secs_f64()))
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "已写入 {n} 件法律援助案件，用时 {:.1} 秒（{}）",
         started.elapsed().as_secs_f64(),
         services.store().backend().name()
     );
@@ -688,6 +722,7 @@ async fn main() {
         Command::Serve(args) => serve(args).await,
         Command::Synth(args) => synth(args).await,
         Command::SynthRequests(args) => synth_requests(args).await,
+        Command::SynthLegalAid(args) => synth_legal_aid(args).await,
         Command::Laws(LawsCommand::Import(args)) => laws_import(args).await,
         Command::Laws(LawsCommand::Eval(args)) => laws_eval(args).await,
         Command::Laws(LawsCommand::Embed(args)) => laws_embed(args).await,

@@ -43,6 +43,10 @@ impl Services {
             let outcome = match job.kind.as_str() {
                 DEADLINE_JOB => self.watch_deadline(&tx, &book, RequestId(job.subject), now).await,
                 FOLLOW_UP_JOB => self.follow_up(&tx, RequestId(job.subject), now).await,
+                crate::legal_aid::LIMIT_JOB => self
+                    .legal_aid_limit_job(&tx, &book, job.subject, now)
+                    .await
+                    .map(|again| again.map_or(Outcome::Done, Outcome::Again)),
                 crate::mediation::CONFIRMATION_JOB => {
                     self.confirmation_reminder(&tx, job.subject, now).await.map(|_| Outcome::Done)
                 }

@@ -245,14 +245,23 @@ pub struct RankedCandidate {
     pub excluded: Option<String>,
 }
 
+/// A count of cases under a key (a month `YYYY-MM`, a status or a case type code) with
+/// its Chinese label.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Count {
+    pub key: String,
+    pub label: String,
+    pub count: i64,
+}
+
 /// The legal aid overview's figures.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct LegalAidFigures {
     pub from: chrono::NaiveDate,
     pub to: chrono::NaiveDate,
-    pub by_month: Vec<(String, i64)>,
-    pub by_status: Vec<(String, i64)>,
-    pub by_case_type: Vec<(String, i64)>,
+    pub by_month: Vec<Count>,
+    pub by_status: Vec<Count>,
+    pub by_case_type: Vec<Count>,
     pub decided: i64,
     pub decided_in_time: i64,
     pub assigned: i64,
@@ -460,7 +469,11 @@ impl Services {
                 Some(format!("{}通知指派（法律援助法第三十六条）", d.notice_from.clone().unwrap_or_default()));
             r.assign_due = Some(rules.due(now, rules.deadlines.legal_aid.notice_assign.period).0);
         }
+        let hours = rules.deadlines.reminder_before_hours;
+        let mut watched = r.clone();
         let id = legal_aid::insert(&tx, r).await?;
+        watched.id = id;
+        self.watch_legal_aid_limit(&tx, &watched, hours).await?;
         let note = format!("{}，{}", d.channel.label(), a.case_type.label());
         legal_aid::add_event(
             &tx,
@@ -786,6 +799,7 @@ impl Services {
             gongdao_store::Versioned::NotFound => return Err(ServiceError::NotFound("法律援助案件")),
         }
         legal_aid::add_event(&tx, cipher, id, action, note.as_deref(), Some(actor.user_id.0), now).await?;
+        self.watch_legal_aid_limit(&tx, &r, rules.deadlines.reminder_before_hours).await?;
         self.audit(
             &tx,
             actor,
@@ -816,9 +830,25 @@ impl Services {
         Ok(LegalAidFigures {
             from,
             to,
-            by_month: f.by_month,
-            by_status: f.by_status,
-            by_case_type: f.by_case_type,
+            by_month: f.by_month.into_iter().map(|(key, count)| Count { label: key.clone(), key, count }).collect(),
+            by_status: f
+                .by_status
+                .into_iter()
+                .map(|(key, count)| Count {
+                    label: CaseStatus::from_code(&key).map_or(key.clone(), |s| s.label().to_string()),
+                    key,
+                    count,
+                })
+                .collect(),
+            by_case_type: f
+                .by_case_type
+                .into_iter()
+                .map(|(key, count)| Count {
+                    label: CaseType::from_code(&key).map_or(key.clone(), |t| t.label().to_string()),
+                    key,
+                    count,
+                })
+                .collect(),
             decided: f.decided,
             decided_in_time: f.decided_in_time,
             assigned: f.assigned,
@@ -1153,7 +1183,7 @@ impl Services {
         };
         let mut rows: Vec<(String, String, String)> = vec![
             ("统计期间".into(), format!("{} 至 {}", f.from, f.to), String::new()),
-            ("收到申请（件）".into(), f.by_month.iter().map(|(_, n)| n).sum::<i64>().to_string(), String::new()),
+            ("收到申请（件）".into(), f.by_month.iter().map(|c| c.count).sum::<i64>().to_string(), String::new()),
             (
                 "7日内作出决定".into(),
                 format!("{}/{}", f.decided_in_time, f.decided),
@@ -1171,21 +1201,11 @@ impl Services {
                 rate(f.green_same_day, f.green_channel),
             ),
         ];
-        rows.extend(f.by_month.iter().map(|(m, n)| (format!("{m} 收到申请"), n.to_string(), String::new())));
-        rows.extend(f.by_case_type.iter().map(|(t, n)| {
-            (
-                format!("案件类型：{}", CaseType::from_code(t).map_or(t.as_str(), |t| t.label())),
-                n.to_string(),
-                String::new(),
-            )
-        }));
-        rows.extend(f.by_status.iter().map(|(s, n)| {
-            (
-                format!("状态：{}", CaseStatus::from_code(s).map_or(s.as_str(), |s| s.label())),
-                n.to_string(),
-                String::new(),
-            )
-        }));
+        rows.extend(f.by_month.iter().map(|c| (format!("{} 收到申请", c.label), c.count.to_string(), String::new())));
+        rows.extend(
+            f.by_case_type.iter().map(|c| (format!("案件类型：{}", c.label), c.count.to_string(), String::new())),
+        );
+        rows.extend(f.by_status.iter().map(|c| (format!("状态：{}", c.label), c.count.to_string(), String::new())));
         let n = rows.len();
         let bytes = crate::export::three_columns(
             "法律援助统计",
@@ -1196,5 +1216,91 @@ impl Services {
         .await?;
         self.audit_export(actor, AuditObject::LegalAidCase, "法律援助统计", n, None).await?;
         Ok(bytes)
+    }
+}
+
+/// Reminds the reviewers before a case's running limit ends and tells them and the
+/// bureau's leaders when it has passed (督办).
+pub const LIMIT_JOB: &str = "legal_aid_limit";
+
+/// The limit running on a stored case, if any: what it is and when it ends.
+fn running_limit(m: &legal_aid::CaseRecord) -> Option<(&'static str, chrono::DateTime<chrono::Utc>)> {
+    if m.objection_status == ObjectionStatus::Pending.code() {
+        return m.objection_due.map(|d| ("异议审查", d));
+    }
+    match CaseStatus::from_code(&m.status)? {
+        CaseStatus::Reviewing => m.decide_due.map(|d| ("作出决定", d)),
+        CaseStatus::Granted => m.assign_due.map(|d| ("指派", d)),
+        CaseStatus::Assigned => m.agreement_due.map(|d| ("签订委托协议", d)),
+        _ => None,
+    }
+}
+
+impl Services {
+    /// Schedules the reminder of the limit now running on the case, if one is.
+    async fn watch_legal_aid_limit(
+        &self,
+        conn: &impl ConnectionTrait,
+        m: &legal_aid::CaseRecord,
+        hours: u32,
+    ) -> Result<(), ServiceError> {
+        if let Some((_, due)) = running_limit(m) {
+            let at = due - chrono::Duration::hours(i64::from(hours));
+            gongdao_store::jobs::ensure(conn, LIMIT_JOB, m.id, at, self.now()).await?;
+        }
+        Ok(())
+    }
+
+    /// The job: before the limit, a reminder to the reviewers in whose scope the case
+    /// is; after it, the same to them and to the leaders. Each once per limit.
+    pub(crate) async fn legal_aid_limit_job(
+        &self,
+        conn: &impl ConnectionTrait,
+        book: &crate::rules::RuleBook,
+        id: i64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ServiceError> {
+        use gongdao_domain::auth::Role;
+        let Some(m) = legal_aid::record(conn, gongdao_domain::auth::Scope::new(self.config().home_region), id).await?
+        else {
+            return Ok(None);
+        };
+        let Some((what, due)) = running_limit(&m) else { return Ok(None) };
+        let region = DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region);
+        let rules = book.for_region(region);
+        let remind_at = due - chrono::Duration::hours(i64::from(rules.deadlines.reminder_before_hours));
+        if now < remind_at {
+            return Ok(Some(remind_at));
+        }
+        let overdue = now >= due;
+        let roles: &[Role] = if overdue { &[Role::LegalAidReviewer, Role::Leader] } else { &[Role::LegalAidReviewer] };
+        let users = accounts::supervisors_of(conn, region, roles).await?;
+        let body = if overdue {
+            format!(
+                "督办：法律援助案件 {} 已超过{what}时限（{}）",
+                m.number,
+                gongdao_domain::calendar::deadline_text(due)
+            )
+        } else {
+            format!(
+                "法律援助案件 {} 将于 {} 到达{what}时限，请及时办理",
+                m.number,
+                gongdao_domain::calendar::deadline_text(due)
+            )
+        };
+        let messages: Vec<gongdao_store::outbox::NewMessage> = users
+            .iter()
+            .map(|u| gongdao_store::outbox::NewMessage {
+                channel: gongdao_store::outbox::Channel::InApp,
+                user: Some(u.id),
+                phone: None,
+                template: if overdue { "escalation" } else { "reminder" },
+                body: body.clone(),
+                request: m.request_id.map(RequestId),
+                at: now,
+            })
+            .collect();
+        gongdao_store::outbox::enqueue_many(conn, self.cipher(), &messages).await?;
+        Ok(if overdue { None } else { Some(due) })
     }
 }

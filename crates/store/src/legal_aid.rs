@@ -181,48 +181,71 @@ fn fen_to_yuan(f: i64) -> f64 {
     f as f64 / 100.0
 }
 
-async fn view(
-    conn: &impl ConnectionTrait,
-    cipher: &PiiCipher,
-    m: CaseRecord,
-    with_history: bool,
-) -> Result<LegalAidCase, StoreError> {
-    let corrupt = |what: &str| StoreError::corrupt(format!("legal aid case {} {what}", m.id));
-    let names = institutions::names(conn, [m.centre_id].into_iter().chain(m.assignee_institution_id)).await?;
-    let region_names = regions::names(conn, [m.region_code]).await?;
-    let assignee_name = match m.assignee_id {
-        Some(p) => person::Entity::find_by_id(p).one(conn).await?.map(|p| p.name),
-        None => None,
-    };
-    let mut events = Vec::new();
-    if with_history {
-        let rows = event::Entity::find()
-            .filter(event::Column::CaseId.eq(m.id))
-            .order_by_asc(event::Column::Id)
+/// The names a page of cases shows, read once for the page.
+struct Names {
+    institutions: HashMap<i64, String>,
+    regions: HashMap<i64, String>,
+    people: HashMap<i64, String>,
+}
+
+async fn names_for(conn: &impl ConnectionTrait, models: &[CaseRecord]) -> Result<Names, StoreError> {
+    let mut institution_ids: Vec<i64> = models.iter().map(|m| m.centre_id).collect();
+    institution_ids.extend(models.iter().filter_map(|m| m.assignee_institution_id));
+    let region_codes: Vec<i64> = models.iter().map(|m| m.region_code).collect();
+    let institutions = institutions::names(conn, institution_ids).await?;
+    let regions = regions::names(conn, region_codes).await?;
+    let ids: Vec<i64> = models.iter().filter_map(|m| m.assignee_id).collect::<HashSet<_>>().into_iter().collect();
+    let people = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
+            .column(person::Column::Name)
+            .filter(person::Column::Id.is_in(ids))
+            .into_tuple::<(i64, String)>()
             .all(conn)
-            .await?;
-        let users: Vec<i64> = rows.iter().filter_map(|e| e.by_user).collect();
-        let user_names: HashMap<i64, String> = if users.is_empty() {
-            HashMap::new()
-        } else {
-            user::Entity::find()
-                .filter(user::Column::Id.is_in(users))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.display_name))
-                .collect()
-        };
-        for e in rows {
-            events.push(Event {
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(Names { institutions, regions, people })
+}
+
+async fn history(conn: &impl ConnectionTrait, cipher: &PiiCipher, id: i64) -> Result<Vec<Event>, StoreError> {
+    let rows =
+        event::Entity::find().filter(event::Column::CaseId.eq(id)).order_by_asc(event::Column::Id).all(conn).await?;
+    let users: Vec<i64> = rows.iter().filter_map(|e| e.by_user).collect();
+    let user_names: HashMap<i64, String> = if users.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(users))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect()
+    };
+    rows.into_iter()
+        .map(|e| {
+            Ok(Event {
                 id: e.id,
-                action: Action::from_code(&e.action).ok_or_else(|| corrupt("event action"))?,
+                action: Action::from_code(&e.action)
+                    .ok_or_else(|| StoreError::corrupt(format!("legal aid event {} action", e.id)))?,
                 note: cipher.open_text_opt(e.note.as_deref())?,
                 by_name: e.by_user.and_then(|u| user_names.get(&u).cloned()),
                 at: e.at,
-            });
-        }
-    }
+            })
+        })
+        .collect()
+}
+
+fn view(cipher: &PiiCipher, m: CaseRecord, names: &Names, events: Vec<Event>) -> Result<LegalAidCase, StoreError> {
+    let corrupt = |what: &str| StoreError::corrupt(format!("legal aid case {} {what}", m.id));
+    let region_names = &names.regions;
+    let assignee_name = m.assignee_id.and_then(|p| names.people.get(&p).cloned());
+    let names = &names.institutions;
     Ok(LegalAidCase {
         id: m.id,
         region: DivisionCode::from_db(m.region_code).ok_or_else(|| corrupt("region"))?,
@@ -290,7 +313,11 @@ pub async fn get(
     id: i64,
 ) -> Result<Option<LegalAidCase>, StoreError> {
     match record(conn, scope, id).await? {
-        Some(m) => Ok(Some(view(conn, cipher, m, true).await?)),
+        Some(m) => {
+            let names = names_for(conn, std::slice::from_ref(&m)).await?;
+            let events = history(conn, cipher, m.id).await?;
+            Ok(Some(view(cipher, m, &names, events)?))
+        }
         None => Ok(None),
     }
 }
@@ -323,10 +350,8 @@ pub async fn list(
     }
     let total = q.clone().count(conn).await?;
     let models = q.order_by_desc(case::Column::Id).limit(page.limit).offset(page.offset).all(conn).await?;
-    let mut out = Vec::with_capacity(models.len());
-    for m in models {
-        out.push(view(conn, cipher, m, false).await?);
-    }
+    let names = names_for(conn, &models).await?;
+    let out = models.into_iter().map(|m| view(cipher, m, &names, Vec::new())).collect::<Result<_, _>>()?;
     Ok((out, total))
 }
 
@@ -455,7 +480,8 @@ pub struct Figures {
     pub green_same_day: i64,
 }
 
-/// The overview's figures over the cases in scope received in `[from, to)`.
+/// The overview's figures over the cases in scope received in `[from, to)`: one pass
+/// over the period's cases, grouped by month, status and type, folded here.
 pub async fn figures(
     conn: &impl ConnectionTrait,
     scope: Scope,
@@ -463,60 +489,48 @@ pub async fn figures(
     to: DateTime<Utc>,
 ) -> Result<Figures, StoreError> {
     let (lo, hi) = scope.bounds();
-    let month = match conn.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "to_char(received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')",
-        _ => "strftime('%Y-%m', received_at, '+8 hours')",
+    let (month, same_day) = match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => (
+            "to_char(received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')",
+            "date(assigned_at AT TIME ZONE 'Asia/Shanghai') = date(received_at AT TIME ZONE 'Asia/Shanghai')",
+        ),
+        _ => (
+            "strftime('%Y-%m', received_at, '+8 hours')",
+            "date(assigned_at, '+8 hours') = date(received_at, '+8 hours')",
+        ),
     };
-    let base = "FROM legal_aid_cases WHERE region_code BETWEEN $1 AND $2 AND received_at >= $3 AND received_at < $4";
-    let values = || vec![lo.into(), hi.into(), from.into(), to.into()];
-    let pairs = |sql: String| async move {
-        let rows = conn.query_all_raw(crate::sql::raw(conn, &sql, values())).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get_by_index::<String>(0)?, r.try_get_by_index::<i64>(1)?)))
-            .collect::<Result<Vec<(String, i64)>, StoreError>>()
-    };
-    let by_month = pairs(format!("SELECT {month} AS m, COUNT(*) {base} GROUP BY m ORDER BY m")).await?;
-    let by_status = pairs(format!("SELECT status, COUNT(*) {base} GROUP BY status ORDER BY status")).await?;
-    let by_case_type =
-        pairs(format!("SELECT case_type, COUNT(*) {base} GROUP BY case_type ORDER BY case_type")).await?;
-    // In time: decided by the decision's due time, assigned by the assignment's.
+    // Decided or assigned in time: by the step's due time.
     let sql = format!(
-        "SELECT \
-           COALESCE(SUM(CASE WHEN decided_at IS NOT NULL AND decide_due IS NOT NULL THEN 1 ELSE 0 END), 0), \
-           COALESCE(SUM(CASE WHEN decided_at IS NOT NULL AND decide_due IS NOT NULL AND decided_at <= decide_due THEN 1 ELSE 0 END), 0), \
-           COALESCE(SUM(CASE WHEN assigned_at IS NOT NULL AND assign_due IS NOT NULL THEN 1 ELSE 0 END), 0), \
-           COALESCE(SUM(CASE WHEN assigned_at IS NOT NULL AND assign_due IS NOT NULL AND assigned_at <= assign_due THEN 1 ELSE 0 END), 0), \
-           COALESCE(SUM(CASE WHEN green_channel THEN 1 ELSE 0 END), 0) \
-         {base}"
+        "SELECT {month} AS m, status, case_type, COUNT(*), \
+           SUM(CASE WHEN decided_at IS NOT NULL AND decide_due IS NOT NULL THEN 1 ELSE 0 END), \
+           SUM(CASE WHEN decided_at IS NOT NULL AND decide_due IS NOT NULL AND decided_at <= decide_due THEN 1 ELSE 0 END), \
+           SUM(CASE WHEN assigned_at IS NOT NULL AND assign_due IS NOT NULL THEN 1 ELSE 0 END), \
+           SUM(CASE WHEN assigned_at IS NOT NULL AND assign_due IS NOT NULL AND assigned_at <= assign_due THEN 1 ELSE 0 END), \
+           SUM(CASE WHEN green_channel THEN 1 ELSE 0 END), \
+           SUM(CASE WHEN green_channel AND assigned_at IS NOT NULL AND {same_day} THEN 1 ELSE 0 END) \
+         FROM legal_aid_cases WHERE region_code BETWEEN $1 AND $2 AND received_at >= $3 AND received_at < $4 \
+         GROUP BY m, status, case_type"
     );
-    let row = conn
-        .query_one_raw(crate::sql::raw(conn, &sql, values()))
-        .await?
-        .ok_or_else(|| StoreError::corrupt("figures row"))?;
-    let get = |i: usize| row.try_get_by_index::<i64>(i);
-    let same_day = match conn.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            "date(assigned_at AT TIME ZONE 'Asia/Shanghai') = date(received_at AT TIME ZONE 'Asia/Shanghai')"
-        }
-        _ => "date(assigned_at, '+8 hours') = date(received_at, '+8 hours')",
-    };
-    let row2 = conn
-        .query_one_raw(crate::sql::raw(
-            conn,
-            &format!("SELECT COUNT(*) {base} AND green_channel AND assigned_at IS NOT NULL AND {same_day}"),
-            values(),
-        ))
-        .await?
-        .ok_or_else(|| StoreError::corrupt("figures row"))?;
-    Ok(Figures {
-        by_month,
-        by_status,
-        by_case_type,
-        decided: get(0)?,
-        decided_in_time: get(1)?,
-        assigned: get(2)?,
-        assigned_in_time: get(3)?,
-        green_channel: get(4)?,
-        green_same_day: row2.try_get_by_index::<i64>(0)?,
-    })
+    let rows =
+        conn.query_all_raw(crate::sql::raw(conn, &sql, vec![lo.into(), hi.into(), from.into(), to.into()])).await?;
+    let mut f = Figures::default();
+    let (mut months, mut statuses, mut types) =
+        (std::collections::BTreeMap::new(), std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    for r in rows {
+        let n: i64 = r.try_get_by_index(3)?;
+        *months.entry(r.try_get_by_index::<String>(0)?).or_insert(0) += n;
+        *statuses.entry(r.try_get_by_index::<String>(1)?).or_insert(0) += n;
+        *types.entry(r.try_get_by_index::<String>(2)?).or_insert(0) += n;
+        let sum = |i: usize| r.try_get_by_index::<Option<i64>>(i).map(Option::unwrap_or_default);
+        f.decided += sum(4)?;
+        f.decided_in_time += sum(5)?;
+        f.assigned += sum(6)?;
+        f.assigned_in_time += sum(7)?;
+        f.green_channel += sum(8)?;
+        f.green_same_day += sum(9)?;
+    }
+    f.by_month = months.into_iter().collect();
+    f.by_status = statuses.into_iter().collect();
+    f.by_case_type = types.into_iter().collect();
+    Ok(f)
 }

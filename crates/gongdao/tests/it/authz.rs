@@ -260,6 +260,7 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/appointments/cancel", HANDLE),
         ("GET", "/book", PUBLIC),
         ("POST", "/book", PUBLIC),
+        ("GET", "/legal-aid/check", PUBLIC),
         ("GET", "/legal-aid", VIEW_REQ),
         ("GET", "/legal-aid/export.xlsx", VIEW_REQ),
         ("GET", "/legal-aid/new", HANDLE),

@@ -422,3 +422,62 @@ async fn a_township_reviewer_sees_assigns_and_names_only_what_is_in_scope() {
         app.stop().await;
     }
 }
+
+/// Moves a case's decision limit to `hours_from_now` and its limit job to now.
+async fn make_decision_due(app: &crate::helpers::TestApp, id: i64, hours_from_now: i64) {
+    use gongdao_store::ConnectionTrait;
+    let t = chrono::Utc::now() + chrono::Duration::hours(hours_from_now);
+    let writer = app.services.store().writer();
+    let backend = writer.get_database_backend();
+    let now = chrono::Utc::now() - chrono::Duration::seconds(1);
+    for (sql, at) in [
+        ("UPDATE legal_aid_cases SET decide_due = $1 WHERE id = $2", t),
+        ("UPDATE jobs SET run_at = $1 WHERE subject_id = $2 AND kind = 'legal_aid_limit' AND state = 'pending'", now),
+    ] {
+        let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_string() };
+        writer
+            .execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [at.into(), id.into()]))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_decision_limit_is_reminded_then_escalated_to_the_bureau() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let window = app.login_as("window").await;
+        let reviewer = app.login_as("reviewer").await;
+        let leader = app.login_as("leader").await;
+        let station = app.institution_id(&window, "平台镇法律援助工作站").await;
+        let id = file(&app, &window, application(station, "杨二牛", "")).await["id"].as_i64().unwrap();
+        app.post(&reviewer, &format!("/api/v1/legal-aid/cases/{id}/accept"), json!({})).await;
+        let jobs = gongdao_store::jobs::of_subject(app.services.store().reader(), "legal_aid_limit", id).await.unwrap();
+        assert_eq!(jobs.len(), 1, "{backend:?}: the seven days are watched");
+        let inbox = |s| {
+            let app = &app;
+            async move {
+                let (_, body) = app.get(s, "/api/v1/inbox").await;
+                body.to_string()
+            }
+        };
+        // Not yet near: nothing sent.
+        assert_eq!(app.services.run_due_jobs("test", 10).await.unwrap(), 0);
+        // Two hours before: the reviewer is reminded, the leader not yet.
+        make_decision_due(&app, id, 2).await;
+        assert_eq!(app.services.run_due_jobs("test", 10).await.unwrap(), 1);
+        assert!(inbox(&reviewer).await.contains("将于"), "{backend:?}");
+        assert!(!inbox(&leader).await.contains("法援字"));
+        // Past it: the leader too, once.
+        make_decision_due(&app, id, -1).await;
+        assert_eq!(app.services.run_due_jobs("test", 10).await.unwrap(), 1);
+        assert_eq!(app.services.run_due_jobs("test", 10).await.unwrap(), 0);
+        let leader_inbox = inbox(&leader).await;
+        assert!(leader_inbox.contains("督办") && leader_inbox.contains("作出决定"), "{leader_inbox}");
+        // Decided: the next limit (assignment) is watched.
+        app.post(&reviewer, &format!("/api/v1/legal-aid/cases/{id}/grant"), json!({})).await;
+        let jobs = gongdao_store::jobs::of_subject(app.services.store().reader(), "legal_aid_limit", id).await.unwrap();
+        assert!(jobs.iter().any(|j| j.state == "pending"), "{backend:?}");
+        app.stop().await;
+    }
+}

@@ -91,3 +91,75 @@ async fn a_clerk_files_and_a_reviewer_decides_and_assigns() {
     c.close().await.unwrap();
     app.stop().await;
 }
+
+/// The citizen's self-check: from the home page, one question a screen, to the answer
+/// with its articles, then the application form already filled with what was said.
+#[tokio::test]
+async fn a_citizen_checks_whether_they_qualify_and_applies() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    for (name, width, height, kiosk) in [("phone", 390, 844, false), ("kiosk", 1080, 1920, true)] {
+        let c = browser(&driver, width, height).await;
+        let start = if kiosk { "/?kiosk=1&region=220802100000" } else { "/" };
+        c.goto(&app.url(start)).await.unwrap();
+        c.find(Locator::Css("a.tile[href='/legal-aid/check']")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("ul.choices")).await.unwrap();
+        assert!(text_of(&c, ".progress").await.contains("第 1 步"));
+        screenshot(&c, &format!("legal-aid-check-first-{name}.png")).await;
+        c.find(Locator::Css("a.choice[href*='case_type=civil']")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("a.choice[href*='matter=labour']")).await.unwrap().click().await.unwrap();
+        // Back goes one screen back, keeping the first answer.
+        c.find(Locator::Css("#back")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("a.choice[href*='matter=labour']")).await.unwrap();
+        c.find(Locator::Css("a.choice[href*='matter=labour']")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("input[name=groups][value=migrant_worker]")).await.unwrap().click().await.unwrap();
+        screenshot(&c, &format!("legal-aid-check-groups-{name}.png")).await;
+        c.find(Locator::Css("#next")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("#verdict")).await.unwrap();
+        let verdict = text_of(&c, "#verdict").await;
+        assert!(verdict.contains("可以申请"), "{name}: {verdict}");
+        let reasons = text_of(&c, "ul.reasons").await;
+        assert!(reasons.contains("劳动报酬"), "{reasons}");
+        let links = c.find_all(Locator::Css("ul.reasons a[href^='/laws/']")).await.unwrap();
+        assert!(!links.is_empty(), "the articles are linked");
+        screenshot(&c, &format!("legal-aid-check-result-{name}.png")).await;
+        if kiosk {
+            let small = crate::browser::js(&c, SMALL).await;
+            assert_eq!(small.as_array().map(Vec::len), Some(0), "touch targets under 48 px: {small}");
+        }
+        if let Some(v) = axe_violations(&c).await {
+            assert!(v.is_empty(), "{name}: {v:?}");
+        }
+        // Apply: the form starts with the matter, the group and what the check found.
+        c.find(Locator::Css("a#apply")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("form[action='/apply']")).await.unwrap();
+        let category = c.find(Locator::Css("select#f-category")).await.unwrap().prop("value").await.unwrap();
+        assert_eq!(category.as_deref(), Some("legal_aid"));
+        assert!(text_of(&c, "#f-description").await.contains("法律援助自测"));
+        let checked = c.find(Locator::Css("input[name='requester.groups'][value=migrant_worker]")).await.unwrap();
+        assert_eq!(checked.prop("checked").await.unwrap().as_deref(), Some("true"));
+        if !kiosk {
+            pick_place(&c, "f-region", "220802100000", "220802100201").await;
+        } else {
+            c.find(Locator::Css("select#f-region-village"))
+                .await
+                .unwrap()
+                .select_by_value("220802100201")
+                .await
+                .unwrap();
+        }
+        c.find(Locator::Css("#f-requester\\.name")).await.unwrap().send_keys("石大勇").await.unwrap();
+        c.find(Locator::Css("#f-requester\\.phone")).await.unwrap().send_keys("13904365678").await.unwrap();
+        c.find(Locator::Css("form[action='/apply'] button[type=submit]")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("#created-number")).await.unwrap();
+        screenshot(&c, &format!("legal-aid-check-applied-{name}.png")).await;
+        c.close().await.unwrap();
+    }
+    app.stop().await;
+}
+
+/// Controls of the page a finger must hit that are smaller than 48 px.
+const SMALL: &str = "[...document.querySelectorAll('main a.btn, main button, main input:not([type=hidden]), main .tile')]
+  .filter(e => e.offsetParent !== null)
+  .map(e => { const r = e.getBoundingClientRect(); return { what: e.tagName + ' ' + (e.name || e.id || e.textContent.trim().slice(0, 10)), w: r.width, h: r.height }; })
+  .filter(t => t.h < 48 || t.w < 48)";

@@ -131,20 +131,15 @@ pub async fn list(State(state): State<AppState>, user: PageActor, Query(q): Quer
     );
     let now = s.now();
     let rows = cases.iter().map(|c| row(c, now)).collect();
-    let max = f.by_month.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let max = f.by_month.iter().map(|c| c.count).max().unwrap_or(0).max(1);
     let bars = f
         .by_month
         .iter()
         .enumerate()
-        .map(|(i, (m, n))| {
-            let height = (*n as f64 / max as f64 * 140.0).round() as u32;
-            Bar {
-                x: 40 + i as u32 * 46,
-                y: 170 - height,
-                height,
-                label: m[5..].trim_start_matches('0').to_string() + "月",
-                value: *n,
-            }
+        .map(|(i, c)| {
+            let height = (c.count as f64 / max as f64 * 140.0).round() as u32;
+            let month = c.key.get(5..).unwrap_or("").trim_start_matches('0');
+            Bar { x: 40 + i as u32 * 46, y: 170 - height, height, label: format!("{month}月"), value: c.count }
         })
         .collect();
     let rates = vec![
@@ -631,4 +626,335 @@ pub async fn document(
         Ok(d) => render(StatusCode::OK, &DocumentPage { d, js: crate::assets::js() }),
         Err(e) => page_error(e),
     }
+}
+
+/// The answers of the guided interview so far, carried in the address so that back,
+/// forward and a kiosk's reset all work without script or session.
+#[derive(Deserialize, Default, Clone)]
+pub struct CheckQuery {
+    case_type: Option<String>,
+    matter: Option<String>,
+    minor: Option<String>,
+    sentence: Option<String>,
+    /// Group codes (repeated, or comma-separated in links); `g=1` once the question was
+    /// answered.
+    #[serde(default)]
+    groups: Vec<String>,
+    g: Option<String>,
+    size: Option<String>,
+    income: Option<String>,
+    /// `h=1` once the household question was answered (or skipped).
+    h: Option<String>,
+}
+
+/// One choice on a screen: where it leads and what it says.
+pub struct Choice {
+    pub href: String,
+    pub label: &'static str,
+    pub hint: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "legal_aid_check.html")]
+struct CheckPage {
+    layout: Layout,
+    /// `kind`, `matter`, `minor`, `sentence`, `groups`, `household` or `result`.
+    screen: &'static str,
+    step: usize,
+    steps: usize,
+    question: &'static str,
+    choices: Vec<Choice>,
+    back: String,
+    hidden: Vec<(&'static str, String)>,
+    groups: Vec<Opt>,
+    verdict: &'static str,
+    verdict_class: &'static str,
+    reasons: Vec<(String, Option<String>)>,
+    documents: Vec<&'static str>,
+    apply_href: String,
+}
+
+const KINDS: &[(&str, &str, &str)] = &[
+    ("civil", "讨薪、工伤、赡养、抚养、家暴、交通事故等纠纷", "和别人（老板、家人、肇事者等）之间的事"),
+    ("administrative", "和政府部门有争议，或请求国家赔偿", "如社保待遇、低保、被错误拘留"),
+    ("criminal_suspect", "家人被公安抓了或被起诉，需要辩护律师", "犯罪嫌疑人、被告人"),
+    ("criminal_victim", "我被人伤害，对方被追究刑事责任", "被害人、自诉人、要求赔偿"),
+    ("retrial", "对已经生效的判决、裁定不服，想申诉", "申诉、再审"),
+];
+
+const MATTERS: &[(&str, &str, &str)] = &[
+    ("labour", "老板拖欠工资、不签劳动合同", "确认劳动关系、支付劳动报酬"),
+    ("personal_injury", "被人打伤、撞伤，工伤、医疗事故、吃了有问题的食品药品", "请求人身损害赔偿"),
+    ("support", "子女不给赡养费，对方不给孩子抚养费", "赡养费、抚养费、扶养费"),
+    ("domestic_violence", "遭受家暴、虐待或者被遗弃", "不受经济困难条件限制"),
+    ("social_insurance", "社保待遇、低保、救助金没有落实", "社会保险待遇、社会救助"),
+    ("pension", "没有发给抚恤金", "抚恤金"),
+    ("land", "承包地、宅基地的纠纷", "土地纠纷"),
+    ("farming", "买到假种子、假化肥、假农药，农业生产受损", "农业生产纠纷"),
+    ("environment", "污染、破坏生态造成损失", "环境损害赔偿"),
+    ("state_compensation", "被错误拘留、查封，请求国家赔偿", "国家赔偿"),
+    ("good_samaritan", "见义勇为受了伤或有损失", "不受经济困难条件限制"),
+    ("hero_rights", "英雄烈士的名誉受到侵害（近亲属）", "不受经济困难条件限制"),
+    ("capacity", "家人需要认定为无民事行为能力", "认定民事行为能力"),
+    ("other", "其他事情", "由工作人员审查"),
+];
+
+fn check_href(q: &CheckQuery) -> String {
+    let mut parts = Vec::new();
+    let mut put = |k: &str, v: &Option<String>| {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            parts.push(format!("{k}={}", urlencoding(v)));
+        }
+    };
+    put("case_type", &q.case_type);
+    put("matter", &q.matter);
+    put("minor", &q.minor);
+    put("sentence", &q.sentence);
+    put("groups", &Some(groups_of(q).join(",")));
+    put("g", &q.g);
+    put("size", &q.size);
+    put("income", &q.income);
+    put("h", &q.h);
+    if parts.is_empty() { "/legal-aid/check".into() } else { format!("/legal-aid/check?{}", parts.join("&")) }
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// 法律援助自测: one plain question a screen, then the answer with its reasons, the
+/// papers to bring, where to go, and the way to apply online.
+fn groups_of(q: &CheckQuery) -> Vec<String> {
+    q.groups.iter().flat_map(|g| g.split(',')).filter(|g| !g.is_empty()).map(str::to_string).collect()
+}
+
+pub async fn check(
+    State(state): State<AppState>,
+    visitor: crate::session::Visitor,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Response {
+    // Checkboxes repeat `groups`: read with the form reader that collects them.
+    let q: CheckQuery = serde_html_form::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    let has = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty());
+    let case_type = q.case_type.as_deref().and_then(CaseType::from_code);
+    let with = |f: &dyn Fn(&mut CheckQuery)| {
+        let mut n = q.clone();
+        f(&mut n);
+        check_href(&n)
+    };
+    let criminal = case_type == Some(CaseType::CriminalSuspect);
+    let needs_matter = matches!(case_type, Some(CaseType::Civil | CaseType::Administrative));
+    let steps = if criminal {
+        5
+    } else if needs_matter {
+        4
+    } else {
+        3
+    };
+    let mut page = CheckPage {
+        layout: Layout::for_visitor(&state, &visitor, "法律援助自测", "").await,
+        screen: "kind",
+        step: 1,
+        steps,
+        question: "您遇到的是哪一类事情？",
+        choices: Vec::new(),
+        back: "/".into(),
+        hidden: Vec::new(),
+        groups: Vec::new(),
+        verdict: "",
+        verdict_class: "",
+        reasons: Vec::new(),
+        documents: Vec::new(),
+        apply_href: String::new(),
+    };
+    if case_type.is_none() {
+        page.choices = KINDS
+            .iter()
+            .map(|(code, label, hint)| Choice { href: with(&|n| n.case_type = Some(code.to_string())), label, hint })
+            .collect();
+        return render(StatusCode::OK, &page);
+    }
+    page.back = with(&|n| *n = CheckQuery::default());
+    page.step = 2;
+    if needs_matter && !has(&q.matter) {
+        page.screen = "matter";
+        page.question = "具体是什么事情？";
+        page.choices = MATTERS
+            .iter()
+            .map(|(code, label, hint)| Choice { href: with(&|n| n.matter = Some(code.to_string())), label, hint })
+            .collect();
+        return render(StatusCode::OK, &page);
+    }
+    if criminal && !has(&q.minor) {
+        page.screen = "minor";
+        page.question = "被抓或被起诉的人，现在是否未满十八周岁？";
+        page.choices = vec![
+            Choice { href: with(&|n| n.minor = Some("yes".into())), label: "是，未满十八周岁", hint: "" },
+            Choice { href: with(&|n| n.minor = Some("no".into())), label: "不是", hint: "" },
+        ];
+        return render(StatusCode::OK, &page);
+    }
+    if criminal && !has(&q.sentence) {
+        page.step = 3;
+        page.back = with(&|n| n.minor = None);
+        page.screen = "sentence";
+        page.question = "警察、检察院或律师说过可能判多重吗？";
+        page.choices = vec![
+            Choice {
+                href: with(&|n| n.sentence = Some("life_or_death".into())),
+                label: "可能判无期徒刑或死刑",
+                hint: "",
+            },
+            Choice {
+                href: with(&|n| n.sentence = Some("three_years_or_more".into())),
+                label: "可能判三年以上",
+                hint: "",
+            },
+            Choice {
+                href: with(&|n| n.sentence = Some("under_three_years".into())),
+                label: "三年以下，或者不清楚",
+                hint: "",
+            },
+        ];
+        return render(StatusCode::OK, &page);
+    }
+    let chosen = groups_of(&q);
+    let before_groups = if criminal {
+        4
+    } else if needs_matter {
+        3
+    } else {
+        2
+    };
+    if !has(&q.g) {
+        page.step = before_groups;
+        page.back = if criminal {
+            with(&|n| n.sentence = None)
+        } else if needs_matter {
+            with(&|n| n.matter = None)
+        } else {
+            with(&|n| *n = CheckQuery::default())
+        };
+        page.screen = "groups";
+        page.question = "您（申请人）属于下面哪些人？可以多选，都不是就直接点“下一步”。";
+        page.groups =
+            Group::ALL.iter().map(|g| Opt::new(g.code(), g.label(), chosen.iter().any(|c| c == g.code()))).collect();
+        page.hidden = hidden(&q, &["groups", "g"]);
+        return render(StatusCode::OK, &page);
+    }
+    let input = EligibilityInput {
+        case_type: case_type.map(|t| t.code().to_string()).unwrap_or_default(),
+        matter: q.matter.clone(),
+        applicant: ApplicantInput {
+            groups: chosen.clone(),
+            household_size: q.size.as_deref().and_then(|s| s.trim().parse().ok()),
+            household_monthly_income: q.income.as_deref().and_then(|s| s.trim().parse().ok()),
+            ..Default::default()
+        },
+        criminal: CriminalInput {
+            minor: q.minor.as_deref() == Some("yes"),
+            possible_sentence: q.sentence.clone().filter(|s| !s.is_empty()),
+            ..Default::default()
+        },
+    };
+    let answer = match state.services.check_eligibility(&input).await {
+        Ok(a) => a,
+        Err(e) => return page_error(e),
+    };
+    use gongdao_domain::legal_aid::{Hardship, Verdict};
+    // Ask about the household only when the answer depends on it.
+    if !has(&q.h) && answer.hardship == Hardship::Unknown {
+        page.step = before_groups + 1;
+        page.steps = page.step + 1;
+        page.back = with(&|n| {
+            n.g = None;
+        });
+        page.screen = "household";
+        page.question = "您家里有几口人？全家每月一共收入多少钱？";
+        page.hidden = hidden(&q, &["size", "income", "h"]);
+        return render(StatusCode::OK, &page);
+    }
+    page.screen = "result";
+    page.step = page.steps.max(before_groups + 1);
+    page.steps = page.step;
+    page.back = if has(&q.h) {
+        with(&|n| {
+            n.h = None;
+            n.size = None;
+            n.income = None;
+        })
+    } else {
+        with(&|n| n.g = None)
+    };
+    page.question = "自测结果";
+    (page.verdict, page.verdict_class) = match answer.verdict {
+        Verdict::Eligible => ("您可以申请法律援助", "ok"),
+        Verdict::NotEligible => ("按您说的情况，可能不符合法律援助条件", "error"),
+        Verdict::NeedsReview => ("需要工作人员进一步审查，建议提出申请", "info"),
+    };
+    page.reasons = answer
+        .reasons
+        .iter()
+        .map(|r| {
+            let link = match &r.source {
+                gongdao_domain::legal_aid::Source::Law { article, .. } => {
+                    Some(format!("/laws/{}/{}", urlencoding(gongdao_domain::legal_aid::LAW), article))
+                }
+                _ => None,
+            };
+            (r.text.clone(), link)
+        })
+        .collect();
+    let mut documents = vec!["身份证或户口簿（代为申请的，还要带代理人的身份证明和关系证明）"];
+    match answer.hardship {
+        Hardship::Exempt => documents.push("能证明您属于特殊群体的材料（如残疾证、低保证、老年证），免予核查经济困难"),
+        Hardship::NotRequired => {}
+        _ => documents.push("经济困难状况说明表（到窗口填写，也可以作个人诚信承诺）"),
+    }
+    documents.push(match (case_type, q.matter.as_deref()) {
+        (Some(CaseType::CriminalSuspect), _) => "公安、检察院、法院的通知书或起诉书（有的话）",
+        (Some(CaseType::CriminalVictim), _) => "报案回执、伤情鉴定或起诉书（有的话）",
+        (Some(CaseType::Retrial), _) => "已经生效的判决书或裁定书",
+        (_, Some("labour")) => "劳动合同、工资条、考勤记录、欠条或聊天记录",
+        (_, Some("personal_injury")) => "病历、医疗费票据、事故认定书或工伤认定书",
+        (_, Some("support")) => "户口簿或亲属关系证明、收入和开支的凭据",
+        _ => "与这件事有关的合同、票据、照片、聊天记录等材料",
+    });
+    page.documents = documents;
+    let summary = format!(
+        "【法律援助自测】{}{}；{}。",
+        case_type.map(|t| t.label()).unwrap_or_default(),
+        q.matter.as_deref().and_then(Matter::from_code).map(|m| format!("：{}", m.label())).unwrap_or_default(),
+        page.verdict
+    );
+    page.apply_href = format!(
+        "/apply?category=legal_aid&description={}&groups={}",
+        urlencoding(&summary),
+        urlencoding(&chosen.join(","))
+    );
+    render(StatusCode::OK, &page)
+}
+
+/// The answers to carry as hidden fields of a screen's form, but those it asks.
+fn hidden(q: &CheckQuery, asked: &[&str]) -> Vec<(&'static str, String)> {
+    [
+        ("case_type", &q.case_type),
+        ("matter", &q.matter),
+        ("minor", &q.minor),
+        ("sentence", &q.sentence),
+        ("groups", &Some(groups_of(q).join(","))),
+        ("g", &q.g),
+        ("size", &q.size),
+        ("income", &q.income),
+        ("h", &q.h),
+    ]
+    .into_iter()
+    .filter(|(k, _)| !asked.contains(k))
+    .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v)))
+    .collect()
 }

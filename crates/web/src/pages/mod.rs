@@ -125,6 +125,7 @@ page_routes! {
     post "/appointments/cancel" => appointments::cancel,
     get "/book" => appointments::book_form,
     post "/book" => appointments::book_submit,
+    get "/legal-aid/check" => legal_aid::check,
     get "/legal-aid" => legal_aid::list,
     get "/legal-aid/export.xlsx" => legal_aid::export,
     get "/legal-aid/new" => legal_aid::new_form,

@@ -192,13 +192,26 @@ async fn apply_page(
 pub struct ApplyQuery {
     /// The matter a link already chose (“申请法律援助” → `legal_aid`).
     category: Option<String>,
+    /// What the legal aid self-check found, to start the description with.
+    description: Option<String>,
+    /// Group codes the self-check was told, comma-separated.
+    groups: Option<String>,
 }
 
 pub async fn apply_form(State(state): State<AppState>, visitor: Visitor, Query(q): Query<ApplyQuery>) -> Response {
     let category = q.category.filter(|c| Category::from_code(c).is_some_and(|c| c != Category::Other));
     // A township's kiosk starts with its township chosen.
     let region = visitor.kiosk.and_then(|k| k.region).map(|r| r.to_string()).unwrap_or_default();
-    let form = RequestInput { category: category.unwrap_or_default(), region, ..Default::default() };
+    let mut form = RequestInput { category: category.unwrap_or_default(), region, ..Default::default() };
+    form.description = q.description.map(|d| d.chars().take(500).collect()).unwrap_or_default();
+    form.requester.groups = q
+        .groups
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|g| Group::from_code(g).is_some())
+        .map(str::to_string)
+        .collect();
     apply_page(&state, &visitor, StatusCode::OK, form, Errors::default(), None).await
 }
 
