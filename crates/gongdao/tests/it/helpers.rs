@@ -378,3 +378,26 @@ pub fn artifacts_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("artifacts dir");
     dir
 }
+
+/// Moves a deadline of a record into the past or near future (the clock of a real server
+/// cannot be moved): sets `table.column` of row `id` to now plus `hours_from_now`, and
+/// makes the pending jobs of `job_kind` for it due now.
+pub async fn move_due(app: &TestApp, table: &str, column: &str, job_kind: &str, id: i64, hours_from_now: i64) {
+    let t = chrono::Utc::now() + chrono::Duration::hours(hours_from_now);
+    let writer = app.services.store().writer();
+    let backend = writer.get_database_backend();
+    let now = chrono::Utc::now() - chrono::Duration::seconds(1);
+    for (sql, at) in [
+        (format!("UPDATE {table} SET {column} = $1 WHERE id = $2"), t),
+        (
+            format!("UPDATE jobs SET run_at = $1 WHERE subject_id = $2 AND kind = '{job_kind}' AND state = 'pending'"),
+            now,
+        ),
+    ] {
+        let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace('$', "?") } else { sql };
+        writer
+            .execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [at.into(), id.into()]))
+            .await
+            .unwrap();
+    }
+}

@@ -425,21 +425,7 @@ async fn a_township_reviewer_sees_assigns_and_names_only_what_is_in_scope() {
 
 /// Moves a case's decision limit to `hours_from_now` and its limit job to now.
 async fn make_decision_due(app: &crate::helpers::TestApp, id: i64, hours_from_now: i64) {
-    use gongdao_store::ConnectionTrait;
-    let t = chrono::Utc::now() + chrono::Duration::hours(hours_from_now);
-    let writer = app.services.store().writer();
-    let backend = writer.get_database_backend();
-    let now = chrono::Utc::now() - chrono::Duration::seconds(1);
-    for (sql, at) in [
-        ("UPDATE legal_aid_cases SET decide_due = $1 WHERE id = $2", t),
-        ("UPDATE jobs SET run_at = $1 WHERE subject_id = $2 AND kind = 'legal_aid_limit' AND state = 'pending'", now),
-    ] {
-        let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_string() };
-        writer
-            .execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [at.into(), id.into()]))
-            .await
-            .unwrap();
-    }
+    crate::helpers::move_due(app, "legal_aid_cases", "decide_due", "legal_aid_limit", id, hours_from_now).await;
 }
 
 #[tokio::test]

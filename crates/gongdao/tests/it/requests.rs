@@ -337,21 +337,7 @@ async fn citizens_file_online_the_rules_route_it_and_they_follow_it() {
 
 /// Moves a request's deadlines into the past (the clock cannot be moved in a real server).
 async fn make_due(app: &TestApp, id: i64, hours_from_now: i64) {
-    use gongdao_store::ConnectionTrait;
-    let t = chrono::Utc::now() + chrono::Duration::hours(hours_from_now);
-    let writer = app.services.store().writer();
-    let backend = writer.get_database_backend();
-    let now = chrono::Utc::now() - chrono::Duration::seconds(1);
-    for (sql, at) in [
-        ("UPDATE service_requests SET due_at = $1 WHERE id = $2", t),
-        ("UPDATE jobs SET run_at = $1 WHERE subject_id = $2 AND kind = 'deadline' AND state = 'pending'", now),
-    ] {
-        let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_string() };
-        writer
-            .execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [at.into(), id.into()]))
-            .await
-            .unwrap();
-    }
+    crate::helpers::move_due(app, "service_requests", "due_at", "deadline", id, hours_from_now).await;
 }
 
 #[tokio::test]
