@@ -46,6 +46,9 @@ pub struct Retention {
     pub matters: Rule,
     /// People's mediation cases (their files are kept longer as archives).
     pub mediation: Rule,
+    /// Legal aid cases (closed, refused or terminated); the mediation period when the
+    /// file does not state one.
+    pub legal_aid: Rule,
 }
 
 impl Retention {
@@ -81,6 +84,7 @@ struct LegalAidEntry {
 struct RetentionEntry {
     matters: String,
     mediation: String,
+    legal_aid: Option<String>,
     source: String,
 }
 
@@ -122,13 +126,14 @@ fn rule(what: &str, period: &str, source: &str) -> Result<Rule, ConfigError> {
 fn retention(r: &RetentionEntry) -> Result<Retention, ConfigError> {
     let matters = rule("个人信息保存期限·服务事项", &r.matters, &r.source)?;
     let mediation = rule("个人信息保存期限·人民调解", &r.mediation, &r.source)?;
-    for (what, rule) in [("服务事项", &matters), ("人民调解", &mediation)] {
+    let legal_aid = rule("个人信息保存期限·法律援助", r.legal_aid.as_deref().unwrap_or(&r.mediation), &r.source)?;
+    for (what, rule) in [("服务事项", &matters), ("人民调解", &mediation), ("法律援助", &legal_aid)] {
         // A few days would erase what staff still work with after closing (回访, 评价).
         if rule.period.at_least_days() < 90 {
             return Err(ConfigError(format!("个人信息保存期限·{what}：不应短于90日（回访和评价需要）")));
         }
     }
-    Ok(Retention { matters, mediation })
+    Ok(Retention { matters, mediation, legal_aid })
 }
 
 /// A rule of a `[[request]]` entry, its errors placed on the value at fault.

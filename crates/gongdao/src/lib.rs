@@ -347,6 +347,7 @@ async fn housekeeping_loop(services: Services, data_dir: std::path::PathBuf) {
                         %district,
                         matters = n.matters,
                         mediation_cases = n.mediation_cases,
+                        legal_aid_cases = n.legal_aid_cases,
                         bookings = n.bookings,
                         "personal data erased at the end of its retention period"
                     );

@@ -465,8 +465,9 @@ impl Services {
             r.accepted_at = Some(now);
             r.decision = Some(Decision::Grant.code().into());
             r.decided_at = Some(now);
-            r.decision_reason =
-                Some(format!("{}通知指派（法律援助法第三十六条）", d.notice_from.clone().unwrap_or_default()));
+            r.decision_reason = Some(
+                cipher.seal(&format!("{}通知指派（法律援助法第三十六条）", d.notice_from.clone().unwrap_or_default())),
+            );
             r.assign_due = Some(rules.due(now, rules.deadlines.legal_aid.notice_assign.period).0);
         }
         let hours = rules.deadlines.reminder_before_hours;
@@ -658,7 +659,7 @@ impl Services {
                 r.decision =
                     Some(if action == Action::Grant { Decision::Grant } else { Decision::Refuse }.code().into());
                 r.decided_at = Some(now);
-                r.decision_reason = reason.clone();
+                r.decision_reason = reason.as_deref().map(|t| cipher.seal(t));
                 if next == CaseStatus::Granted {
                     r.assign_due = Some(rules.due(now, limits.assign.period).0);
                 }
@@ -1064,7 +1065,7 @@ impl Services {
                     r.decided_at = Some(t);
                     if refused {
                         r.decision = Some(Decision::Refuse.code().into());
-                        r.decision_reason = Some("经审查，申请人家庭经济状况不符合经济困难标准".into());
+                        r.decision_reason = Some(cipher.seal("经审查，申请人家庭经济状况不符合经济困难标准"));
                         r.status = CaseStatus::Refused.code().into();
                         r.closed_at = Some(t);
                     } else {

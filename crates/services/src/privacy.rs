@@ -58,12 +58,13 @@ const PAGE: u64 = 200;
 pub struct Erased {
     pub matters: u64,
     pub mediation_cases: u64,
+    pub legal_aid_cases: u64,
     pub bookings: u64,
 }
 
 impl Erased {
     pub fn total(&self) -> u64 {
-        self.matters + self.mediation_cases + self.bookings
+        self.matters + self.mediation_cases + self.legal_aid_cases + self.bookings
     }
 }
 
@@ -71,6 +72,7 @@ impl Erased {
 enum Kind {
     Matter,
     MediationCase,
+    LegalAidCase,
     Booking,
 }
 
@@ -79,6 +81,7 @@ impl Kind {
         match self {
             Kind::Matter | Kind::Booking => &r.matters,
             Kind::MediationCase => &r.mediation,
+            Kind::LegalAidCase => &r.legal_aid,
         }
     }
 }
@@ -94,14 +97,14 @@ fn search_bound(book: &RuleBook, kind: Kind, now: DateTime<Utc>) -> Option<DateT
 }
 
 impl Services {
-    /// Erases the personal data of every finished matter, mediation case and booking
+    /// Erases the personal data of every finished matter, mediation case, legal aid case and booking
     /// whose retention period under its district's rules has passed; one audit entry per
     /// district says how many. Safe to run on several instances at once.
     pub async fn erase_expired_personal_data(&self) -> Result<BTreeMap<DivisionCode, Erased>, ServiceError> {
         let book = self.rules().await?;
         let now = self.now();
         let mut out: BTreeMap<DivisionCode, Erased> = BTreeMap::new();
-        for kind in [Kind::Matter, Kind::MediationCase, Kind::Booking] {
+        for kind in [Kind::Matter, Kind::MediationCase, Kind::LegalAidCase, Kind::Booking] {
             let Some(before) = search_bound(&book, kind, now) else { continue };
             let mut after = 0;
             loop {
@@ -109,6 +112,7 @@ impl Services {
                 let page = match kind {
                     Kind::Matter => privacy::closed_matters(reader, before, after, PAGE).await?,
                     Kind::MediationCase => privacy::closed_mediation_cases(reader, before, after, PAGE).await?,
+                    Kind::LegalAidCase => privacy::closed_legal_aid_cases(reader, before, after, PAGE).await?,
                     Kind::Booking => privacy::old_bookings(reader, before, after, PAGE).await?,
                 };
                 let Some(last) = page.last() else { break };
@@ -124,6 +128,7 @@ impl Services {
                     let erased = match kind {
                         Kind::Matter => privacy::erase_matter(&tx, self.cipher(), id, now).await?,
                         Kind::MediationCase => privacy::erase_mediation_case(&tx, self.cipher(), id, now).await?,
+                        Kind::LegalAidCase => privacy::erase_legal_aid_case(&tx, self.cipher(), id, now).await?,
                         Kind::Booking => privacy::erase_booking(&tx, self.cipher(), id, now).await?,
                     };
                     if erased {
@@ -132,6 +137,7 @@ impl Services {
                         match kind {
                             Kind::Matter => count.matters += 1,
                             Kind::MediationCase => count.mediation_cases += 1,
+                            Kind::LegalAidCase => count.legal_aid_cases += 1,
                             Kind::Booking => count.bookings += 1,
                         }
                     }
@@ -161,8 +167,8 @@ impl Services {
                         object_type: AuditObject::ServiceRequest,
                         object_id: None,
                         summary: format!(
-                            "按保存期限清除个人信息：服务事项{}件、调解案件{}件、预约{}条（依据：{source}）",
-                            n.matters, n.mediation_cases, n.bookings
+                            "按保存期限清除个人信息：服务事项{}件、调解案件{}件、法律援助案件{}件、预约{}条（依据：{source}）",
+                            n.matters, n.mediation_cases, n.legal_aid_cases, n.bookings
                         ),
                         changes: None,
                     },

@@ -280,7 +280,7 @@ fn view(cipher: &PiiCipher, m: CaseRecord, names: &Names, events: Vec<Event>) ->
         materials_list: cipher.open_text_opt(m.materials_list.as_deref())?,
         decision: m.decision.as_deref().and_then(Decision::from_code),
         decided_at: m.decided_at,
-        decision_reason: m.decision_reason,
+        decision_reason: cipher.open_text_opt(m.decision_reason.as_deref())?,
         assign_due: m.assign_due,
         assigned_at: m.assigned_at,
         assignee_id: m.assignee_id,

@@ -84,6 +84,69 @@ pub async fn closed_mediation_cases(
     .await
 }
 
+/// Legal aid cases closed (or refused, or terminated) before `before`, not yet erased,
+/// after id `after`.
+pub async fn closed_legal_aid_cases(
+    conn: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Finished>, StoreError> {
+    use crate::entity::legal_aid_case::Column as C;
+    finished::<crate::entity::legal_aid_case::Entity>(
+        conn,
+        [C::Id, C::RegionCode, C::ClosedAt],
+        Condition::all(),
+        (before, after, limit),
+    )
+    .await
+}
+
+/// Erases a legal aid case's applicant (name, ID number, phone), the opposing party, the
+/// facts, the materials list, the closing report and the notes of its history, with the
+/// blind indexes of the names; type, matter, groups, region, dates, decision and the
+/// assignment stay for the statistics.
+pub async fn erase_legal_aid_case(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let text = || sea_orm::Value::from(cipher.seal(ERASED_TEXT));
+    let done = exec(
+        conn,
+        "UPDATE legal_aid_cases SET applicant_name = $1, applicant_name_bidx = '', applicant_id_enc = NULL, \
+         applicant_id_masked = NULL, applicant_phone_enc = NULL, applicant_phone_masked = NULL, \
+         opponent = CASE WHEN opponent IS NULL THEN NULL ELSE $2 END, opponent_bidx = NULL, facts = $3, \
+         materials_list = CASE WHEN materials_list IS NULL THEN NULL ELSE $4 END, \
+         closing_report = CASE WHEN closing_report IS NULL THEN NULL ELSE $5 END, \
+         decision_reason = CASE WHEN decision_reason IS NULL THEN NULL ELSE $6 END, \
+         personal_data_erased_at = $7, version = version + 1 \
+         WHERE id = $8 AND personal_data_erased_at IS NULL",
+        vec![
+            cipher.seal(ERASED_NAME).into(),
+            cipher.seal(ERASED_NAME).into(),
+            text(),
+            text(),
+            text(),
+            text(),
+            now.into(),
+            id.into(),
+        ],
+    )
+    .await?;
+    if done == 0 {
+        return Ok(false);
+    }
+    exec(
+        conn,
+        "UPDATE legal_aid_events SET note = CASE WHEN note IS NULL THEN NULL ELSE $1 END WHERE case_id = $2",
+        vec![text(), id.into()],
+    )
+    .await?;
+    Ok(true)
+}
+
 /// Bookings made before `before`, not yet erased, after id `after`, with the region of
 /// the service point they were made at.
 pub async fn old_bookings(

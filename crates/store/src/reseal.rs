@@ -70,6 +70,7 @@ pub const SEALED: &[SealedColumn] = &[
     sealed("legal_aid_cases", "applicant_phone_enc"),
     SealedColumn { index: Some(Index::Name("opponent_bidx")), ..sealed("legal_aid_cases", "opponent") },
     sealed("legal_aid_cases", "facts"),
+    sealed("legal_aid_cases", "decision_reason"),
     sealed("legal_aid_cases", "materials_list"),
     sealed("legal_aid_cases", "closing_report"),
     sealed("legal_aid_events", "note"),

@@ -467,3 +467,44 @@ async fn the_decision_limit_is_reminded_then_escalated_to_the_bureau() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_case_closed_longer_ago_than_its_retention_period_keeps_only_its_statistics() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let window = app.login_as("window").await;
+        let reviewer = app.login_as("reviewer").await;
+        let station = app.institution_id(&window, "平台镇法律援助工作站").await;
+        let mut rich = application(station, "令狐富贵", "上官某");
+        rich["eligibility"] = json!({"case_type": "civil", "matter": "labour",
+            "applicant": {"household_size": 2, "household_monthly_income": 9000}});
+        let old = file(&app, &window, rich.clone()).await["id"].as_i64().unwrap();
+        let recent = file(&app, &window, rich).await["id"].as_i64().unwrap();
+        for id in [old, recent] {
+            app.post(&reviewer, &format!("/api/v1/legal-aid/cases/{id}/accept"), json!({})).await;
+            app.post(
+                &reviewer,
+                &format!("/api/v1/legal-aid/cases/{id}/refuse"),
+                json!({"text": "收入高于标准，令狐富贵已知悉"}),
+            )
+            .await;
+        }
+        // Refused 121 months ago (the shipped period is 120 months).
+        crate::helpers::move_due(&app, "legal_aid_cases", "closed_at", "-", old, -121 * 31 * 24).await;
+        let erased = app.services.erase_expired_personal_data().await.unwrap();
+        let n: u64 = erased.values().map(|e| e.legal_aid_cases).sum();
+        assert_eq!(n, 1, "{backend:?}: {erased:?}");
+        let (_, gone) = app.get(&reviewer, &format!("/api/v1/legal-aid/cases/{old}")).await;
+        let text = gone.to_string();
+        assert!(!text.contains("令狐") && !text.contains("上官") && !text.contains("拖欠工资"), "{backend:?}: {text}");
+        assert!(gone["applicant_phone_masked"].is_null());
+        assert_eq!((gone["case_type"].as_str(), gone["status"].as_str()), (Some("civil"), Some("refused")));
+        let (_, kept) = app.get(&reviewer, &format!("/api/v1/legal-aid/cases/{recent}")).await;
+        assert_eq!(kept["applicant_name"], "令狐富贵");
+        // Erased once: a second run finds nothing.
+        let again: u64 =
+            app.services.erase_expired_personal_data().await.unwrap().values().map(|e| e.legal_aid_cases).sum();
+        assert_eq!(again, 0);
+        app.stop().await;
+    }
+}

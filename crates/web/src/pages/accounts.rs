@@ -12,6 +12,7 @@ use gongdao_services::audit::AuditQuery;
 use gongdao_services::network::{InstitutionQuery, PageQuery};
 use serde::Deserialize;
 
+use super::MsgQuery;
 use super::institutions::region_options;
 use super::{
     Errors, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page, render,
@@ -35,11 +36,6 @@ pub struct AccountRow {
 struct ListPage {
     layout: Layout,
     rows: Vec<AccountRow>,
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn list(State(state): State<AppState>, user: PageActor, Query(q): Query<MsgQuery>) -> Response {

@@ -10,6 +10,7 @@ use gongdao_domain::request::Group;
 
 use serde::Deserialize;
 
+use super::MsgQuery;
 use super::{Errors, Layout, Opt, field_errors, page_error, render, vocabulary_options};
 use crate::AppState;
 use crate::json::HtmlForm;
@@ -136,11 +137,6 @@ async fn staff_page(
             error,
         },
     )
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn overview(State(state): State<AppState>, user: PageActor, Query(q): Query<MsgQuery>) -> Response {

@@ -13,6 +13,7 @@ use gongdao_domain::{RegionLevel, network::Region};
 use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
 use serde::Deserialize;
 
+use super::MsgQuery;
 use super::{
     Errors, FormTarget, Layout, Opt, Pager, PathId, china_time, field_errors, page_error, query_without_page, render,
     vocabulary_options, with_question,
@@ -169,11 +170,6 @@ struct DetailPage {
     staff: Vec<StaffRow>,
     staff_total: usize,
     manage: bool,
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn show(

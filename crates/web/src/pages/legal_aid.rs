@@ -20,6 +20,7 @@ use gongdao_services::legal_aid::{
 use gongdao_services::network::{InstitutionQuery, PageQuery};
 use serde::Deserialize;
 
+use super::MsgQuery;
 use super::{
     Errors, Layout, Opt, Pager, PathId, Posted, china_time, deadline_text, field_errors, page_error, render,
     vocabulary_options,
@@ -208,6 +209,8 @@ struct FormPage {
 #[derive(Deserialize, Default, Clone)]
 pub struct ApplicationForm {
     centre_id: Option<String>,
+    /// The citizen's matter this case is registered from.
+    request_id: Option<String>,
     #[serde(default)]
     channel: String,
     notice_from: Option<String>,
@@ -244,7 +247,7 @@ impl ApplicationForm {
             centre_id: self.centre_id.clone(),
             channel: self.channel.clone(),
             notice_from: number(&self.notice_from),
-            request_id: None,
+            request_id: number(&self.request_id),
             region: self.region.clone(),
             name: self.name.clone(),
             id_number: number(&self.id_number),
@@ -379,11 +382,33 @@ async fn form_page(
     )
 }
 
-pub async fn new_form(State(state): State<AppState>, user: PageActor) -> Response {
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    /// Register the case from this matter (a citizen's `legal_aid` application).
+    request_id: Option<String>,
+}
+
+pub async fn new_form(State(state): State<AppState>, user: PageActor, Query(q): Query<NewQuery>) -> Response {
     if let Err(e) = user.actor.require(Permission::HandleRequests) {
         return page_error(e.into());
     }
-    form_page(&state, &user, StatusCode::OK, ApplicationForm::default(), Vec::new(), Errors::default()).await
+    let mut form = ApplicationForm::default();
+    let mut groups = Vec::new();
+    if let Some(id) = q.request_id.as_deref().and_then(|i| i.trim().parse::<i64>().ok()) {
+        // What the citizen already said is not asked again.
+        match state.services.request(&user.actor, gongdao_domain::ids::RequestId(id)).await {
+            Ok((r, _)) => {
+                form.request_id = Some(id.to_string());
+                form.name = r.requester_name;
+                form.region = r.region.to_string();
+                form.facts = r.description;
+                form.case_type = CaseType::Civil.code().into();
+                groups = r.requester_groups.iter().map(|g| g.code().to_string()).collect();
+            }
+            Err(e) => return page_error(e),
+        }
+    }
+    form_page(&state, &user, StatusCode::OK, form, groups, Errors::default()).await
 }
 
 pub async fn file(
@@ -539,11 +564,6 @@ async fn case_page(
     )
 }
 
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     user: PageActor,
@@ -562,15 +582,10 @@ async fn step(state: AppState, user: PageActor, id: i64, action: Action, form: S
             &format!("/legal-aid/{id}"),
             &format!("{}：{}，当前状态“{}”。", c.number, action.label(), c.status.label()),
         ),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            let (status, _, message) = crate::error::classify(&e);
-            let fields = match e {
-                ServiceError::Invalid(v) => v.0,
-                _ => Vec::new(),
-            };
-            case_page(&state, &user, id, status, Errors::of_form(action.code(), fields, &posted), message, None).await
-        }
-        Err(e) => page_error(e),
+        Err(e) => match super::step_failure(e, action.code(), &posted) {
+            Ok((status, errors, message)) => case_page(&state, &user, id, status, errors, message, None).await,
+            Err(e) => page_error(e),
+        },
     }
 }
 

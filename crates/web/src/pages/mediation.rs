@@ -17,6 +17,7 @@ use gongdao_services::mediation::{CaseStep, ConfirmationInput, FollowUpInput};
 use gongdao_services::network::{InstitutionQuery, PageQuery};
 use serde::Deserialize;
 
+use super::MsgQuery;
 use super::institutions::region_options;
 use super::{
     Errors, Layout, Opt, PathId, china_time, deadline_text, field_errors, page_error, render, vocabulary_options,
@@ -438,11 +439,6 @@ async fn case_page(
     )
 }
 
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     user: PageActor,
@@ -476,15 +472,10 @@ async fn after(
             };
             super::done(state, &format!("/mediation/{id}"), &text)
         }
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            let (status, _, message) = crate::error::classify(&e);
-            let fields = match e {
-                ServiceError::Invalid(v) => v.0,
-                _ => Vec::new(),
-            };
-            case_page(state, user, id, status, Errors::of_form(form, fields, posted), message, None).await
-        }
-        Err(e) => page_error(e),
+        Err(e) => match super::step_failure(e, form, posted) {
+            Ok((status, errors, message)) => case_page(state, user, id, status, errors, message, None).await,
+            Err(e) => page_error(e),
+        },
     }
 }
 

@@ -25,6 +25,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use gongdao_domain::FieldError;
 use gongdao_domain::auth::{Actor, Permission};
 use gongdao_services::ServiceError;
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::classify;
@@ -596,6 +597,33 @@ impl Errors {
 /// The fields of a posted form as they came, for showing them again.
 #[derive(Clone, Debug, Default)]
 pub struct Posted(pub Vec<(String, String)>);
+
+/// The `?msg=` a redirect after a change carries, shown as the page's flash.
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    pub msg: Option<String>,
+}
+
+/// A step's failure on a page that shows the step's form: the status, the field errors
+/// placed on the form that was sent (its input kept) and the message — or the error
+/// itself when it is about neither the input nor the order of steps.
+pub fn step_failure(
+    e: ServiceError,
+    form: &str,
+    posted: &Posted,
+) -> Result<(StatusCode, Errors, String), ServiceError> {
+    match e {
+        e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_)) => {
+            let (status, _, message) = crate::error::classify(&e);
+            let fields = match e {
+                ServiceError::Invalid(v) => v.0,
+                _ => Vec::new(),
+            };
+            Ok((status, Errors::of_form(form, fields, posted), message))
+        }
+        other => Err(other),
+    }
+}
 
 /// The field errors of a service error, or `None` when it is not about input.
 pub fn field_errors(e: ServiceError) -> Result<Errors, ServiceError> {

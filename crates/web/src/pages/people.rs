@@ -14,6 +14,7 @@ use gongdao_services::network::{InstitutionQuery, PageQuery, PersonQuery};
 use gongdao_services::privacy::PersonalExport;
 use serde::Deserialize;
 
+use super::MsgQuery;
 use super::institutions::{region_options, township_options};
 use super::{
     Errors, FormTarget, Layout, Opt, Pager, PathId, PathIds, china_time, field_errors, page_error, query_without_page,
@@ -258,11 +259,6 @@ async fn detail(state: &AppState, user: &PageActor, id: i64, status: StatusCode,
             appointment_errors: ae,
         },
     )
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn show(

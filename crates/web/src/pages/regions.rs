@@ -9,6 +9,7 @@ use gongdao_domain::network::{Region, RegionInput};
 use gongdao_domain::{DivisionCode, RegionLevel};
 use serde::Deserialize;
 
+use super::MsgQuery;
 use super::{Errors, Layout, PathCode, field_errors, page_error, render};
 use crate::AppState;
 use crate::json::HtmlForm;
@@ -176,11 +177,6 @@ async fn region_page(
             errors,
         },
     )
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn show(

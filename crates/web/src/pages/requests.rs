@@ -15,6 +15,7 @@ use gongdao_services::network::PageQuery;
 use gongdao_services::requests::{RequestQuery, StepInput, TransferInput};
 use serde::Deserialize;
 
+use super::MsgQuery;
 use super::institutions::township_options;
 use super::{
     Errors, Layout, Opt, Pager, PathId, PlaceOptions, Posted, china_time, deadline_text, done, field_errors,
@@ -514,11 +515,6 @@ async fn detail(state: &AppState, user: &PageActor, id: RequestId, status: Statu
     )
 }
 
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     user: PageActor,
@@ -554,16 +550,13 @@ async fn after_step(
         Ok(r) => done(state, &format!("/requests/{id}"), &step_done_text(msg, &r)),
         // Input and state problems are shown on the matter's page; rights and
         // existence problems get their own page.
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            let (status, _, message) = crate::error::classify(&e);
-            let fields = match e {
-                ServiceError::Invalid(v) => v.0,
-                _ => Vec::new(),
-            };
-            let errors = Errors::of_form(form, fields, posted);
-            detail(state, user, RequestId(id), status, Extras { errors, error: message, ..Default::default() }).await
-        }
-        Err(e) => page_error(e),
+        Err(e) => match super::step_failure(e, form, posted) {
+            Ok((status, errors, message)) => {
+                detail(state, user, RequestId(id), status, Extras { errors, error: message, ..Default::default() })
+                    .await
+            }
+            Err(e) => page_error(e),
+        },
     }
 }
 
