@@ -12,8 +12,8 @@ use gongdao_domain::error::ValidationErrors;
 use gongdao_domain::ids::{InstitutionId, RequestId};
 use gongdao_domain::legal_aid::assignment::{Areas, Candidate, CandidateKind, Exclusion, Needs, rank};
 use gongdao_domain::legal_aid::case::{
-    Action, CaseStatus, Channel, Decision, LegalAidCase, ObjectionResult, ObjectionStatus, TerminationGround,
-    Verification, next_status, takes_green_channel,
+    Action, CaseFacts, CaseStatus, Channel, Decision, Dues, LegalAidCase, ObjectionResult, ObjectionStatus,
+    TerminationGround, Verification, next_status, takes_green_channel,
 };
 use gongdao_domain::legal_aid::{
     Applicant, Application, CaseType, CriminalFacts, Hardship, Household, Matter, Reason, Sentence, Verdict, evaluate,
@@ -235,6 +235,8 @@ pub struct RankedCandidate {
     pub person_id: i64,
     pub name: String,
     pub kind: String,
+    /// The law firm or office they practise in, which the case is assigned to with them.
+    pub institution_id: Option<i64>,
     pub institution: Option<String>,
     pub practice_years: u32,
     pub open_cases: u32,
@@ -382,6 +384,20 @@ pub fn permission_for(action: Action) -> Permission {
         Action::DecideObjection => Permission::DecideObjections,
         _ => Permission::ReviewLegalAid,
     }
+}
+
+/// The steps `actor` may take on the case now: those the order of steps allows and the
+/// actor's role may take (an objection's review is offered whatever its outcome will be).
+pub fn available_steps(actor: &Actor, c: &LegalAidCase) -> Vec<Action> {
+    let facts = c.facts_for_steps();
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| {
+            let outcome = (*a == Action::DecideObjection).then_some(ObjectionResult::Dismissed);
+            actor.can(permission_for(*a)) && next_status(c.status, *a, facts, outcome).is_ok()
+        })
+        .collect()
 }
 
 fn candidate_kind(kind: PersonType) -> CandidateKind {
@@ -582,6 +598,7 @@ impl Services {
                     person_id: x.person_id,
                     name: r.name.clone(),
                     kind: r.kind.label().into(),
+                    institution_id: r.institution_id,
                     institution: r.institution_name.clone(),
                     practice_years: r.practice_years,
                     open_cases: r.open_cases,
@@ -609,9 +626,8 @@ impl Services {
         if input.version.is_some_and(|v| v != m.version) {
             return Err(ServiceError::stale("法律援助案件"));
         }
-        let current =
-            legal_aid::get(&tx, self.cipher(), actor.scope, id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
-        let region = current.region;
+        let current = step_state(&m)?;
+        let region = DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region);
         let rules = book.for_region(region);
         let limits = &rules.deadlines.legal_aid;
         let objection = match action {
@@ -620,8 +636,8 @@ impl Services {
             }
             _ => None,
         };
-        let next = next_status(current.status, action, current.facts_for_steps(), objection)
-            .map_err(|e| ServiceError::Conflict(e.0))?;
+        let next =
+            next_status(current.status, action, current.facts, objection).map_err(|e| ServiceError::Conflict(e.0))?;
         let now = self.now();
         let cipher = self.cipher();
         let text = |label: &str, required: bool| -> Result<Option<String>, ServiceError> {
@@ -695,13 +711,8 @@ impl Services {
                         format!("推荐人选是{}，改选{}请写明理由", ranked[0].name, chosen.name),
                     ));
                 }
-                let institution = legal_aid::candidates(&tx, actor.scope, None, now)
-                    .await?
-                    .into_iter()
-                    .find(|c| c.person_id == person)
-                    .and_then(|c| c.institution_id);
                 r.assignee_id = Some(person);
-                r.assignee_institution_id = institution;
+                r.assignee_institution_id = chosen.institution_id;
                 r.assigned_at = Some(now);
                 r.assignment_override = override_reason.clone();
                 r.agreement_due = Some(rules.due(now, limits.agreement.period).0);
@@ -1018,8 +1029,9 @@ impl Services {
                 r.groups = legal_aid::group_set(&groups);
                 r.applicant_name = cipher.seal(&name);
                 r.applicant_name_bidx = cipher.name_index(&name);
-                r.applicant_phone_masked = Some(format!("{}****{}", &phone[..3], &phone[7..]));
-                r.applicant_phone_enc = Some(cipher.seal(&phone));
+                let phone = PhoneNumber::parse("phone", &phone).ok();
+                r.applicant_phone_masked = phone.as_ref().map(PhoneNumber::masked);
+                r.applicant_phone_enc = phone.as_ref().map(|p| cipher.seal(p.as_str()));
                 r.household_size = application.applicant.household.map(|h| h.size as i32);
                 r.household_income_fen = application.applicant.household.map(|h| h.monthly_income.0);
                 r.possible_sentence = application.criminal.possible_sentence.map(|s| s.code().into());
@@ -1224,17 +1236,35 @@ impl Services {
 /// bureau's leaders when it has passed (督办).
 pub const LIMIT_JOB: &str = "legal_aid_limit";
 
+/// What a stored case's status, objection and limits are, read from its row.
+struct StepState {
+    status: CaseStatus,
+    objection: ObjectionStatus,
+    facts: CaseFacts,
+}
+
+fn step_state(m: &legal_aid::CaseRecord) -> Result<StepState, ServiceError> {
+    let bad = || ServiceError::Internal(format!("legal aid case {} has an unknown state", m.id));
+    let objection = ObjectionStatus::from_code(&m.objection_status).ok_or_else(bad)?;
+    Ok(StepState {
+        status: CaseStatus::from_code(&m.status).ok_or_else(bad)?,
+        objection,
+        facts: CaseFacts {
+            urgent: m.urgent,
+            decided: m.decision.is_some(),
+            objection_pending: objection == ObjectionStatus::Pending,
+            objection_filed: objection != ObjectionStatus::None,
+            followed_up: m.followed_up_at.is_some(),
+        },
+    })
+}
+
 /// The limit running on a stored case, if any: what it is and when it ends.
 fn running_limit(m: &legal_aid::CaseRecord) -> Option<(&'static str, chrono::DateTime<chrono::Utc>)> {
-    if m.objection_status == ObjectionStatus::Pending.code() {
-        return m.objection_due.map(|d| ("异议审查", d));
-    }
-    match CaseStatus::from_code(&m.status)? {
-        CaseStatus::Reviewing => m.decide_due.map(|d| ("作出决定", d)),
-        CaseStatus::Granted => m.assign_due.map(|d| ("指派", d)),
-        CaseStatus::Assigned => m.agreement_due.map(|d| ("签订委托协议", d)),
-        _ => None,
-    }
+    let state = step_state(m).ok()?;
+    let dues =
+        Dues { decide: m.decide_due, assign: m.assign_due, agreement: m.agreement_due, objection: m.objection_due };
+    gongdao_domain::legal_aid::case::running_limit(state.status, state.objection, dues)
 }
 
 impl Services {

@@ -225,15 +225,43 @@ impl LegalAidCase {
 
     /// The next time limit running, if any: what it is and when it ends.
     pub fn running_limit(&self) -> Option<(&'static str, DateTime<Utc>)> {
-        if self.objection == ObjectionStatus::Pending {
-            return self.objection_due.map(|d| ("异议审查", d));
-        }
-        match self.status {
-            CaseStatus::Reviewing => self.decide_due.map(|d| ("作出决定", d)),
-            CaseStatus::Granted => self.assign_due.map(|d| ("指派", d)),
-            CaseStatus::Assigned => self.agreement_due.map(|d| ("签订委托协议", d)),
-            _ => None,
-        }
+        running_limit(
+            self.status,
+            self.objection,
+            Dues {
+                decide: self.decide_due,
+                assign: self.assign_due,
+                agreement: self.agreement_due,
+                objection: self.objection_due,
+            },
+        )
+    }
+}
+
+/// The due times a case keeps, one per statutory limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dues {
+    pub decide: Option<DateTime<Utc>>,
+    pub assign: Option<DateTime<Utc>>,
+    pub agreement: Option<DateTime<Utc>>,
+    pub objection: Option<DateTime<Utc>>,
+}
+
+/// The limit running on a case in `status`: a pending objection's review first, else
+/// the limit of the step the status waits for.
+pub fn running_limit(
+    status: CaseStatus,
+    objection: ObjectionStatus,
+    dues: Dues,
+) -> Option<(&'static str, DateTime<Utc>)> {
+    if objection == ObjectionStatus::Pending {
+        return dues.objection.map(|d| ("异议审查", d));
+    }
+    match status {
+        CaseStatus::Reviewing => dues.decide.map(|d| ("作出决定", d)),
+        CaseStatus::Granted => dues.assign.map(|d| ("指派", d)),
+        CaseStatus::Assigned => dues.agreement.map(|d| ("签订委托协议", d)),
+        _ => None,
     }
 }
 

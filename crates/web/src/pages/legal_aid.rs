@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gongdao_domain::auth::Permission;
-use gongdao_domain::legal_aid::case::{Action, CaseStatus, LegalAidCase, TerminationGround, next_status};
+use gongdao_domain::legal_aid::case::{Action, CaseStatus, LegalAidCase, TerminationGround};
 use gongdao_domain::legal_aid::documents::DocumentKind;
 use gongdao_domain::legal_aid::{CaseType, Matter};
 use gongdao_domain::network::InstitutionType;
@@ -15,7 +15,6 @@ use gongdao_domain::request::Group;
 use gongdao_services::ServiceError;
 use gongdao_services::legal_aid::{
     ApplicantInput, ApplicationInput, CriminalInput, EligibilityInput, LegalAidFigures, RankedCandidate, StepInput,
-    permission_for,
 };
 use gongdao_services::network::{InstitutionQuery, PageQuery};
 use serde::Deserialize;
@@ -486,21 +485,7 @@ async fn case_page(
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
-    let facts = c.facts_for_steps();
-    let actions: Vec<Action> = Action::ALL
-        .iter()
-        .copied()
-        .filter(|a| {
-            user.actor.can(permission_for(*a))
-                && !matches!(a, Action::DecideObjection)
-                && next_status(c.status, *a, facts, None).is_ok()
-        })
-        .chain(
-            (c.objection == gongdao_domain::legal_aid::case::ObjectionStatus::Pending
-                && user.actor.can(Permission::DecideObjections))
-            .then_some(Action::DecideObjection),
-        )
-        .collect();
+    let actions = gongdao_services::legal_aid::available_steps(&user.actor, &c);
     let candidates = if actions.contains(&Action::Assign) {
         s.legal_aid_candidates(&user.actor, id).await.unwrap_or_default()
     } else {
@@ -715,31 +700,10 @@ const MATTERS: &[(&str, &str, &str)] = &[
 ];
 
 fn check_href(q: &CheckQuery) -> String {
-    let mut parts = Vec::new();
-    let mut put = |k: &str, v: &Option<String>| {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", urlencoding(v)));
-        }
-    };
-    put("case_type", &q.case_type);
-    put("matter", &q.matter);
-    put("minor", &q.minor);
-    put("sentence", &q.sentence);
-    put("groups", &Some(groups_of(q).join(",")));
-    put("g", &q.g);
-    put("size", &q.size);
-    put("income", &q.income);
-    put("h", &q.h);
-    if parts.is_empty() { "/legal-aid/check".into() } else { format!("/legal-aid/check?{}", parts.join("&")) }
-}
-
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    match serde_html_form::to_string(hidden(q, &[])) {
+        Ok(query) if !query.is_empty() => format!("/legal-aid/check?{query}"),
+        _ => "/legal-aid/check".into(),
+    }
 }
 
 /// 法律援助自测: one plain question a screen, then the answer with its reasons, the
@@ -918,7 +882,7 @@ pub async fn check(
         .map(|r| {
             let link = match &r.source {
                 gongdao_domain::legal_aid::Source::Law { article, .. } => {
-                    Some(format!("/laws/{}/{}", urlencoding(gongdao_domain::legal_aid::LAW), article))
+                    Some(format!("/laws/{}/{}", gongdao_domain::legal_aid::LAW, article))
                 }
                 _ => None,
             };
@@ -947,11 +911,8 @@ pub async fn check(
         q.matter.as_deref().and_then(Matter::from_code).map(|m| format!("：{}", m.label())).unwrap_or_default(),
         page.verdict
     );
-    page.apply_href = format!(
-        "/apply?category=legal_aid&description={}&groups={}",
-        urlencoding(&summary),
-        urlencoding(&chosen.join(","))
-    );
+    let apply = [("category", "legal_aid".to_string()), ("description", summary), ("groups", chosen.join(","))];
+    page.apply_href = format!("/apply?{}", serde_html_form::to_string(apply).unwrap_or_default());
     render(StatusCode::OK, &page)
 }
 
