@@ -2,7 +2,7 @@
 # Runs the whole test suite: formatting, lints, unit tests, storage tests on SQLite and
 # PostgreSQL, API tests over loopback and browser tests in headless Chromium.
 # Installs what the tests need when it is missing (Debian/Ubuntu: chromium,
-# chromium-driver, fonts-noto-cjk; the law search's sentence-embedding model through
+# chromium-driver, fonts-noto-cjk, poppler-utils; the law search's sentence-embedding model through
 # scripts/semantic-model.sh) and starts the local PostgreSQL if it is stopped.
 # With CI=true the PostgreSQL, browser and semantic-model tests are mandatory.
 set -euo pipefail
@@ -14,6 +14,8 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing+=(fonts-noto-cjk)
+# pdftotext reads the Chinese text back out of the official documents' PDFs.
+[ -x /usr/bin/pdftotext ] || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq

@@ -35,6 +35,8 @@ crate::code_enum! {
         Booking => ("booking", "预约"),
         MediationCase => ("mediation_case", "调解案件"),
         LegalAidCase => ("legal_aid_case", "法律援助案件"),
+        DutyStation => ("duty_station", "值班律师工作站"),
+        DutyService => ("duty_service", "值班律师服务记录"),
     }
 }
 

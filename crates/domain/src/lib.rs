@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod code_enum;
 pub mod deadline;
 pub mod division;
+pub mod document;
 pub mod error;
 pub mod id_number;
 pub mod identity;

@@ -110,6 +110,12 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartError> 
         config.law_lexicon = Some(lexicon);
     }
     config.law_encoder = load_law_model(settings)?;
+    if let Some(path) = &settings.document_font
+        && !path.exists()
+    {
+        return Err(StartError::Config(format!("document_font：字体文件 {} 不存在", path.display())));
+    }
+    config.document_font = settings.document_font.clone();
     Ok(Services::new(store, cipher, config))
 }
 

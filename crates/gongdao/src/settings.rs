@@ -94,6 +94,9 @@ pub struct FileSettings {
     /// Roles that must sign in with a dynamic code (TOTP) as well as the password,
     /// by code (`["admin", "leader"]`, the default); `[]` for none.
     pub totp_required_roles: Option<Vec<String>>,
+    /// The CJK font (.ttc/.otf/.ttf) official documents are set in as PDF [default:
+    /// Noto Serif CJK SC from fonts-noto-cjk, else Noto Sans CJK SC].
+    pub document_font: Option<PathBuf>,
 }
 
 impl FileSettings {
@@ -135,6 +138,7 @@ pub struct Settings {
     pub password_min_length: usize,
     pub password_max_age_days: u32,
     pub totp_required_roles: Vec<String>,
+    pub document_font: Option<PathBuf>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -183,6 +187,7 @@ impl Settings {
                 .totp_required_roles
                 .or(file.totp_required_roles)
                 .unwrap_or_else(|| vec!["admin".into(), "leader".into()]),
+            document_font: over.document_font.or(file.document_font),
             data_dir,
         }
     }

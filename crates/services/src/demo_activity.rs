@@ -221,6 +221,7 @@ impl Services {
 
         self.seed_demo_mediation(&mediator).await?;
         self.seed_demo_legal_aid().await?;
+        self.seed_demo_duty().await?;
         self.erase_expired_personal_data().await?;
         Ok(())
     }
@@ -397,6 +398,110 @@ impl Services {
     /// Legal aid in the demo: a year of history (synthetic, so the figures and the chart
     /// show something), and cases filed and worked through the real steps today, one at
     /// each stage, so every list, limit and action can be tried.
+    /// Duty stations at the court, the procuratorate and the detention centre, each with
+    /// a year of rosters and services (so the counts and the chart show something) and
+    /// this month's roster drawn from today on.
+    pub(crate) async fn seed_demo_duty(&self) -> Result<(), ServiceError> {
+        use crate::duty::{RosterInput, StationInput};
+        use gongdao_domain::legal_aid::duty::{DutyServiceKind as K, Stage, draw_roster};
+        use gongdao_store::duty::{self, NewService};
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+
+        let reviewer = self.demo_actor("reviewer").await?;
+        let keys = institutions::keys(self.store().reader(), reviewer.scope).await?;
+        let centre = keys
+            .iter()
+            .find(|(_, _, _, n)| n == "洮北区法律援助中心")
+            .map(|(id, ..)| id.to_string())
+            .ok_or_else(|| ServiceError::Internal("demo legal aid centre missing".into()))?;
+        let lawyers: Vec<i64> = self.duty_lawyers(&reviewer).await?.into_iter().map(|l| l.id).collect();
+        let today = self.today();
+        let this_month = today.format("%Y-%m").to_string();
+        let first_of_month = chrono::NaiveDate::parse_from_str(&format!("{this_month}-01"), "%Y-%m-%d")
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let since = first_of_month.checked_sub_months(chrono::Months::new(11)).unwrap_or(first_of_month);
+        let calendar = self.rules().await?.for_region(self.inner.config.home_region).calendar.clone();
+        let mut rng = StdRng::seed_from_u64(30);
+        let stations = [
+            ("洮北区人民法院法律援助工作站", "court", "白城市洮北区新华西大路", 2usize, 0..4),
+            ("洮北区人民检察院法律援助工作站", "procuratorate", "白城市洮北区海明西路", 1, 0..3),
+            ("白城市看守所值班律师工作站", "detention", "白城市洮北区平安镇", 1, 1..5),
+        ];
+        let names = ["王某", "李某某", "赵某", "刘某", "陈某某", "杨某", "张某", "孙某", "周某某", "吴某"];
+        for (k, (name, place, address, per_day, per_shift)) in stations.into_iter().enumerate() {
+            let st = self
+                .create_duty_station(
+                    &reviewer,
+                    &StationInput {
+                        name: name.into(),
+                        place: place.into(),
+                        centre_id: Some(centre.clone()),
+                        address: address.into(),
+                    },
+                )
+                .await?;
+            // Each station has its own turn of six lawyers.
+            let turn: Vec<i64> = lawyers.iter().copied().skip(k * 3).chain(lawyers.iter().copied()).take(6).collect();
+            let past = draw_roster(&calendar, since, today.pred_opt().unwrap_or(today), &turn, per_day, &[]);
+            let mut services = Vec::new();
+            for shift in past.iter() {
+                for _ in 0..rng.random_range(per_shift.clone()) {
+                    let mut kinds = vec![K::Advice];
+                    for (kind, chance) in [
+                        (K::Procedure, 0.5),
+                        (K::PleaSigning, 0.35),
+                        (K::Opinion, 0.2),
+                        (K::ChangeMeasure, 0.08),
+                        (K::Meeting, 0.1),
+                        (K::Forwarded, 0.06),
+                    ] {
+                        if rng.random_bool(chance) {
+                            kinds.push(kind);
+                        }
+                    }
+                    let forwarded = kinds.contains(&K::Forwarded);
+                    let received = forwarded.then(|| {
+                        gongdao_domain::calendar::from_china_local(
+                            shift.day.and_hms_opt(9 + rng.random_range(0..6), 0, 0).expect("a time"),
+                        )
+                    });
+                    // Most pass an application on the same day; one in eight later than a day.
+                    let forwarded_at = received
+                        .map(|r| r + Duration::hours(if rng.random_bool(0.125) { 30 } else { rng.random_range(1..8) }));
+                    services.push(NewService {
+                        station_id: st.id,
+                        region: st.region,
+                        person_id: shift.person_id,
+                        served_on: shift.day,
+                        stage: match place {
+                            "court" => Stage::Trial,
+                            "procuratorate" => Stage::Prosecution,
+                            _ => Stage::Investigation,
+                        },
+                        client_name: Some(names[rng.random_range(0..names.len())].into()),
+                        note: None,
+                        received_at: received,
+                        forwarded_late: matches!((received, forwarded_at), (Some(r), Some(f)) if (f - r).num_hours() > 24),
+                        forwarded_at,
+                        kinds,
+                    });
+                }
+            }
+            let tx = self.store().begin().await?;
+            duty::replace_roster(&tx, st.id, since, today.pred_opt().unwrap_or(today), &past).await?;
+            duty::insert_services(&tx, self.cipher(), services, Some(reviewer.user_id.0), self.now()).await?;
+            tx.commit().await?;
+            self.draw_duty_roster(
+                &reviewer,
+                st.id,
+                &RosterInput { month: this_month.clone(), person_ids: turn, per_day: Some(per_day as u32) },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn seed_demo_legal_aid(&self) -> Result<(), ServiceError> {
         use crate::legal_aid::{ApplicantInput, ApplicationInput, CriminalInput, EligibilityInput, LegalAidSynthSpec};
         use gongdao_domain::legal_aid::case::Action;

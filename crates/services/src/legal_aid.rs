@@ -7,7 +7,7 @@
 
 use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
-use gongdao_domain::calendar::{china_local, from_china_local};
+use gongdao_domain::calendar::china_local;
 use gongdao_domain::error::ValidationErrors;
 use gongdao_domain::ids::{InstitutionId, RequestId};
 use gongdao_domain::legal_aid::assignment::{Areas, Candidate, CandidateKind, Exclusion, Needs, rank};
@@ -259,11 +259,26 @@ pub struct Count {
 /// The legal aid overview's figures.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct LegalAidFigures {
+    /// The first day of the period's first month: figures count whole months.
     pub from: chrono::NaiveDate,
     pub to: chrono::NaiveDate,
     pub by_month: Vec<Count>,
     pub by_status: Vec<Count>,
     pub by_case_type: Vec<Count>,
+    /// By how the application came in (窗口、12348 热线、网上、自助终端、通知辩护、转交).
+    pub by_channel: Vec<Count>,
+    /// By the applicant's township (key: its division code).
+    pub by_township: Vec<Count>,
+    /// By special group (a case of two groups counts in each).
+    pub by_group: Vec<Count>,
+    /// Applications received in the period.
+    pub received: i64,
+    /// Of them, with at least one special group (特殊群体).
+    pub special_groups: i64,
+    /// Cases past their closure review, whose aided person is to be visited (两及时), and
+    /// of them those visited.
+    pub follow_up_due: i64,
+    pub followed_up: i64,
     pub decided: i64,
     pub decided_in_time: i64,
     pub assigned: i64,
@@ -805,7 +820,7 @@ impl Services {
                 note = Some(format!("{}：{reason}", result.label()));
             }
         }
-        match legal_aid::save(&tx, &r, now).await? {
+        match legal_aid::save(&tx, &m, &r, now).await? {
             gongdao_store::Versioned::Updated(()) => {}
             gongdao_store::Versioned::Stale { .. } => return Err(ServiceError::stale("法律援助案件")),
             gongdao_store::Versioned::NotFound => return Err(ServiceError::NotFound("法律援助案件")),
@@ -836,37 +851,44 @@ impl Services {
         to: chrono::NaiveDate,
     ) -> Result<LegalAidFigures, ServiceError> {
         actor.require(Permission::ViewRequests)?;
-        let start = from_china_local(from.and_hms_opt(0, 0, 0).expect("midnight"));
-        let end = from_china_local(to.succ_opt().unwrap_or(to).and_hms_opt(0, 0, 0).expect("midnight"));
-        let f = legal_aid::figures(self.store().reader(), actor.scope, start, end).await?;
+        // Figures are kept by month of receipt: a period counts its whole months.
+        let (first, last) = (from.format("%Y-%m").to_string(), to.format("%Y-%m").to_string());
+        let f = legal_aid::figures(self.store().reader(), actor.scope, &first, &last).await?;
+        let labelled = |pairs: Vec<(String, i64)>, label: &dyn Fn(&str) -> Option<&'static str>| -> Vec<Count> {
+            pairs
+                .into_iter()
+                .map(|(key, count)| Count { label: label(&key).map_or(key.clone(), str::to_string), key, count })
+                .collect()
+        };
+        let townships = regions::names(self.store().reader(), f.by_township.iter().map(|(code, _)| *code)).await?;
+        let t = f.totals;
         Ok(LegalAidFigures {
-            from,
+            from: chrono::NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d").unwrap_or(from),
             to,
             by_month: f.by_month.into_iter().map(|(key, count)| Count { label: key.clone(), key, count }).collect(),
-            by_status: f
-                .by_status
+            by_status: labelled(f.by_status, &|k| CaseStatus::from_code(k).map(|s| s.label())),
+            by_case_type: labelled(f.by_case_type, &|k| CaseType::from_code(k).map(|s| s.label())),
+            by_channel: labelled(f.by_channel, &|k| Channel::from_code(k).map(|s| s.label())),
+            by_group: labelled(f.by_group, &|k| Group::from_code(k).map(|s| s.label())),
+            by_township: f
+                .by_township
                 .into_iter()
-                .map(|(key, count)| Count {
-                    label: CaseStatus::from_code(&key).map_or(key.clone(), |s| s.label().to_string()),
-                    key,
+                .map(|(code, count)| Count {
+                    key: code.to_string(),
+                    label: townships.get(&code).cloned().unwrap_or_else(|| code.to_string()),
                     count,
                 })
                 .collect(),
-            by_case_type: f
-                .by_case_type
-                .into_iter()
-                .map(|(key, count)| Count {
-                    label: CaseType::from_code(&key).map_or(key.clone(), |t| t.label().to_string()),
-                    key,
-                    count,
-                })
-                .collect(),
-            decided: f.decided,
-            decided_in_time: f.decided_in_time,
-            assigned: f.assigned,
-            assigned_in_time: f.assigned_in_time,
-            green_channel: f.green_channel,
-            green_same_day: f.green_same_day,
+            received: t.n,
+            special_groups: f.special,
+            decided: t.decided,
+            decided_in_time: t.decided_in_time,
+            assigned: t.assigned,
+            assigned_in_time: t.assigned_in_time,
+            green_channel: t.green,
+            green_same_day: t.green_same_day,
+            follow_up_due: t.follow_up_due,
+            followed_up: t.followed_up,
         })
     }
 }
@@ -889,7 +911,11 @@ impl Services {
             Some(s) => errors.check(gongdao_domain::network::parse_date(field, label, s)),
         };
         let to = day("to", "截止日期", to, today);
-        let from = day("from", "起始日期", from, today - chrono::Duration::days(364));
+        // By default the twelve months up to this one, whole months (as figures are kept).
+        let twelve_months = chrono::Datelike::with_day(&today, 1)
+            .and_then(|d| d.checked_sub_months(chrono::Months::new(11)))
+            .unwrap_or(today);
+        let from = day("from", "起始日期", from, twelve_months);
         if let (Some(f), Some(t)) = (from, to) {
             if f > t {
                 errors.push(FieldError::new("from", "起始日期不能晚于截止日期"));
@@ -1183,6 +1209,19 @@ impl Services {
         document(&c, kind, self.today()).map_err(ServiceError::Conflict)
     }
 
+    /// An official document of a case in scope as a PDF file, with the name to file it
+    /// under.
+    pub async fn legal_aid_document_pdf(
+        &self,
+        actor: &Actor,
+        id: i64,
+        kind: &str,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
+        let doc = self.legal_aid_document(actor, id, kind).await?;
+        let name = doc.file_name("pdf");
+        Ok((name, self.document_pdf(doc).await?))
+    }
+
     /// The overview's figures as an .xlsx file (one sheet of lines: what, how many).
     pub async fn export_legal_aid_figures(
         &self,
@@ -1196,7 +1235,8 @@ impl Services {
         };
         let mut rows: Vec<(String, String, String)> = vec![
             ("统计期间".into(), format!("{} 至 {}", f.from, f.to), String::new()),
-            ("收到申请（件）".into(), f.by_month.iter().map(|c| c.count).sum::<i64>().to_string(), String::new()),
+            ("收到申请（件）".into(), f.received.to_string(), String::new()),
+            ("特殊群体申请".into(), format!("{}/{}", f.special_groups, f.received), rate(f.special_groups, f.received)),
             (
                 "7日内作出决定".into(),
                 format!("{}/{}", f.decided_in_time, f.decided),
@@ -1213,12 +1253,23 @@ impl Services {
                 f.green_same_day.to_string(),
                 rate(f.green_same_day, f.green_channel),
             ),
+            (
+                "结案后回访（两及时）".into(),
+                format!("{}/{}", f.followed_up, f.follow_up_due),
+                rate(f.followed_up, f.follow_up_due),
+            ),
         ];
         rows.extend(f.by_month.iter().map(|c| (format!("{} 收到申请", c.label), c.count.to_string(), String::new())));
         rows.extend(
             f.by_case_type.iter().map(|c| (format!("案件类型：{}", c.label), c.count.to_string(), String::new())),
         );
         rows.extend(f.by_status.iter().map(|c| (format!("状态：{}", c.label), c.count.to_string(), String::new())));
+        let share = |c: &Count| rate(c.count, f.received);
+        rows.extend(f.by_channel.iter().map(|c| (format!("渠道：{}", c.label), c.count.to_string(), share(c))));
+        rows.extend(
+            f.by_township.iter().map(|c| (format!("乡镇（街道）：{}", c.label), c.count.to_string(), share(c))),
+        );
+        rows.extend(f.by_group.iter().map(|c| (format!("特殊群体：{}", c.label), c.count.to_string(), share(c))));
         let n = rows.len();
         let bytes = crate::export::three_columns(
             "法律援助统计",

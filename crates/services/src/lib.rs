@@ -14,6 +14,7 @@ pub mod auth;
 pub mod demo;
 pub mod demo_activity;
 pub mod dispatch;
+pub mod duty;
 pub mod error;
 pub mod export;
 mod intake;
@@ -25,6 +26,7 @@ pub mod mediation;
 mod names;
 pub mod network;
 pub mod notify;
+pub mod pdf;
 pub mod privacy;
 pub mod requests;
 pub mod rules;
@@ -67,6 +69,9 @@ pub struct ServiceConfig {
     pub password_max_age: Option<Duration>,
     /// Which roles must sign in with a second factor.
     pub totp_policy: gongdao_domain::identity::TotpPolicy,
+    /// The CJK font official documents are set in as PDF; the first of
+    /// [`pdf::FONT_CANDIDATES`] present when not set.
+    pub document_font: Option<std::path::PathBuf>,
 }
 
 impl ServiceConfig {
@@ -83,6 +88,7 @@ impl ServiceConfig {
             password_policy: Default::default(),
             password_max_age: None,
             totp_policy: Default::default(),
+            document_font: None,
         }
     }
 }
@@ -95,6 +101,8 @@ pub(crate) struct Inner {
     intake: intake::IntakeQueue,
     site_name: std::sync::RwLock<Option<String>>,
     laws: gongdao_lawbase::LawBase,
+    /// Read at the first PDF asked for (20 MB), then kept.
+    document_font: std::sync::OnceLock<Result<Arc<pdf::DocumentFont>, String>>,
 }
 
 /// The use cases over one store; cheap to clone.
@@ -122,12 +130,29 @@ impl Services {
                 rules: rules::RulesCache::new(),
                 intake: intake::IntakeQueue::new(),
                 site_name: Default::default(),
+                document_font: Default::default(),
             }),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// An official document as a PDF file (its layout in [`pdf`]); Unavailable when the
+    /// server has no CJK font, with what to do instead.
+    pub async fn document_pdf(&self, doc: gongdao_domain::document::OfficialDocument) -> Result<Vec<u8>, ServiceError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let font = inner
+                .document_font
+                .get_or_init(|| pdf::DocumentFont::load(inner.config.document_font.as_deref()).map(Arc::new))
+                .clone()
+                .map_err(ServiceError::Unavailable)?;
+            font.render(&doc).map_err(ServiceError::Internal)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
     }
 
     pub fn cipher(&self) -> &PiiCipher {

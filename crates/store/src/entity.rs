@@ -719,3 +719,61 @@ pub mod legal_aid_event {
     }
     no_relations!();
 }
+
+pub mod duty_station {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "duty_stations")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub place: String,
+        pub region_code: i64,
+        pub centre_id: i64,
+        pub address: String,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod duty_shift {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "duty_shifts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub station_id: i64,
+        pub day: String,
+        pub person_id: i64,
+    }
+    no_relations!();
+}
+
+pub mod duty_service {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "duty_services")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub station_id: i64,
+        pub region_code: i64,
+        pub person_id: i64,
+        pub served_on: String,
+        pub kinds: String,
+        pub stage: String,
+        pub client_name_enc: Option<String>,
+        pub note_enc: Option<String>,
+        pub received_at: Option<DateTimeUtc>,
+        pub forwarded_at: Option<DateTimeUtc>,
+        pub forwarded_late: bool,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use gongdao_domain::DivisionCode;
 use gongdao_domain::auth::Scope;
+use gongdao_domain::calendar::china_local;
 use gongdao_domain::legal_aid::case::{
     Action, CaseStatus, Channel, Decision, Event, LegalAidCase, ObjectionStatus, TerminationGround, Verification,
 };
@@ -101,6 +102,7 @@ pub fn group_set(groups: &[Group]) -> String {
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, record: CaseRecord) -> Result<i64, StoreError> {
+    tally(conn, &[(&record, 1)]).await?;
     let mut active = record.into_active_model();
     active.id = NotSet;
     let r = case::Entity::insert(active).exec(conn).await?;
@@ -109,6 +111,8 @@ pub async fn insert(conn: &impl ConnectionTrait, record: CaseRecord) -> Result<i
 
 /// Inserts many cases at once (the demo and the synthetic generator).
 pub async fn insert_many(conn: &impl ConnectionTrait, records: Vec<CaseRecord>) -> Result<(), StoreError> {
+    let pairs: Vec<(&CaseRecord, i64)> = records.iter().map(|r| (r, 1)).collect();
+    tally(conn, &pairs).await?;
     // Sixty columns a row: 400 rows keep a statement under SQLite's 32,766 parameters.
     let mut rows = records.into_iter().peekable();
     while rows.peek().is_some() {
@@ -130,9 +134,11 @@ pub async fn record(conn: &impl ConnectionTrait, scope: Scope, id: i64) -> Resul
     Ok(case::Entity::find_by_id(id).filter(in_scope(case::Column::RegionCode, scope)).one(conn).await?)
 }
 
-/// Writes a step's changes: the whole row, if it is still at `version` (which grows by one).
+/// Writes a step's changes: the whole row, if it is still at `version` (which grows by
+/// one), and moves its tallies from what it was (`before`) to what it is.
 pub async fn save(
     conn: &impl ConnectionTrait,
+    before: &CaseRecord,
     changed: &CaseRecord,
     now: DateTime<Utc>,
 ) -> Result<Versioned<()>, StoreError> {
@@ -147,6 +153,7 @@ pub async fn save(
         .exec(conn)
         .await?;
     if r.rows_affected == 1 {
+        tally(conn, &[(before, -1), (changed, 1)]).await?;
         return Ok(Versioned::Updated(()));
     }
     let current: Option<i64> =
@@ -348,7 +355,16 @@ pub async fn list(
     if let Some(a) = filter.assignee {
         q = q.filter(case::Column::AssigneeId.eq(a));
     }
-    let total = q.clone().count(conn).await?;
+    // The count from the tallies where they can say it: counting a million rows is most
+    // of a list's time.
+    let tallied = match filter.assignee {
+        None => tallied_count(conn, scope, filter.status, filter.case_type).await?,
+        Some(_) => None,
+    };
+    let total = match tallied {
+        Some(n) => n,
+        None => q.clone().count(conn).await?,
+    };
     let models = q.order_by_desc(case::Column::Id).limit(page.limit).offset(page.offset).all(conn).await?;
     let names = names_for(conn, &models).await?;
     let out = models.into_iter().map(|m| view(cipher, m, &names, Vec::new())).collect::<Result<_, _>>()?;
@@ -463,7 +479,172 @@ pub async fn candidates(
 }
 
 /// Figures of the legal aid overview.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Counters of the time limits and the follow-up, on a tally's total row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub n: i64,
+    pub decided: i64,
+    pub decided_in_time: i64,
+    pub assigned: i64,
+    pub assigned_in_time: i64,
+    pub green: i64,
+    /// Green-channel cases assigned the day they were received (三立即).
+    pub green_same_day: i64,
+    /// Cases past their closure review, whose aided person is to be visited (两及时).
+    pub follow_up_due: i64,
+    pub followed_up: i64,
+}
+
+impl Counters {
+    fn array(&self) -> [i64; 9] {
+        [
+            self.n,
+            self.decided,
+            self.decided_in_time,
+            self.assigned,
+            self.assigned_in_time,
+            self.green,
+            self.green_same_day,
+            self.follow_up_due,
+            self.followed_up,
+        ]
+    }
+
+    fn from_array(a: [i64; 9]) -> Counters {
+        Counters {
+            n: a[0],
+            decided: a[1],
+            decided_in_time: a[2],
+            assigned: a[3],
+            assigned_in_time: a[4],
+            green: a[5],
+            green_same_day: a[6],
+            follow_up_due: a[7],
+            followed_up: a[8],
+        }
+    }
+
+    fn add(&mut self, other: &Counters, sign: i64) {
+        let mut a = self.array();
+        for (x, y) in a.iter_mut().zip(other.array()) {
+            *x += sign * y;
+        }
+        *self = Counters::from_array(a);
+    }
+}
+
+/// The dimensions cases are tallied by; `All` carries the counters.
+const ALL: &str = "all";
+const STATUS: &str = "status";
+const CASE_TYPE: &str = "case_type";
+const CHANNEL: &str = "channel";
+const GROUP: &str = "group";
+/// Cases with at least one special group (特殊群体), for the coverage figure.
+const SPECIAL: &str = "special";
+
+/// A tally row's key: month of receipt (China time), township code, dimension, item.
+type TallyKey = (String, i64, &'static str, String);
+
+/// What one case adds to the tallies.
+fn contribution(r: &CaseRecord) -> Vec<(TallyKey, Counters)> {
+    let month = china_local(r.received_at).format("%Y-%m").to_string();
+    let township = r.region_code - r.region_code % 1000;
+    let key = |dim: &'static str, item: &str| (month.clone(), township, dim, item.to_string());
+    let one = Counters { n: 1, ..Default::default() };
+    let assigned_same_day = r.assigned_at.is_some_and(|a| china_local(a).date() == china_local(r.received_at).date());
+    let reviewed = r.closed_at.is_some() && r.termination_ground.is_none() && r.review_score.is_some();
+    let totals = Counters {
+        n: 1,
+        decided: i64::from(r.decided_at.is_some() && r.decide_due.is_some()),
+        decided_in_time: i64::from(matches!((r.decided_at, r.decide_due), (Some(d), Some(due)) if d <= due)),
+        assigned: i64::from(r.assigned_at.is_some() && r.assign_due.is_some()),
+        assigned_in_time: i64::from(matches!((r.assigned_at, r.assign_due), (Some(a), Some(due)) if a <= due)),
+        green: i64::from(r.green_channel),
+        green_same_day: i64::from(r.green_channel && assigned_same_day),
+        follow_up_due: i64::from(reviewed),
+        followed_up: i64::from(reviewed && r.followed_up_at.is_some()),
+    };
+    let mut out = vec![
+        (key(ALL, ""), totals),
+        (key(STATUS, &r.status), one),
+        (key(CASE_TYPE, &r.case_type), one),
+        (key(CHANNEL, &r.channel), one),
+    ];
+    let mut any = false;
+    for g in codes(&r.groups) {
+        out.push((key(GROUP, g), one));
+        any = true;
+    }
+    if any {
+        out.push((key(SPECIAL, ""), one));
+    }
+    out
+}
+
+/// Adds `sign` times each case's contribution to the tallies, in one statement per row
+/// touched.
+async fn tally(conn: &impl ConnectionTrait, cases: &[(&CaseRecord, i64)]) -> Result<(), StoreError> {
+    let mut sums: HashMap<TallyKey, Counters> = HashMap::new();
+    for (r, sign) in cases {
+        for (key, c) in contribution(r) {
+            sums.entry(key).or_default().add(&c, *sign);
+        }
+    }
+    let sql = "INSERT INTO legal_aid_tallies (month, township, dim, item, n, decided, decided_in_time, assigned, \
+                 assigned_in_time, green, green_same_day, follow_up_due, followed_up) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+               ON CONFLICT (township, month, dim, item) DO UPDATE SET n = legal_aid_tallies.n + excluded.n, \
+                 decided = legal_aid_tallies.decided + excluded.decided, \
+                 decided_in_time = legal_aid_tallies.decided_in_time + excluded.decided_in_time, \
+                 assigned = legal_aid_tallies.assigned + excluded.assigned, \
+                 assigned_in_time = legal_aid_tallies.assigned_in_time + excluded.assigned_in_time, \
+                 green = legal_aid_tallies.green + excluded.green, \
+                 green_same_day = legal_aid_tallies.green_same_day + excluded.green_same_day, \
+                 follow_up_due = legal_aid_tallies.follow_up_due + excluded.follow_up_due, \
+                 followed_up = legal_aid_tallies.followed_up + excluded.followed_up";
+    let mut rows: Vec<_> = sums.into_iter().filter(|(_, c)| *c != Counters::default()).collect();
+    // A fixed order, so that concurrent writers lock the rows in the same order.
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((month, township, dim, item), c) in rows {
+        let mut values: Vec<sea_orm::Value> = vec![month.into(), township.into(), dim.into(), item.into()];
+        values.extend(c.array().into_iter().map(sea_orm::Value::from));
+        conn.execute_raw(crate::sql::raw(conn, sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// Builds the tallies from the cases when they are empty and there are cases (a database
+/// from before the tallies, or one restored without them).
+pub async fn ensure_tallies(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    let tallied: Option<i64> = conn
+        .query_one_raw(crate::sql::raw(conn, "SELECT COUNT(*) FROM legal_aid_tallies", vec![]))
+        .await?
+        .map(|r| r.try_get_by_index(0))
+        .transpose()?;
+    if tallied.unwrap_or(0) > 0 || case::Entity::find().count(conn).await? == 0 {
+        return Ok(0);
+    }
+    let mut last = 0i64;
+    let mut done = 0u64;
+    loop {
+        let page = case::Entity::find()
+            .filter(case::Column::Id.gt(last))
+            .order_by_asc(case::Column::Id)
+            .limit(5000)
+            .all(conn)
+            .await?;
+        let Some(end) = page.last().map(|r| r.id) else { break };
+        let pairs: Vec<(&CaseRecord, i64)> = page.iter().map(|r| (r, 1)).collect();
+        tally(conn, &pairs).await?;
+        done += page.len() as u64;
+        last = end;
+    }
+    Ok(done)
+}
+
+/// The overview's figures, by month of receipt, status, type, channel, township and
+/// special group, with the time-limit, 三立即 and follow-up counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Figures {
     /// (YYYY-MM, count) of applications received.
     pub by_month: Vec<(String, i64)>,
@@ -471,66 +652,107 @@ pub struct Figures {
     pub by_status: Vec<(String, i64)>,
     /// (case type code, count).
     pub by_case_type: Vec<(String, i64)>,
-    pub decided: i64,
-    pub decided_in_time: i64,
-    pub assigned: i64,
-    pub assigned_in_time: i64,
-    pub green_channel: i64,
-    /// Green-channel cases accepted, decided and assigned the day they were received (三立即).
-    pub green_same_day: i64,
+    pub by_channel: Vec<(String, i64)>,
+    /// (township code, count).
+    pub by_township: Vec<(i64, i64)>,
+    /// (group code, count).
+    pub by_group: Vec<(String, i64)>,
+    /// Cases with at least one special group.
+    pub special: i64,
+    pub totals: Counters,
 }
 
-/// The overview's figures over the cases in scope received in `[from, to)`: one pass
-/// over the period's cases, grouped by month, status and type, folded here.
+fn fold(rows: impl IntoIterator<Item = (TallyKey, Counters)>) -> Figures {
+    use std::collections::BTreeMap;
+    let mut maps: HashMap<&'static str, BTreeMap<String, i64>> = HashMap::new();
+    let (mut months, mut townships) = (BTreeMap::new(), BTreeMap::new());
+    let mut f = Figures::default();
+    for ((month, township, dim, item), c) in rows {
+        match dim {
+            ALL => {
+                f.totals.add(&c, 1);
+                *months.entry(month).or_insert(0) += c.n;
+                *townships.entry(township).or_insert(0) += c.n;
+            }
+            SPECIAL => f.special += c.n,
+            _ => *maps.entry(dim).or_default().entry(item).or_insert(0) += c.n,
+        }
+    }
+    let mut take = |dim: &str| maps.remove(dim).unwrap_or_default().into_iter().filter(|(_, n)| *n != 0).collect();
+    f.by_status = take(STATUS);
+    f.by_case_type = take(CASE_TYPE);
+    f.by_channel = take(CHANNEL);
+    f.by_group = take(GROUP);
+    f.by_month = months.into_iter().filter(|(_, n)| *n != 0).collect();
+    f.by_township = townships.into_iter().filter(|(_, n)| *n != 0).collect();
+    f
+}
+
+/// The figures of the cases in scope received in the months `first..=last` (YYYY-MM):
+/// from the tallies, a few rows a township and month. A village's scope is narrower than
+/// a tally: its cases are read and tallied here instead.
 pub async fn figures(
     conn: &impl ConnectionTrait,
     scope: Scope,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    first: &str,
+    last: &str,
 ) -> Result<Figures, StoreError> {
     let (lo, hi) = scope.bounds();
-    let (month, same_day) = match conn.get_database_backend() {
-        sea_orm::DbBackend::Postgres => (
-            "to_char(received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')",
-            "date(assigned_at AT TIME ZONE 'Asia/Shanghai') = date(received_at AT TIME ZONE 'Asia/Shanghai')",
-        ),
-        _ => (
-            "strftime('%Y-%m', received_at, '+8 hours')",
-            "date(assigned_at, '+8 hours') = date(received_at, '+8 hours')",
-        ),
-    };
-    // Decided or assigned in time: by the step's due time.
-    let sql = format!(
-        "SELECT {month} AS m, status, case_type, COUNT(*), \
-           SUM(CASE WHEN decided_at IS NOT NULL AND decide_due IS NOT NULL THEN 1 ELSE 0 END), \
-           SUM(CASE WHEN decided_at IS NOT NULL AND decide_due IS NOT NULL AND decided_at <= decide_due THEN 1 ELSE 0 END), \
-           SUM(CASE WHEN assigned_at IS NOT NULL AND assign_due IS NOT NULL THEN 1 ELSE 0 END), \
-           SUM(CASE WHEN assigned_at IS NOT NULL AND assign_due IS NOT NULL AND assigned_at <= assign_due THEN 1 ELSE 0 END), \
-           SUM(CASE WHEN green_channel THEN 1 ELSE 0 END), \
-           SUM(CASE WHEN green_channel AND assigned_at IS NOT NULL AND {same_day} THEN 1 ELSE 0 END) \
-         FROM legal_aid_cases WHERE region_code BETWEEN $1 AND $2 AND received_at >= $3 AND received_at < $4 \
-         GROUP BY m, status, case_type"
-    );
-    let rows =
-        conn.query_all_raw(crate::sql::raw(conn, &sql, vec![lo.into(), hi.into(), from.into(), to.into()])).await?;
-    let mut f = Figures::default();
-    let (mut months, mut statuses, mut types) =
-        (std::collections::BTreeMap::new(), std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
-    for r in rows {
-        let n: i64 = r.try_get_by_index(3)?;
-        *months.entry(r.try_get_by_index::<String>(0)?).or_insert(0) += n;
-        *statuses.entry(r.try_get_by_index::<String>(1)?).or_insert(0) += n;
-        *types.entry(r.try_get_by_index::<String>(2)?).or_insert(0) += n;
-        let sum = |i: usize| r.try_get_by_index::<Option<i64>>(i).map(Option::unwrap_or_default);
-        f.decided += sum(4)?;
-        f.decided_in_time += sum(5)?;
-        f.assigned += sum(6)?;
-        f.assigned_in_time += sum(7)?;
-        f.green_channel += sum(8)?;
-        f.green_same_day += sum(9)?;
+    if scope.root.level() == gongdao_domain::RegionLevel::Village {
+        let cases = case::Entity::find().filter(in_scope(case::Column::RegionCode, scope)).all(conn).await?;
+        let rows = cases
+            .iter()
+            .flat_map(contribution)
+            .filter(|((month, ..), _)| month.as_str() >= first && month.as_str() <= last);
+        return Ok(fold(rows.collect::<Vec<_>>()));
     }
-    f.by_month = months.into_iter().collect();
-    f.by_status = statuses.into_iter().collect();
-    f.by_case_type = types.into_iter().collect();
-    Ok(f)
+    let sql = "SELECT month, township, dim, item, n, decided, decided_in_time, assigned, assigned_in_time, green, \
+                 green_same_day, follow_up_due, followed_up FROM legal_aid_tallies \
+               WHERE township BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4";
+    let rows = conn
+        .query_all_raw(crate::sql::raw(conn, sql, vec![(lo - lo % 1000).into(), hi.into(), first.into(), last.into()]))
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let dim: String = r.try_get_by_index(2)?;
+        let dim = [ALL, STATUS, CASE_TYPE, CHANNEL, GROUP, SPECIAL]
+            .into_iter()
+            .find(|d| *d == dim)
+            .ok_or_else(|| StoreError::corrupt("tally dimension"))?;
+        let mut a = [0i64; 9];
+        for (i, x) in a.iter_mut().enumerate() {
+            *x = r.try_get_by_index(4 + i)?;
+        }
+        out.push((
+            (r.try_get_by_index(0)?, r.try_get_by_index(1)?, dim, r.try_get_by_index(3)?),
+            Counters::from_array(a),
+        ));
+    }
+    Ok(fold(out))
+}
+
+/// How many cases in scope have the status or type given (or all), from the tallies
+/// when they can say (not for a village's scope, nor for both filters at once).
+pub async fn tallied_count(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    status: Option<CaseStatus>,
+    case_type: Option<CaseType>,
+) -> Result<Option<u64>, StoreError> {
+    let (dim, item) = match (status, case_type) {
+        (None, None) => (ALL, ""),
+        (Some(s), None) => (STATUS, s.code()),
+        (None, Some(t)) => (CASE_TYPE, t.code()),
+        (Some(_), Some(_)) => return Ok(None),
+    };
+    if scope.root.level() == gongdao_domain::RegionLevel::Village {
+        return Ok(None);
+    }
+    let (lo, hi) = scope.bounds();
+    let sql = "SELECT CAST(SUM(n) AS BIGINT) FROM legal_aid_tallies WHERE township BETWEEN $1 AND $2 AND dim = $3 AND item = $4";
+    let row = conn
+        .query_one_raw(crate::sql::raw(conn, sql, vec![(lo - lo % 1000).into(), hi.into(), dim.into(), item.into()]))
+        .await?;
+    let n: Option<i64> = row.map(|r| r.try_get_by_index::<Option<i64>>(0)).transpose()?.flatten();
+    Ok(Some(u64::try_from(n.unwrap_or(0)).unwrap_or(0)))
 }

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod backup;
 pub mod config;
 pub mod counters;
+pub mod duty;
 pub mod entity;
 pub mod error;
 pub mod incidents;
@@ -206,7 +207,18 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        migrate::run(&self.write, self.backend).await
+        migrate::run(&self.write, self.backend).await?;
+        // Tallies missing (a database from before them): built once, by one instance.
+        let tx = self.write.begin().await?;
+        if self.backend == Backend::Postgres {
+            tx.execute_unprepared("LOCK TABLE legal_aid_tallies IN SHARE ROW EXCLUSIVE MODE").await?;
+        }
+        let rebuilt = legal_aid::ensure_tallies(&tx).await?;
+        tx.commit().await?;
+        if rebuilt > 0 {
+            tracing::info!(cases = rebuilt, "legal aid tallies built from the cases");
+        }
+        Ok(())
     }
 
     /// Refreshes the planner's statistics after a bulk load.

@@ -105,6 +105,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_legal_aid.sql"),
         postgres: include_str!("../migrations/postgres/0015_legal_aid.sql"),
     },
+    Migration {
+        version: 16,
+        name: "duty",
+        sqlite: include_str!("../migrations/sqlite/0016_duty.sql"),
+        postgres: include_str!("../migrations/postgres/0016_duty.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "legal_aid_tallies",
+        sqlite: include_str!("../migrations/sqlite/0017_legal_aid_tallies.sql"),
+        postgres: include_str!("../migrations/postgres/0017_legal_aid_tallies.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -21,22 +21,7 @@ crate::code_enum! {
     }
 }
 
-/// A document ready to lay out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OfficialDocument {
-    pub kind: DocumentKind,
-    pub title: String,
-    /// e.g. （2026）洮北法援决字第0012号.
-    pub number: String,
-    /// 主送: who it is addressed to, with the colon, or empty.
-    pub addressee: String,
-    /// Label–value lines of a form (the application register, the closing report).
-    pub rows: Vec<(String, String)>,
-    pub paragraphs: Vec<String>,
-    /// The issuing body (落款), above the seal's place.
-    pub issuer: String,
-    pub date: String,
-}
+pub use crate::document::OfficialDocument;
 
 fn date_text(d: NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
@@ -58,16 +43,7 @@ pub fn document(c: &LegalAidCase, kind: DocumentKind, today: NaiveDate) -> Resul
                rows: Vec<(String, String)>,
                paragraphs: Vec<String>,
                date: String| {
-        OfficialDocument {
-            kind,
-            title: title.into(),
-            number,
-            addressee,
-            rows,
-            paragraphs,
-            issuer: issuer.clone(),
-            date,
-        }
+        OfficialDocument { title: title.into(), number, addressee, rows, paragraphs, issuer: issuer.clone(), date }
     };
     match kind {
         DocumentKind::Application => {

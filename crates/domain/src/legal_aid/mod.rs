@@ -11,6 +11,7 @@
 pub mod assignment;
 pub mod case;
 pub mod documents;
+pub mod duty;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -508,3 +508,190 @@ async fn a_case_closed_longer_ago_than_its_retention_period_keeps_only_its_stati
         app.stop().await;
     }
 }
+
+/// The text a PDF reader finds in `bytes` (poppler's pdftotext), or None where it is not
+/// installed outside CI.
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    match std::process::Command::new("pdftotext").arg("-enc").arg("UTF-8").arg(&path).arg("-").output() {
+        Ok(out) => {
+            assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+            Some(String::from_utf8(out.stdout).unwrap())
+        }
+        Err(e) => {
+            assert!(!crate::helpers::in_ci(), "pdftotext is required under CI: {e}");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_decision_is_filed_as_a_pdf_whose_chinese_reads_back() {
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, |s| s.jobs_interval_ms = 0).await;
+    let reviewer = app.login_as("reviewer").await;
+    let admin = app.login_as("admin").await;
+    let station = app.institution_id(&reviewer, "平台镇法律援助工作站").await;
+    let c = file(&app, &reviewer, application(station, "孙秀兰", "赵老板")).await;
+    let id = c["id"].as_i64().unwrap();
+    let number = c["number"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/legal-aid/cases/{id}");
+
+    // No decision yet: nothing to file, and the answer says why.
+    let r = app.client.get(app.url(&format!("{base}/documents/decision"))).bearer_auth(&reviewer.token).send().await;
+    let r = r.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("尚未作出决定"));
+    let r = app.client.get(app.url(&format!("{base}/documents/poster"))).bearer_auth(&reviewer.token).send().await;
+    assert_eq!(r.unwrap().status(), StatusCode::NOT_FOUND, "an unknown kind of document");
+
+    app.post(&reviewer, &format!("{base}/accept"), json!({})).await;
+    let (status, _) =
+        app.post(&reviewer, &format!("{base}/grant"), json!({"text": "申请人系农民工，请求支付劳动报酬。"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let r = app
+        .client
+        .get(app.url(&format!("{base}/documents/decision")))
+        .bearer_auth(&reviewer.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''"), "{disposition}");
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF file");
+    // Only the glyphs used are embedded: a whole CJK font would be over 10 MB.
+    assert!(bytes.len() < 400_000, "{} bytes", bytes.len());
+    if let Some(text) = pdf_text(&bytes) {
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        for want in [
+            "给予法律援助决定书",
+            number.replace("法援字", "法援决字").as_str(),
+            "孙秀兰：",
+            "第四十三条",
+            "平台镇法律援助工作站",
+        ] {
+            assert!(flat.contains(want), "{want} not in the PDF's text:\n{text}");
+        }
+        assert!(flat.contains("申请人系农民工，请求支付劳动报酬。"), "the decision's reasons:\n{text}");
+        assert!(flat.contains("—1—"), "the page number:\n{text}");
+    }
+
+    // The same file from the page, for staff in the browser; outside the scope it is
+    // not found, like the case.
+    let (status, page) = app.page(&reviewer, &format!("/legal-aid/{id}/documents/decision")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("/legal-aid/{id}/documents/decision/pdf")), "the page offers the PDF");
+    let r = app
+        .client
+        .get(app.url(&format!("/legal-aid/{id}/documents/decision/pdf")))
+        .bearer_auth(&reviewer.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let elsewhere = app.new_account(&admin, "pa-reviewer", "legal_aid_reviewer", "220802101000").await.session;
+    let r = app.client.get(app.url(&format!("{base}/documents/decision"))).bearer_auth(&elsewhere.token).send().await;
+    assert_eq!(r.unwrap().status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+/// What a list of cases (as the API shows them) counts by `field`, in the test's own
+/// arithmetic.
+fn count_by(cases: &[Value], field: &str) -> std::collections::BTreeMap<String, i64> {
+    let mut out = std::collections::BTreeMap::new();
+    for c in cases {
+        let keys: Vec<String> = match &c[field] {
+            Value::Array(items) => items.iter().map(|v| v.as_str().unwrap().to_string()).collect(),
+            v => vec![v.as_str().unwrap().to_string()],
+        };
+        for k in keys {
+            *out.entry(k).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+fn figure_map(f: &Value, field: &str) -> std::collections::BTreeMap<String, i64> {
+    f[field]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["key"].as_str().unwrap().to_string(), c["count"].as_i64().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_figures_kept_as_tallies_match_the_cases_and_rebuild_the_same() {
+    use gongdao_services::legal_aid::LegalAidSynthSpec;
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let reviewer = app.login_as("reviewer").await;
+        app.services
+            .synthesize_legal_aid(&LegalAidSynthSpec { count: 700, days: 300, seed: 11 }, |_| {})
+            .await
+            .unwrap();
+        // Steps through the API move cases between statuses after they were tallied.
+        let station = app.institution_id(&reviewer, "平台镇法律援助工作站").await;
+        for (name, grant) in [("周一", true), ("周二", false), ("周三", true)] {
+            let c = file(&app, &reviewer, application(station, name, "")).await;
+            let base = format!("/api/v1/legal-aid/cases/{}", c["id"]);
+            app.post(&reviewer, &format!("{base}/accept"), json!({})).await;
+            let step = if grant { "grant" } else { "refuse" };
+            let (status, _) = app.post(&reviewer, &format!("{base}/{step}"), json!({"text": "经审查"})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        let mut cases: Vec<Value> = Vec::new();
+        for page in 1.. {
+            let (_, list) = app.get(&reviewer, &format!("/api/v1/legal-aid/cases?per_page=500&page={page}")).await;
+            let items = list["items"].as_array().unwrap().clone();
+            if items.is_empty() {
+                break;
+            }
+            cases.extend(items);
+        }
+        assert_eq!(cases.len(), 703, "{backend:?}");
+        let (status, f) = app.get(&reviewer, "/api/v1/legal-aid/figures").await;
+        assert_eq!(status, StatusCode::OK, "{f}");
+        assert_eq!(f["received"].as_i64(), Some(703), "{backend:?}");
+        assert_eq!(figure_map(&f, "by_status"), count_by(&cases, "status"), "{backend:?}");
+        assert_eq!(figure_map(&f, "by_case_type"), count_by(&cases, "case_type"));
+        assert_eq!(figure_map(&f, "by_channel"), count_by(&cases, "channel"));
+        assert_eq!(figure_map(&f, "by_group"), count_by(&cases, "groups"));
+        let special = cases.iter().filter(|c| !c["groups"].as_array().unwrap().is_empty()).count() as i64;
+        assert_eq!(f["special_groups"].as_i64(), Some(special));
+        let at = |c: &Value, k: &str| c[k].as_str().map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        let in_time = |done: &str, due: &str| {
+            cases.iter().filter(|c| matches!((at(c, done), at(c, due)), (Some(d), Some(u)) if d <= u)).count() as i64
+        };
+        assert_eq!(f["decided_in_time"].as_i64(), Some(in_time("decided_at", "decide_due")));
+        assert_eq!(f["assigned_in_time"].as_i64(), Some(in_time("assigned_at", "assign_due")));
+        let green = cases.iter().filter(|c| c["green_channel"] == true).count() as i64;
+        assert_eq!(f["green_channel"].as_i64(), Some(green));
+        let townships: i64 = f["by_township"].as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
+        assert_eq!(townships, 703);
+        assert!(
+            f["by_township"].as_array().unwrap().iter().all(|c| !c["label"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .all(|ch| ch.is_ascii_digit())),
+            "townships by name: {f}"
+        );
+        // The list's count of one status comes from the tallies too.
+        let (_, refused) = app.get(&reviewer, "/api/v1/legal-aid/cases?status=refused&per_page=1").await;
+        assert_eq!(refused["total"].as_i64(), count_by(&cases, "status").get("refused").copied());
+
+        // Lost tallies are built again from the cases, to the same figures.
+        let writer = app.services.store().writer();
+        sea_orm::ConnectionTrait::execute_unprepared(writer, "DELETE FROM legal_aid_tallies").await.unwrap();
+        let rebuilt = gongdao_store::legal_aid::ensure_tallies(writer).await.unwrap();
+        assert_eq!(rebuilt, 703);
+        let (_, again) = app.get(&reviewer, "/api/v1/legal-aid/figures").await;
+        assert_eq!(again, f, "{backend:?}");
+        app.stop().await;
+    }
+}

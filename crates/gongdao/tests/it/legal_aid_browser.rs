@@ -87,7 +87,46 @@ async fn a_clerk_files_and_a_reviewer_decides_and_assigns() {
     // The overview at the kiosk's size stays readable.
     c.set_window_size(1080, 1920).await.unwrap();
     c.goto(&app.url("/legal-aid")).await.unwrap();
+    assert!(text_of(&c, "#spreads").await.contains("农民工"), "cases by special group");
     screenshot(&c, "legal-aid-overview-kiosk-size.png").await;
+
+    // Duty lawyers: a year of services as a chart, the stations, and a station's month
+    // as a calendar that the reviewer draws from the form, on a phone.
+    c.set_window_size(1366, 900).await.unwrap();
+    c.find(Locator::Css("a[href='/legal-aid/duty']")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("table#stations")).await.unwrap();
+    assert!(c.find(Locator::Css("svg.chart rect")).await.is_ok(), "services by month are drawn");
+    assert!(text_of(&c, "table#stations").await.contains("白城市看守所值班律师工作站"));
+    assert!(text_of(&c, "#kinds").await.contains("认罪认罚具结书签署在场"));
+    screenshot(&c, "legal-aid-duty-desktop.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the duty overview: {v:?}");
+    }
+    c.set_window_size(390, 844).await.unwrap();
+    c.find(Locator::Css("table#stations a")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("table#roster")).await.unwrap();
+    c.find(Locator::Css("#draw summary")).await.unwrap().click().await.unwrap();
+    let boxes = c.find_all(Locator::Css("#draw input[name=person_ids]")).await.unwrap();
+    for b in &boxes {
+        if b.prop("checked").await.unwrap().as_deref() == Some("true") {
+            b.click().await.unwrap();
+        }
+    }
+    c.find(Locator::Css("button#draw-roster")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#draw p.error")).await.unwrap();
+    assert!(text_of(&c, "#draw").await.contains("请至少选择一名值班律师"), "nobody chosen is named");
+    let boxes = c.find_all(Locator::Css("#draw input[name=person_ids]")).await.unwrap();
+    boxes[0].click().await.unwrap();
+    boxes[1].click().await.unwrap();
+    c.find(Locator::Css("button#draw-roster")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    assert!(text_of(&c, ".flash").await.contains("已排好"), "{}", text_of(&c, ".flash").await);
+    screenshot(&c, "legal-aid-duty-roster-phone.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the roster: {v:?}");
+    }
+    c.set_window_size(1080, 1920).await.unwrap();
+    screenshot(&c, "legal-aid-duty-roster-kiosk-size.png").await;
     c.close().await.unwrap();
     app.stop().await;
 }

@@ -7,6 +7,7 @@ mod authz;
 mod browser;
 mod crash;
 mod crawl;
+mod duty;
 mod front_door;
 mod hardening;
 mod helpers;

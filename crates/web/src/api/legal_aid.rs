@@ -100,6 +100,21 @@ async fn candidates(
     Ok(Json(s.services.legal_aid_candidates(&a, parse_id("id", &id)?).await?))
 }
 
+/// An official document of the case as a PDF file to file (A4, GB/T 9704 layout, the
+/// Chinese text embedded): `kind` is `application`, `materials`, `decision`,
+/// `assignment`, `letter` or `closing`; 409 when the case has not reached it yet.
+#[utoipa::path(get, path = "/api/v1/legal-aid/cases/{id}/documents/{kind}", tag = "legal_aid", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = i64, Path), ("kind" = String, Path)),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn document(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Path((id, kind)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    let (name, bytes) = s.services.legal_aid_document_pdf(&a, parse_id("id", &id)?, &kind).await?;
+    Ok(crate::api::pdf(bytes, &name))
+}
+
 macro_rules! step {
     ($name:ident, $path:literal, $action:expr, $doc:literal) => {
         #[doc = $doc]
@@ -212,6 +227,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, file))
         .routes(routes!(get))
         .routes(routes!(candidates))
+        .routes(routes!(document))
         .routes(routes!(accept))
         .routes(routes!(request_materials))
         .routes(routes!(materials_received))

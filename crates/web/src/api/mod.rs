@@ -6,6 +6,7 @@
 mod accounts;
 mod appointments;
 mod auth;
+mod duty;
 mod laws;
 mod legal_aid;
 mod mediation;
@@ -14,7 +15,7 @@ mod public;
 mod requests;
 
 pub use auth::session_cookie;
-pub(crate) use network::xlsx;
+pub(crate) use network::{pdf, xlsx};
 
 use axum::Json;
 use axum::extract::State;
@@ -248,6 +249,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(public::router())
         .merge(legal_aid::router())
+        .merge(duty::router())
         .merge(requests::router())
         .merge(appointments::router())
         .merge(mediation::router())

@@ -36,11 +36,21 @@ fn parse_code(raw: &str) -> Result<DivisionCode, ApiError> {
 }
 
 pub(crate) fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
+    download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "export.xlsx", filename)
+}
+
+pub(crate) fn pdf(bytes: Vec<u8>, filename: &str) -> Response {
+    download(bytes, "application/pdf", "document.pdf", filename)
+}
+
+/// A file to save: its Chinese name for browsers that read `filename*`, an ASCII one for
+/// the rest.
+fn download(bytes: Vec<u8>, content_type: &'static str, ascii_name: &str, filename: &str) -> Response {
     let encoded = crate::session::encode_component(filename);
     (
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}")),
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}")),
         ],
         bytes,
     )

@@ -50,13 +50,26 @@ pub struct CaseRow {
     pub green: bool,
 }
 
-/// A bar of the monthly chart, in SVG units.
+/// A bar of a monthly chart (templates/month_chart.html), in SVG units.
 pub struct Bar {
     pub x: u32,
     pub y: u32,
     pub height: u32,
     pub label: String,
     pub value: i64,
+}
+
+/// The bars of a chart of counts by month (`YYYY-MM`), scaled to the highest.
+pub fn month_bars<'a>(months: impl Iterator<Item = (&'a str, i64)> + Clone) -> Vec<Bar> {
+    let max = months.clone().map(|(_, n)| n).max().unwrap_or(0).max(1);
+    months
+        .enumerate()
+        .map(|(i, (key, count))| {
+            let height = (count as f64 / max as f64 * 140.0).round() as u32;
+            let month = key.get(5..).unwrap_or("").trim_start_matches('0');
+            Bar { x: 40 + i as u32 * 46, y: 170 - height, height, label: format!("{month}月"), value: count }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -71,6 +84,29 @@ struct ListPage {
     f: LegalAidFigures,
     rates: Vec<(&'static str, String, String)>,
     bars: Vec<Bar>,
+    /// By channel, township and special group.
+    spreads: Vec<(&'static str, Vec<Share>)>,
+}
+
+/// A part of a whole: its label, count and share in whole percent.
+pub struct Share {
+    pub label: String,
+    pub count: i64,
+    pub percent: u32,
+}
+
+/// Each count with its share of `total`, in whole percent, largest first.
+fn spread(counts: &[gongdao_services::legal_aid::Count], total: i64) -> Vec<Share> {
+    let mut out: Vec<Share> = counts
+        .iter()
+        .map(|c| Share {
+            label: c.label.clone(),
+            count: c.count,
+            percent: if total > 0 { (c.count * 100 / total) as u32 } else { 0 },
+        })
+        .collect();
+    out.sort_by_key(|s| std::cmp::Reverse(s.count));
+    out
 }
 
 #[derive(Deserialize, Default)]
@@ -131,17 +167,7 @@ pub async fn list(State(state): State<AppState>, user: PageActor, Query(q): Quer
     );
     let now = s.now();
     let rows = cases.iter().map(|c| row(c, now)).collect();
-    let max = f.by_month.iter().map(|c| c.count).max().unwrap_or(0).max(1);
-    let bars = f
-        .by_month
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let height = (c.count as f64 / max as f64 * 140.0).round() as u32;
-            let month = c.key.get(5..).unwrap_or("").trim_start_matches('0');
-            Bar { x: 40 + i as u32 * 46, y: 170 - height, height, label: format!("{month}月"), value: c.count }
-        })
-        .collect();
+    let bars = month_bars(f.by_month.iter().map(|c| (c.key.as_str(), c.count)));
     let rates = vec![
         (
             "7日内作出决定",
@@ -154,6 +180,21 @@ pub async fn list(State(state): State<AppState>, user: PageActor, Query(q): Quer
             rate(f.green_same_day, f.green_channel),
             format!("三立即：{}/{} 件", f.green_same_day, f.green_channel),
         ),
+        (
+            "特殊群体",
+            rate(f.special_groups, f.received),
+            format!("{}/{} 件申请人属于老年人、残疾人、农民工等特殊群体", f.special_groups, f.received),
+        ),
+        (
+            "结案后回访",
+            rate(f.followed_up, f.follow_up_due),
+            format!("两及时：{}/{} 件", f.followed_up, f.follow_up_due),
+        ),
+    ];
+    let spreads = vec![
+        ("申请渠道", spread(&f.by_channel, f.received)),
+        ("乡镇（街道）", spread(&f.by_township, f.received)),
+        ("特殊群体", spread(&f.by_group, f.received)),
     ];
     let query = super::query_without_page(Some(&format!(
         "status={}&case_type={}",
@@ -173,6 +214,7 @@ pub async fn list(State(state): State<AppState>, user: PageActor, Query(q): Quer
             f,
             rates,
             bars,
+            spreads,
         },
     )
 }
@@ -611,7 +653,8 @@ step_page! {
 #[derive(Template)]
 #[template(path = "legal_aid_document.html")]
 struct DocumentPage {
-    d: gongdao_domain::legal_aid::documents::OfficialDocument,
+    d: gongdao_domain::document::OfficialDocument,
+    pdf_href: String,
     js: String,
 }
 
@@ -623,7 +666,23 @@ pub async fn document(
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else { return page_error(ServiceError::NotFound("法律援助案件")) };
     match state.services.legal_aid_document(&user.actor, id, &kind).await {
-        Ok(d) => render(StatusCode::OK, &DocumentPage { d, js: crate::assets::js() }),
+        Ok(d) => {
+            let pdf_href = format!("/legal-aid/{id}/documents/{kind}/pdf");
+            render(StatusCode::OK, &DocumentPage { d, pdf_href, js: crate::assets::js() })
+        }
+        Err(e) => page_error(e),
+    }
+}
+
+/// The same document as a PDF file to file.
+pub async fn document_pdf(
+    State(state): State<AppState>,
+    user: PageActor,
+    Path((id, kind)): Path<(String, String)>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return page_error(ServiceError::NotFound("法律援助案件")) };
+    match state.services.legal_aid_document_pdf(&user.actor, id, &kind).await {
+        Ok((name, bytes)) => crate::api::pdf(bytes, &name),
         Err(e) => page_error(e),
     }
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod appointments;
 mod auth;
 mod dispatch;
+mod duty;
 mod home;
 mod institutions;
 mod laws;
@@ -127,12 +128,18 @@ page_routes! {
     get "/book" => appointments::book_form,
     post "/book" => appointments::book_submit,
     get "/legal-aid/check" => legal_aid::check,
+    get "/legal-aid/duty" => duty::overview,
+    post "/legal-aid/duty/stations" => duty::create_station,
+    post "/legal-aid/duty/services" => duty::record_service,
+    get "/legal-aid/duty/stations/{id}" => duty::station,
+    post "/legal-aid/duty/stations/{id}/roster" => duty::draw_roster,
     get "/legal-aid" => legal_aid::list,
     get "/legal-aid/export.xlsx" => legal_aid::export,
     get "/legal-aid/new" => legal_aid::new_form,
     post "/legal-aid" => legal_aid::file,
     get "/legal-aid/{id}" => legal_aid::show,
     get "/legal-aid/{id}/documents/{kind}" => legal_aid::document,
+    get "/legal-aid/{id}/documents/{kind}/pdf" => legal_aid::document_pdf,
     post "/legal-aid/{id}/accept" => legal_aid::accept,
     post "/legal-aid/{id}/request-materials" => legal_aid::request_materials,
     post "/legal-aid/{id}/materials-received" => legal_aid::materials_received,
