@@ -16,7 +16,8 @@ use gongdao_domain::legal_aid::case::{
     TerminationGround, Verification, next_status, takes_green_channel,
 };
 use gongdao_domain::legal_aid::{
-    Applicant, Application, CaseType, CriminalFacts, Hardship, Household, Matter, Reason, Sentence, Verdict, evaluate,
+    AidStage, Applicant, Application, CaseType, CriminalFacts, Hardship, Household, Matter, Reason, Sentence, Verdict,
+    evaluate,
 };
 use gongdao_domain::network::{InstitutionType, PersonType};
 use gongdao_domain::request::Group;
@@ -227,6 +228,11 @@ pub struct StepInput {
     #[serde(default, deserialize_with = "gongdao_domain::network::number_or_text")]
     #[schema(value_type = Option<i64>)]
     pub score: Option<String>,
+    /// At the closure review: the stages the case went through (`investigation`,
+    /// `prosecution`, `first_instance`, `second_instance`, `arbitration`,
+    /// `non_litigation`), which the subsidy is the sum of where the district pays by stage.
+    #[serde(default)]
+    pub stages: Vec<String>,
 }
 
 /// A candidate as the reviewer sees them.
@@ -760,15 +766,17 @@ impl Services {
                     .ok_or_else(|| ServiceError::field("score", "质量评分应为0到100之间的整数"))?;
                 r.review_score = Some(score);
                 r.closed_at = Some(now);
-                let standard = CaseType::from_code(&m.case_type).and_then(|t| rules.legal_aid.subsidy(t));
-                r.subsidy_fen = standard.map(|s| s.amount.0);
+                let mut stages = Vec::new();
+                for code in &input.stages {
+                    stages.push(AidStage::parse_field("stages", code)?);
+                }
+                let case_type =
+                    CaseType::from_code(&m.case_type).ok_or_else(|| ServiceError::Internal("case type".into()))?;
+                let due = rules.legal_aid.subsidy_due(case_type, &stages)?;
+                r.subsidy_fen = due.as_ref().map(|d| d.total.0);
                 note = Some(format!(
                     "结案审查：质量评分{score}；{}",
-                    standard.map_or("本区未设补贴标准".to_string(), |s| format!(
-                        "补贴{}元（{}）",
-                        s.amount.0 / 100,
-                        s.source
-                    ))
+                    due.map_or("本区未设补贴标准".to_string(), |d| d.describe())
                 ));
             }
             Action::FollowUp => {

@@ -254,18 +254,97 @@ pub struct EligibilityRules {
     pub subsidies: Vec<Subsidy>,
 }
 
-/// A subsidy standard: the amount paid for a case of a type, with its source.
+crate::code_enum! {
+    /// The stage of proceedings an aided case went through (办案阶段), which the
+    /// subsidy is paid by.
+    pub enum AidStage: "办案阶段" {
+        Investigation => ("investigation", "侦查阶段"),
+        Prosecution => ("prosecution", "审查起诉阶段"),
+        FirstInstance => ("first_instance", "一审"),
+        SecondInstance => ("second_instance", "二审"),
+        Arbitration => ("arbitration", "仲裁"),
+        NonLitigation => ("non_litigation", "非诉讼代理（调解、和解）"),
+    }
+}
+
+/// A subsidy standard: the amount paid for a case of a type (in a stage, when the
+/// standard is set by stage), with its source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subsidy {
     pub case_type: CaseType,
+    pub stage: Option<AidStage>,
     pub amount: Fen,
     pub source: String,
 }
 
+/// A case's subsidy: the standards it was computed from, and their sum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubsidyDue {
+    pub parts: Vec<Subsidy>,
+    pub total: Fen,
+}
+
+impl SubsidyDue {
+    /// “一审 1500 元 + 二审 1000 元 = 2500 元（依据…）”.
+    pub fn describe(&self) -> String {
+        let yuan = |f: Fen| format!("{} 元", f.0 / 100);
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .map(|p| match p.stage {
+                Some(stage) => format!("{} {}", stage.label(), yuan(p.amount)),
+                None => yuan(p.amount),
+            })
+            .collect();
+        let mut sources: Vec<&str> = self.parts.iter().map(|p| p.source.as_str()).collect();
+        sources.dedup();
+        let sum =
+            if parts.len() > 1 { format!("{} = {}", parts.join(" + "), yuan(self.total)) } else { parts.join("") };
+        format!("补贴 {sum}（{}）", sources.join("；"))
+    }
+}
+
 impl EligibilityRules {
-    /// The subsidy standard for a case type, if the district has set one.
+    /// The subsidy standard for a case type as a whole, if the district has set one.
     pub fn subsidy(&self, case_type: CaseType) -> Option<&Subsidy> {
-        self.subsidies.iter().find(|s| s.case_type == case_type)
+        self.subsidies.iter().find(|s| s.case_type == case_type && s.stage.is_none())
+    }
+
+    /// The subsidy of a case of `case_type` that went through `stages` (第五十二条): the
+    /// sum of the standards of its stages, or the type's standard where the district set
+    /// none by stage. None when the district has no standard for the type; an error
+    /// naming the stage when it has standards by stage but not for one of these.
+    pub fn subsidy_due(&self, case_type: CaseType, stages: &[AidStage]) -> Result<Option<SubsidyDue>, FieldError> {
+        let by_stage: Vec<&Subsidy> =
+            self.subsidies.iter().filter(|s| s.case_type == case_type && s.stage.is_some()).collect();
+        let parts: Vec<Subsidy> = if by_stage.is_empty() || stages.is_empty() {
+            match self.subsidy(case_type) {
+                Some(s) => vec![s.clone()],
+                None if by_stage.is_empty() => return Ok(None),
+                None => {
+                    return Err(FieldError::new(
+                        "stages",
+                        format!("{}的补贴按办案阶段计算，请选择办理过的阶段", case_type.label()),
+                    ));
+                }
+            }
+        } else {
+            let mut seen = Vec::new();
+            let mut parts = Vec::new();
+            for stage in stages {
+                if seen.contains(stage) {
+                    continue;
+                }
+                seen.push(*stage);
+                let s = by_stage.iter().find(|s| s.stage == Some(*stage)).ok_or_else(|| {
+                    FieldError::new("stages", format!("本区未设定{}{}的补贴标准", case_type.label(), stage.label()))
+                })?;
+                parts.push((*s).clone());
+            }
+            parts
+        };
+        let total = Fen(parts.iter().map(|p| p.amount.0).sum());
+        Ok(Some(SubsidyDue { parts, total }))
     }
 }
 
@@ -287,6 +366,8 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct SubsidyEntry {
     case_type: String,
+    /// A stage code ([`AidStage`]); none: the whole case.
+    stage: Option<String>,
     amount: f64,
     source: String,
 }
@@ -397,10 +478,18 @@ impl EligibilityRules {
             if e.source.trim().is_empty() {
                 return Err(bad(format!("补贴标准“{}”缺少依据（source）", case_type.label())));
             }
-            if subsidies.iter().any(|s| s.case_type == case_type) {
-                return Err(bad(format!("补贴标准“{}”重复出现", case_type.label())));
+            let stage = match e.stage.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => None,
+                Some(code) => Some(
+                    AidStage::from_code(code)
+                        .ok_or_else(|| bad(format!("补贴标准：办案阶段“{code}”不是平台已知的阶段")))?,
+                ),
+            };
+            if subsidies.iter().any(|s| s.case_type == case_type && s.stage == stage) {
+                let what = stage.map_or(String::new(), |s| s.label().to_string());
+                return Err(bad(format!("补贴标准“{}{what}”重复出现", case_type.label())));
             }
-            subsidies.push(Subsidy { case_type, amount, source: e.source.trim().into() });
+            subsidies.push(Subsidy { case_type, stage, amount, source: e.source.trim().into() });
         }
         Ok(EligibilityRules {
             subsidies,
@@ -655,5 +744,43 @@ mod tests {
         assert!(Household::parse(3, 1e12).is_err());
         assert!(Household::parse(3, f64::NAN).is_err());
         assert_eq!(Household::parse(3, 2999.995).unwrap().monthly_income, Fen(300_000));
+    }
+
+    #[test]
+    fn the_subsidy_is_the_sum_of_the_stages_gone_through() {
+        let r = EligibilityRules::parse(SHIPPED).unwrap();
+        let due = r
+            .subsidy_due(
+                CaseType::CriminalSuspect,
+                &[AidStage::Investigation, AidStage::Prosecution, AidStage::FirstInstance],
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(due.total, Fen(280_000));
+        assert!(
+            due.describe().starts_with(
+                "补贴 侦查阶段 800 元 + 审查起诉阶段 800 元 + 一审 1200 元 = 2800 元（法律援助法 第五十二条"
+            )
+        );
+        // A stage named twice is paid once; no stage chosen: the whole-case standard.
+        let twice =
+            r.subsidy_due(CaseType::Civil, &[AidStage::FirstInstance, AidStage::FirstInstance]).unwrap().unwrap();
+        assert_eq!(twice.total, Fen(150_000));
+        assert_eq!(r.subsidy_due(CaseType::Civil, &[]).unwrap().unwrap().total, Fen(150_000));
+        // A stage without a standard is named; a type with none by stage pays as a whole.
+        let e = r.subsidy_due(CaseType::CriminalSuspect, &[AidStage::Arbitration]).unwrap_err();
+        assert_eq!(e.field, "stages");
+        assert!(e.message.contains("仲裁"), "{}", e.message);
+        assert_eq!(r.subsidy_due(CaseType::Retrial, &[AidStage::FirstInstance]).unwrap().unwrap().total, Fen(150_000));
+        // A district without any standard for a type: nothing to pay, not an error.
+        let none = SHIPPED.split("[[subsidy]]").next().unwrap().to_string();
+        assert_eq!(
+            EligibilityRules::parse(&none).unwrap().subsidy_due(CaseType::Civil, &[AidStage::FirstInstance]),
+            Ok(None)
+        );
+        let unknown = SHIPPED.replace("stage = \"arbitration\"", "stage = \"appeal_to_heaven\"");
+        assert!(EligibilityRules::parse(&unknown).unwrap_err().0.contains("appeal_to_heaven"));
+        let twice = SHIPPED.replace("stage = \"arbitration\"", "stage = \"first_instance\"");
+        assert!(EligibilityRules::parse(&twice).unwrap_err().0.contains("重复"));
     }
 }

@@ -210,9 +210,29 @@ async fn a_case_runs_from_application_to_archive_in_order_on_both_backends() {
         let (status, body) = app.post(&reviewer, &format!("{base}/closing-review"), json!({"score": 101})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error_fields(&body), vec!["score"]);
-        let (_, c) = app.post(&reviewer, &format!("{base}/closing-review"), json!({"score": 92})).await;
+        // The subsidy is paid by the stages gone through: arbitration here has a
+        // standard, a second instance of a criminal kind has none for civil cases.
+        let (status, body) = app
+            .post(&reviewer, &format!("{base}/closing-review"), json!({"score": 92, "stages": ["investigation"]}))
+            .await;
+        assert_eq!((status, error_fields(&body)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["stages".to_string()]));
+        assert!(body.to_string().contains("侦查阶段"), "{body}");
+        let (_, c) = app
+            .post(
+                &reviewer,
+                &format!("{base}/closing-review"),
+                json!({"score": 92, "stages": ["arbitration", "non_litigation"]}),
+            )
+            .await;
         assert_eq!(c["status"], "closed");
-        assert_eq!(c["subsidy"], 1500.0);
+        assert_eq!(c["subsidy"], 1800.0, "仲裁 1200 + 非诉 600");
+        let history = c["events"].as_array().unwrap();
+        assert!(
+            history.last().unwrap()["note"]
+                .as_str()
+                .unwrap()
+                .contains("仲裁 1200 元 + 非诉讼代理（调解、和解） 600 元 = 1800 元")
+        );
         let (status, _) = app.post(&reviewer, &format!("{base}/archive"), json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "archive before the follow-up");
         app.post(&reviewer, &format!("{base}/follow-up"), json!({"text": "电话回访，受援人满意"})).await;

@@ -502,6 +502,7 @@ struct CasePage {
     actions: Vec<Action>,
     candidates: Vec<RankedCandidate>,
     grounds: Vec<Opt>,
+    stages: Vec<Opt>,
     documents: Vec<(&'static str, &'static str)>,
     errors: Errors,
     error: String,
@@ -583,6 +584,10 @@ async fn case_page(
                 "",
                 Some("请选择"),
             ),
+            stages: gongdao_domain::legal_aid::AidStage::ALL
+                .iter()
+                .map(|s| Opt::new(s.code(), s.label(), false))
+                .collect(),
             documents,
             c,
             errors,
