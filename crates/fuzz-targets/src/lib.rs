@@ -25,6 +25,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("law_text", law_text),
     ("rule_files", rule_files),
     ("query_strings", query_strings),
+    ("upload", upload),
 ];
 
 fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -104,5 +105,32 @@ pub fn query_strings(data: &[u8]) {
     }
     if let Ok(q) = serde_html_form::from_bytes::<PersonQuery>(data) {
         let _ = q.parse();
+    }
+}
+
+/// An uploaded material: the first line is the file's name, the rest its content. What is
+/// accepted is a PDF, JPEG or PNG by its first bytes, named with its own extension, within
+/// the size limit, under a name without folders or control characters.
+pub fn upload(data: &[u8]) {
+    use gongdao_domain::legal_aid::materials::{MAX_BYTES, MaterialKind, check_upload};
+    let split = data.iter().position(|b| *b == b'\n').unwrap_or(data.len());
+    let name = String::from_utf8_lossy(&data[..split]);
+    let content = data.get(split + 1..).unwrap_or(&[]);
+    if let Ok(f) = check_upload("file", &name, content) {
+        assert!(!content.is_empty() && content.len() <= MAX_BYTES);
+        let magic: &[u8] = match f.kind {
+            MaterialKind::Pdf => b"%PDF",
+            MaterialKind::Jpeg => &[0xff, 0xd8, 0xff],
+            MaterialKind::Png => &[0x89, b'P', b'N', b'G'],
+        };
+        assert!(content.starts_with(magic), "{:?} without its magic number", f.kind);
+        assert!(!f.name.contains(['/', '\\']) && !f.name.chars().any(char::is_control), "{:?}", f.name);
+        let ext = f.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        assert!(matches!(
+            (f.kind, ext.as_str()),
+            (MaterialKind::Pdf, "pdf") | (MaterialKind::Jpeg, "jpg" | "jpeg") | (MaterialKind::Png, "png")
+        ));
+        // The same file checks the same again under its cleaned name.
+        assert_eq!(check_upload("file", &f.name, content), Ok(f));
     }
 }

@@ -285,6 +285,11 @@ pub struct LegalAidFigures {
     /// of them those visited.
     pub follow_up_due: i64,
     pub followed_up: i64,
+    /// Cases assigned or in hand now (及时追踪), and of them those with progress logged
+    /// (or assigned) within the district's tracking interval of `tracking_days`.
+    pub tracking_days: u32,
+    pub tracking_due: i64,
+    pub tracked: i64,
     pub decided: i64,
     pub decided_in_time: i64,
     pub assigned: i64,
@@ -748,6 +753,9 @@ impl Services {
             }
             Action::LogProgress | Action::Correct => {
                 note = text(if action == Action::Correct { "更正内容" } else { "办理进展" }, true)?;
+                if action == Action::LogProgress {
+                    r.last_progress_at = Some(now);
+                }
             }
             Action::SubmitClosing => {
                 let report = text("结案报告", true)?.expect("required");
@@ -870,6 +878,11 @@ impl Services {
         };
         let townships = regions::names(self.store().reader(), f.by_township.iter().map(|(code, _)| *code)).await?;
         let t = f.totals;
+        // 及时追踪 is today's state of the cases in hand, whatever the period.
+        let book = self.rules().await?;
+        let interval = book.for_region(actor.scope.root).deadlines.legal_aid.tracking.period.amount;
+        let since = self.now() - chrono::Duration::days(i64::from(interval));
+        let (tracking_due, tracked) = legal_aid::tracking(self.store().reader(), actor.scope, since).await?;
         Ok(LegalAidFigures {
             from: chrono::NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d").unwrap_or(from),
             to,
@@ -897,6 +910,9 @@ impl Services {
             green_same_day: t.green_same_day,
             follow_up_due: t.follow_up_due,
             followed_up: t.followed_up,
+            tracking_days: interval,
+            tracking_due,
+            tracked,
         })
     }
 }
@@ -1142,6 +1158,10 @@ impl Services {
                     t += hours(&mut rng, 2, 96);
                     r.agreement_signed_at = Some(t);
                     r.status = CaseStatus::Handling.code().into();
+                    // Progress logged some days after the agreement; most cases in hand
+                    // have word within the month, some have gone quiet.
+                    let quiet = chrono::Duration::days(rng.random_range(1..60));
+                    r.last_progress_at = Some((t + quiet).min(now));
                     if roll > 0.97 {
                         r.status = CaseStatus::Terminated.code().into();
                         r.termination_ground = Some(TerminationGround::HiredCounsel.code().into());
@@ -1262,7 +1282,12 @@ impl Services {
                 rate(f.green_same_day, f.green_channel),
             ),
             (
-                "结案后回访（两及时）".into(),
+                format!("在办案件{}日内有进展（及时追踪）", f.tracking_days),
+                format!("{}/{}", f.tracked, f.tracking_due),
+                rate(f.tracked, f.tracking_due),
+            ),
+            (
+                "结案后回访（及时回访）".into(),
                 format!("{}/{}", f.followed_up, f.follow_up_due),
                 rate(f.followed_up, f.follow_up_due),
             ),
@@ -1392,5 +1417,77 @@ impl Services {
             .collect();
         gongdao_store::outbox::enqueue_many(conn, self.cipher(), &messages).await?;
         Ok(if overdue { None } else { Some(due) })
+    }
+}
+
+impl Services {
+    /// Whether the actor may add materials: asked before an upload's body is read, so
+    /// that one without the right is refused as such, whatever they sent.
+    pub fn may_add_legal_aid_materials(&self, actor: &Actor) -> Result<(), ServiceError> {
+        Ok(actor.require(Permission::HandleRequests)?)
+    }
+
+    /// Keeps an uploaded file with a case in scope (recognised by its content, see
+    /// [`gongdao_domain::legal_aid::materials::check_upload`]); not once archived.
+    pub async fn upload_legal_aid_material(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<gongdao_domain::legal_aid::materials::Material, ServiceError> {
+        self.may_add_legal_aid_materials(actor)?;
+        let tx = self.store().begin().await?;
+        let m = legal_aid::record(&tx, actor.scope, case_id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        let file = gongdao_domain::legal_aid::materials::check_upload("file", name, bytes)?;
+        if m.status == CaseStatus::Archived.code() {
+            return Err(ServiceError::Conflict("案件已归档，不能再添加材料".into()));
+        }
+        let id = legal_aid::add_material(&tx, self.cipher(), case_id, &file, bytes, Some(actor.user_id.0), self.now())
+            .await?;
+        let region = DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region);
+        self.audit(
+            &tx,
+            actor,
+            AuditEvent::new(
+                AuditAction::Create,
+                AuditObject::LegalAidCase,
+                case_id,
+                region,
+                format!("{} 上传材料（{}，{} 字节）", m.number, file.kind.label(), bytes.len()),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        legal_aid::materials(self.store().reader(), self.cipher(), case_id)
+            .await?
+            .into_iter()
+            .find(|x| x.id == id)
+            .ok_or(ServiceError::NotFound("材料"))
+    }
+
+    /// The files of a case in scope.
+    pub async fn legal_aid_materials(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+    ) -> Result<Vec<gongdao_domain::legal_aid::materials::Material>, ServiceError> {
+        actor.require(Permission::ViewRequests)?;
+        let reader = self.store().reader();
+        legal_aid::record(reader, actor.scope, case_id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        Ok(legal_aid::materials(reader, self.cipher(), case_id).await?)
+    }
+
+    /// One file of a case in scope, with its content.
+    pub async fn legal_aid_material_file(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        id: i64,
+    ) -> Result<(gongdao_domain::legal_aid::materials::Material, Vec<u8>), ServiceError> {
+        actor.require(Permission::ViewRequests)?;
+        let reader = self.store().reader();
+        legal_aid::record(reader, actor.scope, case_id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        legal_aid::material(reader, self.cipher(), case_id, id).await?.ok_or(ServiceError::NotFound("材料"))
     }
 }

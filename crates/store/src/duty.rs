@@ -90,22 +90,6 @@ pub async fn station(conn: &impl ConnectionTrait, scope: Scope, id: i64) -> Resu
     Ok(station_views(conn, models).await?.pop())
 }
 
-async fn person_names(conn: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i64, String>, StoreError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(person::Entity::find()
-        .select_only()
-        .column(person::Column::Id)
-        .column(person::Column::Name)
-        .filter(person::Column::Id.is_in(ids))
-        .into_tuple::<(i64, String)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect())
-}
-
 /// Who is on duty at a station between two days (inclusive), by day.
 pub async fn roster(
     conn: &impl ConnectionTrait,
@@ -120,7 +104,7 @@ pub async fn roster(
         .order_by_asc(shift::Column::PersonId)
         .all(conn)
         .await?;
-    let names = person_names(conn, rows.iter().map(|r| r.person_id).collect()).await?;
+    let names = crate::people::names(conn, rows.iter().map(|r| r.person_id)).await?;
     rows.into_iter()
         .map(|r| {
             Ok(RosterEntry {
@@ -266,7 +250,7 @@ pub async fn services(
         .offset(page.offset)
         .all(conn)
         .await?;
-    let people = person_names(conn, rows.iter().map(|r| r.person_id).collect()).await?;
+    let people = crate::people::names(conn, rows.iter().map(|r| r.person_id)).await?;
     let mut station_ids: Vec<i64> = rows.iter().map(|r| r.station_id).collect();
     station_ids.dedup();
     let stations: HashMap<i64, String> = station::Entity::find()

@@ -686,6 +686,7 @@ pub mod legal_aid_case {
         pub agreement_signed_at: Option<DateTimeUtc>,
         pub closing_report: Option<String>,
         pub closing_submitted_at: Option<DateTimeUtc>,
+        pub last_progress_at: Option<DateTimeUtc>,
         pub review_score: Option<i32>,
         pub subsidy_fen: Option<i64>,
         pub closed_at: Option<DateTimeUtc>,
@@ -774,6 +775,26 @@ pub mod duty_service {
         pub forwarded_late: bool,
         pub created_by: Option<i64>,
         pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod legal_aid_material {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "legal_aid_materials")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub name: String,
+        pub kind: String,
+        pub size: i64,
+        pub sha256: String,
+        pub content: String,
+        pub uploaded_by: Option<i64>,
+        pub uploaded_at: DateTimeUtc,
     }
     no_relations!();
 }

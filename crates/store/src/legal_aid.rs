@@ -22,9 +22,10 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use crate::entity::{legal_aid_case as case, legal_aid_event as event, person, user};
+use crate::entity::{legal_aid_case as case, legal_aid_event as event, legal_aid_material as material, person, user};
 use crate::sql::{code_set, codes, in_scope};
 use crate::{Page, PiiCipher, StoreError, Versioned, institutions, regions};
+use gongdao_domain::legal_aid::materials::{Material, MaterialKind};
 
 pub use crate::entity::legal_aid_case::Model as CaseRecord;
 
@@ -80,6 +81,7 @@ pub fn new_record(number: String, region: DivisionCode, centre_id: i64, now: Dat
         agreement_signed_at: None,
         closing_report: None,
         closing_submitted_at: None,
+        last_progress_at: None,
         review_score: None,
         subsidy_fen: None,
         closed_at: None,
@@ -201,21 +203,7 @@ async fn names_for(conn: &impl ConnectionTrait, models: &[CaseRecord]) -> Result
     let region_codes: Vec<i64> = models.iter().map(|m| m.region_code).collect();
     let institutions = institutions::names(conn, institution_ids).await?;
     let regions = regions::names(conn, region_codes).await?;
-    let ids: Vec<i64> = models.iter().filter_map(|m| m.assignee_id).collect::<HashSet<_>>().into_iter().collect();
-    let people = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        person::Entity::find()
-            .select_only()
-            .column(person::Column::Id)
-            .column(person::Column::Name)
-            .filter(person::Column::Id.is_in(ids))
-            .into_tuple::<(i64, String)>()
-            .all(conn)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let people = crate::people::names(conn, models.iter().filter_map(|m| m.assignee_id)).await?;
     Ok(Names { institutions, regions, people })
 }
 
@@ -298,6 +286,7 @@ fn view(cipher: &PiiCipher, m: CaseRecord, names: &Names, events: Vec<Event>) ->
         agreement_signed_at: m.agreement_signed_at,
         closing_report: cipher.open_text_opt(m.closing_report.as_deref())?,
         closing_submitted_at: m.closing_submitted_at,
+        last_progress_at: m.last_progress_at,
         review_score: m.review_score,
         subsidy: m.subsidy_fen.map(fen_to_yuan),
         closed_at: m.closed_at,
@@ -755,4 +744,137 @@ pub async fn tallied_count(
         .await?;
     let n: Option<i64> = row.map(|r| r.try_get_by_index::<Option<i64>>(0)).transpose()?.flatten();
     Ok(Some(u64::try_from(n.unwrap_or(0)).unwrap_or(0)))
+}
+
+/// Keeps an uploaded file with a case (already checked), its name and content sealed.
+pub async fn add_material(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    case_id: i64,
+    file: &gongdao_domain::legal_aid::materials::CheckedFile,
+    bytes: &[u8],
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let content = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let r = material::Entity::insert(material::ActiveModel {
+        id: NotSet,
+        case_id: Set(case_id),
+        name: Set(cipher.seal(&file.name)),
+        kind: Set(file.kind.code().into()),
+        size: Set(bytes.len() as i64),
+        sha256: Set(digest),
+        content: Set(cipher.seal(&content)),
+        uploaded_by: Set(by),
+        uploaded_at: Set(now),
+    })
+    .exec(conn)
+    .await?;
+    Ok(r.last_insert_id)
+}
+
+fn material_view(cipher: &PiiCipher, m: &material::Model) -> Result<Material, StoreError> {
+    Ok(Material {
+        id: m.id,
+        case_id: m.case_id,
+        name: cipher.open(&m.name)?,
+        kind: MaterialKind::from_code(&m.kind).ok_or_else(|| StoreError::corrupt("material kind"))?,
+        size: m.size,
+        sha256: m.sha256.clone(),
+        uploaded_at: m.uploaded_at,
+    })
+}
+
+/// A material's row without its content.
+#[derive(sea_orm::FromQueryResult)]
+struct MaterialRow {
+    id: i64,
+    case_id: i64,
+    name: String,
+    kind: String,
+    size: i64,
+    sha256: String,
+    uploaded_at: DateTime<Utc>,
+}
+
+/// The files of a case, oldest first, without their content.
+pub async fn materials(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    case_id: i64,
+) -> Result<Vec<Material>, StoreError> {
+    let rows = material::Entity::find()
+        .select_only()
+        .columns([
+            material::Column::Id,
+            material::Column::CaseId,
+            material::Column::Name,
+            material::Column::Kind,
+            material::Column::Size,
+            material::Column::Sha256,
+            material::Column::UploadedAt,
+        ])
+        .filter(material::Column::CaseId.eq(case_id))
+        .order_by_asc(material::Column::Id)
+        .into_model::<MaterialRow>()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let m = material::Model {
+                id: r.id,
+                case_id: r.case_id,
+                name: r.name,
+                kind: r.kind,
+                size: r.size,
+                sha256: r.sha256,
+                content: String::new(),
+                uploaded_by: None,
+                uploaded_at: r.uploaded_at,
+            };
+            material_view(cipher, &m)
+        })
+        .collect()
+}
+
+/// One file of a case with its content, checked against its digest.
+pub async fn material(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    case_id: i64,
+    id: i64,
+) -> Result<Option<(Material, Vec<u8>)>, StoreError> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let Some(m) = material::Entity::find_by_id(id).filter(material::Column::CaseId.eq(case_id)).one(conn).await? else {
+        return Ok(None);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(cipher.open(&m.content)?)
+        .map_err(|_| StoreError::corrupt("material content"))?;
+    let digest: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    if digest != m.sha256 {
+        return Err(StoreError::corrupt(format!("material {id} does not match its digest")));
+    }
+    Ok(Some((material_view(cipher, &m)?, bytes)))
+}
+
+/// The cases in scope assigned or in hand (及时追踪: due), and of them those whose last
+/// contact — the last progress logged, or the assignment — is at or after `since` (done).
+pub async fn tracking(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    since: DateTime<Utc>,
+) -> Result<(i64, i64), StoreError> {
+    let (lo, hi) = scope.bounds();
+    let sql = "SELECT COUNT(*), CAST(SUM(CASE WHEN COALESCE(last_progress_at, assigned_at) >= $3 THEN 1 ELSE 0 END) AS BIGINT) \
+               FROM legal_aid_cases WHERE region_code BETWEEN $1 AND $2 AND status IN ('assigned', 'handling')";
+    let row = conn.query_one_raw(crate::sql::raw(conn, sql, vec![lo.into(), hi.into(), since.into()])).await?;
+    match row {
+        Some(r) => Ok((r.try_get_by_index(0)?, r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0))),
+        None => Ok((0, 0)),
+    }
 }

@@ -117,6 +117,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_legal_aid_tallies.sql"),
         postgres: include_str!("../migrations/postgres/0017_legal_aid_tallies.sql"),
     },
+    Migration {
+        version: 18,
+        name: "legal_aid_materials",
+        sqlite: include_str!("../migrations/sqlite/0018_legal_aid_materials.sql"),
+        postgres: include_str!("../migrations/postgres/0018_legal_aid_materials.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

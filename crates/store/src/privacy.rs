@@ -103,7 +103,8 @@ pub async fn closed_legal_aid_cases(
 }
 
 /// Erases a legal aid case's applicant (name, ID number, phone), the opposing party, the
-/// facts, the materials list, the closing report and the notes of its history, with the
+/// facts, the materials list and the uploaded materials, the closing report and the notes
+/// of its history, with the
 /// blind indexes of the names; type, matter, groups, region, dates, decision and the
 /// assignment stay for the statistics.
 pub async fn erase_legal_aid_case(
@@ -144,6 +145,8 @@ pub async fn erase_legal_aid_case(
         vec![text(), id.into()],
     )
     .await?;
+    // The uploaded materials (ID cards, pay slips …) go altogether.
+    exec(conn, "DELETE FROM legal_aid_materials WHERE case_id = $1", vec![id.into()]).await?;
     Ok(true)
 }
 

@@ -74,6 +74,8 @@ pub const SEALED: &[SealedColumn] = &[
     sealed("legal_aid_cases", "materials_list"),
     sealed("legal_aid_cases", "closing_report"),
     sealed("legal_aid_events", "note"),
+    sealed("legal_aid_materials", "name"),
+    sealed("legal_aid_materials", "content"),
     sealed("duty_services", "client_name_enc"),
     sealed("duty_services", "note_enc"),
     sealed("users", "totp_secret_enc"),

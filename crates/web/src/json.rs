@@ -156,6 +156,49 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
     }
 }
 
+/// The one file of an upload form (the part named `file`), with its name as the browser
+/// gave it; a request that is not a multipart form, or has no file, is a 400 naming
+/// `file`; one over the limit a 413.
+pub struct UploadedFile {
+    pub name: String,
+    pub bytes: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for UploadedFile {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let no_file = || ApiError::bad_request("file", "请选择要上传的文件（PDF、JPG 或 PNG）");
+        let mut form = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::bad_request("file", "请以表单（multipart/form-data）上传文件"))?;
+        loop {
+            let field = match form.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => return Err(no_file()),
+                Err(e) => return Err(too_large_or(e.status(), "file", "上传的文件无法读取")),
+            };
+            if field.name() != Some("file") {
+                continue;
+            }
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|e| too_large_or(e.status(), "file", "上传的文件无法读取"))?;
+            return Ok(UploadedFile { name, bytes });
+        }
+    }
+}
+
+fn too_large_or(status: axum::http::StatusCode, field: &str, message: &str) -> ApiError {
+    let mut e = ApiError::bad_request(field, message);
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        e.status = status;
+        e.code = "too_large";
+        e.message = "文件超过 5 MB 的上限，请压缩图片或分成几个文件上传".into();
+        e.fields[0].message = e.message.clone();
+    }
+    e
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

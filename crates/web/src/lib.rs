@@ -92,7 +92,9 @@ pub fn app(services: Services, web: WebConfig) -> Router {
         .merge(assets::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::layer))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        // The hard cap: an uploaded material and its form. Every other body is held to
+        // axum's 2 MB by its extractor; the upload routes raise theirs.
+        .layer(RequestBodyLimitLayer::new(session::UPLOAD_BODY_LIMIT))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())

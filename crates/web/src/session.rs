@@ -97,6 +97,24 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Reads a form field out of a url-encoded body.
+/// The largest request that carries an uploaded file (a material of up to 5 MB and the
+/// rest of its form).
+pub const UPLOAD_BODY_LIMIT: usize = 6 * 1024 * 1024;
+
+/// A text field of a multipart form (the CSRF token of a page that uploads a file),
+/// read from the buffered body.
+async fn upload_field(content_type: &str, body: &axum::body::Bytes, name: &str) -> Option<String> {
+    use axum::extract::FromRequest as _;
+    let req = Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(body.clone())).ok()?;
+    let mut form = axum::extract::Multipart::from_request(req, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 pub fn form_field(body: &[u8], name: &str) -> Option<String> {
     serde_html_form::from_bytes::<Vec<(String, String)>>(body)
         .ok()?
@@ -187,19 +205,24 @@ async fn handle(state: AppState, mut req: Request, next: Next) -> (Response, boo
                 return (forbid_csrf(&path), true);
             }
         } else {
-            let is_form = req
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-            if !is_form {
+            let content_type =
+                req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+            let is_upload = content_type.starts_with("multipart/form-data");
+            if !is_form && !is_upload {
                 return (forbid_csrf(&path), true);
             }
             let (parts, body) = req.into_parts();
-            let Ok(bytes) = axum::body::to_bytes(body, 2 * 1024 * 1024).await else {
+            let limit = if is_upload { UPLOAD_BODY_LIMIT } else { 2 * 1024 * 1024 };
+            let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
                 return (ApiError::bad_request("body", "请求体过大").into_response(), true);
             };
-            match form_field(&bytes, CSRF_FIELD) {
+            let sent = if is_upload {
+                upload_field(&content_type, &bytes, CSRF_FIELD).await
+            } else {
+                form_field(&bytes, CSRF_FIELD)
+            };
+            match sent {
                 Some(sent) if same(&sent, &session.csrf_token) => {}
                 _ => return (forbid_csrf(&path), true),
             }

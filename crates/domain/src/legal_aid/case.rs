@@ -197,6 +197,8 @@ pub struct LegalAidCase {
     pub agreement_signed_at: Option<DateTime<Utc>>,
     pub closing_report: Option<String>,
     pub closing_submitted_at: Option<DateTime<Utc>>,
+    /// The last progress logged (及时追踪).
+    pub last_progress_at: Option<DateTime<Utc>>,
     pub review_score: Option<i32>,
     /// 办案补贴（元）.
     pub subsidy: Option<f64>,
@@ -365,6 +367,9 @@ pub struct Deadlines {
     pub agreement: Rule,
     /// The bureau reviews an objection within 5 days (第四十九条).
     pub objection: Rule,
+    /// A case in hand is followed up at least this often (及时追踪 of the plan's
+    /// “三立即两及时”, 规划 四(九)); a district's policy, in days.
+    pub tracking: Rule,
 }
 
 impl Deadlines {
@@ -377,6 +382,7 @@ impl Deadlines {
             notice_assign: rule(3, "法律援助法 第三十六条：法律援助机构收到通知后，应当在三日内指派律师"),
             agreement: rule(5, "《办理法律援助案件程序规定》第二十七条：自指派之日起五日内与受援人签订委托协议"),
             objection: rule(5, "法律援助法 第四十九条：司法行政部门应当自收到异议之日起五日内进行审查"),
+            tracking: rule(30, "洮北区规划 四(九)：三立即、两及时（及时追踪、及时回访）；间隔由本区设定"),
         }
     }
 
@@ -390,9 +396,13 @@ impl Deadlines {
                 "notice_assign" => &mut d.notice_assign,
                 "agreement" => &mut d.agreement,
                 "objection" => &mut d.objection,
+                "tracking" => &mut d.tracking,
                 other => return Err(ConfigError(format!("法律援助时限“{other}”不是平台已知的环节"))),
             };
             let period = Period::parse(period).map_err(|e| ConfigError(format!("法律援助时限·{key}：{}", e.0)))?;
+            if *key == "tracking" && period.unit != crate::calendar::Unit::Days {
+                return Err(ConfigError("法律援助时限·tracking：跟踪间隔请以“日”计，如“30日”".into()));
+            }
             if source.trim().is_empty() {
                 return Err(ConfigError(format!("法律援助时限·{key}：缺少依据（source）")));
             }
@@ -490,5 +500,14 @@ mod tests {
         assert!(Deadlines::parse(&[("decided", "5日", "x")]).is_err());
         assert!(Deadlines::parse(&[("decide", "5日", " ")]).is_err());
         assert!(Deadlines::parse(&[("decide", "五天", "x")]).is_err());
+    }
+
+    #[test]
+    fn the_tracking_interval_is_a_number_of_days_the_district_sets() {
+        assert_eq!(Deadlines::statutory().tracking.period.amount, 30);
+        let d = Deadlines::parse(&[("tracking", "14日", "本区法律援助中心规定")]).unwrap();
+        assert_eq!(d.tracking.period.amount, 14);
+        let e = Deadlines::parse(&[("tracking", "2个月", "本区")]).unwrap_err();
+        assert!(e.0.contains("以“日”计"), "{}", e.0);
     }
 }

@@ -12,6 +12,7 @@ pub mod assignment;
 pub mod case;
 pub mod documents;
 pub mod duty;
+pub mod materials;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -137,6 +137,9 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/legal-aid/cases/{id}", VIEW_REQ),
         ("GET", "/api/v1/legal-aid/cases/{id}/candidates", LA_REVIEW),
         ("GET", "/api/v1/legal-aid/cases/{id}/documents/{kind}", VIEW_REQ),
+        ("POST", "/api/v1/legal-aid/cases/{id}/materials", HANDLE),
+        ("GET", "/api/v1/legal-aid/cases/{id}/materials", VIEW_REQ),
+        ("GET", "/api/v1/legal-aid/cases/{id}/materials/{material_id}", VIEW_REQ),
         ("POST", "/api/v1/legal-aid/cases/{id}/accept", LA_REVIEW),
         ("POST", "/api/v1/legal-aid/cases/{id}/request-materials", LA_REVIEW),
         ("POST", "/api/v1/legal-aid/cases/{id}/materials-received", LA_REVIEW),
@@ -281,6 +284,8 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/legal-aid/{id}", VIEW_REQ),
         ("GET", "/legal-aid/{id}/documents/{kind}", VIEW_REQ),
         ("GET", "/legal-aid/{id}/documents/{kind}/pdf", VIEW_REQ),
+        ("POST", "/legal-aid/{id}/materials", HANDLE),
+        ("GET", "/legal-aid/{id}/materials/{material_id}", VIEW_REQ),
         ("POST", "/legal-aid/{id}/accept", LA_REVIEW),
         ("POST", "/legal-aid/{id}/request-materials", LA_REVIEW),
         ("POST", "/legal-aid/{id}/materials-received", LA_REVIEW),
@@ -365,6 +370,7 @@ fn concrete(method: &str, path: &str, ids: &Ids) -> String {
         .replace("{code}", code)
         .replace("{training_id}", "999999")
         .replace("{appointment_id}", "999999")
+        .replace("{material_id}", "999999")
         .replace("{law}", "%E6%B0%91%E6%B3%95%E5%85%B8")
         .replace("{article}", "1079")
         .replace("{kind}", "decision")

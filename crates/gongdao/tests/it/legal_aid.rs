@@ -203,6 +203,8 @@ async fn a_case_runs_from_application_to_archive_in_order_on_both_backends() {
         assert_eq!(c["status"], "handling");
         let (_, _) =
             app.post(&lawyer, &format!("{base}/progress"), json!({"text": "向劳动监察大队投诉，已立案"})).await;
+        let (_, tracked) = app.get(&reviewer, &base).await;
+        assert!(tracked["last_progress_at"].is_string(), "the progress is the case's last word");
         let (_, c) = app
             .post(&lawyer, &format!("{base}/closing-report"), json!({"text": "经劳动仲裁调解，追回工资两万元"}))
             .await;
@@ -691,6 +693,29 @@ async fn the_figures_kept_as_tallies_match_the_cases_and_rebuild_the_same() {
         assert_eq!(f["assigned_in_time"].as_i64(), Some(in_time("assigned_at", "assign_due")));
         let green = cases.iter().filter(|c| c["green_channel"] == true).count() as i64;
         assert_eq!(f["green_channel"].as_i64(), Some(green));
+        // 及时追踪: the cases in hand now, and those with word within 30 days (a few
+        // minutes either side of the cut, as the test's clock is not the server's).
+        let in_hand: Vec<&Value> =
+            cases.iter().filter(|c| matches!(c["status"].as_str(), Some("assigned" | "handling"))).collect();
+        assert_eq!(f["tracking_due"].as_i64(), Some(in_hand.len() as i64), "{backend:?}");
+        let word_since = |cut: chrono::DateTime<chrono::Utc>| {
+            in_hand
+                .iter()
+                .filter(|c| at(c, "last_progress_at").or(at(c, "assigned_at")).is_some_and(|t| t >= cut))
+                .count() as i64
+        };
+        let cut = chrono::Utc::now() - chrono::Duration::days(30);
+        let tracked = f["tracked"].as_i64().unwrap();
+        assert!(
+            (word_since(cut + chrono::Duration::minutes(5))..=word_since(cut - chrono::Duration::minutes(5)))
+                .contains(&tracked),
+            "{tracked}"
+        );
+        assert!(
+            tracked > 0 && tracked < in_hand.len() as i64,
+            "some cases in hand have gone quiet: {tracked}/{}",
+            in_hand.len()
+        );
         let townships: i64 = f["by_township"].as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
         assert_eq!(townships, 703);
         assert!(
@@ -712,6 +737,106 @@ async fn the_figures_kept_as_tallies_match_the_cases_and_rebuild_the_same() {
         assert_eq!(rebuilt, 703);
         let (_, again) = app.get(&reviewer, "/api/v1/legal-aid/figures").await;
         assert_eq!(again, f, "{backend:?}");
+        app.stop().await;
+    }
+}
+
+async fn upload(
+    app: &crate::helpers::TestApp,
+    s: &crate::helpers::Session,
+    path: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let r = app.client.post(app.url(path)).bearer_auth(&s.token).multipart(form).send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn materials_are_known_by_their_content_kept_sealed_and_read_back_whole() {
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let png: Vec<u8> = [&[0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..], &[0u8; 64][..]].concat();
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let window = app.login_as("window").await;
+        let station = app.institution_id(&window, "平台镇法律援助工作站").await;
+        let c = file(&app, &window, application(station, "吴秀英", "")).await;
+        let path = format!("/api/v1/legal-aid/cases/{}/materials", c["id"]);
+        let (status, m) = upload(&app, &window, &path, "身份证正反面.pdf", PDF.to_vec()).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?}: {m}");
+        assert_eq!((m["kind"].as_str(), m["size"].as_i64()), (Some("pdf"), Some(PDF.len() as i64)));
+        let (status, _) = upload(&app, &window, &path, "工资条.png", png.clone()).await;
+        assert_eq!(status, StatusCode::CREATED);
+        // Refused by content, naming the file: a program, a picture named as a PDF, an
+        // empty file, one over 5 MB; nothing is kept of them.
+        let mut big = PDF.to_vec();
+        big.resize(5 * 1024 * 1024 + 10, b' ');
+        for (name, bytes, words) in [
+            ("合同.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00program".to_vec(), "只能上传"),
+            ("合同.pdf", png.clone(), "扩展名"),
+            ("合同.pdf", Vec::new(), "空"),
+            ("合同.pdf", big, "5 MB"),
+        ] {
+            let (status, e) = upload(&app, &window, &path, name, bytes).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{words}: {e}");
+            assert_eq!(error_fields(&e), vec!["file"]);
+            assert!(e.to_string().contains(words), "{words}: {e}");
+        }
+        let mut huge = PDF.to_vec();
+        huge.resize(7 * 1024 * 1024, b' ');
+        let (status, _) = upload(&app, &window, &path, "大.pdf", huge).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "past the request's limit");
+        let r = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(&window.token)
+            .json(&json!({"file": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "not a multipart form");
+        let (_, list) = app.get(&window, &path).await;
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 2, "{backend:?}: only the two good files");
+        // Read back whole, with its type; sealed in the database.
+        let first = list[0]["id"].as_i64().unwrap();
+        let r = app.client.get(app.url(&format!("{path}/{first}"))).bearer_auth(&window.token).send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), PDF);
+        let stored: String = sea_orm::ConnectionTrait::query_one_raw(
+            app.services.store().reader(),
+            sea_orm::Statement::from_string(
+                app.services.store().reader().get_database_backend(),
+                "SELECT content FROM legal_aid_materials ORDER BY id LIMIT 1",
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+        use base64::Engine as _;
+        assert!(!stored.contains(&base64::engine::general_purpose::STANDARD.encode(PDF)), "the file is sealed");
+        // Outside the scope: neither listed, read nor added to.
+        let admin = app.login_as("admin").await;
+        let elsewhere = app.new_account(&admin, "pa-window", "window_staff", "220802101000").await.session;
+        assert_eq!(app.get(&elsewhere, &path).await.0, StatusCode::NOT_FOUND);
+        let r = app.client.get(app.url(&format!("{path}/{first}"))).bearer_auth(&elsewhere.token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(upload(&app, &elsewhere, &path, "a.pdf", PDF.to_vec()).await.0, StatusCode::NOT_FOUND);
+        // A material of another case is not found through this one.
+        let other = file(&app, &window, application(station, "郑二", "")).await;
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/legal-aid/cases/{}/materials/{first}", other["id"])))
+            .bearer_auth(&window.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
         app.stop().await;
     }
 }

@@ -41,6 +41,23 @@ async fn a_clerk_files_and_a_reviewer_decides_and_assigns() {
     assert!(heading.contains("法援字") && heading.contains("待受理"), "{heading}");
     let case_path = c.current_url().await.unwrap().path().to_string();
     screenshot(&c, "legal-aid-filed-phone.png").await;
+    // The clerk uploads the ID card scan: a text file named .pdf is refused beside the
+    // field, the real PDF is kept and listed (the form carries its CSRF token as a part).
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("fake.pdf");
+    std::fs::write(&fake, "not a pdf at all").unwrap();
+    let real = dir.path().join("id-card.pdf");
+    std::fs::write(&real, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+        .unwrap();
+    c.find(Locator::Css("#f-upload-file")).await.unwrap().send_keys(fake.to_str().unwrap()).await.unwrap();
+    c.find(Locator::Css("button#upload-material")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#f-upload-file-error")).await.unwrap();
+    assert!(text_of(&c, "#f-upload-file-error").await.contains("只能上传"));
+    c.find(Locator::Css("#f-upload-file")).await.unwrap().send_keys(real.to_str().unwrap()).await.unwrap();
+    c.find(Locator::Css("button#upload-material")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("ul#materials")).await.unwrap();
+    assert!(text_of(&c, "ul#materials").await.contains("id-card.pdf"));
+    screenshot(&c, "legal-aid-material-uploaded-phone.png").await;
 
     // The reviewer, at a desk: the overview, then the case.
     c.set_window_size(1366, 900).await.unwrap();

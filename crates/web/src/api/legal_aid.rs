@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use gongdao_domain::legal_aid::case::{Action, LegalAidCase};
+use gongdao_domain::legal_aid::materials::Material;
 use gongdao_services::legal_aid::{
     ApplicationInput, EligibilityAnswer, EligibilityInput, LegalAidFigures, RankedCandidate, StepInput,
 };
@@ -113,6 +114,60 @@ async fn document(
 ) -> ApiResult<axum::response::Response> {
     let (name, bytes) = s.services.legal_aid_document_pdf(&a, parse_id("id", &id)?, &kind).await?;
     Ok(crate::api::pdf(bytes, &name))
+}
+
+/// A file to upload: one part named `file` (PDF, JPG or PNG, at most 5 MB).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MaterialUpload {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Adds a material to the case (an ID card, proof of hardship, a contract, a pay slip):
+/// recognised by its content, never by its name; other kinds, a name whose extension
+/// lies about the content, empty and oversized files are refused naming `file`.
+#[utoipa::path(post, path = "/api/v1/legal-aid/cases/{id}/materials", tag = "legal_aid", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = i64, Path)), request_body(content = MaterialUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = Material), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_material(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<String>,
+    file: Result<crate::json::UploadedFile, crate::error::ApiError>,
+) -> ApiResult<(StatusCode, Json<Material>)> {
+    s.services.may_add_legal_aid_materials(&a)?;
+    let file = file?;
+    Ok((
+        StatusCode::CREATED,
+        Json(s.services.upload_legal_aid_material(&a, parse_id("id", &id)?, &file.name, &file.bytes).await?),
+    ))
+}
+
+/// The materials of the case (without their content).
+#[utoipa::path(get, path = "/api/v1/legal-aid/cases/{id}/materials", tag = "legal_aid", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<Material>), (status = 404, body = ErrorBody)))]
+async fn materials(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Material>>> {
+    Ok(Json(s.services.legal_aid_materials(&a, parse_id("id", &id)?).await?))
+}
+
+/// One material's file, as uploaded (its SHA-256 checked on the way out).
+#[utoipa::path(get, path = "/api/v1/legal-aid/cases/{id}/materials/{material_id}", tag = "legal_aid", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = i64, Path), ("material_id" = i64, Path)),
+    responses((status = 200, description = "the file (PDF, JPEG or PNG)"), (status = 404, body = ErrorBody)))]
+async fn material_file(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Path((id, material_id)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    let (m, bytes) =
+        s.services.legal_aid_material_file(&a, parse_id("id", &id)?, parse_id("material_id", &material_id)?).await?;
+    Ok(crate::api::download(bytes, m.kind.mime(), &format!("material.{}", m.kind.code()), &m.name))
 }
 
 macro_rules! step {
@@ -228,6 +283,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(candidates))
         .routes(routes!(document))
+        .routes(routes!(materials))
+        .routes(routes!(material_file))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_material))
+                .layer(axum::extract::DefaultBodyLimit::max(crate::session::UPLOAD_BODY_LIMIT)),
+        )
         .routes(routes!(accept))
         .routes(routes!(request_materials))
         .routes(routes!(materials_received))

@@ -15,7 +15,7 @@ mod public;
 mod requests;
 
 pub use auth::session_cookie;
-pub(crate) use network::{pdf, xlsx};
+pub(crate) use network::{download, pdf, xlsx};
 
 use axum::Json;
 use axum::extract::State;

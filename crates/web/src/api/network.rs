@@ -45,7 +45,7 @@ pub(crate) fn pdf(bytes: Vec<u8>, filename: &str) -> Response {
 
 /// A file to save: its Chinese name for browsers that read `filename*`, an ASCII one for
 /// the rest.
-fn download(bytes: Vec<u8>, content_type: &'static str, ascii_name: &str, filename: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, ascii_name: &str, filename: &str) -> Response {
     let encoded = crate::session::encode_component(filename);
     (
         [

@@ -504,6 +504,8 @@ struct CasePage {
     grounds: Vec<Opt>,
     stages: Vec<Opt>,
     documents: Vec<(&'static str, &'static str)>,
+    materials: Vec<gongdao_domain::legal_aid::materials::Material>,
+    can_upload: bool,
     errors: Errors,
     error: String,
 }
@@ -549,6 +551,11 @@ async fn case_page(
     .into_iter()
     .filter_map(|(what, t)| t.map(|t| (what, china_time(t))))
     .collect();
+    let materials = match s.legal_aid_materials(&user.actor, id).await {
+        Ok(m) => m,
+        Err(e) => return page_error(e),
+    };
+    let can_upload = user.actor.can(Permission::HandleRequests) && c.status != CaseStatus::Archived;
     let documents = DocumentKind::ALL
         .iter()
         .filter(|k| gongdao_domain::legal_aid::documents::document(&c, **k, s.today()).is_ok())
@@ -589,6 +596,8 @@ async fn case_page(
                 .map(|s| Opt::new(s.code(), s.label(), false))
                 .collect(),
             documents,
+            materials,
+            can_upload,
             c,
             errors,
             error,
@@ -653,6 +662,48 @@ step_page! {
     objection => Action::FileObjection,
     objection_decision => Action::DecideObjection,
     correction => Action::Correct,
+}
+
+/// 上传材料 from the case page: the case saying what was kept, or the case with the
+/// error beside the file field.
+pub async fn upload_material(
+    State(state): State<AppState>,
+    user: PageActor,
+    PathId(id): PathId,
+    file: Result<crate::json::UploadedFile, crate::error::ApiError>,
+) -> Response {
+    if let Err(e) = state.services.may_add_legal_aid_materials(&user.actor) {
+        return page_error(e);
+    }
+    let result = match file {
+        Ok(f) => state.services.upload_legal_aid_material(&user.actor, id, &f.name, &f.bytes).await,
+        Err(e) => {
+            let message = e.message.clone();
+            Err(ServiceError::field("file", message))
+        }
+    };
+    match result {
+        Ok(m) => super::done(&state, &format!("/legal-aid/{id}"), &format!("已上传材料“{}”。", m.name)),
+        Err(e) => match super::step_failure(e, "upload", &Posted::default()) {
+            Ok((status, errors, message)) => case_page(&state, &user, id, status, errors, message, None).await,
+            Err(e) => page_error(e),
+        },
+    }
+}
+
+/// A material's file, to open or save.
+pub async fn material_file(
+    State(state): State<AppState>,
+    user: PageActor,
+    Path((id, material_id)): Path<(String, String)>,
+) -> Response {
+    let (Ok(id), Ok(material_id)) = (id.parse::<i64>(), material_id.parse::<i64>()) else {
+        return page_error(ServiceError::NotFound("材料"));
+    };
+    match state.services.legal_aid_material_file(&user.actor, id, material_id).await {
+        Ok((m, bytes)) => crate::api::download(bytes, m.kind.mime(), &format!("material.{}", m.kind.code()), &m.name),
+        Err(e) => page_error(e),
+    }
 }
 
 #[derive(Template)]

@@ -40,9 +40,19 @@ macro_rules! page_routes {
         pub const PAGE_ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),+ ];
 
         pub fn router() -> Router<AppState> {
-            Router::new() $( .route($path, axum::routing::$method($handler)) )+
+            Router::new() $( .route($path, uploads_allowed($path, axum::routing::$method($handler))) )+
         }
     };
+}
+
+/// The routes that take an uploaded file (`…/materials`) read bodies up to the upload
+/// limit; every other keeps axum's 2 MB.
+fn uploads_allowed(path: &str, route: axum::routing::MethodRouter<AppState>) -> axum::routing::MethodRouter<AppState> {
+    if path.ends_with("/materials") {
+        route.layer(axum::extract::DefaultBodyLimit::max(crate::session::UPLOAD_BODY_LIMIT))
+    } else {
+        route
+    }
 }
 
 page_routes! {
@@ -140,6 +150,8 @@ page_routes! {
     get "/legal-aid/{id}" => legal_aid::show,
     get "/legal-aid/{id}/documents/{kind}" => legal_aid::document,
     get "/legal-aid/{id}/documents/{kind}/pdf" => legal_aid::document_pdf,
+    post "/legal-aid/{id}/materials" => legal_aid::upload_material,
+    get "/legal-aid/{id}/materials/{material_id}" => legal_aid::material_file,
     post "/legal-aid/{id}/accept" => legal_aid::accept,
     post "/legal-aid/{id}/request-materials" => legal_aid::request_materials,
     post "/legal-aid/{id}/materials-received" => legal_aid::materials_received,
