@@ -7,7 +7,8 @@
 #  2. `gongdao synth-legal-aid` adds CASES cases (1,000,000 by default, spread over five
 #     years; timed), then wrk with one connection reads the list (first page of 50 with
 #     the count), a filtered list, the figures of the last twelve months, and the
-#     overview page itself (list, figures and chart), the
+#     overview page itself (list, figures and chart), and a case's application form as
+#     a PDF (laid out, the CJK font subset, written), the
 #     p50 being the figure the issue names (< 100 ms).
 # wrk is bounded by DURATION and talks to 127.0.0.1 only. Prints Markdown tables.
 # Needs wrk, psql and sqlite3.
@@ -49,7 +50,7 @@ for backend in sqlite postgres; do
   t=$(token reviewer)
   read -r h_rps h_p50 h_p99 h_bad <<<"$(load /healthz "$t" 1)"
   echo "| $backend | GET /healthz, 1 client (baseline) | $h_rps | $h_p50 | $h_p99 | $h_bad | 1.00 |"
-  for path in "/api/v1/legal-aid/cases?per_page=50" "/api/v1/legal-aid/cases?status=handling&per_page=50" "/api/v1/legal-aid/figures" "/legal-aid"; do
+  for path in "/api/v1/legal-aid/cases?per_page=50" "/api/v1/legal-aid/cases?status=handling&per_page=50" "/api/v1/legal-aid/figures" "/legal-aid" "/api/v1/legal-aid/cases/1/documents/application"; do
     read -r rps p50 p99 bad <<<"$(load "$path" "$t" 1)"
     echo "| $backend | GET $path | $rps | $p50 | $p99 | $bad | $(ratio "$p50" "$h_p50") × p50 |"
   done
