@@ -647,9 +647,18 @@ impl Services {
             self.legal_aid_step(&reviewer, c.id, Action::Accept, &step("")).await?;
             self.legal_aid_step(&reviewer, c.id, Action::Grant, &step("符合法律援助条件")).await?;
             let ranked = self.legal_aid_candidates(&reviewer, c.id).await?;
-            let Some(first) = ranked.iter().find(|r| r.excluded.is_none()) else { continue };
-            let assign =
-                crate::legal_aid::StepInput { person_id: Some(first.person_id.to_string()), ..Default::default() };
+            // The demo's lawyer takes these on: a candidate of their firm, with the reason
+            // recorded when the ranking put someone else first.
+            let firm = lawyer.institution_id.map(|i| i.0);
+            let Some(chosen) = ranked.iter().find(|r| r.excluded.is_none() && r.institution_id == firm) else {
+                continue;
+            };
+            let passed_over = ranked.first().is_some_and(|r| r.person_id != chosen.person_id);
+            let assign = crate::legal_aid::StepInput {
+                person_id: Some(chosen.person_id.to_string()),
+                override_reason: passed_over.then(|| "受援人申请由该律师事务所承办".to_string()),
+                ..Default::default()
+            };
             self.legal_aid_step(&reviewer, c.id, Action::Assign, &assign).await?;
             self.legal_aid_step(&lawyer, c.id, Action::SignAgreement, &step("与受援人签订委托协议和授权委托书"))
                 .await?;

@@ -13,7 +13,7 @@ use gongdao_domain::ids::{InstitutionId, RequestId};
 use gongdao_domain::legal_aid::assignment::{Areas, Candidate, CandidateKind, Exclusion, Needs, rank};
 use gongdao_domain::legal_aid::case::{
     Action, CaseFacts, CaseStatus, Channel, Decision, Dues, LegalAidCase, ObjectionResult, ObjectionStatus,
-    TerminationGround, Verification, next_status, takes_green_channel,
+    TerminationGround, Verification, may_handle, next_status, takes_green_channel,
 };
 use gongdao_domain::legal_aid::{
     AidStage, Applicant, Application, CaseType, CriminalFacts, Hardship, Household, Matter, Reason, Sentence, Verdict,
@@ -421,7 +421,9 @@ pub fn available_steps(actor: &Actor, c: &LegalAidCase) -> Vec<Action> {
         .copied()
         .filter(|a| {
             let outcome = (*a == Action::DecideObjection).then_some(ObjectionResult::Dismissed);
-            actor.can(permission_for(*a)) && next_status(c.status, *a, facts, outcome).is_ok()
+            actor.can(permission_for(*a))
+                && (permission_for(*a) != Permission::HandleLegalAid || may_handle(actor, c.assignee_institution_id))
+                && next_status(c.status, *a, facts, outcome).is_ok()
         })
         .collect()
 }
@@ -651,6 +653,9 @@ impl Services {
         let m = legal_aid::record(&tx, actor.scope, id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
         if input.version.is_some_and(|v| v != m.version) {
             return Err(ServiceError::stale("法律援助案件"));
+        }
+        if permission_for(action) == Permission::HandleLegalAid && !may_handle(actor, m.assignee_institution_id) {
+            return Err(ServiceError::Forbidden("该案件未指派给您所在的律师事务所，只有承办律师可以办理此步骤".into()));
         }
         let current = step_state(&m)?;
         let region = DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region);

@@ -280,6 +280,7 @@ fn view(cipher: &PiiCipher, m: CaseRecord, names: &Names, events: Vec<Event>) ->
         assigned_at: m.assigned_at,
         assignee_id: m.assignee_id,
         assignee_name,
+        assignee_institution_id: m.assignee_institution_id,
         assignee_institution_name: m.assignee_institution_id.and_then(|i| names.get(&i).cloned()),
         assignment_override: m.assignment_override,
         agreement_due: m.agreement_due,

@@ -135,6 +135,18 @@ pub fn takes_green_channel(groups: &[Group], matter: Option<Matter>, hardship: H
         || matches!(hardship, Hardship::Exempt | Hardship::NotRequired)
 }
 
+/// Whether `actor` may take a handling step (the agreement, progress, the closing
+/// report, a correction) on a case assigned to the institution `assignee_institution`:
+/// legal aid staff on any case in their scope; a lawyer only on the cases assigned to
+/// their own firm (the assigned person signs, 第二十七条 of the procedure rules), and not
+/// at all when their account names no firm.
+pub fn may_handle(actor: &crate::auth::Actor, assignee_institution: Option<i64>) -> bool {
+    match actor.role {
+        crate::auth::Role::Lawyer => actor.institution_id.is_some_and(|i| Some(i.0) == assignee_institution),
+        _ => true,
+    }
+}
+
 /// A step in the case history. The history is only ever added to: a correction is a
 /// new entry, never a change to an old one.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -191,6 +203,7 @@ pub struct LegalAidCase {
     pub assigned_at: Option<DateTime<Utc>>,
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
+    pub assignee_institution_id: Option<i64>,
     pub assignee_institution_name: Option<String>,
     pub assignment_override: Option<String>,
     pub agreement_due: Option<DateTime<Utc>>,
@@ -509,5 +522,29 @@ mod tests {
         assert_eq!(d.tracking.period.amount, 14);
         let e = Deadlines::parse(&[("tracking", "2个月", "本区")]).unwrap_err();
         assert!(e.0.contains("以“日”计"), "{}", e.0);
+    }
+
+    #[test]
+    fn a_lawyer_works_only_the_cases_assigned_to_their_firm() {
+        use crate::auth::{Actor, Role, Scope};
+        use crate::ids::{InstitutionId, UserId};
+        let person = |role: Role, firm: Option<i64>| Actor {
+            user_id: UserId(1),
+            username: "x".into(),
+            display_name: "x".into(),
+            role,
+            scope: Scope::new(crate::DivisionCode::parse("scope", "220802").unwrap()),
+            institution_id: firm.map(InstitutionId),
+            ip: String::new(),
+            pending: None,
+        };
+        assert!(may_handle(&person(Role::Lawyer, Some(7)), Some(7)));
+        assert!(!may_handle(&person(Role::Lawyer, Some(7)), Some(8)));
+        assert!(!may_handle(&person(Role::Lawyer, Some(7)), None));
+        assert!(!may_handle(&person(Role::Lawyer, None), None), "a lawyer without a firm cannot be told apart");
+        assert!(
+            may_handle(&person(Role::LegalAidReviewer, Some(3)), Some(8)),
+            "legal aid staff work every case in scope"
+        );
     }
 }

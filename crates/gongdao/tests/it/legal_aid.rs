@@ -190,11 +190,31 @@ async fn a_case_runs_from_application_to_archive_in_order_on_both_backends() {
         let (status, body) = app.post(&reviewer, &format!("{base}/assign"), json!({"person_id": second})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error_fields(&body), vec!["override_reason"]);
-        let first = ranked[0]["person_id"].as_i64().unwrap();
-        let (_, c) = app.post(&reviewer, &format!("{base}/assign"), json!({"person_id": first})).await;
-        assert_eq!(c["status"], "assigned");
-        assert_eq!(c["assignee_id"], first);
+        // The demo lawyer's firm takes the case (with the reason, when the ranking put
+        // someone else first), so that the lawyer may work it.
+        let admin = app.login_as("admin").await;
+        let (_, accounts) = app.get(&admin, "/api/v1/accounts?per_page=100").await;
+        let firm =
+            accounts["items"].as_array().unwrap().iter().find(|a| a["username"] == "lawyer").unwrap()["institution_id"]
+                .clone();
+        let mine = ranked
+            .iter()
+            .find(|r| r["institution_id"] == firm && r["excluded"].is_null())
+            .expect("a candidate of the firm");
+        let chosen = mine["person_id"].as_i64().unwrap();
+        let mut assign = json!({"person_id": chosen});
+        if ranked[0]["person_id"] != mine["person_id"] {
+            assign["override_reason"] = json!("受援人申请由该律师事务所承办");
+        }
+        let (_, c) = app.post(&reviewer, &format!("{base}/assign"), assign).await;
+        assert_eq!(c["status"], "assigned", "{c}");
+        assert_eq!(c["assignee_id"], chosen);
         assert!(c["agreement_due"].is_string());
+        // A lawyer of no firm (or another) may not work a case assigned elsewhere.
+        let stranger = app.new_account(&admin, "other-lawyer", "lawyer", "220802000000").await.session;
+        let (status, body) = app.post(&stranger, &format!("{base}/sign-agreement"), json!({})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body.to_string().contains("承办律师"), "{body}");
 
         // The lawyer works the case; the reviewer closes it.
         let (status, _) = app.post(&lawyer, &format!("{base}/closing-report"), json!({"text": "x"})).await;
