@@ -499,20 +499,5 @@ pub async fn names(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<std::collections::HashMap<i64, String>, StoreError> {
-    let mut ids: Vec<i64> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut out = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, String)> = Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .column(Column::Name)
-            .filter(Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        out.extend(rows);
-    }
-    Ok(out)
+    crate::sql::labels_by_id::<Entity>(conn, ids, Column::Id, Column::Name).await
 }

@@ -59,3 +59,30 @@ pub(crate) fn code_set<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
 pub(crate) fn codes(column: &str) -> impl Iterator<Item = &str> {
     column.split(',').filter(|s| !s.is_empty())
 }
+
+/// A label column of rows by id (names of institutions, people, accounts), read 500 ids
+/// at a time; ids repeated or missing are fine.
+pub(crate) async fn labels_by_id<E: sea_orm::EntityTrait>(
+    conn: &impl sea_orm::ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+    id: E::Column,
+    label: E::Column,
+) -> Result<std::collections::HashMap<i64, String>, crate::StoreError> {
+    use sea_orm::{QueryFilter, QuerySelect};
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String)> = E::find()
+            .select_only()
+            .column(id)
+            .column(label)
+            .filter(id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
