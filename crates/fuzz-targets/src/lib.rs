@@ -119,9 +119,9 @@ pub fn upload(data: &[u8]) {
     if let Ok(f) = check_upload("file", &name, content) {
         assert!(!content.is_empty() && content.len() <= MAX_BYTES);
         let magic: &[u8] = match f.kind {
-            MaterialKind::Pdf => b"%PDF",
+            MaterialKind::Pdf => b"%PDF-",
             MaterialKind::Jpeg => &[0xff, 0xd8, 0xff],
-            MaterialKind::Png => &[0x89, b'P', b'N', b'G'],
+            MaterialKind::Png => &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a],
         };
         assert!(content.starts_with(magic), "{:?} without its magic number", f.kind);
         assert!(!f.name.contains(['/', '\\']) && !f.name.chars().any(char::is_control), "{:?}", f.name);

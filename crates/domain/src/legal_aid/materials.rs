@@ -24,6 +24,15 @@ impl MaterialKind {
         }
     }
 
+    /// The bytes a file of this kind begins with.
+    pub fn signature(self) -> &'static [u8] {
+        match self {
+            MaterialKind::Pdf => b"%PDF-",
+            MaterialKind::Jpeg => &[0xff, 0xd8, 0xff],
+            MaterialKind::Png => &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a],
+        }
+    }
+
     fn extensions(self) -> &'static [&'static str] {
         match self {
             MaterialKind::Pdf => &["pdf"],
@@ -71,14 +80,19 @@ pub fn check_upload(field: &str, name: &str, bytes: &[u8]) -> Result<CheckedFile
             MAX_BYTES / 1_048_576
         )));
     }
-    let kind = match infer::get(bytes).map(|t| t.mime_type()) {
-        Some("application/pdf") => MaterialKind::Pdf,
-        Some("image/jpeg") => MaterialKind::Jpeg,
-        Some("image/png") => MaterialKind::Png,
-        other => {
-            let what = other.map_or("无法识别的内容".to_string(), |m| format!("内容为 {m}"));
-            return Err(err(format!("只能上传 PDF、JPG 或 PNG 文件（该文件{what}）")));
-        }
+    let sniffed = infer::get(bytes).map(|t| t.mime_type());
+    let kind = match sniffed {
+        Some("application/pdf") => Some(MaterialKind::Pdf),
+        Some("image/jpeg") => Some(MaterialKind::Jpeg),
+        Some("image/png") => Some(MaterialKind::Png),
+        _ => None,
+    }
+    // The signature must open the file: a PDF header further in (which readers
+    // tolerate, and a file of another kind can carry) is not taken.
+    .filter(|k| bytes.starts_with(k.signature()));
+    let Some(kind) = kind else {
+        let what = sniffed.map_or("无法识别的内容".to_string(), |m| format!("内容为 {m}"));
+        return Err(err(format!("只能上传 PDF、JPG 或 PNG 文件（该文件{what}）")));
     };
     // Only the last part of a path; no control characters; a bounded length.
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
@@ -132,6 +146,9 @@ mod tests {
         assert!(check_upload("file", "a.pdf", &big).unwrap_err().message.contains("超过了 5 MB"));
         let html = b"<html><script>alert(1)</script></html>";
         assert!(check_upload("file", "a.png", html).is_err());
+        // Found by the fuzz target: a PDF header after other bytes is not a PDF here.
+        let late = b"\0id-card\0\0\0\x80\n%PDF-1.4 1 0 obj";
+        assert!(check_upload("file", "a.pdf", late).unwrap_err().message.contains("只能上传"));
     }
 
     #[test]
