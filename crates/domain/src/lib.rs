@@ -16,6 +16,7 @@ pub mod deadline;
 pub mod division;
 pub mod document;
 pub mod error;
+pub mod evaluation;
 pub mod id_number;
 pub mod identity;
 pub mod ids;
