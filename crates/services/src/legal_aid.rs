@@ -543,13 +543,32 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        self.legal_aid_case(actor, id).await
+        // Whoever filed it sees what they filed (a lawyer too, though it is not yet
+        // assigned to their firm).
+        legal_aid::get(self.store().reader(), self.cipher(), actor.scope, id)
+            .await?
+            .ok_or(ServiceError::NotFound("法律援助案件"))
     }
 
     pub async fn legal_aid_case(&self, actor: &Actor, id: i64) -> Result<LegalAidCase, ServiceError> {
         actor.require(Permission::ViewRequests)?;
         legal_aid::get(self.store().reader(), self.cipher(), actor.scope, id)
             .await?
+            .filter(|c| may_handle(actor, c.assignee_institution_id))
+            .ok_or(ServiceError::NotFound("法律援助案件"))
+    }
+
+    /// A case's row in the actor's reach: in their scope and, for a lawyer, assigned to
+    /// their firm (see [`may_handle`]); otherwise not found, as if it did not exist.
+    async fn record_in_reach(
+        &self,
+        conn: &impl ConnectionTrait,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<legal_aid::CaseRecord, ServiceError> {
+        legal_aid::record(conn, actor.scope, id)
+            .await?
+            .filter(|m| may_handle(actor, m.assignee_institution_id))
             .ok_or(ServiceError::NotFound("法律援助案件"))
     }
 
@@ -572,7 +591,9 @@ impl Services {
             .and_then(|s| errors.check(CaseType::parse_field("case_type", s)));
         errors.into_result()?;
         let page: Page = page.parse()?;
-        let filter = ListFilter { status, case_type, assignee: None };
+        // A lawyer lists their firm's cases only (none without a firm).
+        let firm = (actor.role == gongdao_domain::auth::Role::Lawyer).then(|| actor.institution_id.map_or(-1, |i| i.0));
+        let filter = ListFilter { status, case_type, firm };
         Ok(legal_aid::list(self.store().reader(), self.cipher(), actor.scope, &filter, page).await?)
     }
 
@@ -650,7 +671,7 @@ impl Services {
         actor.require(permission_for(action))?;
         let book = self.rules().await?;
         let tx = self.store().begin().await?;
-        let m = legal_aid::record(&tx, actor.scope, id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        let m = self.record_in_reach(&tx, actor, id).await?;
         if input.version.is_some_and(|v| v != m.version) {
             return Err(ServiceError::stale("法律援助案件"));
         }
@@ -1443,7 +1464,7 @@ impl Services {
     ) -> Result<gongdao_domain::legal_aid::materials::Material, ServiceError> {
         self.may_add_legal_aid_materials(actor)?;
         let tx = self.store().begin().await?;
-        let m = legal_aid::record(&tx, actor.scope, case_id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        let m = self.record_in_reach(&tx, actor, case_id).await?;
         let file = gongdao_domain::legal_aid::materials::check_upload("file", name, bytes)?;
         if m.status == CaseStatus::Archived.code() {
             return Err(ServiceError::Conflict("案件已归档，不能再添加材料".into()));
@@ -1479,7 +1500,7 @@ impl Services {
     ) -> Result<Vec<gongdao_domain::legal_aid::materials::Material>, ServiceError> {
         actor.require(Permission::ViewRequests)?;
         let reader = self.store().reader();
-        legal_aid::record(reader, actor.scope, case_id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        self.record_in_reach(reader, actor, case_id).await?;
         Ok(legal_aid::materials(reader, self.cipher(), case_id).await?)
     }
 
@@ -1492,7 +1513,7 @@ impl Services {
     ) -> Result<(gongdao_domain::legal_aid::materials::Material, Vec<u8>), ServiceError> {
         actor.require(Permission::ViewRequests)?;
         let reader = self.store().reader();
-        legal_aid::record(reader, actor.scope, case_id).await?.ok_or(ServiceError::NotFound("法律援助案件"))?;
+        self.record_in_reach(reader, actor, case_id).await?;
         legal_aid::material(reader, self.cipher(), case_id, id).await?.ok_or(ServiceError::NotFound("材料"))
     }
 }

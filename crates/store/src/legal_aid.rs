@@ -324,7 +324,8 @@ pub async fn get(
 pub struct ListFilter {
     pub status: Option<CaseStatus>,
     pub case_type: Option<CaseType>,
-    pub assignee: Option<i64>,
+    /// Only the cases assigned to this institution (a lawyer's firm).
+    pub firm: Option<i64>,
 }
 
 /// Cases in scope, newest first, without their history.
@@ -342,12 +343,12 @@ pub async fn list(
     if let Some(t) = filter.case_type {
         q = q.filter(case::Column::CaseType.eq(t.code()));
     }
-    if let Some(a) = filter.assignee {
-        q = q.filter(case::Column::AssigneeId.eq(a));
+    if let Some(f) = filter.firm {
+        q = q.filter(case::Column::AssigneeInstitutionId.eq(f));
     }
     // The count from the tallies where they can say it: counting a million rows is most
     // of a list's time.
-    let tallied = match filter.assignee {
+    let tallied = match filter.firm {
         None => tallied_count(conn, scope, filter.status, filter.case_type).await?,
         Some(_) => None,
     };

@@ -135,11 +135,12 @@ pub fn takes_green_channel(groups: &[Group], matter: Option<Matter>, hardship: H
         || matches!(hardship, Hardship::Exempt | Hardship::NotRequired)
 }
 
-/// Whether `actor` may take a handling step (the agreement, progress, the closing
-/// report, a correction) on a case assigned to the institution `assignee_institution`:
-/// legal aid staff on any case in their scope; a lawyer only on the cases assigned to
-/// their own firm (the assigned person signs, 第二十七条 of the procedure rules), and not
-/// at all when their account names no firm.
+/// Whether `actor` may see and take a handling step (the agreement, progress, the
+/// closing report, a correction) on a case assigned to the institution
+/// `assignee_institution`: legal aid staff any case in their scope; a lawyer only the
+/// cases assigned to their own firm (the assigned person signs, 第二十七条 of the
+/// procedure rules; and a lawyer needs no other applicant's file), none when their
+/// account names no firm.
 pub fn may_handle(actor: &crate::auth::Actor, assignee_institution: Option<i64>) -> bool {
     match actor.role {
         crate::auth::Role::Lawyer => actor.institution_id.is_some_and(|i| Some(i.0) == assignee_institution),

@@ -210,11 +210,18 @@ async fn a_case_runs_from_application_to_archive_in_order_on_both_backends() {
         assert_eq!(c["status"], "assigned", "{c}");
         assert_eq!(c["assignee_id"], chosen);
         assert!(c["agreement_due"].is_string());
-        // A lawyer of no firm (or another) may not work a case assigned elsewhere.
+        // A lawyer sees and works their firm's cases only: one of no firm (or another)
+        // neither finds this case in the list, nor reads, works or adds to it.
         let stranger = app.new_account(&admin, "other-lawyer", "lawyer", "220802000000").await.session;
-        let (status, body) = app.post(&stranger, &format!("{base}/sign-agreement"), json!({})).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-        assert!(body.to_string().contains("承办律师"), "{body}");
+        assert_eq!(app.post(&stranger, &format!("{base}/sign-agreement"), json!({})).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&stranger, &base).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&stranger, &format!("{base}/materials")).await.0, StatusCode::NOT_FOUND);
+        let (_, theirs) = app.get(&stranger, "/api/v1/legal-aid/cases?per_page=1000").await;
+        assert_eq!(theirs["total"], 0, "{theirs}");
+        let (_, mine) = app.get(&lawyer, "/api/v1/legal-aid/cases?per_page=1000").await;
+        let mine = mine["items"].as_array().unwrap();
+        assert!(mine.iter().any(|x| x["id"] == c["id"]), "{backend:?}");
+        assert!(mine.iter().all(|x| x["assignee_institution_id"] == firm), "only the firm's cases");
 
         // The lawyer works the case; the reviewer closes it.
         let (status, _) = app.post(&lawyer, &format!("{base}/closing-report"), json!({"text": "x"})).await;
