@@ -211,7 +211,9 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         // Background work runs as supervised peers of the server: a loop that panics
         // is logged and started again, and never takes the server down; the server
         // stopping ends them all.
-        let housekeeping = supervise("housekeeping", move || housekeeping_loop(housekeeping.clone(), data_dir.clone()));
+        let housekeeping = supervise("housekeeping", move || {
+            housekeeping_loop(housekeeping.clone(), data_dir.clone(), !interval.is_zero())
+        });
         let work = supervise("jobs", move || work_loop(worker.clone(), sender.clone(), interval));
         let laws = supervise("laws", move || law_loop(law_worker.clone(), laws_dir.clone()));
         tokio::select! {
@@ -328,7 +330,12 @@ pub const AUDIT_ANCHOR_FILE: &str = "audit-anchors.log";
 
 /// Every ten minutes: drops expired sessions and old login attempts, and anchors the
 /// head of the audit chain (in the database and in a file of the data folder).
-async fn housekeeping_loop(services: Services, data_dir: std::path::PathBuf) {
+async fn housekeeping_loop(services: Services, data_dir: std::path::PathBuf, enabled: bool) {
+    // `jobs_interval_ms = 0` turns all background work off, this too: what a test or an
+    // operator then sees in the database changes only by requests.
+    if !enabled {
+        return std::future::pending().await;
+    }
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
