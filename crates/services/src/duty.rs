@@ -17,7 +17,7 @@ use gongdao_domain::legal_aid::duty::{
 use gongdao_domain::network::InstitutionType;
 use gongdao_domain::{FieldError, text};
 use gongdao_store::duty::{self, NewService, NewStation};
-use gongdao_store::{ConnectionTrait, Page, institutions};
+use gongdao_store::{ConnectionTrait, institutions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -200,9 +200,17 @@ impl Services {
         duty::station(conn, actor.scope, id).await?.ok_or(ServiceError::NotFound("值班工作站"))
     }
 
-    /// A station's month of duty, day by day, with who may be put on it.
-    pub async fn duty_roster(&self, actor: &Actor, station_id: i64, month: &str) -> Result<RosterMonth, ServiceError> {
+    /// A station's month of duty (`YYYY-MM`, this month when not given), day by day, with
+    /// who may be put on it.
+    pub async fn duty_roster(
+        &self,
+        actor: &Actor,
+        station_id: i64,
+        month: Option<&str>,
+    ) -> Result<RosterMonth, ServiceError> {
         actor.require(Permission::ViewRequests)?;
+        let this_month = self.today().format("%Y-%m").to_string();
+        let month = month.map(str::trim).filter(|m| !m.is_empty()).unwrap_or(&this_month);
         let (first, last) = parse_month("month", month)?;
         let conn = self.store().reader();
         let station = self.station_in_scope(conn, actor, station_id).await?;
@@ -284,7 +292,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        self.duty_roster(actor, station_id, &first.format("%Y-%m").to_string()).await
+        self.duty_roster(actor, station_id, Some(&first.format("%Y-%m").to_string())).await
     }
 
     /// Records a service given by the lawyer on duty at a station in scope.
@@ -363,10 +371,9 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        let (items, _) =
-            duty::services(self.store().reader(), self.cipher(), actor.scope, Some(station_id), Page::new(50, 0))
-                .await?;
-        items.into_iter().find(|s| s.id == id).ok_or(ServiceError::NotFound("值班律师服务记录"))
+        duty::service(self.store().reader(), self.cipher(), actor.scope, id)
+            .await?
+            .ok_or(ServiceError::NotFound("值班律师服务记录"))
     }
 
     /// Who may stand duty: lawyers and legal aid staff in scope.

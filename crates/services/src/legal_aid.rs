@@ -428,6 +428,16 @@ pub fn available_steps(actor: &Actor, c: &LegalAidCase) -> Vec<Action> {
         .collect()
 }
 
+/// Whether materials may still be added to a case of `status` (not once it is archived).
+pub fn materials_open(status: CaseStatus) -> bool {
+    status != CaseStatus::Archived
+}
+
+/// Whether the page offers `actor` to upload materials to a case of `status`.
+pub fn may_upload_to(actor: &Actor, status: CaseStatus) -> bool {
+    actor.can(Permission::HandleRequests) && materials_open(status)
+}
+
 fn candidate_kind(kind: PersonType) -> CandidateKind {
     match kind {
         PersonType::Lawyer => CandidateKind::Lawyer,
@@ -1466,11 +1476,12 @@ impl Services {
         let tx = self.store().begin().await?;
         let m = self.record_in_reach(&tx, actor, case_id).await?;
         let file = gongdao_domain::legal_aid::materials::check_upload("file", name, bytes)?;
-        if m.status == CaseStatus::Archived.code() {
+        if !CaseStatus::from_code(&m.status).is_some_and(materials_open) {
             return Err(ServiceError::Conflict("案件已归档，不能再添加材料".into()));
         }
-        let id = legal_aid::add_material(&tx, self.cipher(), case_id, &file, bytes, Some(actor.user_id.0), self.now())
-            .await?;
+        let material =
+            legal_aid::add_material(&tx, self.cipher(), case_id, &file, bytes, Some(actor.user_id.0), self.now())
+                .await?;
         let region = DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region);
         self.audit(
             &tx,
@@ -1485,11 +1496,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        legal_aid::materials(self.store().reader(), self.cipher(), case_id)
-            .await?
-            .into_iter()
-            .find(|x| x.id == id)
-            .ok_or(ServiceError::NotFound("材料"))
+        Ok(material)
     }
 
     /// The files of a case in scope.

@@ -268,15 +268,14 @@ impl Pages {
 /// Lays the document out on A4 pages.
 pub(crate) fn layout(doc: &OfficialDocument, m: &impl Advance) -> Vec<Vec<Mark>> {
     let mut p = Pages::new();
-    let centred = |m: &dyn Fn(&str) -> f32, text: &str| LEFT + (TEXT_W - m(text)).max(0.0) / 2.0;
+    // Where a line of this width starts when centred.
+    let centred = |width: f32| LEFT + (TEXT_W - width).max(0.0) / 2.0;
 
     for line in wrap(m, &doc.title, TITLE_SIZE, TEXT_W, TEXT_W) {
-        let x = centred(&|t| m.width(t, TITLE_SIZE), &line);
-        p.line(x, TITLE_SIZE, line);
+        p.line(centred(m.width(&line, TITLE_SIZE)), TITLE_SIZE, line);
     }
     if !doc.number.is_empty() {
-        let x = centred(&|t| m.width(t, BODY_SIZE), &doc.number);
-        p.line(x, BODY_SIZE, doc.number.clone());
+        p.line(centred(m.width(&doc.number, BODY_SIZE)), BODY_SIZE, doc.number.clone());
     }
     p.y += BODY_SIZE * 0.5;
     if !doc.addressee.is_empty() {
@@ -332,20 +331,19 @@ pub(crate) fn layout(doc: &OfficialDocument, m: &impl Advance) -> Vec<Vec<Mark>>
     // the right edge; the seal is pressed over both, so there is room above them.
     p.room(BODY_SIZE * LEADING * 5.0);
     p.y += BODY_SIZE * LEADING * 2.0;
-    let date_x = LEFT + TEXT_W - 4.0 * BODY_SIZE - m.width(&doc.date, BODY_SIZE);
-    let date_centre = date_x + m.width(&doc.date, BODY_SIZE) / 2.0;
-    let issuer_x = (date_centre - m.width(&doc.issuer, BODY_SIZE) / 2.0).clamp(LEFT, LEFT + TEXT_W);
-    p.line(issuer_x.min(LEFT + TEXT_W - m.width(&doc.issuer, BODY_SIZE)), BODY_SIZE, doc.issuer.clone());
+    let date_w = m.width(&doc.date, BODY_SIZE);
+    let date_x = LEFT + TEXT_W - 4.0 * BODY_SIZE - date_w;
+    let issuer_w = m.width(&doc.issuer, BODY_SIZE);
+    let issuer_x = (date_x + (date_w - issuer_w) / 2.0).clamp(LEFT, (LEFT + TEXT_W - issuer_w).max(LEFT));
+    p.line(issuer_x, BODY_SIZE, doc.issuer.clone());
     p.line(date_x, BODY_SIZE, doc.date.clone());
 
     // Page numbers under the text block.
-    let count = p.pages.len();
     for (n, page) in p.pages.iter_mut().enumerate() {
         let text = format!("— {} —", n + 1);
         let x = LEFT + (TEXT_W - m.width(&text, PAGE_NUMBER_SIZE)) / 2.0;
         page.push(Mark::Text { x, y: PAGE_H - BOTTOM + 7.0 * MM + PAGE_NUMBER_SIZE, size: PAGE_NUMBER_SIZE, text });
     }
-    debug_assert_eq!(count, p.pages.len());
     p.pages
 }
 

@@ -2,8 +2,6 @@
 //! roster is replaced as a whole in one transaction; services are only ever added. The
 //! person served and the note are sealed.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use gongdao_domain::DivisionCode;
 use gongdao_domain::auth::Scope;
@@ -250,18 +248,36 @@ pub async fn services(
         .offset(page.offset)
         .all(conn)
         .await?;
+    Ok((service_views(conn, cipher, rows).await?, total))
+}
+
+/// One service in scope.
+pub async fn service(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    scope: Scope,
+    id: i64,
+) -> Result<Option<DutyService>, StoreError> {
+    let rows = service::Entity::find_by_id(id).filter(in_scope(service::Column::RegionCode, scope)).all(conn).await?;
+    Ok(service_views(conn, cipher, rows).await?.pop())
+}
+
+/// Services as shown: names of their stations and lawyers read once, the person served
+/// and the note opened.
+async fn service_views(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    rows: Vec<service::Model>,
+) -> Result<Vec<DutyService>, StoreError> {
     let people = crate::people::names(conn, rows.iter().map(|r| r.person_id)).await?;
-    let mut station_ids: Vec<i64> = rows.iter().map(|r| r.station_id).collect();
-    station_ids.dedup();
-    let stations: HashMap<i64, String> = station::Entity::find()
-        .filter(station::Column::Id.is_in(station_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
-    let items = rows
-        .into_iter()
+    let stations = crate::sql::labels_by_id::<station::Entity>(
+        conn,
+        rows.iter().map(|r| r.station_id),
+        station::Column::Id,
+        station::Column::Name,
+    )
+    .await?;
+    rows.into_iter()
         .map(|r| {
             Ok(DutyService {
                 id: r.id,
@@ -271,7 +287,7 @@ pub async fn services(
                 person_id: r.person_id,
                 served_on: parse_day(&r.served_on)?,
                 kinds: codes(&r.kinds).filter_map(DutyServiceKind::from_code).collect(),
-                stage: Stage::from_code(&r.stage).unwrap_or(Stage::Investigation),
+                stage: Stage::from_code(&r.stage).ok_or_else(|| StoreError::corrupt("duty service stage"))?,
                 client_name: r.client_name_enc.as_deref().map(|s| cipher.open(s)).transpose()?,
                 note: r.note_enc.as_deref().map(|s| cipher.open(s)).transpose()?,
                 received_at: r.received_at,
@@ -279,8 +295,7 @@ pub async fn services(
                 forwarded_late: r.forwarded_late,
             })
         })
-        .collect::<Result<_, StoreError>>()?;
-    Ok((items, total))
+        .collect()
 }
 
 /// Services by station and month, and by what was done, between two days: one pass.
@@ -322,8 +337,8 @@ pub async fn counts(
             *n += sum(4 + k)?;
         }
     }
-    out.forwarded =
-        DutyServiceKind::ALL.iter().zip(&by_kind).find(|(k, _)| **k == DutyServiceKind::Forwarded).map_or(0, |x| *x.1);
+    let forwarded = DutyServiceKind::ALL.iter().position(|k| *k == DutyServiceKind::Forwarded);
+    out.forwarded = forwarded.map_or(0, |i| by_kind[i]);
     out.by_kind = DutyServiceKind::ALL
         .iter()
         .zip(by_kind)

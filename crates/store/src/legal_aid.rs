@@ -748,6 +748,11 @@ pub async fn tallied_count(
     Ok(Some(u64::try_from(n.unwrap_or(0)).unwrap_or(0)))
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Keeps an uploaded file with a case (already checked), its name and content sealed.
 pub async fn add_material(
     conn: &impl ConnectionTrait,
@@ -757,10 +762,9 @@ pub async fn add_material(
     bytes: &[u8],
     by: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+) -> Result<Material, StoreError> {
     use base64::Engine as _;
-    use sha2::Digest as _;
-    let digest: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = sha256_hex(bytes);
     let content = base64::engine::general_purpose::STANDARD.encode(bytes);
     let r = material::Entity::insert(material::ActiveModel {
         id: NotSet,
@@ -768,25 +772,21 @@ pub async fn add_material(
         name: Set(cipher.seal(&file.name)),
         kind: Set(file.kind.code().into()),
         size: Set(bytes.len() as i64),
-        sha256: Set(digest),
+        sha256: Set(sha256.clone()),
         content: Set(cipher.seal(&content)),
         uploaded_by: Set(by),
         uploaded_at: Set(now),
     })
     .exec(conn)
     .await?;
-    Ok(r.last_insert_id)
-}
-
-fn material_view(cipher: &PiiCipher, m: &material::Model) -> Result<Material, StoreError> {
     Ok(Material {
-        id: m.id,
-        case_id: m.case_id,
-        name: cipher.open(&m.name)?,
-        kind: MaterialKind::from_code(&m.kind).ok_or_else(|| StoreError::corrupt("material kind"))?,
-        size: m.size,
-        sha256: m.sha256.clone(),
-        uploaded_at: m.uploaded_at,
+        id: r.last_insert_id,
+        case_id,
+        name: file.name.clone(),
+        kind: file.kind,
+        size: bytes.len() as i64,
+        sha256,
+        uploaded_at: now,
     })
 }
 
@@ -800,6 +800,20 @@ struct MaterialRow {
     size: i64,
     sha256: String,
     uploaded_at: DateTime<Utc>,
+}
+
+impl MaterialRow {
+    fn view(self, cipher: &PiiCipher) -> Result<Material, StoreError> {
+        Ok(Material {
+            id: self.id,
+            case_id: self.case_id,
+            name: cipher.open(&self.name)?,
+            kind: MaterialKind::from_code(&self.kind).ok_or_else(|| StoreError::corrupt("material kind"))?,
+            size: self.size,
+            sha256: self.sha256,
+            uploaded_at: self.uploaded_at,
+        })
+    }
 }
 
 /// The files of a case, oldest first, without their content.
@@ -824,22 +838,7 @@ pub async fn materials(
         .into_model::<MaterialRow>()
         .all(conn)
         .await?;
-    rows.into_iter()
-        .map(|r| {
-            let m = material::Model {
-                id: r.id,
-                case_id: r.case_id,
-                name: r.name,
-                kind: r.kind,
-                size: r.size,
-                sha256: r.sha256,
-                content: String::new(),
-                uploaded_by: None,
-                uploaded_at: r.uploaded_at,
-            };
-            material_view(cipher, &m)
-        })
-        .collect()
+    rows.into_iter().map(|r| r.view(cipher)).collect()
 }
 
 /// One file of a case with its content, checked against its digest.
@@ -850,18 +849,25 @@ pub async fn material(
     id: i64,
 ) -> Result<Option<(Material, Vec<u8>)>, StoreError> {
     use base64::Engine as _;
-    use sha2::Digest as _;
     let Some(m) = material::Entity::find_by_id(id).filter(material::Column::CaseId.eq(case_id)).one(conn).await? else {
         return Ok(None);
     };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(cipher.open(&m.content)?)
         .map_err(|_| StoreError::corrupt("material content"))?;
-    let digest: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-    if digest != m.sha256 {
+    if sha256_hex(&bytes) != m.sha256 {
         return Err(StoreError::corrupt(format!("material {id} does not match its digest")));
     }
-    Ok(Some((material_view(cipher, &m)?, bytes)))
+    let row = MaterialRow {
+        id: m.id,
+        case_id: m.case_id,
+        name: m.name,
+        kind: m.kind,
+        size: m.size,
+        sha256: m.sha256,
+        uploaded_at: m.uploaded_at,
+    };
+    Ok(Some((row.view(cipher)?, bytes)))
 }
 
 /// The cases in scope assigned or in hand (及时追踪: due), and of them those whose last

@@ -104,9 +104,8 @@ pub async fn closed_legal_aid_cases(
 
 /// Erases a legal aid case's applicant (name, ID number, phone), the opposing party, the
 /// facts, the materials list and the uploaded materials, the closing report and the notes
-/// of its history, with the
-/// blind indexes of the names; type, matter, groups, region, dates, decision and the
-/// assignment stay for the statistics.
+/// of its history, with the blind indexes of the names; type, matter, groups, region,
+/// dates, decision and the assignment stay for the statistics.
 pub async fn erase_legal_aid_case(
     conn: &impl ConnectionTrait,
     cipher: &PiiCipher,

@@ -56,8 +56,7 @@ async fn roster(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> ApiResult<Json<RosterMonth>> {
-    let month = q.month.unwrap_or_else(|| s.services.today().format("%Y-%m").to_string());
-    Ok(Json(s.services.duty_roster(&a, parse_id("id", &id)?, &month).await?))
+    Ok(Json(s.services.duty_roster(&a, parse_id("id", &id)?, q.month.as_deref()).await?))
 }
 
 /// Draws the month's roster from today on: the lawyers given take the working days in

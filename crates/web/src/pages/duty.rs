@@ -272,7 +272,7 @@ async fn station_page(
     user: &PageActor,
     status: StatusCode,
     id: i64,
-    month: &str,
+    month: Option<&str>,
     msg: Option<&str>,
     errors: Errors,
 ) -> Response {
@@ -343,8 +343,7 @@ pub async fn station(
     PathId(id): PathId,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    let month = q.month.unwrap_or_else(|| state.services.today().format("%Y-%m").to_string());
-    station_page(&state, &user, StatusCode::OK, id, &month, q.msg.as_deref(), Errors::default()).await
+    station_page(&state, &user, StatusCode::OK, id, q.month.as_deref(), q.msg.as_deref(), Errors::default()).await
 }
 
 /// 自动排班: the month from today on, in turn.
@@ -366,11 +365,9 @@ pub async fn draw_roster(
         Err(e) => match field_errors(e) {
             Ok(errors) => {
                 let errors = Errors::of_form("roster", errors.fields, &posted);
-                let month = match gongdao_services::duty::parse_month("month", &form.month) {
-                    Ok(_) => form.month.trim().to_string(),
-                    Err(_) => state.services.today().format("%Y-%m").to_string(),
-                };
-                station_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, id, &month, None, errors).await
+                // A month that does not parse shows this one, the error beside the form.
+                let month = gongdao_services::duty::parse_month("month", &form.month).ok().map(|_| form.month.as_str());
+                station_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, id, month, None, errors).await
             }
             Err(e) => page_error(e),
         },

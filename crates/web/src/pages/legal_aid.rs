@@ -555,7 +555,7 @@ async fn case_page(
         Ok(m) => m,
         Err(e) => return page_error(e),
     };
-    let can_upload = user.actor.can(Permission::HandleRequests) && c.status != CaseStatus::Archived;
+    let can_upload = gongdao_services::legal_aid::may_upload_to(&user.actor, c.status);
     let documents = DocumentKind::ALL
         .iter()
         .filter(|k| gongdao_domain::legal_aid::documents::document(&c, **k, s.today()).is_ok())
