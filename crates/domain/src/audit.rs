@@ -37,6 +37,9 @@ crate::code_enum! {
         LegalAidCase => ("legal_aid_case", "法律援助案件"),
         DutyStation => ("duty_station", "值班律师工作站"),
         DutyService => ("duty_service", "值班律师服务记录"),
+        Evaluation => ("evaluation", "服务评价"),
+        Rectification => ("rectification", "差评整改"),
+        SupervisionVisit => ("supervision_visit", "监督走访"),
     }
 }
 

@@ -41,6 +41,11 @@ crate::code_enum! {
         ReviewLegalAid => ("review_legal_aid", "审查、指派法律援助案件"),
         HandleLegalAid => ("handle_legal_aid", "承办法律援助案件"),
         DecideObjections => ("decide_objections", "审查法律援助异议"),
+        ViewEvaluations => ("view_evaluations", "查看服务评价和整改"),
+        RectifyReviews => ("rectify_reviews", "核实整改差评、提出申诉"),
+        SuperviseEvaluations => ("supervise_evaluations", "审核整改、复核申诉"),
+        CallBackReviewers => ("call_back_reviewers", "回访差评评价人"),
+        RecordSupervision => ("record_supervision", "记录监督走访"),
     }
 }
 
@@ -69,6 +74,17 @@ impl Role {
             // 法律援助法 第四十九条: objections go to the justice bureau, not to the centre
             // whose decision they contest.
             DecideObjections => self == Leader,
+            // 好差评: everyone who serves sees how they were rated (never by whom); the
+            // institutions rectify their bad reviews, the bureau checks and decides
+            // appeals, the 12348 hotline calls real-name reviewers back, and social
+            // supervisors record their visits.
+            ViewEvaluations => true,
+            RectifyReviews => {
+                matches!(self, Dispatcher | WindowStaff | HotlineAgent | LegalAidReviewer | Lawyer | Mediator)
+            }
+            SuperviseEvaluations => self == Leader,
+            CallBackReviewers => matches!(self, Dispatcher | HotlineAgent),
+            RecordSupervision => matches!(self, SocialSupervisor | Leader),
         }
     }
 

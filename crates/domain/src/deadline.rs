@@ -34,6 +34,19 @@ pub struct DeadlineTable {
     pub retention: Option<Retention>,
     /// The statutory limits of a legal aid case (the law's own when the file is silent).
     pub legal_aid: crate::legal_aid::case::Deadlines,
+    /// A bad review is verified, rectified and fed back within this (`[evaluation]`;
+    /// 15 working days when the file is silent).
+    pub rectification: Rule,
+}
+
+/// The rectification limit when a deadline file does not state one.
+pub fn default_rectification() -> Rule {
+    Rule {
+        period: Period::working_days(15),
+        source:
+            "国办发〔2019〕51号：差评要调查核实、督促整改和反馈；整改时限各地为5、7或15个工作日，本区设定为15个工作日"
+                .into(),
+    }
 }
 
 /// 个人信息保存期限 (个人信息保护法 第十九条、第四十七条): after a matter is closed, or a
@@ -70,6 +83,14 @@ struct File {
     retention: Option<RetentionEntry>,
     #[serde(default)]
     legal_aid: std::collections::BTreeMap<String, LegalAidEntry>,
+    evaluation: Option<EvaluationEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvaluationEntry {
+    rectify: String,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -201,6 +222,10 @@ impl DeadlineTable {
                     .map(|(k, e)| (k.as_str(), e.period.as_str(), e.source.as_str()))
                     .collect::<Vec<_>>(),
             )?,
+            rectification: match &file.evaluation {
+                None => default_rectification(),
+                Some(e) => rule("差评整改", &e.rectify, &e.source)?,
+            },
         })
     }
 

@@ -48,6 +48,12 @@ pub fn optional_multiline(
     }
 }
 
+/// A required multi-line text.
+pub fn required_multiline(field: &str, label: &str, input: &str, max: usize) -> Result<String, FieldError> {
+    optional_multiline(field, label, Some(input), max)?
+        .ok_or_else(|| FieldError::new(field, format!("{label}不能为空")))
+}
+
 fn line(field: &str, label: &str, s: &str, max: usize) -> Result<String, FieldError> {
     check_length(field, label, s, max)?;
     if s.chars().any(char::is_control) {

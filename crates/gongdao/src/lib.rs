@@ -116,6 +116,7 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartError> 
         return Err(StartError::Config(format!("document_font：字体文件 {} 不存在", path.display())));
     }
     config.document_font = settings.document_font.clone();
+    config.public_url = settings.public_url.clone();
     Ok(Services::new(store, cipher, config))
 }
 

@@ -97,6 +97,9 @@ pub struct FileSettings {
     /// The CJK font (.ttc/.otf/.ttf) official documents are set in as PDF [default:
     /// Noto Serif CJK SC from fonts-noto-cjk, else Noto Sans CJK SC].
     pub document_font: Option<PathBuf>,
+    /// The address citizens reach the site at, for links in SMS (the rating link)
+    /// [default: `http://` and the listen address].
+    pub public_url: Option<String>,
 }
 
 impl FileSettings {
@@ -139,6 +142,7 @@ pub struct Settings {
     pub password_max_age_days: u32,
     pub totp_required_roles: Vec<String>,
     pub document_font: Option<PathBuf>,
+    pub public_url: String,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -153,8 +157,15 @@ impl Settings {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("gongdao.db").display()));
+        let listen = over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let public_url = over
+            .public_url
+            .or(file.public_url)
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{listen}"));
         Settings {
-            listen: over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            listen,
+            public_url,
             database_url,
             home_region: over.home_region.or(file.home_region).unwrap_or_else(|| "220802".into()),
             demo: over.demo.or(file.demo).unwrap_or(false),

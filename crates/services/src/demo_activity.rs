@@ -222,11 +222,12 @@ impl Services {
         self.seed_demo_mediation(&mediator).await?;
         self.seed_demo_legal_aid().await?;
         self.seed_demo_duty().await?;
+        self.seed_demo_evaluations().await?;
         self.erase_expired_personal_data().await?;
         Ok(())
     }
 
-    async fn demo_actor(&self, username: &str) -> Result<Actor, ServiceError> {
+    pub(crate) async fn demo_actor(&self, username: &str) -> Result<Actor, ServiceError> {
         let user = accounts::find_by_username(self.store().reader(), username)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("demo account {username} missing")))?;

@@ -47,6 +47,10 @@ impl Services {
                     .legal_aid_limit_job(&tx, &book, job.subject, now)
                     .await
                     .map(|again| again.map_or(Outcome::Done, Outcome::Again)),
+                crate::evaluation::RECTIFICATION_JOB => self
+                    .rectification_job(&tx, job.subject, now)
+                    .await
+                    .map(|again| again.map_or(Outcome::Done, Outcome::Again)),
                 crate::mediation::CONFIRMATION_JOB => {
                     self.confirmation_reminder(&tx, job.subject, now).await.map(|_| Outcome::Done)
                 }

@@ -878,6 +878,23 @@ impl Services {
             gongdao_store::Versioned::NotFound => return Err(ServiceError::NotFound("法律援助案件")),
         }
         legal_aid::add_event(&tx, cipher, id, action, note.as_deref(), Some(actor.user_id.0), now).await?;
+        if action == Action::Archive && r.termination_ground.is_none() && r.assignee_institution_id.is_some() {
+            // The applicant rates the firm that acted for them (one case, one rating).
+            let phone = cipher
+                .open_text_opt(r.applicant_phone_enc.as_deref())?
+                .and_then(|p| gongdao_domain::PhoneNumber::parse("phone", &p).ok());
+            let completed = crate::evaluation::Completed {
+                kind: gongdao_domain::evaluation::ServiceKind::LegalAid,
+                id,
+                number: r.number.clone(),
+                channel: gongdao_domain::evaluation::EvalChannel::Offline,
+                region,
+                institution_id: r.assignee_institution_id,
+                served_by: None,
+                phone,
+            };
+            self.invite_evaluation(&tx, rules, completed).await?;
+        }
         self.watch_legal_aid_limit(&tx, &r, rules.deadlines.reminder_before_hours).await?;
         self.audit(
             &tx,

@@ -16,6 +16,7 @@ pub mod demo_activity;
 pub mod dispatch;
 pub mod duty;
 pub mod error;
+pub mod evaluation;
 pub mod export;
 mod intake;
 pub mod jobs;
@@ -72,6 +73,8 @@ pub struct ServiceConfig {
     /// The CJK font official documents are set in as PDF; the first of
     /// [`pdf::FONT_CANDIDATES`] present when not set.
     pub document_font: Option<std::path::PathBuf>,
+    /// Where citizens reach the site (links in SMS), without a trailing slash.
+    pub public_url: String,
 }
 
 impl ServiceConfig {
@@ -89,6 +92,7 @@ impl ServiceConfig {
             password_max_age: None,
             totp_policy: Default::default(),
             document_font: None,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

@@ -340,6 +340,33 @@ impl Services {
         Ok(())
     }
 
+    /// The first party with a phone rates the mediation (one case, one rating); the
+    /// committee and the mediator who closed it are rated.
+    async fn invite_mediation_rating(
+        &self,
+        conn: &impl ConnectionTrait,
+        book: &crate::rules::RuleBook,
+        actor: &Actor,
+        m: &mediation::CaseRecord,
+    ) -> Result<(), ServiceError> {
+        let region = DivisionCode::from_db(m.region_code).unwrap_or(self.config().home_region);
+        let phone = mediation::party_phones(conn, self.cipher(), m.id)
+            .await?
+            .into_iter()
+            .find_map(|(_, p)| PhoneNumber::parse("phone", &p).ok());
+        let completed = crate::evaluation::Completed {
+            kind: gongdao_domain::evaluation::ServiceKind::Mediation,
+            id: m.id,
+            number: m.number.clone(),
+            channel: gongdao_domain::evaluation::EvalChannel::Offline,
+            region,
+            institution_id: Some(m.committee_id),
+            served_by: Some(actor.user_id.0),
+            phone,
+        };
+        self.invite_evaluation(conn, book.for_region(region), completed).await
+    }
+
     /// 调解不成: ends mediation with guidance to arbitration or litigation (第二十六条).
     pub async fn record_failure(
         &self,
@@ -349,6 +376,7 @@ impl Services {
     ) -> Result<MediationCase, ServiceError> {
         actor.require(Permission::HandleMediation)?;
         let note = text::optional_multiline("text", "说明", input.text.as_deref(), 2000)?;
+        let book = self.rules().await?;
         let tx = self.store().begin().await?;
         let (m, status) = self.case_for_step(&tx, actor, id, input.version).await?;
         if status != CaseStatus::Mediating {
@@ -365,6 +393,7 @@ impl Services {
             ..Default::default()
         };
         self.apply_case_update(&tx, actor, &m, update, "调解不成".into()).await?;
+        self.invite_mediation_rating(&tx, &book, actor, &m).await?;
         tx.commit().await?;
         self.mediation_case(actor, id).await
     }
@@ -411,6 +440,7 @@ impl Services {
         }
         let note = errors.check(text::optional_multiline("note", "回访情况", input.note.as_deref(), 2000)).flatten();
         errors.into_result()?;
+        let book = self.rules().await?;
         let tx = self.store().begin().await?;
         let (m, status) = self.case_for_step(&tx, actor, id, input.version).await?;
         if status != CaseStatus::Agreed {
@@ -425,6 +455,9 @@ impl Services {
             ..Default::default()
         };
         self.apply_case_update(&tx, actor, &m, update, format!("回访：{}", performance.label())).await?;
+        if closes {
+            self.invite_mediation_rating(&tx, &book, actor, &m).await?;
+        }
         tx.commit().await?;
         self.mediation_case(actor, id).await
     }

@@ -5,9 +5,11 @@
 //! Every step is one transaction: the change (guarded by the version that was read),
 //! its timeline event, its deadline job, its notifications and its audit entry.
 
+use crate::evaluation::Completed;
 use chrono::{DateTime, Utc};
 use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
+use gongdao_domain::evaluation::{EvalChannel, ServiceKind};
 use gongdao_domain::ids::{IncidentId, InstitutionId, RequestId, UserId};
 use gongdao_domain::request::{
     Category, Channel, EventKind, Handler, Holding, Priority, RequestDraft, RequestEvent, RequestInput, RequestNumber,
@@ -823,13 +825,22 @@ impl Services {
         let category = Category::from_code(&m.category).unwrap_or(Category::Other);
         let (follow_up, _) = rules.due(now, rules.deadlines.rule(category, Step::FollowUp).period);
         jobs::schedule(&tx, FOLLOW_UP_JOB, m.id, follow_up, now).await?;
-        self.sms_to_requester(
-            &tx,
-            &m,
-            "evaluation",
-            format!("您的事项{}已办结归档。服务一次评价一次，欢迎对本次服务作出评价。", m.number),
-        )
-        .await?;
+        let phone = requests::requester_personal(self.cipher(), &m)?
+            .0
+            .and_then(|p| gongdao_domain::PhoneNumber::parse("phone", &p).ok());
+        let channel = gongdao_domain::request::Channel::from_code(&m.channel)
+            .map_or(EvalChannel::Offline, EvalChannel::of_request);
+        let completed = Completed {
+            kind: ServiceKind::Request,
+            id: m.id,
+            number: m.number.clone(),
+            channel,
+            region: self.region_of(&m),
+            institution_id: m.owner_institution_id,
+            served_by: m.owner_user_id,
+            phone,
+        };
+        self.invite_evaluation(&tx, rules, completed).await?;
         tx.commit().await?;
         self.view(actor, id).await
     }

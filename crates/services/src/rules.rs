@@ -15,6 +15,7 @@ use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
 use gongdao_domain::calendar::{Calendar, ConfigError, Due, HolidayYear, Period, china_local, from_china_local};
 use gongdao_domain::deadline::DeadlineTable;
+use gongdao_domain::evaluation::EvaluationRules;
 use gongdao_domain::legal_aid::EligibilityRules;
 use gongdao_domain::request::{Category, Step};
 use gongdao_domain::routing::RoutingTable;
@@ -33,6 +34,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("deadlines", include_str!("../../../data/deadlines.toml")),
     ("routing", include_str!("../../../data/routing.toml")),
     ("legal_aid", include_str!("../../../data/legal-aid/eligibility.toml")),
+    ("evaluation", include_str!("../../../data/evaluation/rules.toml")),
 ];
 
 /// Parsed rules.
@@ -43,6 +45,8 @@ pub struct Rules {
     pub routing: RoutingTable,
     /// Who may have legal aid: matters, the hardship standard, exemptions, policies.
     pub legal_aid: EligibilityRules,
+    /// 好差评: how long an invitation stays open, the indicators, the bad-review reasons.
+    pub evaluation: EvaluationRules,
 }
 
 impl Rules {
@@ -60,7 +64,9 @@ impl Rules {
         let routing = RoutingTable::parse(files.get("routing").map(String::as_str).unwrap_or(""))?;
         let legal_aid = EligibilityRules::parse(files.get("legal_aid").map(String::as_str).unwrap_or(""))
             .map_err(|e| ConfigError(format!("legal_aid：{}", e.0)))?;
-        Ok(Rules { calendar: Calendar::new(years)?, deadlines, routing, legal_aid })
+        let evaluation = EvaluationRules::parse(files.get("evaluation").map(String::as_str).unwrap_or(""))
+            .map_err(|e| ConfigError(format!("evaluation：{}", e.0)))?;
+        Ok(Rules { calendar: Calendar::new(years)?, deadlines, routing, legal_aid, evaluation })
     }
 
     /// When a period started at `start` ends, in UTC.
@@ -75,7 +81,7 @@ fn shipped() -> BTreeMap<String, String> {
 }
 
 /// The files a district may keep its own of.
-pub const DISTRICT_FILES: &[&str] = &["deadlines", "routing", "legal_aid"];
+pub const DISTRICT_FILES: &[&str] = &["deadlines", "routing", "legal_aid", "evaluation"];
 
 /// The rules of the installation and of every district that keeps its own.
 #[derive(Debug)]
@@ -421,11 +427,12 @@ impl Services {
         let valid_name = name == "deadlines"
             || name == "routing"
             || name == "legal_aid"
+            || name == "evaluation"
             || name.strip_prefix("calendar/").is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
         if !valid_name {
             return Err(ServiceError::field(
                 "name",
-                "文件名应为 deadlines、routing、legal_aid 或 calendar/年份（如 calendar/2027）",
+                "文件名应为 deadlines、routing、legal_aid、evaluation 或 calendar/年份（如 calendar/2027）",
             ));
         }
         if scope != FileScope::Installation && !DISTRICT_FILES.contains(&name) {

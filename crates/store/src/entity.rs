@@ -798,3 +798,120 @@ pub mod legal_aid_material {
     }
     no_relations!();
 }
+
+pub mod evaluation_invitation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "evaluation_invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub token_hash: String,
+        pub token_enc: String,
+        pub service_kind: String,
+        pub service_id: i64,
+        pub service_number: String,
+        pub channel: String,
+        pub region_code: i64,
+        pub institution_id: Option<i64>,
+        pub served_by: Option<i64>,
+        pub phone_enc: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub used_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}
+
+pub mod evaluation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "evaluations")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub invitation_id: i64,
+        pub service_kind: String,
+        pub service_id: i64,
+        pub service_number: String,
+        pub channel: String,
+        pub region_code: i64,
+        pub institution_id: Option<i64>,
+        pub served_by: Option<i64>,
+        pub level: i64,
+        pub indicators: String,
+        pub reasons: String,
+        pub comment_enc: Option<String>,
+        pub real_name: bool,
+        pub excluded: bool,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod supervision_visit {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "supervision_visits")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub region_code: i64,
+        pub institution_id: i64,
+        pub visited_on: String,
+        pub supervisor_id: i64,
+        pub findings_enc: String,
+        pub needs_rectification: bool,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod rectification {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rectifications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub source: String,
+        pub evaluation_id: Option<i64>,
+        pub visit_id: Option<i64>,
+        pub institution_id: Option<i64>,
+        pub region_code: i64,
+        pub status: String,
+        pub subject_enc: String,
+        pub real_name: bool,
+        pub appealed: bool,
+        pub due_on: String,
+        pub fed_back_on: Option<String>,
+        pub reminded: bool,
+        pub escalated: bool,
+        pub opened_at: DateTimeUtc,
+        pub closed_at: Option<DateTimeUtc>,
+        pub version: i64,
+    }
+    no_relations!();
+}
+
+pub mod rectification_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rectification_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub rectification_id: i64,
+        pub step: String,
+        pub note_enc: String,
+        pub by_user: Option<i64>,
+        pub by_name: String,
+        pub at: DateTimeUtc,
+    }
+    no_relations!();
+}

@@ -19,6 +19,7 @@ pub mod counters;
 pub mod duty;
 pub mod entity;
 pub mod error;
+pub mod evaluation;
 pub mod incidents;
 pub mod institutions;
 pub mod jobs;

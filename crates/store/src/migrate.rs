@@ -123,6 +123,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_legal_aid_materials.sql"),
         postgres: include_str!("../migrations/postgres/0018_legal_aid_materials.sql"),
     },
+    Migration {
+        version: 19,
+        name: "evaluations",
+        sqlite: include_str!("../migrations/sqlite/0019_evaluations.sql"),
+        postgres: include_str!("../migrations/postgres/0019_evaluations.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

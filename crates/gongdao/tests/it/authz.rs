@@ -43,6 +43,12 @@ const PUBLIC: Access = Access::Public;
 const LA_REVIEW: Access = Access::Roles(&["legal_aid_reviewer"]);
 const LA_HANDLE: Access = Access::Roles(&["legal_aid_reviewer", "lawyer"]);
 const LA_OBJECTION: Access = Access::Roles(&["leader"]);
+/// 好差评: the institutions rectify and appeal, the bureau checks and decides, the
+/// hotline calls back, supervisors (and the bureau) record visits.
+const RECTIFY: Access = HANDLE;
+const SUPERVISE_EVAL: Access = Access::Roles(&["leader"]);
+const CALL_BACK: Access = Access::Roles(&["dispatcher", "hotline_agent"]);
+const VISIT: Access = Access::Roles(&["social_supervisor", "leader"]);
 
 /// The demo account of each role.
 const ROLES: &[(&str, &str)] = &[
@@ -118,6 +124,25 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/requests/{id}/transfer-targets", HANDLE),
         ("GET", "/api/v1/requests/{id}/messages", VIEW_REQ),
         ("GET", "/api/v1/dispatch/board", BOARD),
+        ("POST", "/api/v1/evaluations", PUBLIC),
+        ("GET", "/api/v1/evaluations", ANY),
+        ("GET", "/api/v1/evaluations/{id}", ANY),
+        ("GET", "/api/v1/evaluations/figures", ANY),
+        ("GET", "/api/v1/evaluations/invitations/{token}", PUBLIC),
+        ("GET", "/api/v1/public/evaluations", PUBLIC),
+        ("GET", "/api/v1/rectifications", ANY),
+        ("GET", "/api/v1/rectifications/{id}", ANY),
+        ("POST", "/api/v1/rectifications/{id}/verify", RECTIFY),
+        ("POST", "/api/v1/rectifications/{id}/rectify", RECTIFY),
+        ("POST", "/api/v1/rectifications/{id}/feedback", RECTIFY),
+        ("POST", "/api/v1/rectifications/{id}/appeal", RECTIFY),
+        ("POST", "/api/v1/rectifications/{id}/pass", SUPERVISE_EVAL),
+        ("POST", "/api/v1/rectifications/{id}/return", SUPERVISE_EVAL),
+        ("POST", "/api/v1/rectifications/{id}/uphold", SUPERVISE_EVAL),
+        ("POST", "/api/v1/rectifications/{id}/reject", SUPERVISE_EVAL),
+        ("POST", "/api/v1/rectifications/{id}/call-back", CALL_BACK),
+        ("GET", "/api/v1/supervision/visits", ANY),
+        ("POST", "/api/v1/supervision/visits", VISIT),
         ("POST", "/api/v1/dispatch/reassign", DISPATCH),
         ("GET", "/api/v1/incidents", BOARD),
         ("POST", "/api/v1/incidents", DISPATCH),
@@ -266,6 +291,17 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/apply", PUBLIC),
         ("POST", "/apply", PUBLIC),
         ("GET", "/track", PUBLIC),
+        ("GET", "/rate", PUBLIC),
+        ("GET", "/rate/{token}", PUBLIC),
+        ("POST", "/rate/{token}", PUBLIC),
+        ("GET", "/satisfaction", PUBLIC),
+        ("GET", "/evaluations", ANY),
+        ("GET", "/evaluations/export.xlsx", ANY),
+        ("GET", "/evaluations/rectifications", ANY),
+        ("GET", "/evaluations/rectifications/{id}", ANY),
+        ("POST", "/evaluations/rectifications/{id}/{step}", RECTIFY),
+        ("GET", "/evaluations/visits", ANY),
+        ("POST", "/evaluations/visits", VISIT),
         ("GET", "/appointments", VIEW_REQ),
         ("POST", "/appointments/slots", HANDLE),
         ("POST", "/appointments/cancel", HANDLE),
@@ -374,6 +410,8 @@ fn concrete(method: &str, path: &str, ids: &Ids) -> String {
         .replace("{law}", "%E6%B0%91%E6%B3%95%E5%85%B8")
         .replace("{article}", "1079")
         .replace("{kind}", "decision")
+        .replace("{token}", "not-a-token")
+        .replace("{step}", "verify")
 }
 
 struct Ids {

@@ -8,6 +8,7 @@ mod browser;
 mod crash;
 mod crawl;
 mod duty;
+mod evaluation;
 mod front_door;
 mod hardening;
 mod helpers;

@@ -7,6 +7,7 @@ mod accounts;
 mod appointments;
 mod auth;
 mod duty;
+mod evaluation;
 mod laws;
 mod legal_aid;
 mod mediation;
@@ -175,6 +176,7 @@ impl Modify for Security {
         (name = "appointments", description = "预约与上门服务"),
         (name = "mediation", description = "人民调解"),
         (name = "legal_aid", description = "法律援助"),
+        (name = "evaluation", description = "服务评价（好差评）、差评整改、社会监督"),
         (name = "meta", description = "健康检查、词表、接口文档"),
     )
 )]
@@ -250,6 +252,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(public::router())
         .merge(legal_aid::router())
         .merge(duty::router())
+        .merge(evaluation::router())
         .merge(requests::router())
         .merge(appointments::router())
         .merge(mediation::router())

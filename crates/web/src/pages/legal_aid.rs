@@ -51,6 +51,7 @@ pub struct CaseRow {
 }
 
 /// A bar of a monthly chart (templates/month_chart.html), in SVG units.
+#[derive(Clone)]
 pub struct Bar {
     pub x: u32,
     pub y: u32,

@@ -7,6 +7,7 @@ mod appointments;
 mod auth;
 mod dispatch;
 mod duty;
+mod evaluation;
 mod home;
 mod institutions;
 mod laws;
@@ -143,6 +144,17 @@ page_routes! {
     post "/legal-aid/duty/services" => duty::record_service,
     get "/legal-aid/duty/stations/{id}" => duty::station,
     post "/legal-aid/duty/stations/{id}/roster" => duty::draw_roster,
+    get "/rate" => evaluation::rate_entry,
+    get "/rate/{token}" => evaluation::rate_form,
+    post "/rate/{token}" => evaluation::rate_submit,
+    get "/satisfaction" => evaluation::published,
+    get "/evaluations" => evaluation::overview,
+    get "/evaluations/export.xlsx" => evaluation::export,
+    get "/evaluations/rectifications" => evaluation::tasks,
+    get "/evaluations/rectifications/{id}" => evaluation::task,
+    post "/evaluations/rectifications/{id}/{step}" => evaluation::task_step,
+    get "/evaluations/visits" => evaluation::visits,
+    post "/evaluations/visits" => evaluation::record_visit,
     get "/legal-aid" => legal_aid::list,
     get "/legal-aid/export.xlsx" => legal_aid::export,
     get "/legal-aid/new" => legal_aid::new_form,
@@ -253,6 +265,7 @@ const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/appointments", "预约", "窗口预约和上门服务", Some(Permission::ViewRequests)),
     ("/legal-aid", "法律援助", "申请受理、审查决定、指派承办、结案", Some(Permission::ViewRequests)),
     ("/mediation", "人民调解", "调解登记、调解协议、司法确认、矛盾纠纷排查", Some(Permission::ViewRequests)),
+    ("/evaluations", "服务评价", "好差评、差评整改、社会监督", Some(Permission::ViewEvaluations)),
     ("/regions", "行政区划", "区、乡镇（街道）、村（社区）", Some(Permission::ViewNetwork)),
     ("/institutions", "机构名录", "工作站、法律援助、律所、调解组织等", Some(Permission::ViewNetwork)),
     ("/people", "人员名录", "律师、调解员、法律顾问等", Some(Permission::ViewNetwork)),

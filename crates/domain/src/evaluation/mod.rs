@@ -5,9 +5,13 @@
 //! indicators, the reasons) are data (`data/evaluation/rules.toml`); the levels and what
 //! counts as a bad review are the national scheme's, in code.
 
+pub mod rectification;
+
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::calendar::ConfigError;
 use crate::{FieldError, ValidationErrors};
@@ -62,6 +66,63 @@ crate::code_enum! {
     }
 }
 
+impl EvalChannel {
+    /// The channel a matter came in by decides what its rater is asked: a hotline call
+    /// the hotline's indicators, a matter filed online or at a kiosk theirs, and every
+    /// service given face to face (window, itinerant, home visit, letter) the offline set.
+    pub fn of_request(channel: crate::request::Channel) -> EvalChannel {
+        use crate::request::Channel as C;
+        match channel {
+            C::Hotline => EvalChannel::Hotline,
+            C::Online => EvalChannel::Online,
+            C::Kiosk => EvalChannel::Kiosk,
+            C::Window | C::Itinerant | C::HomeVisit | C::Letter => EvalChannel::Offline,
+        }
+    }
+}
+
+crate::code_enum! {
+    /// What was rated: one completed service, one evaluation.
+    pub enum ServiceKind: "服务类型" {
+        Request => ("request", "公共法律服务事项"),
+        Mediation => ("mediation", "人民调解"),
+        LegalAid => ("legal_aid", "法律援助"),
+    }
+}
+
+/// One evaluation as staff see it: what was rated and how, never who rated (国办发
+/// 〔2019〕51号: the rater's information is protected); `real_name` says only whether a
+/// call-back is owed.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct Evaluation {
+    pub id: i64,
+    #[schema(value_type = String)]
+    pub service_kind: ServiceKind,
+    pub service_id: i64,
+    /// The service's number (事项编号, 案件编号).
+    pub service_number: String,
+    #[schema(value_type = String)]
+    pub channel: EvalChannel,
+    /// 1–5 (5 = 非常满意).
+    pub level: i64,
+    pub level_label: String,
+    pub indicators: BTreeMap<String, i64>,
+    /// Bad-review reasons as their labels.
+    pub reasons: Vec<String>,
+    pub comment: Option<String>,
+    pub region: String,
+    pub region_name: String,
+    pub institution_id: Option<i64>,
+    pub institution_name: String,
+    /// Who gave the service (the account that closed it).
+    pub served_by_name: String,
+    pub real_name: bool,
+    /// Excluded from the figures by an upheld appeal (kept on record).
+    pub excluded: bool,
+    pub rectification_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A reason a citizen may give for a bad review.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BadReason {
@@ -102,9 +163,14 @@ struct ReasonEntry {
 }
 
 impl EvaluationRules {
+    /// The label of a bad-review reason's code (the code itself when the list no longer has it).
+    pub fn reason_label(&self, code: &str) -> String {
+        self.bad_reasons.iter().find(|b| b.code == code).map_or_else(|| code.to_string(), |b| b.label.clone())
+    }
+
     /// The shipped rules (`data/evaluation/rules.toml`).
     pub fn shipped() -> EvaluationRules {
-        Self::parse(include_str!("../../../data/evaluation/rules.toml")).expect("the shipped evaluation rules parse")
+        Self::parse(include_str!("../../../../data/evaluation/rules.toml")).expect("the shipped evaluation rules parse")
     }
 
     pub fn parse(text: &str) -> Result<EvaluationRules, ConfigError> {
@@ -287,7 +353,7 @@ mod tests {
 
     #[test]
     fn bad_rules_are_refused_with_the_reason() {
-        let text = include_str!("../../../data/evaluation/rules.toml");
+        let text = include_str!("../../../../data/evaluation/rules.toml");
         let zero = text.replace("token_valid_days = 30", "token_valid_days = 0");
         assert!(EvaluationRules::parse(&zero).unwrap_err().0.contains("有效天数"));
         let unknown = text.replace("channel = \"kiosk\"", "channel = \"pigeon\"");
