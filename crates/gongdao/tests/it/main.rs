@@ -9,6 +9,7 @@ mod crash;
 mod crawl;
 mod duty;
 mod evaluation;
+mod evaluation_browser;
 mod front_door;
 mod hardening;
 mod helpers;

@@ -21,7 +21,7 @@ use gongdao_services::evaluation::{
 use gongdao_services::network::{InstitutionQuery, PageQuery};
 use serde::Deserialize;
 
-use super::legal_aid::{Bar, month_bars};
+use super::legal_aid::{Bar, month_bars, month_bars_of};
 use super::{Errors, Layout, Opt, Pager, PathId, Posted, field_errors, page_error, render};
 use crate::AppState;
 use crate::api::xlsx;
@@ -32,9 +32,15 @@ fn pct(r: Option<f64>) -> String {
     r.map_or_else(|| "无数据".into(), |r| format!("{:.1}%", r * 100.0))
 }
 
-/// The faces of the five levels, best first: (score, face, label).
-const FACES: [(i64, &str, &str); 5] =
-    [(5, "😄", "非常满意"), (4, "🙂", "满意"), (3, "😐", "基本满意"), (2, "🙁", "不满意"), (1, "😣", "非常不满意")];
+/// The five levels, best first: (score, the face's mouth as an SVG path, label). The
+/// faces are drawn, not emoji, so that a kiosk without a colour emoji font shows them.
+const FACES: [(i64, &str, &str); 5] = [
+    (5, "M13 28 Q24 41 35 28", "非常满意"),
+    (4, "M15 30 Q24 37 33 30", "满意"),
+    (3, "M15 32 L33 32", "基本满意"),
+    (2, "M15 35 Q24 29 33 35", "不满意"),
+    (1, "M13 37 Q24 25 35 37", "非常不满意"),
+];
 
 #[derive(Template)]
 #[template(path = "rate.html")]
@@ -263,9 +269,9 @@ fn share_rows(rows: &[FigureRow]) -> Vec<ShareRow> {
 /// Two charts of a period: ratings a month, and satisfaction a month in whole percent.
 fn charts(f: &EvaluationFigures) -> (Vec<Bar>, Vec<Bar>) {
     let volume = month_bars(f.by_month.iter().map(|r| (r.key.as_str(), r.rated)));
-    let satisfaction = month_bars(
-        f.by_month.iter().map(|r| (r.key.as_str(), r.satisfaction.map_or(0, |s| (s * 100.0).round() as i64))),
-    );
+    // A month without ratings has no rate (a dash), not 0 %.
+    let satisfaction =
+        month_bars_of(f.by_month.iter().map(|r| (r.key.as_str(), r.satisfaction.map(|s| (s * 100.0).round() as i64))));
     (volume, satisfaction)
 }
 
@@ -277,6 +283,18 @@ struct PublicPage {
     volume: Vec<Bar>,
     satisfaction: Vec<Bar>,
     institutions: Vec<ShareRow>,
+}
+
+impl PublicPage {
+    fn any_rate(&self) -> bool {
+        self.satisfaction.iter().any(|b| b.shown)
+    }
+}
+
+impl OverviewPage {
+    fn any_rate(&self) -> bool {
+        self.satisfaction.iter().any(|b| b.shown)
+    }
 }
 
 /// `GET /satisfaction`: the published figures (服务公开), no login.

@@ -58,17 +58,31 @@ pub struct Bar {
     pub height: u32,
     pub label: String,
     pub value: i64,
+    /// False for a month with no figure (a rate without anything to rate): no bar, a dash.
+    pub shown: bool,
 }
 
 /// The bars of a chart of counts by month (`YYYY-MM`), scaled to the highest.
 pub fn month_bars<'a>(months: impl Iterator<Item = (&'a str, i64)> + Clone) -> Vec<Bar> {
-    let max = months.clone().map(|(_, n)| n).max().unwrap_or(0).max(1);
+    month_bars_of(months.map(|(k, n)| (k, Some(n))))
+}
+
+/// The bars of a chart by month where a month may have no figure.
+pub fn month_bars_of<'a>(months: impl Iterator<Item = (&'a str, Option<i64>)> + Clone) -> Vec<Bar> {
+    let max = months.clone().filter_map(|(_, n)| n).max().unwrap_or(0).max(1);
     months
         .enumerate()
         .map(|(i, (key, count))| {
-            let height = (count as f64 / max as f64 * 140.0).round() as u32;
+            let height = (count.unwrap_or(0) as f64 / max as f64 * 140.0).round() as u32;
             let month = key.get(5..).unwrap_or("").trim_start_matches('0');
-            Bar { x: 40 + i as u32 * 46, y: 170 - height, height, label: format!("{month}月"), value: count }
+            Bar {
+                x: 40 + i as u32 * 46,
+                y: 170 - height,
+                height,
+                label: format!("{month}月"),
+                value: count.unwrap_or(0),
+                shown: count.is_some(),
+            }
         })
         .collect()
 }

@@ -1,0 +1,129 @@
+//! 好差评 in a real browser: a matter closes at the window, its rating link goes out by
+//! SMS, the citizen taps 不满意 on a phone and says why, the institution verifies,
+//! rectifies and feeds back within the working-day deadline, the bureau checks, and the
+//! figures change. Screenshots at phone, desktop and kiosk sizes.
+
+use fantoccini::Locator;
+use serde_json::json;
+
+use crate::browser::{axe_violations, browser, driver, log_in, screenshot, text_of, wait_for};
+use crate::helpers::{Backend, spawn_app_with};
+
+/// Takes a step by its form and waits for the page after it, which says the task's new
+/// status.
+async fn take_step(c: &fantoccini::Client, step: &str, note: &str, then: &str) {
+    c.find(Locator::Css(&format!("#f-{step}-note"))).await.unwrap().send_keys(note).await.unwrap();
+    c.find(Locator::Css(&format!("form#step-{step} button[type=submit]"))).await.unwrap().click().await.unwrap();
+    wait_for(c, &format!("document.querySelector('#task-status')?.textContent === '{then}' && !document.querySelector('form#step-{step}')")).await;
+}
+
+#[tokio::test]
+async fn a_citizen_rates_on_a_phone_and_the_bad_review_is_put_right() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app_with(Backend::Sqlite, |s| s.jobs_interval_ms = 0).await;
+    let window = app.login_as("window").await;
+    let (_, m) = app
+        .post(
+            &window,
+            "/api/v1/requests",
+            json!({"channel": "window", "category": "consultation", "requester": {"name": "赵淑芬", "phone": "13844369876"},
+                   "region": "220802100201", "description": "儿子不给养老钱，怎么办？"}),
+        )
+        .await;
+    let id = m["id"].as_i64().unwrap();
+    app.post(&window, &format!("/api/v1/requests/{id}/resolve"), json!({"text": "已告知赡养义务和调解途径。"})).await;
+
+    // The window closes the matter on its page: the invitation goes out in that step.
+    let c = browser(&driver, 1366, 900).await;
+    log_in(&c, &app, "window", &format!("/requests/{id}")).await;
+    c.find(Locator::Css("button#close")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    let (_, messages) = app.get(&window, &format!("/api/v1/requests/{id}/messages")).await;
+    let body = messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["template"] == "evaluation")
+        .and_then(|m| m["body"].as_str())
+        .expect("the rating SMS is in the outbox")
+        .to_string();
+    let token: String = body
+        .split("/rate/")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+
+    // The citizen, on a phone, no login: five faces; 不满意 asks why.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&app.url(&format!("/rate/{token}"))).await.unwrap();
+    assert!(text_of(&c, "main").await.contains("您对这次服务满意吗"));
+    screenshot(&c, "rate-phone.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the rating page: {v:?}");
+    }
+    c.find(Locator::Css("button#face-2")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("fieldset.reasons")).await.unwrap();
+    c.find(Locator::Css("input[name=reasons][value=slow]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#comment")).await.unwrap().send_keys("等了一个星期才给答复").await.unwrap();
+    screenshot(&c, "rate-reasons-phone.png").await;
+    c.find(Locator::Css("button#rate-submit")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#rate-thanks")).await.unwrap();
+    let book = app.services.rules().await.unwrap();
+    let rules = book.installation();
+    let due = rules.due(app.services.now(), rules.deadlines.rectification.period).1.last_day;
+    let thanks = text_of(&c, "#rate-thanks").await;
+    assert!(
+        thanks.contains(&due.format("%Y年%-m月%-d日").to_string()),
+        "the answer is promised by the due day: {thanks}"
+    );
+    screenshot(&c, "rate-thanks-phone.png").await;
+    // The link works once.
+    c.goto(&app.url(&format!("/rate/{token}"))).await.unwrap();
+    assert!(text_of(&c, "#rate-refusal").await.contains("评价过"));
+
+    // The institution, at a desk: the task with its working-day deadline.
+    c.set_window_size(1366, 900).await.unwrap();
+    log_in(&c, &app, "window", "/evaluations/rectifications").await;
+    c.find(Locator::Css("table#rectifications a")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#task-due")).await.unwrap();
+    assert!(text_of(&c, "#task-due").await.contains(&due.to_string()));
+    assert!(text_of(&c, "main").await.contains("办理时间太长"), "the reason is on the task");
+    take_step(&c, "verify", "调阅记录：咨询后第七天才答复，属实。", "整改中").await;
+    take_step(&c, "rectify", "明确咨询当日答复，复杂问题三日内回电。", "待反馈").await;
+    take_step(&c, "feedback", "已电话说明整改措施并致歉。", "待审核").await;
+    assert_eq!(text_of(&c, "#task-status").await, "待审核");
+    screenshot(&c, "rectification-desktop.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the task page: {v:?}");
+    }
+    let task_path = c.current_url().await.unwrap().path().to_string();
+
+    // The bureau's check: passed, the reviewer left a phone, so the hotline calls back.
+    log_in(&c, &app, "leader", &task_path).await;
+    take_step(&c, "pass", "整改到位。", "待回访").await;
+    assert_eq!(text_of(&c, "#task-status").await, "待回访");
+
+    // The figures changed: one rating, a bad one, fed back on time.
+    c.goto(&app.url("/evaluations")).await.unwrap();
+    let rates = text_of(&c, "#rates").await;
+    assert!(rates.contains("0.0%") && rates.contains("1/1 条在整改期限内反馈"), "{rates}");
+    assert!(c.find(Locator::Css("svg.chart rect")).await.is_ok(), "the monthly charts are drawn");
+    screenshot(&c, "evaluations-overview-desktop.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the overview: {v:?}");
+    }
+
+    // The published figures on a kiosk, reachable from the home page.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(1080, 1920).await.unwrap();
+    c.goto(&app.url("/?kiosk=1")).await.unwrap();
+    c.find(Locator::Css("a[href='/rate']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("a[href='/satisfaction']")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#public-satisfaction")).await.unwrap();
+    assert!(text_of(&c, "#public-satisfaction").await.contains("0.0%"));
+    screenshot(&c, "satisfaction-kiosk.png").await;
+    app.stop().await;
+}
