@@ -1071,17 +1071,54 @@ impl Services {
     /// step of the loop, taken by the demo accounts through the same use cases as
     /// staff; a supervisor's visit opened one more task.
     pub(crate) async fn seed_demo_evaluations(&self) -> Result<(), ServiceError> {
+        // Two years of consultations closed at the township windows and the hotline,
+        // so the figures have a history to show.
+        let history = crate::demo::RequestSynthSpec { count: 400, open_share: 0.0, seed: 21 };
+        self.synthesize_requests(&history, |_| {}).await?;
         let reader = self.store().reader();
-        let done = store::completed_without_invitation(reader, self.cipher()).await?;
+        let handlers: std::collections::HashSet<i64> =
+            accounts::list(reader, gongdao_domain::auth::Scope::new(self.config().home_region))
+                .await?
+                .into_iter()
+                .filter(|u| u.role.can(Permission::HandleRequests))
+                .map(|u| u.id.0)
+                .collect();
+        let mut done = store::completed_without_invitation(reader, self.cipher()).await?;
+        // A synthetic matter's owner may be any account; only those who serve are rated.
+        for c in &mut done {
+            c.served_by = c.served_by.filter(|u| handlers.contains(u));
+        }
         if done.is_empty() {
             return Ok(());
         }
         let book = self.rules().await?;
         let now = self.now();
+        // The six latest services of an institution with a demo account are rated badly
+        // through the use case, so that the loop shows each of its steps; their links are
+        // still open.
+        let mut staffed: std::collections::HashMap<Option<i64>, bool> = std::collections::HashMap::new();
+        let mut live_ids = std::collections::HashSet::new();
+        for c in done.iter().rev() {
+            if live_ids.len() == 6 {
+                break;
+            }
+            let has = match staffed.get(&c.institution_id) {
+                Some(h) => *h,
+                None => {
+                    let h = self.demo_staff_of(c.institution_id).await?.is_some();
+                    staffed.insert(c.institution_id, h);
+                    h
+                }
+            };
+            if has {
+                live_ids.insert((c.kind, c.id));
+            }
+        }
         let mut tokens = Vec::with_capacity(done.len());
         let invitations: Vec<(NewInvitation, DateTime<Utc>)> = done
             .iter()
             .map(|c| {
+                let live = live_ids.contains(&(c.kind, c.id));
                 let token = new_token();
                 tokens.push(token.clone());
                 let days = book.for_region(c.region).evaluation.token_valid_days;
@@ -1096,7 +1133,7 @@ impl Services {
                     institution_id: c.institution_id,
                     served_by: c.served_by,
                     phone: c.phone_enc.as_deref().and_then(|p| self.cipher().open(p).ok()),
-                    expires_at: c.completed_at + chrono::Duration::days(i64::from(days)),
+                    expires_at: if live { now } else { c.completed_at } + chrono::Duration::days(i64::from(days)),
                 };
                 (new, c.completed_at)
             })
@@ -1105,22 +1142,19 @@ impl Services {
         store::insert_invitations(&tx, self.cipher(), &invitations).await?;
         tx.commit().await?;
 
-        // The recent bad reviews walk the loop through the use cases; the rest are
-        // history, rated a day or two after completion.
-        let recent_from = now - chrono::Duration::days(25);
+        // The live ones walk the loop through the use cases; the rest are history,
+        // rated a day or two after completion.
         let rules = &book.installation().evaluation;
         let mut history = Vec::new();
         let mut live: Vec<(String, i64)> = Vec::new();
         for (n, ((new, at), token)) in invitations.iter().zip(&tokens).enumerate() {
             let r = mix(n as u64 + 7);
-            if r.is_multiple_of(5) {
-                continue; // not rated
-            }
-            // The first recent services with someone to work their task are rated badly
-            // through the use case, so the loop shows each of its steps.
-            if *at >= recent_from && live.len() < 6 && self.demo_staff_of(new.institution_id).await?.is_some() {
+            if live_ids.contains(&(new.service_kind, new.service_id)) {
                 live.push((token.clone(), 1 + (r >> 20) as i64 % 2));
                 continue;
+            }
+            if r.is_multiple_of(5) {
+                continue; // not rated
             }
             let level = demo_level(r >> 8);
             let bad = level <= 2;
@@ -1210,7 +1244,6 @@ impl Services {
 
         // The recent ones through the use cases.
         let leader = self.demo_actor("leader").await?;
-        let hotline = self.demo_actor("hotline").await?;
         let mut tasks = Vec::new();
         for (token, level) in &live {
             let input = EvaluationInput {
@@ -1229,7 +1262,7 @@ impl Services {
             }
         }
         // Each task a step further than the one before: 待核实, 整改中, 待反馈, 待审核,
-        // 待回访 or 已办结, 申诉复核中.
+        // 待回访 (已办结 as in the history), 申诉复核中.
         for (n, e) in tasks.iter().enumerate() {
             let Some(task) = store::rectification_of_evaluation(self.store().reader(), e.id).await? else { continue };
             let Some(staff) = self.demo_staff_of(e.institution_id).await? else { continue };
@@ -1250,19 +1283,14 @@ impl Services {
                     (&staff, RectStep::Rectify, "已调整值班安排，保证电话有人接听。"),
                     (&staff, RectStep::Feedback, "已告知整改情况。"),
                     (&leader, RectStep::Pass, "整改到位。"),
-                    (&hotline, RectStep::CallBack, "评价人表示对整改满意。"),
                 ],
                 _ => vec![(&staff, RectStep::Appeal, "当日已电话答复并有通话记录，评价与事实不符，申请复核。")],
             };
             for (actor, step, note) in plan {
-                if step == RectStep::CallBack && !task.real_name {
-                    continue;
-                }
-                let result = (step == RectStep::CallBack).then(|| CallBackResult::Satisfied.code().to_string());
                 let current = store::rectification_by_id(self.store().reader(), task.id)
                     .await?
                     .ok_or(ServiceError::NotFound("整改任务"))?;
-                let input = RectStepInput { version: Some(current.version), note: note.into(), result };
+                let input = RectStepInput { version: Some(current.version), note: note.into(), result: None };
                 self.rectification_step(actor, task.id, step, &input).await?;
             }
         }
