@@ -176,7 +176,10 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         demo: settings.demo,
         secure_cookies: settings.secure_cookies,
         trusted_proxies: trusted_proxies(settings)?,
-        public_limit: Default::default(),
+        public_limit: gongdao_web::limits::Limit {
+            burst: (settings.public_requests_per_second * 30.0).max(30.0),
+            per_second: settings.public_requests_per_second.max(0.0),
+        },
         law_limit: gongdao_web::limits::Limit {
             burst: (settings.law_searches_per_second * 10.0).max(1.0),
             per_second: settings.law_searches_per_second.max(0.0),

@@ -25,6 +25,9 @@ enum Command {
     SynthRequests(SynthRequestsArgs),
     /// Add synthetic legal aid cases to a database holding a district (benchmarks).
     SynthLegalAid(SynthLegalAidArgs),
+    /// Writes synthetic evaluations (好差评) for the benchmarks: rated services with
+    /// their invitations and tallies, and optionally open invitations with their tokens.
+    SynthEvaluations(SynthEvaluationsArgs),
     /// The law corpus: import it, measure the search.
     #[command(subcommand)]
     Laws(LawsCommand),
@@ -184,6 +187,27 @@ struct SynthLegalAidArgs {
 }
 
 #[derive(Args)]
+struct SynthEvaluationsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Rated services to write (each with its used invitation).
+    #[arg(long, default_value_t = 2_000_000)]
+    count: u32,
+    /// Spread them over this many days before today.
+    #[arg(long, default_value_t = 730)]
+    days: i64,
+    /// Also write this many open invitations and their tokens, one a line, to `--tokens`
+    /// (for the load test of rating).
+    #[arg(long, default_value_t = 0)]
+    open: u32,
+    #[arg(long)]
+    tokens: Option<PathBuf>,
+    /// Division code of the installation's top region [default: 220802].
+    #[arg(long, env = "GONGDAO_HOME_REGION")]
+    home_region: Option<String>,
+}
+
+#[derive(Args)]
 struct SynthRequestsArgs {
     #[command(flatten)]
     store: StoreArgs,
@@ -236,6 +260,10 @@ struct ServeArgs {
     /// Law searches per second and client address [default: 10].
     #[arg(long, env = "GONGDAO_LAW_SEARCHES_PER_SECOND")]
     law_searches_per_second: Option<f64>,
+    /// Public filings, bookings, lookups and ratings per second and client address
+    /// [default: 1, bursts of 30].
+    #[arg(long, env = "GONGDAO_PUBLIC_REQUESTS_PER_SECOND")]
+    public_requests_per_second: Option<f64>,
     /// The law search's vocabulary and ranking [default: the shipped data/laws/lexicon.toml].
     #[arg(long, env = "GONGDAO_LAW_LEXICON")]
     law_lexicon: Option<PathBuf>,
@@ -298,6 +326,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         secret_key: args.secret_key.map(Secret),
         laws_dir: args.laws_dir,
         law_searches_per_second: args.law_searches_per_second,
+        public_requests_per_second: args.public_requests_per_second,
         law_lexicon: args.law_lexicon,
         law_model_dir: args.model.law_model_dir,
         ..store_overrides(&args.store)
@@ -424,6 +453,33 @@ async fn synth_legal_aid(args: SynthLegalAidArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     println!(
         "已写入 {n} 件法律援助案件，用时 {:.1} 秒（{}）",
+        started.elapsed().as_secs_f64(),
+        services.store().backend().name()
+    );
+    Ok(())
+}
+
+async fn synth_evaluations(args: SynthEvaluationsArgs) -> Result<(), String> {
+    let over = FileSettings { home_region: args.home_region, ..store_overrides(&args.store) };
+    let settings = Settings::resolve(file_settings(&args.store.config)?, over);
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    let spec = gongdao_services::evaluation::EvaluationSynthSpec {
+        count: args.count,
+        days: args.days,
+        open: args.open,
+        seed: 17,
+    };
+    let started = Instant::now();
+    let (n, tokens) = services
+        .synthesize_evaluations(&spec, |stage| eprintln!("[{:>6.1}s] {stage}", started.elapsed().as_secs_f64()))
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(path) = &args.tokens {
+        std::fs::write(path, tokens.join("\n") + "\n").map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
+    }
+    println!(
+        "已写入 {n} 条评价和 {} 个待评价邀请，用时 {:.1} 秒（{}）",
+        tokens.len(),
         started.elapsed().as_secs_f64(),
         services.store().backend().name()
     );
@@ -723,6 +779,7 @@ async fn main() {
         Command::Synth(args) => synth(args).await,
         Command::SynthRequests(args) => synth_requests(args).await,
         Command::SynthLegalAid(args) => synth_legal_aid(args).await,
+        Command::SynthEvaluations(args) => synth_evaluations(args).await,
         Command::Laws(LawsCommand::Import(args)) => laws_import(args).await,
         Command::Laws(LawsCommand::Eval(args)) => laws_eval(args).await,
         Command::Laws(LawsCommand::Embed(args)) => laws_embed(args).await,

@@ -76,6 +76,9 @@ pub struct FileSettings {
     /// Law searches, questions and law pages each client address may ask for per
     /// second (bursts of ten times as many are allowed).
     pub law_searches_per_second: Option<f64>,
+    /// Public filings, bookings, lookups and ratings each client address may make per
+    /// second (bursts of 30) [default: 1].
+    pub public_requests_per_second: Option<f64>,
     /// The law search's vocabulary and ranking (a copy of `data/laws/lexicon.toml`
     /// edited by the district); the shipped one when not set.
     pub law_lexicon: Option<PathBuf>,
@@ -134,6 +137,7 @@ pub struct Settings {
     pub sms_webhook_url: Option<String>,
     pub laws_dir: Option<PathBuf>,
     pub law_searches_per_second: f64,
+    pub public_requests_per_second: f64,
     pub law_lexicon: Option<PathBuf>,
     /// Set explicitly: a model that does not load stops the start.
     pub law_model_dir: Option<PathBuf>,
@@ -189,6 +193,10 @@ impl Settings {
             sms_webhook_url: over.sms_webhook_url.or(file.sms_webhook_url),
             laws_dir: over.laws_dir.or(file.laws_dir),
             law_searches_per_second: over.law_searches_per_second.or(file.law_searches_per_second).unwrap_or(10.0),
+            public_requests_per_second: over
+                .public_requests_per_second
+                .or(file.public_requests_per_second)
+                .unwrap_or(1.0),
             law_lexicon: over.law_lexicon.or(file.law_lexicon),
             law_model_dir: over.law_model_dir.or(file.law_model_dir),
             kiosk_idle_seconds: over.kiosk_idle_seconds.or(file.kiosk_idle_seconds).unwrap_or(90).clamp(10, 3600),

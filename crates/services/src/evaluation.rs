@@ -1045,6 +1045,136 @@ fn region_of(code: i64) -> Result<DivisionCode, ServiceError> {
     DivisionCode::from_db(code).ok_or_else(|| ServiceError::Internal("bad region".into()))
 }
 
+/// What `gongdao synth-evaluations` writes.
+#[derive(Clone, Copy, Debug)]
+pub struct EvaluationSynthSpec {
+    /// Rated services.
+    pub count: u32,
+    /// Spread over this many days before today.
+    pub days: i64,
+    /// Open invitations besides, whose tokens are returned (for the load test of rating).
+    pub open: u32,
+    pub seed: u64,
+}
+
+impl Services {
+    /// Writes synthetic rated services (and open invitations) for the benchmarks, at
+    /// the institutions of the installation, in transactions of 5,000 with their
+    /// tallies. Returns how many were rated and the open invitations' tokens.
+    pub async fn synthesize_evaluations(
+        &self,
+        spec: &EvaluationSynthSpec,
+        progress: impl Fn(&str),
+    ) -> Result<(u64, Vec<String>), ServiceError> {
+        use gongdao_domain::evaluation::Level;
+        use gongdao_domain::network::InstitutionType;
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let home = gongdao_domain::auth::Scope::new(self.config().home_region);
+        let reader = self.store().reader();
+        let served_kinds = [
+            InstitutionType::Workstation,
+            InstitutionType::MediationCommittee,
+            InstitutionType::LawFirm,
+            InstitutionType::LegalAidCenter,
+        ];
+        let places: Vec<(i64, DivisionCode)> = institutions::keys(reader, home)
+            .await?
+            .into_iter()
+            .filter(|(_, kind, _, _)| served_kinds.iter().any(|k| k.code() == kind))
+            .filter_map(|(id, _, region, _)| DivisionCode::from_db(region).map(|r| (id, r)))
+            .collect();
+        if places.is_empty() {
+            return Err(ServiceError::Conflict("数据库中没有服务机构，请先生成演示数据".into()));
+        }
+        let staff: Vec<i64> = accounts::list(reader, home)
+            .await?
+            .into_iter()
+            .filter(|u| u.role.can(Permission::HandleRequests))
+            .map(|u| u.id.0)
+            .collect();
+        let book = self.rules().await?;
+        let rules = book.installation().evaluation.clone();
+        let days = i64::from(rules.token_valid_days);
+        let base = 1_000_000_000_000 + store::invitation_count(reader).await?;
+        let mut rng = StdRng::seed_from_u64(spec.seed);
+        let now = self.now();
+        let channels = [
+            EvalChannel::Offline,
+            EvalChannel::Offline,
+            EvalChannel::Offline,
+            EvalChannel::Hotline,
+            EvalChannel::Hotline,
+            EvalChannel::Online,
+            EvalChannel::Kiosk,
+        ];
+        let total = u64::from(spec.count) + u64::from(spec.open);
+        let mut tokens = Vec::with_capacity(spec.open as usize);
+        let mut done = 0u64;
+        while done < total {
+            let size = 5_000.min(total - done);
+            let mut rows = Vec::with_capacity(size as usize);
+            for k in 0..size {
+                let serial = done + k;
+                let rated = serial < u64::from(spec.count);
+                let (institution, region) = places[rng.random_range(0..places.len())];
+                let completed_at = if rated {
+                    now - chrono::Duration::minutes(rng.random_range(60..spec.days.max(1) * 1440))
+                } else {
+                    now - chrono::Duration::minutes(rng.random_range(1..1440))
+                };
+                let channel = channels[rng.random_range(0..channels.len())];
+                let token = new_token();
+                let rating = rated.then(|| {
+                    let level = Level::from_score("level", demo_level(rng.random_range(0..1_000_000))).expect("1–5");
+                    let reasons = if level.is_bad() {
+                        vec![rules.bad_reasons[rng.random_range(0..rules.bad_reasons.len())].code.clone()]
+                    } else {
+                        Vec::new()
+                    };
+                    let rating = gongdao_domain::evaluation::Rating {
+                        level,
+                        indicators: BTreeMap::new(),
+                        reasons,
+                        comment: None,
+                    };
+                    let at = (completed_at + chrono::Duration::minutes(rng.random_range(5..2880))).min(now);
+                    (rating, at)
+                });
+                if !rated {
+                    tokens.push(token.clone());
+                }
+                let served_by =
+                    (!staff.is_empty() && rng.random_bool(0.8)).then(|| staff[rng.random_range(0..staff.len())]);
+                rows.push(store::SynthRated {
+                    invitation: NewInvitation {
+                        token_hash: token_hash(&token),
+                        token,
+                        service_kind: ServiceKind::Request,
+                        service_id: base + serial as i64,
+                        service_number: format!("SYN-{}", base + serial as i64),
+                        channel,
+                        region,
+                        institution_id: Some(institution),
+                        served_by,
+                        phone: rng.random_bool(0.3).then(|| format!("138{:08}", rng.random_range(0..100_000_000))),
+                        expires_at: if rated { completed_at } else { now } + chrono::Duration::days(days),
+                    },
+                    completed_at,
+                    rating,
+                });
+            }
+            let tx = self.store().begin().await?;
+            store::insert_rated(&tx, self.cipher(), &rows).await?;
+            tx.commit().await?;
+            done += size;
+            progress(&format!("已写入 {done}/{total}"));
+        }
+        self.store().analyze().await?;
+        Ok((u64::from(spec.count), tokens))
+    }
+}
+
 /// A level for the demo's `n`th rating: mostly 非常满意 and 满意, a few 基本满意, about
 /// one in twenty-five a bad review.
 fn demo_level(n: u64) -> i64 {

@@ -126,6 +126,10 @@ pub async fn insert_invitations(
     Ok(())
 }
 
+pub async fn invitation_count(conn: &impl ConnectionTrait) -> Result<i64, StoreError> {
+    Ok(invitation::Entity::find().count(conn).await? as i64)
+}
+
 pub async fn invitation_by_token(
     conn: &impl ConnectionTrait,
     token_hash: &str,
@@ -343,6 +347,108 @@ pub async fn completed_without_invitation(
     Ok(out)
 }
 
+/// A service written by the generator: its invitation, when it was completed, and its
+/// rating with when it was given (None: still open).
+pub struct SynthRated {
+    pub invitation: NewInvitation,
+    pub completed_at: DateTime<Utc>,
+    pub rating: Option<(Rating, DateTime<Utc>)>,
+}
+
+/// Writes generated services in one pass a chunk: the invitations (used where rated),
+/// the ratings, and the tallies.
+pub async fn insert_rated(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    rows: &[SynthRated],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(500) {
+        let models: Vec<invitation::ActiveModel> = chunk
+            .iter()
+            .map(|r| {
+                let n = &r.invitation;
+                invitation::ActiveModel {
+                    id: NotSet,
+                    token_hash: Set(n.token_hash.clone()),
+                    token_enc: Set(cipher.seal(&n.token)),
+                    service_kind: Set(n.service_kind.code().into()),
+                    service_id: Set(n.service_id),
+                    service_number: Set(n.service_number.clone()),
+                    channel: Set(n.channel.code().into()),
+                    region_code: Set(n.region.to_db()),
+                    institution_id: Set(n.institution_id),
+                    served_by: Set(n.served_by),
+                    phone_enc: Set(cipher.seal_opt(n.phone.as_deref())),
+                    created_at: Set(r.completed_at),
+                    expires_at: Set(n.expires_at),
+                    used_at: Set(r.rating.as_ref().map(|(_, at)| *at)),
+                }
+            })
+            .collect();
+        invitation::Entity::insert_many(models).exec_without_returning(conn).await?;
+        let ids: HashMap<String, i64> = invitation::Entity::find()
+            .select_only()
+            .column(invitation::Column::TokenHash)
+            .column(invitation::Column::Id)
+            .filter(invitation::Column::TokenHash.is_in(chunk.iter().map(|r| r.invitation.token_hash.clone())))
+            .into_tuple::<(String, i64)>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let mut evals = Vec::new();
+        let mut deltas = Vec::with_capacity(chunk.len() * 2);
+        for r in chunk {
+            let n = &r.invitation;
+            let key = key_of(r.completed_at, n.region.to_db(), n.institution_id, n.served_by, n.channel.code());
+            deltas.push((key, Counters { completed: 1, ..Default::default() }));
+            let Some((rating, at)) = &r.rating else { continue };
+            let id = *ids.get(&n.token_hash).ok_or_else(|| StoreError::corrupt("generated invitation"))?;
+            let inv = InvitationRecord {
+                id,
+                token_hash: String::new(),
+                token_enc: String::new(),
+                service_kind: n.service_kind.code().into(),
+                service_id: n.service_id,
+                service_number: n.service_number.clone(),
+                channel: n.channel.code().into(),
+                region_code: n.region.to_db(),
+                institution_id: n.institution_id,
+                served_by: n.served_by,
+                phone_enc: n.phone.as_ref().map(|_| String::new()),
+                created_at: r.completed_at,
+                expires_at: n.expires_at,
+                used_at: Some(*at),
+            };
+            let record = EvaluationRecord {
+                id: 0,
+                invitation_id: id,
+                service_kind: inv.service_kind.clone(),
+                service_id: inv.service_id,
+                service_number: String::new(),
+                channel: inv.channel.clone(),
+                region_code: inv.region_code,
+                institution_id: inv.institution_id,
+                served_by: inv.served_by,
+                level: rating.level.score(),
+                indicators: String::new(),
+                reasons: String::new(),
+                comment_enc: None,
+                real_name: n.phone.is_some(),
+                excluded: false,
+                created_at: *at,
+            };
+            deltas.push((evaluation_key(&record), rating_counters(&record)));
+            evals.push(evaluation_model(cipher, &inv, rating, *at)?);
+        }
+        if !evals.is_empty() {
+            eval::Entity::insert_many(evals).exec_without_returning(conn).await?;
+        }
+        tally(conn, &deltas).await?;
+    }
+    Ok(())
+}
+
 /// Invitations not yet used, oldest first (the demo rates some of them).
 pub async fn open_invitations(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<InvitationRecord>, StoreError> {
     Ok(invitation::Entity::find()
@@ -420,9 +526,43 @@ pub async fn list(
     if let Some(k) = filter.kind {
         q = q.filter(eval::Column::ServiceKind.eq(k.code()));
     }
-    let total = q.clone().count(conn).await?;
+    // The count from the tallies where they can say it: counting millions of rows is
+    // most of a list's time otherwise.
+    let total = match tallied_count(conn, scope, filter).await? {
+        Some(n) => n,
+        None => q.clone().count(conn).await?,
+    };
     let rows = q.order_by_desc(eval::Column::Id).limit(page.limit).offset(page.offset).all(conn).await?;
     Ok((views(conn, cipher, rows, reason_label).await?, total))
+}
+
+/// How many evaluations a filter matches, summed in SQL over the tallies (every month):
+/// not for a village's scope (narrower than a tally row) nor by kind of service (not a
+/// tally dimension). Excluded ratings are bad reviews by construction (only they are
+/// appealed), so they count among the bad.
+async fn tallied_count(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    filter: &EvaluationFilter,
+) -> Result<Option<u64>, StoreError> {
+    if filter.kind.is_some() || scope.root.level() == gongdao_domain::RegionLevel::Village {
+        return Ok(None);
+    }
+    let (lo, hi) = scope.bounds();
+    let sum = if filter.only_bad { "v2 + v1 + excluded" } else { "v5 + v4 + v3 + v2 + v1 + excluded" };
+    let mut sql = format!("SELECT CAST(SUM({sum}) AS BIGINT) FROM evaluation_tallies WHERE township BETWEEN $1 AND $2");
+    let mut values: Vec<sea_orm::Value> = vec![(lo - lo % 1000).into(), hi.into()];
+    if let Some(i) = filter.institution {
+        values.push(i.into());
+        sql.push_str(&format!(" AND institution_id = ${}", values.len()));
+    }
+    if let Some(c) = filter.channel {
+        values.push(c.code().into());
+        sql.push_str(&format!(" AND channel = ${}", values.len()));
+    }
+    let row = conn.query_one_raw(crate::sql::raw(conn, &sql, values)).await?;
+    let n: Option<i64> = row.map(|r| r.try_get_by_index::<Option<i64>>(0)).transpose()?.flatten();
+    Ok(Some(u64::try_from(n.unwrap_or(0)).unwrap_or(0)))
 }
 
 pub async fn get(

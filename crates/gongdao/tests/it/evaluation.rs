@@ -208,6 +208,16 @@ async fn a_closed_matter_is_rated_once_and_its_bad_review_walks_the_whole_loop_o
             app.client.get(app.url("/api/v1/public/evaluations")).send().await.unwrap().json().await.unwrap();
         assert_eq!(published["total"]["satisfaction"].as_f64(), Some(0.5));
         assert!(published["by_person"].as_array().unwrap().is_empty());
+        // Counts from the tallies agree with the rows counted.
+        for (path, n) in [
+            ("/api/v1/evaluations", 2),
+            ("/api/v1/evaluations?level=bad", 1),
+            ("/api/v1/evaluations?kind=request", 2),
+            ("/api/v1/evaluations?channel=offline", 2),
+            ("/api/v1/evaluations?channel=online", 0),
+        ] {
+            assert_eq!(app.total(&leader, path).await, n, "{path}");
+        }
         assert_tallies_exact(&app).await;
         app.stop().await;
     }
