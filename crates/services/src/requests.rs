@@ -924,6 +924,8 @@ pub struct PublicStatus {
     pub handled_by: Option<String>,
     pub reply: Option<String>,
     pub steps: Vec<PublicStep>,
+    /// The rating page of a closed matter not yet rated (its invitation still open).
+    pub rating_link: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -962,7 +964,13 @@ impl Services {
             Some(i) => institutions::names(reader, [i]).await?.remove(&i),
             None => None,
         };
+        let rating_link = if m.status == Status::Closed.code() {
+            self.rating_link_of(ServiceKind::Request, m.id).await?
+        } else {
+            None
+        };
         Ok(PublicStatus {
+            rating_link,
             number,
             category: Category::from_code(&m.category).unwrap_or(Category::Other),
             status: Status::from_code(&m.status).unwrap_or(Status::Open),

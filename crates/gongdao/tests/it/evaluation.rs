@@ -77,6 +77,13 @@ async fn a_closed_matter_is_rated_once_and_its_bad_review_walks_the_whole_loop_o
         let sms = messages.as_array().unwrap().iter().find(|m| m["template"] == "evaluation").expect("an SMS");
         assert!(sms["body"].as_str().unwrap().contains(&format!("/rate/{token}")), "{sms}");
 
+        // The tracking page offers the rating to whoever proves the matter is theirs.
+        let number =
+            app.get(&window, &format!("/api/v1/requests/{matter}")).await.1["number"].as_str().unwrap().to_string();
+        let track = format!("/track?number={number}&phone_last4=1234");
+        let page = app.client.get(app.url(&track)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(&format!("/rate/{token}")), "the tracking page offers the rating");
+
         // What the page asks, without a login.
         let r = app.client.get(app.url(&format!("/api/v1/evaluations/invitations/{token}"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
@@ -118,6 +125,9 @@ async fn a_closed_matter_is_rated_once_and_its_bad_review_walks_the_whole_loop_o
         let expected = rules.due(app.services.now(), Period::working_days(15)).1.last_day;
         assert_eq!(answer_by, expected);
         assert!(answer_by >= app.services.today() + chrono::Duration::days(19), "three weeks at least");
+
+        let page = app.client.get(app.url(&track)).send().await.unwrap().text().await.unwrap();
+        assert!(!page.contains("/rate/"), "rated: no more offer");
 
         // One service, one rating.
         let (status, e) = rate(&app, json!({"token": token, "level": 5})).await;

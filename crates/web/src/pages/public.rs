@@ -268,6 +268,7 @@ pub struct TrackView {
     pub handled_by: String,
     pub reply: String,
     pub steps: Vec<(&'static str, String, String)>,
+    pub rating_link: Option<String>,
 }
 
 #[derive(Template)]
@@ -314,6 +315,7 @@ pub async fn track(
                         .into_iter()
                         .map(|st| (st.kind.label(), super::china_time(st.at), st.institution.unwrap_or_default()))
                         .collect(),
+                    rating_link: s.rating_link,
                 }),
                 String::new(),
                 StatusCode::OK,
