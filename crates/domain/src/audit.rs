@@ -40,6 +40,7 @@ crate::code_enum! {
         Evaluation => ("evaluation", "服务评价"),
         Rectification => ("rectification", "差评整改"),
         SupervisionVisit => ("supervision_visit", "监督走访"),
+        Archive => ("archive", "诚信档案"),
     }
 }
 

@@ -8,6 +8,7 @@
 //! ([`audit`]).
 
 pub mod appointment;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod appointments;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod demo;

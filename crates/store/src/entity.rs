@@ -915,3 +915,64 @@ pub mod rectification_event {
     }
     no_relations!();
 }
+
+pub mod archive {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "archives")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub kind: String,
+        pub subject_id: i64,
+        pub region_code: i64,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod archive_entry {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "archive_entries")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub archive_id: i64,
+        pub kind: String,
+        pub occurred_on: String,
+        pub title: String,
+        pub detail: Option<String>,
+        pub source: String,
+        pub assessment: Option<String>,
+        pub sanction: Option<String>,
+        pub period_from: Option<String>,
+        pub period_to: Option<String>,
+        pub days: Option<i64>,
+        pub corrects_id: Option<i64>,
+        pub request_id: Option<i64>,
+        pub recorded_by: Option<i64>,
+        pub recorded_by_name: String,
+        pub recorded_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod archive_score {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "archive_scores")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub archive_id: i64,
+        pub score: i64,
+        pub grade: String,
+        pub reason: String,
+        pub at: DateTimeUtc,
+    }
+    no_relations!();
+}

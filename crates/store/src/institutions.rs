@@ -163,6 +163,7 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Institution, StoreError> {
     let m = Entity::insert(active_model(draft, now)).exec_with_returning(conn).await?;
+    crate::archive::open(conn, gongdao_domain::archive::ArchiveKind::Institution, m.id, m.region_code, now).await?;
     Ok(with_region_names(conn, vec![m]).await?.pop().expect("one row"))
 }
 
@@ -175,6 +176,10 @@ pub async fn insert_many(
     let mut ids = Vec::with_capacity(drafts.len());
     for chunk in drafts.chunks(500) {
         let rows = Entity::insert_many(chunk.iter().map(|d| active_model(d, now))).exec_with_returning(conn).await?;
+        for m in &rows {
+            crate::archive::open(conn, gongdao_domain::archive::ArchiveKind::Institution, m.id, m.region_code, now)
+                .await?;
+        }
         ids.extend(rows.into_iter().map(|m| InstitutionId(m.id)));
     }
     Ok(ids)

@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod appointments;
+pub mod archive;
 pub mod audit;
 pub mod backup;
 pub mod config;
@@ -216,6 +217,11 @@ impl Store {
         }
         let rebuilt = legal_aid::ensure_tallies(&tx).await?;
         tx.commit().await?;
+        // Every institution and legal service worker has an integrity archive.
+        let opened = archive::ensure(&self.write, chrono::Utc::now()).await?;
+        if opened > 0 {
+            tracing::info!(archives = opened, "integrity archives opened for earlier records");
+        }
         if rebuilt > 0 {
             tracing::info!(cases = rebuilt, "legal aid tallies built from the cases");
         }

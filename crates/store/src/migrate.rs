@@ -129,6 +129,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_evaluations.sql"),
         postgres: include_str!("../migrations/postgres/0019_evaluations.sql"),
     },
+    Migration {
+        version: 20,
+        name: "archives",
+        sqlite: include_str!("../migrations/sqlite/0020_archives.sql"),
+        postgres: include_str!("../migrations/postgres/0020_archives.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

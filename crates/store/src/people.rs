@@ -224,7 +224,20 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Person, StoreError> {
     let m = Entity::insert(active_model(cipher, draft, region, now)).exec_with_returning(conn).await?;
+    open_archive(conn, &m, now).await?;
     Ok(labelled(conn, vec![m]).await?.pop().expect("one row"))
+}
+
+/// A legal service worker's integrity archive, opened with the record.
+async fn open_archive(
+    conn: &impl ConnectionTrait,
+    m: &crate::entity::person::Model,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if PersonType::from_code(&m.kind).is_some_and(gongdao_domain::archive::person_keeps_archive) {
+        crate::archive::open(conn, gongdao_domain::archive::ArchiveKind::Person, m.id, m.region_code, now).await?;
+    }
+    Ok(())
 }
 
 /// Inserts many people (the generators).
@@ -239,6 +252,9 @@ pub async fn insert_many(
         let rows = Entity::insert_many(chunk.iter().map(|(d, r)| active_model(cipher, d, *r, now)))
             .exec_with_returning(conn)
             .await?;
+        for m in &rows {
+            open_archive(conn, m, now).await?;
+        }
         ids.extend(rows.into_iter().map(|m| PersonId(m.id)));
     }
     Ok(ids)

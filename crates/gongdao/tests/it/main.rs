@@ -3,6 +3,7 @@
 
 mod api;
 mod appointments;
+mod archive;
 mod authz;
 mod browser;
 mod crash;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod appointments;
+mod archive;
 mod auth;
 mod duty;
 mod evaluation;
@@ -253,6 +254,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(legal_aid::router())
         .merge(duty::router())
         .merge(evaluation::router())
+        .merge(archive::router())
         .merge(requests::router())
         .merge(appointments::router())
         .merge(mediation::router())

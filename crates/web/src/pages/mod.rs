@@ -4,6 +4,7 @@
 
 mod accounts;
 mod appointments;
+mod archive;
 mod auth;
 mod dispatch;
 mod duty;
@@ -144,6 +145,12 @@ page_routes! {
     post "/legal-aid/duty/services" => duty::record_service,
     get "/legal-aid/duty/stations/{id}" => duty::station,
     post "/legal-aid/duty/stations/{id}/roster" => duty::draw_roster,
+    get "/archives" => archive::overview,
+    get "/archives/{kind}/{id}" => archive::archive,
+    post "/archives/{kind}/{id}/entries" => archive::add_entry,
+    get "/directory" => archive::directory,
+    get "/directory/institutions/{id}" => archive::institution,
+    get "/directory/people/{id}" => archive::person,
     get "/rate" => evaluation::rate_entry,
     get "/rate/{token}" => evaluation::rate_form,
     post "/rate/{token}" => evaluation::rate_submit,
@@ -269,6 +276,7 @@ const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/regions", "行政区划", "区、乡镇（街道）、村（社区）", Some(Permission::ViewNetwork)),
     ("/institutions", "机构名录", "工作站、法律援助、律所、调解组织等", Some(Permission::ViewNetwork)),
     ("/people", "人员名录", "律师、调解员、法律顾问等", Some(Permission::ViewNetwork)),
+    ("/archives", "诚信档案", "一机构一档、一人员一档", Some(Permission::ViewNetwork)),
     ("/accounts", "账号管理", "账号、角色和数据范围", Some(Permission::ManageAccounts)),
     ("/audit", "审计日志", "谁在何时做了什么", Some(Permission::ViewAudit)),
     ("/settings/rules", "系统设置", "节假日、办理时限、分派规则", Some(Permission::ManageConfig)),

@@ -1,0 +1,547 @@
+//! 诚信档案 (issue 21): every institution's and legal service worker's archive, its
+//! entries (recorded by the directory's keepers, only added), what it lacks, its credit
+//! rating from the district's formula over its entries and over figures computed from
+//! operations (legal aid cases done, the satisfaction of the ratings attributed), with
+//! each score kept; the coverage of the district; and the public directory, which shows
+//! only what may be public (never an ID number, a phone, an address of a person, nor
+//! who rated).
+
+use std::collections::HashMap;
+
+use gongdao_domain::archive::{
+    ArchiveKind, Credit, CreditRules, Entry, EntryInput, Operations, credit, in_force, licence_status,
+    licensed_institution, licensed_person, missing, person_keeps_archive, standing,
+};
+use gongdao_domain::audit::{AuditAction, AuditObject};
+use gongdao_domain::auth::{Actor, Permission, Scope};
+use gongdao_domain::ids::{InstitutionId, PersonId};
+use gongdao_domain::network::{Institution, Person};
+use gongdao_domain::{DivisionCode, FieldError};
+use gongdao_store::archive::{self as store, Recorder, Score};
+use gongdao_store::institutions::InstitutionFilter;
+use gongdao_store::people::PersonFilter;
+use gongdao_store::{ConnectionTrait, Page, institutions, people};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::audit::Event as AuditEvent;
+use crate::{ServiceError, Services};
+
+/// An archive as the directory's keepers and supervisors see it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ArchiveView {
+    pub archive_id: i64,
+    #[schema(value_type = String)]
+    pub kind: ArchiveKind,
+    pub subject_id: i64,
+    pub name: String,
+    pub type_label: String,
+    pub institution_name: Option<String>,
+    pub region_name: String,
+    pub licence_no: Option<String>,
+    pub licence_status: String,
+    pub entries: Vec<Entry>,
+    /// What it lacks (a licence, last year's assessment).
+    pub missing: Vec<String>,
+    /// Computed from operations, not typed.
+    pub legal_aid_cases: i64,
+    pub rated: i64,
+    pub satisfaction: Option<f64>,
+    pub credit: Credit,
+    /// The scores as they were computed, newest first.
+    #[schema(value_type = Vec<Object>)]
+    pub history: Vec<Score>,
+}
+
+/// One line of the completeness check.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Incomplete {
+    #[schema(value_type = String)]
+    pub kind: ArchiveKind,
+    pub subject_id: i64,
+    pub name: String,
+    pub missing: Vec<String>,
+}
+
+/// Coverage and completeness of the archives in scope.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ArchiveOverview {
+    pub institutions: u64,
+    pub institutions_archived: u64,
+    pub people: u64,
+    pub people_archived: u64,
+    /// Archives over subjects (None without subjects).
+    pub coverage: Option<f64>,
+    pub incomplete: Vec<Incomplete>,
+}
+
+/// The subject of an archive, read in scope.
+enum Subject {
+    Institution(Institution),
+    Person(Person),
+}
+
+impl Subject {
+    fn licensed(&self) -> bool {
+        match self {
+            Subject::Institution(i) => licensed_institution(i.kind),
+            Subject::Person(p) => licensed_person(p.kind),
+        }
+    }
+}
+
+fn parse_kind(kind: &str) -> Result<ArchiveKind, ServiceError> {
+    ArchiveKind::from_code(kind.trim()).ok_or(ServiceError::NotFound("诚信档案"))
+}
+
+impl Services {
+    fn credit_rules(&self) -> CreditRules {
+        CreditRules::shipped()
+    }
+
+    async fn subject(
+        &self,
+        conn: &impl ConnectionTrait,
+        scope: Scope,
+        kind: ArchiveKind,
+        id: i64,
+    ) -> Result<Subject, ServiceError> {
+        match kind {
+            ArchiveKind::Institution => institutions::get(conn, scope, InstitutionId(id))
+                .await?
+                .map(Subject::Institution)
+                .ok_or(ServiceError::NotFound("诚信档案")),
+            ArchiveKind::Person => people::get(conn, scope, PersonId(id))
+                .await?
+                .filter(|p| person_keeps_archive(p.kind))
+                .map(Subject::Person)
+                .ok_or(ServiceError::NotFound("诚信档案")),
+        }
+    }
+
+    /// Figures from operations: legal aid done, and the satisfaction of an
+    /// institution's ratings (a person's ratings go to the accounts that served).
+    async fn operations(&self, kind: ArchiveKind, id: i64) -> Result<(Operations, i64), ServiceError> {
+        let reader = self.store().reader();
+        let legal_aid_cases = store::legal_aid_done(reader, kind, id).await?;
+        let (satisfaction, rated) = if kind == ArchiveKind::Institution {
+            let home = Scope::new(self.config().home_region);
+            let rows = gongdao_store::evaluation::figure_rows(reader, home, "0000-00", "9999-99", Some(id)).await?;
+            let mut c = gongdao_store::evaluation::Counters::default();
+            for v in rows.values() {
+                c.add(v, 1);
+            }
+            (c.level_counts().satisfaction_rate(), c.level_counts().total())
+        } else {
+            (None, 0)
+        };
+        Ok((Operations { legal_aid_cases, satisfaction }, rated))
+    }
+
+    async fn view_of(&self, archive: store::ArchiveRecord, subject: Subject) -> Result<ArchiveView, ServiceError> {
+        let reader = self.store().reader();
+        let kind =
+            ArchiveKind::from_code(&archive.kind).ok_or_else(|| ServiceError::Internal("archive kind".into()))?;
+        let entries = store::entries(reader, archive.id).await?;
+        let today = self.today();
+        let (ops, rated) = self.operations(kind, archive.subject_id).await?;
+        let licensed = subject.licensed();
+        let (name, type_label, institution_name, region_name, licence_no) = match &subject {
+            Subject::Institution(i) => (i.name.clone(), i.kind.label().to_string(), None, i.region_name.clone(), None),
+            Subject::Person(p) => (
+                p.name.clone(),
+                p.kind.label().to_string(),
+                p.institution_name.clone(),
+                p.region_name.clone(),
+                p.licence_no.clone(),
+            ),
+        };
+        Ok(ArchiveView {
+            archive_id: archive.id,
+            kind,
+            subject_id: archive.subject_id,
+            name,
+            type_label,
+            institution_name,
+            region_name,
+            licence_no,
+            licence_status: licence_status(licensed, &entries, today).into(),
+            missing: missing(licensed, &entries, today),
+            legal_aid_cases: ops.legal_aid_cases,
+            rated,
+            satisfaction: ops.satisfaction,
+            credit: credit(&self.credit_rules(), &entries, ops, today),
+            history: store::scores(reader, archive.id).await?,
+            entries,
+        })
+    }
+
+    /// An institution's or worker's archive in scope.
+    pub async fn archive(&self, actor: &Actor, kind: &str, id: i64) -> Result<ArchiveView, ServiceError> {
+        actor.require(Permission::ViewNetwork)?;
+        let kind = parse_kind(kind)?;
+        let reader = self.store().reader();
+        let subject = self.subject(reader, actor.scope, kind, id).await?;
+        let archive = store::of_subject(reader, kind, id).await?.ok_or(ServiceError::NotFound("诚信档案"))?;
+        self.view_of(archive, subject).await
+    }
+
+    /// Adds an entry (the directory's keepers): checked against the archive (not before
+    /// the licence, a period that ends after it starts, a correction of an entry of this
+    /// archive, a complaint's matter in scope); the new credit score kept with it; in
+    /// one transaction with its audit entry.
+    pub async fn add_archive_entry(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        id: i64,
+        input: &EntryInput,
+    ) -> Result<ArchiveView, ServiceError> {
+        actor.require(Permission::ManageNetwork)?;
+        let kind = parse_kind(kind)?;
+        let tx = self.store().begin().await?;
+        // The subject must be in the actor's scope: an archive outside it is not found.
+        self.subject(&tx, actor.scope, kind, id).await?;
+        let archive = store::of_subject(&tx, kind, id).await?.ok_or(ServiceError::NotFound("诚信档案"))?;
+        let entries = store::entries(&tx, archive.id).await?;
+        let licensed_on = standing(&entries)
+            .iter()
+            .filter(|e| e.kind == gongdao_domain::archive::EntryKind::Licence)
+            .map(|e| e.occurred_on)
+            .min();
+        let entry = input.check(licensed_on, self.today())?;
+        if let Some(c) = entry.corrects
+            && !entries.iter().any(|e| e.id == c)
+        {
+            return Err(ServiceError::field("corrects", "要更正的条目不在这份档案中"));
+        }
+        if let Some(r) = entry.request_id
+            && gongdao_store::requests::get_model(&tx, actor.scope, gongdao_domain::ids::RequestId(r)).await?.is_none()
+        {
+            return Err(ServiceError::field("request_id", "投诉关联的事项不存在或不在您的管辖范围内"));
+        }
+        let now = self.now();
+        let entry_id = store::add_entry(
+            &tx,
+            archive.id,
+            &entry,
+            Recorder { user: Some(actor.user_id.0), name: &actor.display_name },
+            now,
+        )
+        .await?;
+        let region = DivisionCode::from_db(archive.region_code).unwrap_or(actor.scope.root);
+        self.audit(
+            &tx,
+            actor,
+            AuditEvent::new(
+                AuditAction::Create,
+                AuditObject::Archive,
+                entry_id,
+                region,
+                format!("诚信档案 {}：{}（{}）", archive.id, entry.kind.label(), entry.title),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let subject = self.subject(self.store().reader(), actor.scope, kind, id).await?;
+        let view = self.view_of(archive.clone(), subject).await?;
+        let score = Score {
+            score: view.credit.score,
+            grade: view.credit.grade.clone(),
+            reason: format!("新增{}：{}", entry.kind.label(), entry.title),
+            at: now,
+        };
+        store::add_score(self.store().writer(), archive.id, &score).await?;
+        let subject = self.subject(self.store().reader(), actor.scope, kind, id).await?;
+        self.view_of(archive, subject).await
+    }
+
+    /// Coverage (archives over institutions and legal service workers in scope, 100 %
+    /// by construction) and the archives that lack required content.
+    pub async fn archive_overview(&self, actor: &Actor) -> Result<ArchiveOverview, ServiceError> {
+        actor.require(Permission::ViewNetwork)?;
+        let reader = self.store().reader();
+        let all = Page::new(Page::MAX_LIMIT, 0);
+        let mut insts = Vec::new();
+        let mut offset = 0;
+        loop {
+            let (items, total) =
+                institutions::list(reader, actor.scope, &InstitutionFilter::default(), Page::new(all.limit, offset))
+                    .await?;
+            offset += items.len() as u64;
+            let done = items.is_empty() || offset >= total;
+            insts.extend(items);
+            if done {
+                break;
+            }
+        }
+        let mut persons = Vec::new();
+        offset = 0;
+        loop {
+            let (items, total) =
+                people::list(reader, actor.scope, &PersonFilter::default(), Page::new(all.limit, offset)).await?;
+            offset += items.len() as u64;
+            let done = items.is_empty() || offset >= total;
+            persons.extend(items.into_iter().filter(|p| person_keeps_archive(p.kind)));
+            if done {
+                break;
+            }
+        }
+        let archives = store::in_scope_all(reader, actor.scope).await?;
+        let by_subject: HashMap<(String, i64), i64> =
+            archives.iter().map(|a| ((a.kind.clone(), a.subject_id), a.id)).collect();
+        let ids: Vec<i64> = archives.iter().map(|a| a.id).collect();
+        let entries = store::entries_of(reader, &ids).await?;
+        let today = self.today();
+        let mut incomplete = Vec::new();
+        let mut institutions_archived = 0;
+        for i in &insts {
+            if let Some(a) = by_subject.get(&(ArchiveKind::Institution.code().to_string(), i.id.0)) {
+                institutions_archived += 1;
+                let lacks =
+                    missing(licensed_institution(i.kind), entries.get(a).map(Vec::as_slice).unwrap_or(&[]), today);
+                if !lacks.is_empty() {
+                    incomplete.push(Incomplete {
+                        kind: ArchiveKind::Institution,
+                        subject_id: i.id.0,
+                        name: i.name.clone(),
+                        missing: lacks,
+                    });
+                }
+            }
+        }
+        let mut people_archived = 0;
+        for p in &persons {
+            if let Some(a) = by_subject.get(&(ArchiveKind::Person.code().to_string(), p.id.0)) {
+                people_archived += 1;
+                let lacks = missing(licensed_person(p.kind), entries.get(a).map(Vec::as_slice).unwrap_or(&[]), today);
+                if !lacks.is_empty() {
+                    incomplete.push(Incomplete {
+                        kind: ArchiveKind::Person,
+                        subject_id: p.id.0,
+                        name: p.name.clone(),
+                        missing: lacks,
+                    });
+                }
+            }
+        }
+        let subjects = (insts.len() + persons.len()) as u64;
+        let archived = institutions_archived + people_archived;
+        Ok(ArchiveOverview {
+            institutions: insts.len() as u64,
+            institutions_archived,
+            people: persons.len() as u64,
+            people_archived,
+            coverage: (subjects > 0).then(|| archived as f64 / subjects as f64),
+            incomplete,
+        })
+    }
+}
+
+/// A line of the public directory.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DirectoryItem {
+    /// `institution` or `person`.
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub type_label: String,
+    pub region_name: String,
+    /// A person's institution.
+    pub institution_name: Option<String>,
+}
+
+/// What the public directory searches for.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryQuery {
+    /// Part of a name.
+    pub q: Option<String>,
+    /// `institution` or `person`.
+    pub kind: Option<String>,
+}
+
+/// An entry as the public sees it: what and when, from where.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PublicEntry {
+    pub occurred_on: chrono::NaiveDate,
+    pub what: String,
+    pub source: String,
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// A public profile (服务公开): nothing beyond what may be public.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PublicProfile {
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub type_label: String,
+    pub region_name: String,
+    pub institution_id: Option<i64>,
+    pub institution_name: Option<String>,
+    /// An institution's services, hours and address (a service point's, public).
+    pub services: Vec<String>,
+    pub opening_hours: Option<String>,
+    /// A service point's address (an institution's only; a person's is never shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_address: Option<String>,
+    /// A person's practice (licence number, years, specialties), as the national
+    /// lawyers' platform shows them.
+    pub licence_no: Option<String>,
+    pub practice_years: Option<i32>,
+    pub specialties: Vec<String>,
+    pub licence_status: String,
+    pub rated: i64,
+    pub satisfaction: Option<f64>,
+    pub legal_aid_cases: i64,
+    pub latest_assessment: Option<String>,
+    pub rewards: Vec<PublicEntry>,
+    /// Sanctions and penalties within their publicity period only.
+    pub discipline_in_force: Vec<PublicEntry>,
+    pub credit_grade: String,
+    /// An institution's workers in the directory.
+    pub people: Vec<DirectoryItem>,
+}
+
+impl Services {
+    /// The public directory: institutions and legal service workers by name.
+    pub async fn directory(&self, q: &DirectoryQuery) -> Result<Vec<DirectoryItem>, ServiceError> {
+        let reader = self.store().reader();
+        let home = Scope::new(self.config().home_region);
+        let text =
+            q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(30).collect::<String>());
+        let kind = q.kind.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(k) = kind
+            && ArchiveKind::from_code(k).is_none()
+        {
+            return Err(FieldError::new("kind", "类别只能是机构（institution）或人员（person）").into());
+        }
+        let mut out = Vec::new();
+        let page = Page::new(200, 0);
+        if kind != Some("person") {
+            let filter = InstitutionFilter { text: text.clone(), ..Default::default() };
+            let (items, _) = institutions::list(reader, home, &filter, page).await?;
+            out.extend(items.into_iter().map(|i| DirectoryItem {
+                kind: "institution".into(),
+                id: i.id.0,
+                name: i.name,
+                type_label: i.kind.label().into(),
+                region_name: i.region_name,
+                institution_name: None,
+            }));
+        }
+        if kind != Some("institution") {
+            let filter = PersonFilter { text, active: Some(true), ..Default::default() };
+            let (items, _) = people::list(reader, home, &filter, page).await?;
+            out.extend(items.into_iter().filter(|p| person_keeps_archive(p.kind)).map(|p| DirectoryItem {
+                kind: "person".into(),
+                id: p.id.0,
+                name: p.name,
+                type_label: p.kind.label().into(),
+                region_name: p.region_name,
+                institution_name: p.institution_name,
+            }));
+        }
+        Ok(out)
+    }
+
+    /// A public profile of an institution or a worker of the installation.
+    pub async fn public_profile(&self, kind: &str, id: i64) -> Result<PublicProfile, ServiceError> {
+        let kind = parse_kind(kind)?;
+        let reader = self.store().reader();
+        let home = Scope::new(self.config().home_region);
+        let subject = self.subject(reader, home, kind, id).await?;
+        let archive = store::of_subject(reader, kind, id).await?.ok_or(ServiceError::NotFound("诚信档案"))?;
+        let entries = store::entries(reader, archive.id).await?;
+        let today = self.today();
+        let (ops, rated) = self.operations(kind, id).await?;
+        let licensed = subject.licensed();
+        let standing_entries = standing(&entries);
+        let public = |e: &&Entry| PublicEntry {
+            occurred_on: e.occurred_on,
+            what: match e.sanction {
+                Some(s) => format!("{}：{}", s.label(), e.title),
+                None => e.title.clone(),
+            },
+            source: e.source.clone(),
+            until: e.period_to,
+        };
+        let rewards = standing_entries
+            .iter()
+            .filter(|e| e.kind == gongdao_domain::archive::EntryKind::Reward)
+            .map(public)
+            .collect();
+        let discipline_in_force = standing_entries.iter().filter(|e| in_force(e, today)).map(public).collect();
+        let latest_assessment = standing_entries
+            .iter()
+            .filter(|e| e.kind == gongdao_domain::archive::EntryKind::AnnualAssessment)
+            .max_by_key(|e| e.occurred_on)
+            .and_then(|e| {
+                e.assessment.map(|a| format!("{}年度：{}", chrono::Datelike::year(&e.occurred_on), a.label()))
+            });
+        let credit_grade = credit(&self.credit_rules(), &entries, ops, today).grade;
+        let base = PublicProfile {
+            kind: kind.code().into(),
+            id,
+            name: String::new(),
+            type_label: String::new(),
+            region_name: String::new(),
+            institution_id: None,
+            institution_name: None,
+            services: Vec::new(),
+            opening_hours: None,
+            service_address: None,
+            licence_no: None,
+            practice_years: None,
+            specialties: Vec::new(),
+            licence_status: licence_status(licensed, &entries, today).into(),
+            rated,
+            satisfaction: ops.satisfaction,
+            legal_aid_cases: ops.legal_aid_cases,
+            latest_assessment,
+            rewards,
+            discipline_in_force,
+            credit_grade,
+            people: Vec::new(),
+        };
+        Ok(match subject {
+            Subject::Institution(i) => {
+                let filter = PersonFilter { institution: Some(i.id), active: Some(true), ..Default::default() };
+                let (staff, _) = people::list(reader, home, &filter, Page::new(200, 0)).await?;
+                PublicProfile {
+                    name: i.name,
+                    type_label: i.kind.label().into(),
+                    region_name: i.region_name,
+                    services: i.services.iter().map(|s| s.label().to_string()).collect(),
+                    opening_hours: i.opening_hours,
+                    service_address: i.address,
+                    people: staff
+                        .into_iter()
+                        .filter(|p| person_keeps_archive(p.kind))
+                        .map(|p| DirectoryItem {
+                            kind: "person".into(),
+                            id: p.id.0,
+                            name: p.name,
+                            type_label: p.kind.label().into(),
+                            region_name: p.region_name,
+                            institution_name: None,
+                        })
+                        .collect(),
+                    ..base
+                }
+            }
+            Subject::Person(p) => PublicProfile {
+                name: p.name,
+                type_label: p.kind.label().into(),
+                region_name: p.region_name,
+                institution_id: p.institution_id.map(|i| i.0),
+                institution_name: p.institution_name,
+                licence_no: p.licence_no,
+                practice_years: p.practice_years,
+                specialties: p.specialties,
+                ..base
+            },
+        })
+    }
+}
