@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use gongdao_domain::archive::{
     ArchiveKind, Credit, CreditRules, Entry, EntryInput, Operations, credit, in_force, licence_status,
     licensed_institution, licensed_person, missing, person_keeps_archive, standing,
@@ -543,5 +544,81 @@ impl Services {
                 ..base
             },
         })
+    }
+}
+
+impl Services {
+    /// The demo's archives: licences as the directory states them (a worker's from
+    /// their practice years), last year's assessment for most, a few rewards, a
+    /// sanction in force, a trainee's grassroots days; two archives left lacking their
+    /// assessment so the completeness check has something to say. Through the use case,
+    /// so each entry has its audit entry and score.
+    pub(crate) async fn seed_demo_archives(&self) -> Result<(), ServiceError> {
+        use chrono::Datelike;
+        let admin = self.demo_actor("admin").await?;
+        let today = self.today();
+        let last_year = today.year() - 1;
+        let page = Page::new(Page::MAX_LIMIT, 0);
+        let reader = self.store().reader();
+        let (insts, _) = institutions::list(reader, admin.scope, &InstitutionFilter::default(), page).await?;
+        let (persons, _) = people::list(reader, admin.scope, &PersonFilter::default(), page).await?;
+        let entry = |kind: &str, on: NaiveDate, title: &str, source: &str| EntryInput {
+            kind: kind.into(),
+            occurred_on: on.to_string(),
+            title: title.into(),
+            source: source.into(),
+            ..Default::default()
+        };
+        let assessed_on = NaiveDate::from_ymd_opt(today.year(), 3, 20).filter(|d| *d <= today).unwrap_or(today);
+        for (n, i) in insts.iter().filter(|i| licensed_institution(i.kind)).enumerate() {
+            let licensed = NaiveDate::from_ymd_opt(2008 + (n as i32 % 12), 5, 10).unwrap_or(today);
+            self.add_archive_entry(
+                &admin,
+                "institution",
+                i.id.0,
+                &entry("licence", licensed, "取得执业许可证", "白城市司法局"),
+            )
+            .await?;
+            let mut a = entry("annual_assessment", assessed_on, &format!("{last_year}年度检查考核"), "白城市司法局");
+            a.assessment = Some("competent".into());
+            self.add_archive_entry(&admin, "institution", i.id.0, &a).await?;
+        }
+        for (n, p) in persons.iter().filter(|p| licensed_person(p.kind)).enumerate() {
+            let years = p.practice_years.unwrap_or(5).clamp(1, 40);
+            let licensed = NaiveDate::from_ymd_opt(today.year() - years, 7, 1).unwrap_or(today);
+            self.add_archive_entry(&admin, "person", p.id.0, &entry("licence", licensed, "取得执业证", "吉林省司法厅"))
+                .await?;
+            if n % 9 == 4 {
+                continue; // last year's assessment not yet recorded
+            }
+            let mut a = entry("annual_assessment", assessed_on, &format!("{last_year}年度考核"), "白城市律师协会");
+            a.assessment = Some(if n % 13 == 7 { "basically_competent" } else { "competent" }.into());
+            self.add_archive_entry(&admin, "person", p.id.0, &a).await?;
+            if n % 5 == 0 {
+                let on = NaiveDate::from_ymd_opt(last_year, 12, 4).unwrap_or(today);
+                self.add_archive_entry(
+                    &admin,
+                    "person",
+                    p.id.0,
+                    &entry("reward", on, "宪法宣传月活动先进个人", "洮北区司法局"),
+                )
+                .await?;
+            }
+            if n == 3 {
+                let on = today - chrono::Duration::days(60);
+                let mut d = entry("discipline", on, "未按规定履行告知义务", "白律协处字〔2026〕2号");
+                d.sanction = Some("circular_criticism".into());
+                d.period_from = Some(on.to_string());
+                d.period_to = Some((on + chrono::Duration::days(365)).to_string());
+                self.add_archive_entry(&admin, "person", p.id.0, &d).await?;
+            }
+        }
+        for p in persons.iter().filter(|p| p.kind == gongdao_domain::network::PersonType::TraineeLawyer).take(3) {
+            let on = today - chrono::Duration::days(40);
+            let mut d = entry("service_days", on, "在乡镇公共法律服务工作站服务", "平台镇司法所");
+            d.days = Some(32);
+            self.add_archive_entry(&admin, "person", p.id.0, &d).await?;
+        }
+        Ok(())
     }
 }

@@ -223,6 +223,7 @@ impl Services {
         self.seed_demo_legal_aid().await?;
         self.seed_demo_duty().await?;
         self.seed_demo_evaluations().await?;
+        self.seed_demo_archives().await?;
         self.erase_expired_personal_data().await?;
         Ok(())
     }

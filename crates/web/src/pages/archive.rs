@@ -240,7 +240,8 @@ async fn profile(state: &AppState, visitor: &Visitor, ip: &str, kind: &str, id: 
         Err(e) => return page_error(e),
     };
     let layout = Layout::for_visitor(state, visitor, p.name.clone(), "").await;
-    render(StatusCode::OK, &ProfilePage { satisfaction: pct(p.satisfaction), layout, p })
+    let satisfaction = p.satisfaction.map_or_else(|| "暂无评价".into(), |r| format!("{:.1}%", r * 100.0));
+    render(StatusCode::OK, &ProfilePage { satisfaction, layout, p })
 }
 
 /// `GET /directory/institutions/{id}`.
