@@ -260,6 +260,10 @@ struct ServeArgs {
     /// Law searches per second and client address [default: 10].
     #[arg(long, env = "GONGDAO_LAW_SEARCHES_PER_SECOND")]
     law_searches_per_second: Option<f64>,
+    /// The address citizens reach the site at, for links in SMS (the rating link)
+    /// [default: http:// and the listen address].
+    #[arg(long, env = "GONGDAO_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Public filings, bookings, lookups and ratings per second and client address
     /// [default: 1, bursts of 30].
     #[arg(long, env = "GONGDAO_PUBLIC_REQUESTS_PER_SECOND")]
@@ -327,6 +331,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         laws_dir: args.laws_dir,
         law_searches_per_second: args.law_searches_per_second,
         public_requests_per_second: args.public_requests_per_second,
+        public_url: args.public_url,
         law_lexicon: args.law_lexicon,
         law_model_dir: args.model.law_model_dir,
         ..store_overrides(&args.store)

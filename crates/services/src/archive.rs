@@ -126,12 +126,7 @@ impl Services {
         let reader = self.store().reader();
         let legal_aid_cases = store::legal_aid_done(reader, kind, id).await?;
         let (satisfaction, rated) = if kind == ArchiveKind::Institution {
-            let home = Scope::new(self.config().home_region);
-            let rows = gongdao_store::evaluation::figure_rows(reader, home, "0000-00", "9999-99", Some(id)).await?;
-            let mut c = gongdao_store::evaluation::Counters::default();
-            for v in rows.values() {
-                c.add(v, 1);
-            }
+            let c = gongdao_store::evaluation::institution_counters(reader, id).await?;
             (c.level_counts().satisfaction_rate(), c.level_counts().total())
         } else {
             (None, 0)

@@ -527,13 +527,18 @@ impl Services {
         let mut insts: BTreeMap<i64, store::Counters> = BTreeMap::new();
         let mut people: BTreeMap<i64, store::Counters> = BTreeMap::new();
         let mut channels: BTreeMap<String, store::Counters> = BTreeMap::new();
-        for ((month, township, inst, served, channel), c) in &rows {
-            total.add(c, 1);
-            months.entry(month.clone()).or_default().add(c, 1);
-            townships.entry(*township).or_default().add(c, 1);
-            insts.entry(*inst).or_default().add(c, 1);
-            people.entry(*served).or_default().add(c, 1);
-            channels.entry(channel.clone()).or_default().add(c, 1);
+        let id = |item: &str| item.parse::<i64>().unwrap_or(0);
+        for ((month, township, dim, item), c) in &rows {
+            match *dim {
+                store::ALL => {
+                    total.add(c, 1);
+                    months.entry(month.clone()).or_default().add(c, 1);
+                    townships.entry(*township).or_default().add(c, 1);
+                }
+                store::INSTITUTION => insts.entry(id(item)).or_default().add(c, 1),
+                store::PERSON => people.entry(id(item)).or_default().add(c, 1),
+                _ => channels.entry(item.clone()).or_default().add(c, 1),
+            }
         }
         let region_names = regions::names(reader, townships.keys().copied()).await?;
         let inst_names = institutions::names(reader, insts.keys().copied()).await?;
@@ -639,10 +644,15 @@ impl Services {
         let mut total = store::Counters::default();
         let mut months: BTreeMap<String, store::Counters> = BTreeMap::new();
         let mut insts: BTreeMap<i64, store::Counters> = BTreeMap::new();
-        for ((month, _, inst, _, _), c) in &rows {
-            total.add(c, 1);
-            months.entry(month.clone()).or_default().add(c, 1);
-            insts.entry(*inst).or_default().add(c, 1);
+        for ((month, _, dim, item), c) in &rows {
+            match *dim {
+                store::ALL => {
+                    total.add(c, 1);
+                    months.entry(month.clone()).or_default().add(c, 1);
+                }
+                store::INSTITUTION => insts.entry(item.parse().unwrap_or(0)).or_default().add(c, 1),
+                _ => {}
+            }
         }
         let names = institutions::names(reader, insts.keys().copied()).await?;
         let mut by_institution: Vec<FigureRow> = insts

@@ -114,7 +114,7 @@ pub async fn insert_invitations(
             })
             .collect();
         invitation::Entity::insert_many(models).exec_without_returning(conn).await?;
-        let deltas: Vec<(TallyKey, Counters)> = chunk
+        let deltas: Vec<(Source, Counters)> = chunk
             .iter()
             .map(|(n, at)| {
                 let key = key_of(*at, n.region.to_db(), n.institution_id, n.served_by, n.channel.code());
@@ -548,18 +548,18 @@ async fn tallied_count(
     if filter.kind.is_some() || scope.root.level() == gongdao_domain::RegionLevel::Village {
         return Ok(None);
     }
+    let (dim, item) = match (filter.institution, filter.channel) {
+        (None, None) => (ALL, String::new()),
+        (Some(i), None) => (INSTITUTION, i.to_string()),
+        (None, Some(c)) => (CHANNEL, c.code().to_string()),
+        (Some(_), Some(_)) => return Ok(None),
+    };
     let (lo, hi) = scope.bounds();
     let sum = if filter.only_bad { "v2 + v1 + excluded" } else { "v5 + v4 + v3 + v2 + v1 + excluded" };
-    let mut sql = format!("SELECT CAST(SUM({sum}) AS BIGINT) FROM evaluation_tallies WHERE township BETWEEN $1 AND $2");
-    let mut values: Vec<sea_orm::Value> = vec![(lo - lo % 1000).into(), hi.into()];
-    if let Some(i) = filter.institution {
-        values.push(i.into());
-        sql.push_str(&format!(" AND institution_id = ${}", values.len()));
-    }
-    if let Some(c) = filter.channel {
-        values.push(c.code().into());
-        sql.push_str(&format!(" AND channel = ${}", values.len()));
-    }
+    let sql = format!(
+        "SELECT CAST(SUM({sum}) AS BIGINT) FROM evaluation_tallies WHERE township BETWEEN $1 AND $2 AND dim = $3 AND item = $4"
+    );
+    let values: Vec<sea_orm::Value> = vec![(lo - lo % 1000).into(), hi.into(), dim.into(), item.into()];
     let row = conn.query_one_raw(crate::sql::raw(conn, &sql, values)).await?;
     let n: Option<i64> = row.map(|r| r.try_get_by_index::<Option<i64>>(0)).transpose()?.flatten();
     Ok(Some(u64::try_from(n.unwrap_or(0)).unwrap_or(0)))
@@ -585,17 +585,7 @@ async fn views(
     let inst = institutions::names(conn, rows.iter().filter_map(|r| r.institution_id)).await?;
     let users = accounts::names(conn, rows.iter().filter_map(|r| r.served_by)).await?;
     let region_names = regions::names(conn, rows.iter().map(|r| r.region_code)).await?;
-    let tasks: HashMap<i64, i64> = rect::Entity::find()
-        .select_only()
-        .column(rect::Column::EvaluationId)
-        .column(rect::Column::Id)
-        .filter(rect::Column::EvaluationId.is_in(rows.iter().map(|r| r.id)))
-        .into_tuple::<(Option<i64>, i64)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|(e, t)| e.map(|e| (e, t)))
-        .collect();
+    let tasks = tasks_by(conn, rect::Column::EvaluationId, rows.iter().map(|r| r.id)).await?;
     rows.into_iter()
         .map(|r| {
             let level = Level::from_score("level", r.level).map_err(|_| StoreError::corrupt("evaluation level"))?;
@@ -625,6 +615,25 @@ async fn views(
             })
         })
         .collect()
+}
+
+/// The rectification task of each evaluation or visit (by `column`), by its id.
+async fn tasks_by(
+    conn: &impl ConnectionTrait,
+    column: rect::Column,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    Ok(rect::Entity::find()
+        .select_only()
+        .column(column)
+        .column(rect::Column::Id)
+        .filter(column.is_in(ids))
+        .into_tuple::<(Option<i64>, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(of, task)| of.map(|of| (of, task)))
+        .collect())
 }
 
 // ---- tallies ----
@@ -685,11 +694,23 @@ impl Counters {
     }
 }
 
-/// A tally row's key: month (China time), township, institution (0: none), the
-/// account that served (0: none), channel.
-pub type TallyKey = (String, i64, i64, i64, String);
+/// What a write is attributed to: month (China time), township, institution (0: none),
+/// the account that served (0: none), channel. Each is kept on four tally rows.
+pub type Source = (String, i64, i64, i64, String);
 
-fn key_of(at: DateTime<Utc>, region: i64, institution: Option<i64>, served_by: Option<i64>, channel: &str) -> TallyKey {
+/// A tally row's key: month, township, dimension, item. The dimensions: `all` (item
+/// ""), `institution`, `person` (the serving account) and `channel` — a row per value
+/// rather than per combination, so a district's year is a few thousand rows however
+/// many ratings it holds.
+pub type TallyKey = (String, i64, &'static str, String);
+
+pub const ALL: &str = "all";
+pub const INSTITUTION: &str = "institution";
+pub const PERSON: &str = "person";
+pub const CHANNEL: &str = "channel";
+const DIMS: [&str; 4] = [ALL, INSTITUTION, PERSON, CHANNEL];
+
+fn key_of(at: DateTime<Utc>, region: i64, institution: Option<i64>, served_by: Option<i64>, channel: &str) -> Source {
     (
         china_local(at).format("%Y-%m").to_string(),
         region - region % 1000,
@@ -699,11 +720,22 @@ fn key_of(at: DateTime<Utc>, region: i64, institution: Option<i64>, served_by: O
     )
 }
 
-fn invitation_key(i: &InvitationRecord) -> TallyKey {
+/// The four rows a source is kept on.
+fn rows_of(s: &Source) -> [TallyKey; 4] {
+    let (month, township, inst, served, channel) = s;
+    [
+        (month.clone(), *township, ALL, String::new()),
+        (month.clone(), *township, INSTITUTION, inst.to_string()),
+        (month.clone(), *township, PERSON, served.to_string()),
+        (month.clone(), *township, CHANNEL, channel.clone()),
+    ]
+}
+
+fn invitation_key(i: &InvitationRecord) -> Source {
     key_of(i.created_at, i.region_code, i.institution_id, i.served_by, &i.channel)
 }
 
-fn evaluation_key(e: &EvaluationRecord) -> TallyKey {
+fn evaluation_key(e: &EvaluationRecord) -> Source {
     key_of(e.created_at, e.region_code, e.institution_id, e.served_by, &e.channel)
 }
 
@@ -720,16 +752,22 @@ fn rating_counters(e: &EvaluationRecord) -> Counters {
     c
 }
 
-/// Moves the tallies by each key's counters, one statement per row, in a fixed order.
-pub async fn tally(conn: &impl ConnectionTrait, deltas: &[(TallyKey, Counters)]) -> Result<(), StoreError> {
-    let mut sums: BTreeMap<&TallyKey, Counters> = BTreeMap::new();
-    for (k, c) in deltas {
-        sums.entry(k).or_default().add(c, 1);
+fn expand(deltas: &[(Source, Counters)]) -> BTreeMap<TallyKey, Counters> {
+    let mut sums: BTreeMap<TallyKey, Counters> = BTreeMap::new();
+    for (source, c) in deltas {
+        for key in rows_of(source) {
+            sums.entry(key).or_default().add(c, 1);
+        }
     }
-    let sql = "INSERT INTO evaluation_tallies (month, township, institution_id, served_by, channel, completed, \
+    sums
+}
+
+/// Moves the tallies by each source's counters, one statement per row, in a fixed order.
+pub async fn tally(conn: &impl ConnectionTrait, deltas: &[(Source, Counters)]) -> Result<(), StoreError> {
+    let sql = "INSERT INTO evaluation_tallies (month, township, dim, item, completed, \
                  v5, v4, v3, v2, v1, excluded, rectified_on_time, rectified_late, call_back_owed, called_back) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-               ON CONFLICT (township, month, institution_id, served_by, channel) DO UPDATE SET \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+               ON CONFLICT (township, month, dim, item) DO UPDATE SET \
                  completed = evaluation_tallies.completed + excluded.completed, \
                  v5 = evaluation_tallies.v5 + excluded.v5, v4 = evaluation_tallies.v4 + excluded.v4, \
                  v3 = evaluation_tallies.v3 + excluded.v3, v2 = evaluation_tallies.v2 + excluded.v2, \
@@ -738,23 +776,23 @@ pub async fn tally(conn: &impl ConnectionTrait, deltas: &[(TallyKey, Counters)])
                  rectified_late = evaluation_tallies.rectified_late + excluded.rectified_late, \
                  call_back_owed = evaluation_tallies.call_back_owed + excluded.call_back_owed, \
                  called_back = evaluation_tallies.called_back + excluded.called_back";
-    for ((month, township, inst, served, channel), c) in sums {
+    for ((month, township, dim, item), c) in expand(deltas) {
         if c == Counters::default() {
             continue;
         }
-        let mut values: Vec<sea_orm::Value> =
-            vec![month.clone().into(), (*township).into(), (*inst).into(), (*served).into(), channel.clone().into()];
+        let mut values: Vec<sea_orm::Value> = vec![month.into(), township.into(), dim.into(), item.into()];
         values.extend(c.array().into_iter().map(sea_orm::Value::from));
         conn.execute_raw(crate::sql::raw(conn, sql, values)).await?;
     }
     Ok(())
 }
 
+const COLUMNS: &str = "month, township, dim, item, completed, v5, v4, v3, v2, v1, excluded, \
+                       rectified_on_time, rectified_late, call_back_owed, called_back";
+
 /// The tally rows as stored (for the exactness tests).
 pub async fn tallies(conn: &impl ConnectionTrait) -> Result<BTreeMap<TallyKey, Counters>, StoreError> {
-    let sql = "SELECT month, township, institution_id, served_by, channel, completed, v5, v4, v3, v2, v1, excluded, \
-                 rectified_on_time, rectified_late, call_back_owed, called_back FROM evaluation_tallies";
-    read_tallies(conn, crate::sql::raw(conn, sql, vec![])).await
+    read_tallies(conn, crate::sql::raw(conn, &format!("SELECT {COLUMNS} FROM evaluation_tallies"), vec![])).await
 }
 
 async fn read_tallies(
@@ -765,15 +803,11 @@ async fn read_tallies(
     for r in conn.query_all_raw(stmt).await? {
         let mut a = [0i64; 11];
         for (i, x) in a.iter_mut().enumerate() {
-            *x = r.try_get_by_index(5 + i)?;
+            *x = r.try_get_by_index(4 + i)?;
         }
-        let key = (
-            r.try_get_by_index(0)?,
-            r.try_get_by_index(1)?,
-            r.try_get_by_index(2)?,
-            r.try_get_by_index(3)?,
-            r.try_get_by_index(4)?,
-        );
+        let dim: String = r.try_get_by_index(2)?;
+        let dim = DIMS.into_iter().find(|d| *d == dim).ok_or_else(|| StoreError::corrupt("tally dimension"))?;
+        let key = (r.try_get_by_index(0)?, r.try_get_by_index(1)?, dim, r.try_get_by_index(3)?);
         let c = Counters::from_array(a);
         if c != Counters::default() {
             out.entry(key).or_default().add(&c, 1);
@@ -782,53 +816,70 @@ async fn read_tallies(
     Ok(out)
 }
 
-/// The tallies as the rows say they should be: what `tally` keeps, computed afresh.
-pub async fn recount(conn: &impl ConnectionTrait) -> Result<BTreeMap<TallyKey, Counters>, StoreError> {
-    let mut out: BTreeMap<TallyKey, Counters> = BTreeMap::new();
-    let mut add = |k: TallyKey, c: Counters| out.entry(k).or_default().add(&c, 1);
+/// Which rows a recount reads.
+#[derive(Clone, Copy, Debug, Default)]
+struct Within {
+    scope: Option<Scope>,
+    institution: Option<i64>,
+}
+
+/// The tallies as the rows say they should be: what `tally` keeps, computed afresh
+/// (all of them, or those of a scope and institution).
+async fn recount_within(
+    conn: &impl ConnectionTrait,
+    within: Within,
+) -> Result<BTreeMap<TallyKey, Counters>, StoreError> {
+    let mut deltas: Vec<(Source, Counters)> = Vec::new();
     let mut last = 0;
     loop {
-        let page = invitation::Entity::find()
-            .filter(invitation::Column::Id.gt(last))
-            .order_by_asc(invitation::Column::Id)
-            .limit(5000)
-            .all(conn)
-            .await?;
-        let Some(end) = page.last().map(|r| r.id) else { break };
-        for i in &page {
-            add(invitation_key(i), Counters { completed: 1, ..Default::default() });
+        let mut q = invitation::Entity::find().filter(invitation::Column::Id.gt(last));
+        if let Some(s) = within.scope {
+            q = q.filter(in_scope(invitation::Column::RegionCode, s));
         }
+        if let Some(i) = within.institution {
+            q = q.filter(invitation::Column::InstitutionId.eq(i));
+        }
+        let page = q.order_by_asc(invitation::Column::Id).limit(5000).all(conn).await?;
+        let Some(end) = page.last().map(|r| r.id) else { break };
+        deltas.extend(page.iter().map(|i| (invitation_key(i), Counters { completed: 1, ..Default::default() })));
         last = end;
     }
-    let mut by_id: HashMap<i64, TallyKey> = HashMap::new();
-    let mut excluded: HashMap<i64, bool> = HashMap::new();
+    let mut bad: HashMap<i64, (Source, bool)> = HashMap::new();
     last = 0;
     loop {
-        let page = eval::Entity::find()
-            .filter(eval::Column::Id.gt(last))
-            .order_by_asc(eval::Column::Id)
-            .limit(5000)
-            .all(conn)
-            .await?;
+        let mut q = eval::Entity::find().filter(eval::Column::Id.gt(last));
+        if let Some(s) = within.scope {
+            q = q.filter(in_scope(eval::Column::RegionCode, s));
+        }
+        if let Some(i) = within.institution {
+            q = q.filter(eval::Column::InstitutionId.eq(i));
+        }
+        let page = q.order_by_asc(eval::Column::Id).limit(5000).all(conn).await?;
         let Some(end) = page.last().map(|r| r.id) else { break };
         for e in &page {
-            add(evaluation_key(e), rating_counters(e));
+            deltas.push((evaluation_key(e), rating_counters(e)));
             if e.level <= 2 {
-                by_id.insert(e.id, evaluation_key(e));
-                excluded.insert(e.id, e.excluded);
+                bad.insert(e.id, (evaluation_key(e), e.excluded));
             }
         }
         last = end;
     }
-    for t in rect::Entity::find().filter(rect::Column::EvaluationId.is_not_null()).all(conn).await? {
-        let Some(key) = t.evaluation_id.and_then(|e| by_id.get(&e)).cloned() else { continue };
-        add(key.clone(), rectified_counters(&t)?);
-        let is_excluded = t.evaluation_id.and_then(|e| excluded.get(&e)).copied().unwrap_or(false);
-        if t.status == RectStatus::Closed.code() && t.real_name && !is_excluded {
-            add(key, Counters { called_back: 1, ..Default::default() });
+    let mut tasks = rect::Entity::find().filter(rect::Column::EvaluationId.is_not_null());
+    if let Some(s) = within.scope {
+        tasks = tasks.filter(in_scope(rect::Column::RegionCode, s));
+    }
+    for t in tasks.all(conn).await? {
+        let Some((key, excluded)) = t.evaluation_id.and_then(|e| bad.get(&e)).cloned() else { continue };
+        deltas.push((key.clone(), rectified_counters(&t)?));
+        if t.status == RectStatus::Closed.code() && t.real_name && !excluded {
+            deltas.push((key, Counters { called_back: 1, ..Default::default() }));
         }
     }
-    Ok(out.into_iter().filter(|(_, c)| *c != Counters::default()).collect())
+    Ok(expand(&deltas).into_iter().filter(|(_, c)| *c != Counters::default()).collect())
+}
+
+pub async fn recount(conn: &impl ConnectionTrait) -> Result<BTreeMap<TallyKey, Counters>, StoreError> {
+    recount_within(conn, Within::default()).await
 }
 
 /// Fed back on or before the due day, or after it.
@@ -838,18 +889,9 @@ fn rectified_counters(t: &RectRecord) -> Result<Counters, StoreError> {
     Ok(Counters { rectified_on_time: i64::from(on_time), rectified_late: i64::from(!on_time), ..Default::default() })
 }
 
-/// Replaces the tallies with a recount (a database restored without them).
-pub async fn rebuild_tallies(conn: &impl ConnectionTrait) -> Result<(), StoreError> {
-    conn.execute_raw(crate::sql::raw(conn, "DELETE FROM evaluation_tallies", vec![])).await?;
-    let fresh: Vec<(TallyKey, Counters)> = recount(conn).await?.into_iter().collect();
-    for chunk in fresh.chunks(500) {
-        tally(conn, chunk).await?;
-    }
-    Ok(())
-}
-
-/// The tally rows of a scope and months (`first..=last`, YYYY-MM). A village's scope is
-/// narrower than a tally row: its figures are recounted from its own rows instead.
+/// The tally rows of a scope and months (`first..=last`, YYYY-MM). A village's scope
+/// and a single institution's figures (a lawyer's or mediator's own) are narrower than
+/// a tally row: they are recounted from their own rows instead.
 pub async fn figure_rows(
     conn: &impl ConnectionTrait,
     scope: Scope,
@@ -857,30 +899,29 @@ pub async fn figure_rows(
     last: &str,
     institution: Option<i64>,
 ) -> Result<BTreeMap<TallyKey, Counters>, StoreError> {
+    if institution.is_some() || scope.root.level() == gongdao_domain::RegionLevel::Village {
+        let rows = recount_within(conn, Within { scope: Some(scope), institution }).await?;
+        return Ok(rows.into_iter().filter(|((m, ..), _)| m.as_str() >= first && m.as_str() <= last).collect());
+    }
     let (lo, hi) = scope.bounds();
-    if scope.root.level() == gongdao_domain::RegionLevel::Village {
-        let mut out: BTreeMap<TallyKey, Counters> = BTreeMap::new();
-        let invs = invitation::Entity::find().filter(in_scope(invitation::Column::RegionCode, scope)).all(conn).await?;
-        for i in invs.iter().filter(|i| institution.is_none() || i.institution_id == institution) {
-            out.entry(invitation_key(i)).or_default().add(&Counters { completed: 1, ..Default::default() }, 1);
-        }
-        let evals = eval::Entity::find().filter(in_scope(eval::Column::RegionCode, scope)).all(conn).await?;
-        for e in evals.iter().filter(|e| institution.is_none() || e.institution_id == institution) {
-            out.entry(evaluation_key(e)).or_default().add(&rating_counters(e), 1);
-        }
-        return Ok(out.into_iter().filter(|((m, ..), _)| m.as_str() >= first && m.as_str() <= last).collect());
-    }
-    let mut sql =
-        "SELECT month, township, institution_id, served_by, channel, completed, v5, v4, v3, v2, v1, excluded, \
-                   rectified_on_time, rectified_late, call_back_owed, called_back FROM evaluation_tallies \
-                   WHERE township BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4"
-            .to_string();
-    let mut values: Vec<sea_orm::Value> = vec![(lo - lo % 1000).into(), hi.into(), first.into(), last.into()];
-    if let Some(i) = institution {
-        sql.push_str(" AND institution_id = $5");
-        values.push(i.into());
-    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM evaluation_tallies WHERE township BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4"
+    );
+    let values: Vec<sea_orm::Value> = vec![(lo - lo % 1000).into(), hi.into(), first.into(), last.into()];
     read_tallies(conn, crate::sql::raw(conn, &sql, values)).await
+}
+
+/// An institution's counters over every month, from its tally rows.
+pub async fn institution_counters(conn: &impl ConnectionTrait, institution: i64) -> Result<Counters, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM evaluation_tallies WHERE dim = $1 AND item = $2");
+    let rows =
+        read_tallies(conn, crate::sql::raw(conn, &sql, vec![INSTITUTION.into(), institution.to_string().into()]))
+            .await?;
+    let mut c = Counters::default();
+    for v in rows.values() {
+        c.add(v, 1);
+    }
+    Ok(c)
 }
 
 // ---- supervision visits ----
@@ -931,17 +972,7 @@ pub async fn visits(
         .await?;
     let inst = institutions::names(conn, rows.iter().map(|r| r.institution_id)).await?;
     let users = accounts::names(conn, rows.iter().map(|r| r.supervisor_id)).await?;
-    let tasks: HashMap<i64, i64> = rect::Entity::find()
-        .select_only()
-        .column(rect::Column::VisitId)
-        .column(rect::Column::Id)
-        .filter(rect::Column::VisitId.is_in(rows.iter().map(|r| r.id)))
-        .into_tuple::<(Option<i64>, i64)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|(v, t)| v.map(|v| (v, t)))
-        .collect();
+    let tasks = tasks_by(conn, rect::Column::VisitId, rows.iter().map(|r| r.id)).await?;
     rows.into_iter()
         .map(|r| {
             Ok(Visit {

@@ -3,8 +3,9 @@
 -- and sealed (shown again only to the person served); a rating uses the invitation
 -- once. Ratings carry what was rated and who served, never who rated: the rater's phone
 -- stays sealed on the invitation for the call-back of a real-name bad review.
--- Running tallies per month, township, institution, person and channel keep the
--- figures exact over millions of ratings (store::evaluation::tally, same transaction).
+-- Running tallies per month and township, one row for all and one per institution,
+-- serving account and channel, keep the figures exact over millions of ratings
+-- (store::evaluation::tally, in the same transaction as each write).
 -- Bad reviews and supervisors' findings open rectification tasks with their history.
 
 CREATE TABLE evaluation_invitations (
@@ -52,9 +53,8 @@ CREATE TABLE evaluation_tallies (
     id                INTEGER PRIMARY KEY,
     month             TEXT    NOT NULL,
     township          INTEGER NOT NULL,
-    institution_id    INTEGER NOT NULL,
-    served_by         INTEGER NOT NULL,
-    channel           TEXT    NOT NULL,
+    dim               TEXT    NOT NULL,
+    item              TEXT    NOT NULL,
     completed         INTEGER NOT NULL DEFAULT 0,
     v5                INTEGER NOT NULL DEFAULT 0,
     v4                INTEGER NOT NULL DEFAULT 0,
@@ -67,7 +67,8 @@ CREATE TABLE evaluation_tallies (
     call_back_owed    INTEGER NOT NULL DEFAULT 0,
     called_back       INTEGER NOT NULL DEFAULT 0
 );
-CREATE UNIQUE INDEX evaluation_tallies_key ON evaluation_tallies(township, month, institution_id, served_by, channel);
+CREATE UNIQUE INDEX evaluation_tallies_key ON evaluation_tallies(township, month, dim, item);
+CREATE INDEX evaluation_tallies_item ON evaluation_tallies(dim, item);
 
 CREATE TABLE supervision_visits (
     id                INTEGER PRIMARY KEY,
