@@ -27,7 +27,7 @@ tally_check="SELECT
     (SELECT COUNT(*) FROM evaluations),
     (SELECT COUNT(*) FROM evaluations WHERE level <= 2),
     (SELECT COUNT(*) FROM rectifications WHERE evaluation_id IS NOT NULL),
-    (SELECT SUM(v5 + v4 + v3 + v2 + v1 + excluded) FROM evaluation_tallies),
+    (SELECT SUM(v5 + v4 + v3 + v2 + v1 + excluded) FROM evaluation_tallies WHERE dim = 'all'),
     (SELECT COUNT(*) FROM evaluation_invitations WHERE used_at IS NOT NULL)"
 for backend in sqlite postgres; do
   dir="$WORK/$backend"
