@@ -346,3 +346,28 @@ async fn a_late_rectification_is_reminded_then_escalated_and_visits_open_tasks()
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_ratings_from_one_address_is_turned_away() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    let mut refused = None;
+    for i in 0..60 {
+        let r = app
+            .client
+            .post(app.url("/api/v1/evaluations"))
+            .json(&json!({"token": format!("guess-{i}"), "level": 5}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some((i, r.headers().get("retry-after").is_some(), r.json::<Value>().await.unwrap()));
+            break;
+        }
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a guessed token is not a rating");
+    }
+    let (after, retry_after, body) = refused.expect("the allowance ends");
+    assert!(after >= 20, "a burst is allowed first: refused after {after}");
+    assert!(retry_after, "says when to come back");
+    assert!(body["error"]["message"].as_str().unwrap().contains("请求过于频繁"), "{body}");
+    app.stop().await;
+}
