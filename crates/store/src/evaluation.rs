@@ -64,25 +64,8 @@ pub async fn insert_invitation(
     if invitation_for_service(conn, n.service_kind, n.service_id).await?.is_some() {
         return Ok(None);
     }
-    let model = invitation::ActiveModel {
-        id: NotSet,
-        token_hash: Set(n.token_hash),
-        token_enc: Set(cipher.seal(&n.token)),
-        service_kind: Set(n.service_kind.code().into()),
-        service_id: Set(n.service_id),
-        service_number: Set(n.service_number),
-        channel: Set(n.channel.code().into()),
-        region_code: Set(n.region.to_db()),
-        institution_id: Set(n.institution_id),
-        served_by: Set(n.served_by),
-        phone_enc: Set(cipher.seal_opt(n.phone.as_deref())),
-        created_at: Set(now),
-        expires_at: Set(n.expires_at),
-        used_at: Set(None),
-    };
-    let id = invitation::Entity::insert(model).exec(conn).await?.last_insert_id;
-    let inv = invitation::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| StoreError::corrupt("invitation"))?;
-    tally(conn, &[(invitation_key(&inv), Counters { completed: 1, ..Default::default() })]).await?;
+    let id = invitation::Entity::insert(invitation_model(cipher, &n, now, None)).exec(conn).await?.last_insert_id;
+    tally(conn, &[invited(&n, now)]).await?;
     Ok(Some(id))
 }
 
@@ -94,36 +77,52 @@ pub async fn insert_invitations(
     ns: &[(NewInvitation, DateTime<Utc>)],
 ) -> Result<(), StoreError> {
     for chunk in ns.chunks(300) {
-        let models: Vec<invitation::ActiveModel> = chunk
-            .iter()
-            .map(|(n, at)| invitation::ActiveModel {
-                id: NotSet,
-                token_hash: Set(n.token_hash.clone()),
-                token_enc: Set(cipher.seal(&n.token)),
-                service_kind: Set(n.service_kind.code().into()),
-                service_id: Set(n.service_id),
-                service_number: Set(n.service_number.clone()),
-                channel: Set(n.channel.code().into()),
-                region_code: Set(n.region.to_db()),
-                institution_id: Set(n.institution_id),
-                served_by: Set(n.served_by),
-                phone_enc: Set(cipher.seal_opt(n.phone.as_deref())),
-                created_at: Set(*at),
-                expires_at: Set(n.expires_at),
-                used_at: Set(None),
-            })
-            .collect();
+        let models = chunk.iter().map(|(n, at)| invitation_model(cipher, n, *at, None));
         invitation::Entity::insert_many(models).exec_without_returning(conn).await?;
-        let deltas: Vec<(Source, Counters)> = chunk
-            .iter()
-            .map(|(n, at)| {
-                let key = key_of(*at, n.region.to_db(), n.institution_id, n.served_by, n.channel.code());
-                (key, Counters { completed: 1, ..Default::default() })
-            })
-            .collect();
+        let deltas: Vec<(Source, Counters)> = chunk.iter().map(|(n, at)| invited(n, *at)).collect();
         tally(conn, &deltas).await?;
     }
     Ok(())
+}
+
+fn invitation_model(
+    cipher: &PiiCipher,
+    n: &NewInvitation,
+    created_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+) -> invitation::ActiveModel {
+    invitation::ActiveModel {
+        id: NotSet,
+        token_hash: Set(n.token_hash.clone()),
+        token_enc: Set(cipher.seal(&n.token)),
+        service_kind: Set(n.service_kind.code().into()),
+        service_id: Set(n.service_id),
+        service_number: Set(n.service_number.clone()),
+        channel: Set(n.channel.code().into()),
+        region_code: Set(n.region.to_db()),
+        institution_id: Set(n.institution_id),
+        served_by: Set(n.served_by),
+        phone_enc: Set(cipher.seal_opt(n.phone.as_deref())),
+        created_at: Set(created_at),
+        expires_at: Set(n.expires_at),
+        used_at: Set(used_at),
+    }
+}
+
+/// What an invitation made at `at` adds: one service completed.
+fn invited(n: &NewInvitation, at: DateTime<Utc>) -> (Source, Counters) {
+    let key = key_of(at, n.region.to_db(), n.institution_id, n.served_by, n.channel.code());
+    (key, Counters { completed: 1, ..Default::default() })
+}
+
+/// What a fresh rating with `inv` at `at` adds (see [`rating_counters`]).
+fn rating_of(
+    inv: &InvitationRecord,
+    level: gongdao_domain::evaluation::Level,
+    at: DateTime<Utc>,
+) -> (Source, Counters) {
+    let key = key_of(at, inv.region_code, inv.institution_id, inv.served_by, &inv.channel);
+    (key, level_counters(level.score(), inv.phone_enc.is_some()))
 }
 
 pub async fn invitation_count(conn: &impl ConnectionTrait) -> Result<i64, StoreError> {
@@ -192,27 +191,8 @@ pub async fn insert_evaluations(
         let mut models = Vec::with_capacity(chunk.len());
         let mut deltas = Vec::with_capacity(chunk.len());
         for (inv, rating, at) in chunk {
-            let model = evaluation_model(cipher, inv, rating, *at)?;
-            let record = EvaluationRecord {
-                id: 0,
-                invitation_id: inv.id,
-                service_kind: inv.service_kind.clone(),
-                service_id: inv.service_id,
-                service_number: inv.service_number.clone(),
-                channel: inv.channel.clone(),
-                region_code: inv.region_code,
-                institution_id: inv.institution_id,
-                served_by: inv.served_by,
-                level: rating.level.score(),
-                indicators: String::new(),
-                reasons: String::new(),
-                comment_enc: None,
-                real_name: inv.phone_enc.is_some(),
-                excluded: false,
-                created_at: *at,
-            };
-            deltas.push((evaluation_key(&record), rating_counters(&record)));
-            models.push(model);
+            deltas.push(rating_of(inv, rating.level, *at));
+            models.push(evaluation_model(cipher, inv, rating, *at)?);
         }
         eval::Entity::insert_many(models).exec_without_returning(conn).await?;
         tally(conn, &deltas).await?;
@@ -363,28 +343,9 @@ pub async fn insert_rated(
     rows: &[SynthRated],
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(500) {
-        let models: Vec<invitation::ActiveModel> = chunk
+        let models = chunk
             .iter()
-            .map(|r| {
-                let n = &r.invitation;
-                invitation::ActiveModel {
-                    id: NotSet,
-                    token_hash: Set(n.token_hash.clone()),
-                    token_enc: Set(cipher.seal(&n.token)),
-                    service_kind: Set(n.service_kind.code().into()),
-                    service_id: Set(n.service_id),
-                    service_number: Set(n.service_number.clone()),
-                    channel: Set(n.channel.code().into()),
-                    region_code: Set(n.region.to_db()),
-                    institution_id: Set(n.institution_id),
-                    served_by: Set(n.served_by),
-                    phone_enc: Set(cipher.seal_opt(n.phone.as_deref())),
-                    created_at: Set(r.completed_at),
-                    expires_at: Set(n.expires_at),
-                    used_at: Set(r.rating.as_ref().map(|(_, at)| *at)),
-                }
-            })
-            .collect();
+            .map(|r| invitation_model(cipher, &r.invitation, r.completed_at, r.rating.as_ref().map(|(_, at)| *at)));
         invitation::Entity::insert_many(models).exec_without_returning(conn).await?;
         let ids: HashMap<String, i64> = invitation::Entity::find()
             .select_only()
@@ -400,10 +361,10 @@ pub async fn insert_rated(
         let mut deltas = Vec::with_capacity(chunk.len() * 2);
         for r in chunk {
             let n = &r.invitation;
-            let key = key_of(r.completed_at, n.region.to_db(), n.institution_id, n.served_by, n.channel.code());
-            deltas.push((key, Counters { completed: 1, ..Default::default() }));
+            deltas.push(invited(n, r.completed_at));
             let Some((rating, at)) = &r.rating else { continue };
             let id = *ids.get(&n.token_hash).ok_or_else(|| StoreError::corrupt("generated invitation"))?;
+            // The invitation as just written, for the rating's attribution.
             let inv = InvitationRecord {
                 id,
                 token_hash: String::new(),
@@ -420,25 +381,7 @@ pub async fn insert_rated(
                 expires_at: n.expires_at,
                 used_at: Some(*at),
             };
-            let record = EvaluationRecord {
-                id: 0,
-                invitation_id: id,
-                service_kind: inv.service_kind.clone(),
-                service_id: inv.service_id,
-                service_number: String::new(),
-                channel: inv.channel.clone(),
-                region_code: inv.region_code,
-                institution_id: inv.institution_id,
-                served_by: inv.served_by,
-                level: rating.level.score(),
-                indicators: String::new(),
-                reasons: String::new(),
-                comment_enc: None,
-                real_name: n.phone.is_some(),
-                excluded: false,
-                created_at: *at,
-            };
-            deltas.push((evaluation_key(&record), rating_counters(&record)));
+            deltas.push(rating_of(&inv, rating.level, *at));
             evals.push(evaluation_model(cipher, &inv, rating, *at)?);
         }
         if !evals.is_empty() {
@@ -742,12 +685,16 @@ fn evaluation_key(e: &EvaluationRecord) -> Source {
 /// What a rating adds: its level (or, excluded, only the exclusion) and the call-back
 /// a real-name bad review is owed.
 fn rating_counters(e: &EvaluationRecord) -> Counters {
+    if e.excluded { Counters { excluded: 1, ..Default::default() } } else { level_counters(e.level, e.real_name) }
+}
+
+/// A counted rating of `level` (1–5): its level, and the call-back a real-name bad
+/// review is owed.
+fn level_counters(level: i64, real_name: bool) -> Counters {
     let mut c = Counters::default();
-    if e.excluded {
-        c.excluded = 1;
-    } else if (1..=5).contains(&e.level) {
-        c.levels[(5 - e.level) as usize] = 1;
-        c.call_back_owed = i64::from(e.level <= 2 && e.real_name);
+    if (1..=5).contains(&level) {
+        c.levels[(5 - level) as usize] = 1;
+        c.call_back_owed = i64::from(level <= 2 && real_name);
     }
     c
 }
