@@ -170,6 +170,22 @@ pub struct Booking {
     pub created_at: DateTime<Utc>,
 }
 
+impl BookingStatus {
+    /// Whether the booking may be marked 已完成 now: only a booking still standing, and
+    /// not before the day of its slot (China time), since a service not yet given cannot
+    /// be completed (and would invite a rating of nothing).
+    pub fn completion_check(self, slot_starts_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+        match self {
+            BookingStatus::Cancelled => Err("该预约已取消，不能办结".into()),
+            BookingStatus::Done => Err("该预约已经办结".into()),
+            BookingStatus::Booked if crate::calendar::china_day(slot_starts_at) > crate::calendar::china_day(now) => {
+                Err("预约的日子还没到，服务完成后再办结".into())
+            }
+            BookingStatus::Booked => Ok(()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 pub struct BookingInput {
     #[serde(default, deserialize_with = "crate::network::number_or_text")]
@@ -237,6 +253,20 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    #[test]
+    fn a_booking_is_completed_once_and_not_before_its_day() {
+        use chrono::TimeZone;
+        // 2026-12-02 09:00 China time.
+        let slot = Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap();
+        let evening_before = Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap(); // 23:00 China
+        let morning_of = Utc.with_ymd_and_hms(2026, 12, 1, 16, 30, 0).unwrap(); // 00:30 China, 12-02
+        assert!(BookingStatus::Booked.completion_check(slot, evening_before).is_err());
+        assert!(BookingStatus::Booked.completion_check(slot, morning_of).is_ok());
+        assert!(BookingStatus::Booked.completion_check(slot, slot + chrono::Duration::days(3)).is_ok());
+        assert!(BookingStatus::Cancelled.completion_check(slot, slot).is_err());
+        assert!(BookingStatus::Done.completion_check(slot, slot).is_err());
     }
 
     #[test]

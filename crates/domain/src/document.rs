@@ -17,6 +17,16 @@ pub struct OfficialDocument {
     /// The issuing body (落款), above the seal's place.
     pub issuer: String,
     pub date: String,
+    /// A code for the person served to scan, printed at the foot (the rating link of
+    /// 好差评 on a closing document); None on every other document.
+    pub scan: Option<ScanCode>,
+}
+
+/// What a printed code opens and the words under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanCode {
+    pub url: String,
+    pub caption: String,
 }
 
 impl OfficialDocument {
@@ -45,6 +55,7 @@ mod tests {
             paragraphs: vec![],
             issuer: String::new(),
             date: String::new(),
+            scan: None,
         };
         assert_eq!(d.file_name("pdf"), "给予法律援助决定书（2026）洮北法援决字第0012号.pdf");
     }

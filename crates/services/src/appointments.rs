@@ -278,6 +278,61 @@ impl Services {
 }
 
 impl Services {
+    /// 办结: the service booked was given. Staff in the slot's scope mark it, and the
+    /// person served is invited to rate it in the same transaction (一次一评); the
+    /// rating is attributed to the institution and to the account that completed it.
+    pub async fn complete_booking(&self, actor: &Actor, code: &str) -> Result<Booking, ServiceError> {
+        actor.require(Permission::HandleRequests)?;
+        let code = text::required("code", "预约码", code, 30)?;
+        let now = self.now();
+        let tx = self.store().begin().await?;
+        let booking = appointments::booking_by_code(&tx, &code).await?.ok_or(ServiceError::NotFound("该预约"))?;
+        let slot =
+            appointments::slot(&tx, actor.scope, booking.slot_id).await?.ok_or(ServiceError::NotFound("该预约"))?;
+        let status = gongdao_domain::appointment::BookingStatus::from_code(&booking.status)
+            .ok_or_else(|| ServiceError::Internal("booking status".into()))?;
+        status.completion_check(slot.starts_at, now).map_err(ServiceError::Conflict)?;
+        if !appointments::complete(&tx, booking.id, actor.user_id, now).await? {
+            return Err(ServiceError::Conflict("该预约已取消或已办结".into()));
+        }
+        let region = institutions::get(&tx, actor.scope, InstitutionId(slot.institution_id))
+            .await?
+            .map_or(self.config().home_region, |i| i.region);
+        let book = self.rules().await?;
+        let completed = crate::evaluation::Completed {
+            kind: gongdao_domain::evaluation::ServiceKind::Appointment,
+            id: booking.id,
+            number: booking.code.clone(),
+            channel: gongdao_domain::evaluation::EvalChannel::Offline,
+            region,
+            institution_id: Some(slot.institution_id),
+            served_by: Some(actor.user_id.0),
+            phone: gongdao_domain::PhoneNumber::parse("phone", &self.cipher().open(&booking.phone_enc)?).ok(),
+        };
+        self.invite_evaluation(&tx, book.for_region(region), completed).await?;
+        self.audit(
+            &tx,
+            actor,
+            Event::new(
+                AuditAction::Update,
+                AuditObject::Booking,
+                booking.id,
+                region,
+                format!("办结预约 {code}（{}）", slot.institution_name),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let bookings = appointments::bookings(
+            self.store().reader(),
+            self.cipher(),
+            actor.scope,
+            slot.starts_at - chrono::Duration::seconds(1),
+        )
+        .await?;
+        bookings.into_iter().find(|b| b.id == booking.id).ok_or(ServiceError::NotFound("预约"))
+    }
+
     /// A booking code a citizen can read out (“YY20261207-483920”) that cannot be
     /// guessed from another: six random digits after the day, drawn again on the rare
     /// repeat.

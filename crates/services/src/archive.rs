@@ -255,14 +255,37 @@ impl Services {
     /// Coverage (archives over institutions and legal service workers in scope, 100 %
     /// by construction) and the archives that lack required content.
     pub async fn archive_overview(&self, actor: &Actor) -> Result<ArchiveOverview, ServiceError> {
-        actor.require(Permission::ViewNetwork)?;
+        let lines = self.archive_lines(actor, false).await?;
+        let count = |kind: ArchiveKind, archived: bool| {
+            lines.iter().filter(|l| l.kind == kind && (!archived || l.archived)).count() as u64
+        };
+        let subjects = lines.len() as u64;
+        let archived = lines.iter().filter(|l| l.archived).count() as u64;
+        Ok(ArchiveOverview {
+            institutions: count(ArchiveKind::Institution, false),
+            institutions_archived: count(ArchiveKind::Institution, true),
+            people: count(ArchiveKind::Person, false),
+            people_archived: count(ArchiveKind::Person, true),
+            coverage: (subjects > 0).then(|| archived as f64 / subjects as f64),
+            incomplete: lines
+                .into_iter()
+                .filter(|l| l.archived && !l.missing.is_empty())
+                .map(|l| Incomplete { kind: l.kind, subject_id: l.subject_id, name: l.name, missing: l.missing })
+                .collect(),
+        })
+    }
+}
+
+impl Services {
+    /// Every institution and every legal service worker in scope: the subjects that
+    /// must each have an archive.
+    async fn archive_subjects(&self, scope: Scope) -> Result<(Vec<Institution>, Vec<Person>), ServiceError> {
         let reader = self.store().reader();
-        let all = Page::new(Page::MAX_LIMIT, 0);
         let mut insts = Vec::new();
         let mut offset = 0;
         loop {
             let (items, total) =
-                institutions::list(reader, actor.scope, &InstitutionFilter::default(), Page::new(all.limit, offset))
+                institutions::list(reader, scope, &InstitutionFilter::default(), Page::new(Page::MAX_LIMIT, offset))
                     .await?;
             offset += items.len() as u64;
             let done = items.is_empty() || offset >= total;
@@ -275,7 +298,7 @@ impl Services {
         offset = 0;
         loop {
             let (items, total) =
-                people::list(reader, actor.scope, &PersonFilter::default(), Page::new(all.limit, offset)).await?;
+                people::list(reader, scope, &PersonFilter::default(), Page::new(Page::MAX_LIMIT, offset)).await?;
             offset += items.len() as u64;
             let done = items.is_empty() || offset >= total;
             persons.extend(items.into_iter().filter(|p| person_keeps_archive(p.kind)));
@@ -283,55 +306,118 @@ impl Services {
                 break;
             }
         }
+        Ok((insts, persons))
+    }
+
+    /// Every institution and worker in scope on one line: whether it has its archive,
+    /// what its standing entries hold, what it lacks and, `with_credit`, its credit
+    /// today from its entries and operations (the assessment package's ledger).
+    pub(crate) async fn archive_lines(
+        &self,
+        actor: &Actor,
+        with_credit: bool,
+    ) -> Result<Vec<ArchiveLine>, ServiceError> {
+        actor.require(Permission::ViewNetwork)?;
+        let reader = self.store().reader();
+        let (insts, persons) = self.archive_subjects(actor.scope).await?;
         let archives = store::in_scope_all(reader, actor.scope).await?;
         let by_subject: HashMap<(String, i64), i64> =
             archives.iter().map(|a| ((a.kind.clone(), a.subject_id), a.id)).collect();
-        let ids: Vec<i64> = archives.iter().map(|a| a.id).collect();
-        let entries = store::entries_of(reader, &ids).await?;
+        let entries = store::entries_of(reader, &archives.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
         let today = self.today();
-        let mut incomplete = Vec::new();
-        let mut institutions_archived = 0;
-        for i in &insts {
-            if let Some(a) = by_subject.get(&(ArchiveKind::Institution.code().to_string(), i.id.0)) {
-                institutions_archived += 1;
-                let lacks =
-                    missing(licensed_institution(i.kind), entries.get(a).map(Vec::as_slice).unwrap_or(&[]), today);
-                if !lacks.is_empty() {
-                    incomplete.push(Incomplete {
-                        kind: ArchiveKind::Institution,
-                        subject_id: i.id.0,
-                        name: i.name.clone(),
-                        missing: lacks,
-                    });
-                }
-            }
+        let rules = self.credit_rules();
+        let subjects = insts
+            .into_iter()
+            .map(|i| {
+                (
+                    ArchiveKind::Institution,
+                    i.id.0,
+                    i.name,
+                    i.kind.label().to_string(),
+                    i.region_name,
+                    licensed_institution(i.kind),
+                )
+            })
+            .chain(persons.into_iter().map(|p| {
+                let licensed = licensed_person(p.kind);
+                (ArchiveKind::Person, p.id.0, p.name, p.kind.label().to_string(), p.region_name, licensed)
+            }));
+        let mut out = Vec::new();
+        for (kind, id, name, type_label, region_name, licensed) in subjects {
+            let line = ArchiveLine::blank(kind, id, name, type_label, region_name);
+            let Some(archive) = by_subject.get(&(kind.code().to_string(), id)) else {
+                out.push(ArchiveLine { missing: vec!["没有档案".into()], ..line });
+                continue;
+            };
+            let entries = entries.get(archive).map(Vec::as_slice).unwrap_or(&[]);
+            let ops = match with_credit {
+                true => Some(self.operations(kind, id).await?.0),
+                false => None,
+            };
+            let standing = standing(entries);
+            let count = |k: gongdao_domain::archive::EntryKind| standing.iter().filter(|e| e.kind == k).count();
+            let c = ops.map(|ops| credit(&rules, entries, ops, today));
+            out.push(ArchiveLine {
+                archived: true,
+                entries: standing.len(),
+                rewards: count(gongdao_domain::archive::EntryKind::Reward),
+                complaints: count(gongdao_domain::archive::EntryKind::Complaint),
+                sanctions_in_force: standing.iter().filter(|e| in_force(e, today)).count(),
+                legal_aid_cases: ops.map_or(0, |o| o.legal_aid_cases),
+                satisfaction: ops.and_then(|o| o.satisfaction),
+                score: c.as_ref().map(|c| c.score),
+                grade: c.map(|c| c.grade).unwrap_or_default(),
+                missing: missing(licensed, entries, today),
+                ..line
+            });
         }
-        let mut people_archived = 0;
-        for p in &persons {
-            if let Some(a) = by_subject.get(&(ArchiveKind::Person.code().to_string(), p.id.0)) {
-                people_archived += 1;
-                let lacks = missing(licensed_person(p.kind), entries.get(a).map(Vec::as_slice).unwrap_or(&[]), today);
-                if !lacks.is_empty() {
-                    incomplete.push(Incomplete {
-                        kind: ArchiveKind::Person,
-                        subject_id: p.id.0,
-                        name: p.name.clone(),
-                        missing: lacks,
-                    });
-                }
-            }
-        }
-        let subjects = (insts.len() + persons.len()) as u64;
-        let archived = institutions_archived + people_archived;
-        Ok(ArchiveOverview {
-            institutions: insts.len() as u64,
-            institutions_archived,
-            people: persons.len() as u64,
-            people_archived,
-            coverage: (subjects > 0).then(|| archived as f64 / subjects as f64),
-            incomplete,
-        })
+        Ok(out)
     }
+}
+
+impl ArchiveLine {
+    /// A subject's line before anything is known of its archive.
+    fn blank(kind: ArchiveKind, subject_id: i64, name: String, type_label: String, region_name: String) -> Self {
+        ArchiveLine {
+            kind,
+            subject_id,
+            name,
+            type_label,
+            region_name,
+            archived: false,
+            entries: 0,
+            rewards: 0,
+            complaints: 0,
+            sanctions_in_force: 0,
+            legal_aid_cases: 0,
+            satisfaction: None,
+            score: None,
+            grade: String::new(),
+            missing: Vec::new(),
+        }
+    }
+}
+
+/// One archive on a ledger line.
+#[derive(Clone, Debug)]
+pub struct ArchiveLine {
+    pub kind: ArchiveKind,
+    pub subject_id: i64,
+    pub name: String,
+    pub type_label: String,
+    pub region_name: String,
+    /// False only if an archive were missing (coverage is by construction).
+    pub archived: bool,
+    /// Standing entries (corrected ones left out).
+    pub entries: usize,
+    pub rewards: usize,
+    pub complaints: usize,
+    pub sanctions_in_force: usize,
+    pub legal_aid_cases: i64,
+    pub satisfaction: Option<f64>,
+    pub score: Option<i64>,
+    pub grade: String,
+    pub missing: Vec<String>,
 }
 
 /// A line of the public directory.

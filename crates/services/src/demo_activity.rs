@@ -222,6 +222,7 @@ impl Services {
         self.seed_demo_mediation(&mediator).await?;
         self.seed_demo_legal_aid().await?;
         self.seed_demo_duty().await?;
+        self.seed_demo_appointments().await?;
         self.seed_demo_evaluations().await?;
         self.seed_demo_archives().await?;
         self.erase_expired_personal_data().await?;
@@ -330,6 +331,72 @@ impl Services {
             Some(c.version),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Appointments the 平台镇 window has served over the last months (办结, so they are
+    /// rated with the other services), and one person booked for this hour who has not
+    /// yet been served, so the list shows its 办结 button.
+    async fn seed_demo_appointments(&self) -> Result<(), ServiceError> {
+        use gongdao_domain::appointment::BookingDraft;
+        use gongdao_store::appointments::NewSlot;
+        let window = self.demo_actor("window").await?;
+        let Some(institution) = window.institution_id else { return Ok(()) };
+        let now = self.now();
+        let people = [
+            ("刘桂芝", "13904361201", "女儿离婚后外孙的抚养问题"),
+            ("赵德胜", "13904361202", "承包地被邻村占用"),
+            ("孙玉兰", "13904361203", "老伴去世后房产过户"),
+            ("马福贵", "13904361204", "在工地受伤老板不给钱"),
+            ("王淑琴", "13904361205", "想立一份遗嘱"),
+            ("李长海", "13904361206", "借给亲戚的钱要不回来"),
+            ("陈秀英", "13904361207", "儿子不给赡养费"),
+            ("杨树林", "13904361208", "宅基地边界纠纷"),
+        ];
+        let tx = self.store().begin().await?;
+        for (n, (name, phone, reason)) in people.iter().enumerate() {
+            let current = n == people.len() - 1;
+            // Every ninth day back, at 09:00 China time; the last one now.
+            let starts_at = if current {
+                now - Duration::minutes(10)
+            } else {
+                let day = self.today() - Duration::days(9 * (people.len() - n) as i64);
+                gongdao_domain::calendar::from_china_local(day.and_hms_opt(9, 0, 0).expect("09:00"))
+            };
+            let slot = appointments::insert_slot(
+                &tx,
+                &NewSlot {
+                    institution,
+                    region: window.scope.root,
+                    kind: gongdao_domain::appointment::SlotKind::Visit,
+                    starts_at,
+                    ends_at: starts_at + Duration::hours(1),
+                    capacity: 1,
+                    note: None,
+                    by: window.user_id,
+                    now: starts_at - Duration::days(3),
+                },
+            )
+            .await?;
+            appointments::take_place(&tx, slot).await?;
+            let draft = BookingDraft {
+                slot_id: slot,
+                name: name.to_string(),
+                phone: gongdao_domain::PhoneNumber::parse("phone", phone)?,
+                address: None,
+                reason: reason.to_string(),
+                groups: Vec::new(),
+            };
+            let code =
+                format!("YY{}-{:06}", gongdao_domain::calendar::china_day(starts_at).format("%Y%m%d"), 900_100 + n);
+            let id =
+                appointments::insert_booking(&tx, self.cipher(), &code, &draft, None, starts_at - Duration::days(3))
+                    .await?;
+            if !current {
+                appointments::complete(&tx, id, window.user_id, starts_at + Duration::minutes(40)).await?;
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 

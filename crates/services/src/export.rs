@@ -6,7 +6,7 @@ use gongdao_domain::auth::{Actor, Permission};
 use gongdao_domain::network::{Institution, Person, PersonalData};
 use gongdao_domain::privacy::ExportReason;
 use gongdao_store::{institutions, people};
-use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::audit::Event;
 use crate::network::{InstitutionQuery, PersonQuery};
@@ -112,27 +112,66 @@ fn person_columns_in_clear() -> Vec<Column<(Person, PersonalData)>> {
     columns
 }
 
+/// Writes a sheet's frame and cells: the title line, the headers with their widths, the
+/// rows, frozen headers and a filter over them.
+fn write_table(
+    sheet: &mut Worksheet,
+    title: &str,
+    headers: &[(&str, f64)],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<(), XlsxError> {
+    let title_format = Format::new().set_bold().set_font_size(14);
+    let header = Format::new().set_bold().set_background_color(Color::RGB(0xDDEBF7)).set_border(FormatBorder::Thin);
+    sheet.write_string_with_format(0, 0, title, &title_format)?;
+    for (c, (name, width)) in headers.iter().enumerate() {
+        let c = c as u16;
+        sheet.write_string_with_format(1, c, *name, &header)?;
+        sheet.set_column_width(c, *width)?;
+    }
+    let mut last_row = 1;
+    for (r, row) in rows.enumerate() {
+        last_row = r as u32 + 2;
+        for (c, value) in row.into_iter().enumerate() {
+            sheet.write_string(last_row, c as u16, value)?;
+        }
+    }
+    sheet.set_freeze_panes(2, 0)?;
+    sheet.autofilter(1, 0, last_row, headers.len().max(1) as u16 - 1)?;
+    Ok(())
+}
+
 fn workbook<T>(sheet_name: &str, title: &str, columns: &[Column<T>], rows: &[T]) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name)?;
-    let title_format = Format::new().set_bold().set_font_size(14);
-    let header = Format::new().set_bold().set_background_color(Color::RGB(0xDDEBF7)).set_border(FormatBorder::Thin);
-    sheet.write_string_with_format(0, 0, title, &title_format)?;
-    for (c, col) in columns.iter().enumerate() {
-        let c = c as u16;
-        sheet.write_string_with_format(1, c, col.header, &header)?;
-        sheet.set_column_width(c, col.width)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, col) in columns.iter().enumerate() {
-            sheet.write_string(r as u32 + 2, c as u16, (col.value)(row))?;
-        }
-    }
-    sheet.set_freeze_panes(2, 0)?;
-    let last_row = rows.len() as u32 + 1;
-    sheet.autofilter(1, 0, last_row, columns.len() as u16 - 1)?;
+    let headers: Vec<(&str, f64)> = columns.iter().map(|c| (c.header, c.width)).collect();
+    write_table(sheet, title, &headers, rows.iter().map(|row| columns.iter().map(|c| (c.value)(row)).collect()))?;
     book.save_to_buffer()
+}
+
+/// One sheet of a workbook of several (a package): text cells under named columns.
+pub(crate) struct TextSheet {
+    pub name: &'static str,
+    pub title: String,
+    /// (header, width in characters).
+    pub columns: Vec<(&'static str, f64)>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A workbook of several sheets, built on a blocking thread like every export.
+pub(crate) async fn text_workbook(sheets: Vec<TextSheet>) -> Result<Vec<u8>, ServiceError> {
+    tokio::task::spawn_blocking(move || {
+        let mut book = Workbook::new();
+        for s in sheets {
+            let sheet = book.add_worksheet();
+            sheet.set_name(s.name)?;
+            write_table(sheet, &s.title, &s.columns, s.rows.into_iter())?;
+        }
+        book.save_to_buffer()
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("export task: {e}")))?
+    .map_err(xlsx_error)
 }
 
 fn xlsx_error(e: XlsxError) -> ServiceError {

@@ -1287,7 +1287,11 @@ impl Services {
         use gongdao_domain::legal_aid::documents::{DocumentKind, document};
         let kind = DocumentKind::parse_field("kind", kind).map_err(|_| ServiceError::NotFound("文书"))?;
         let c = self.legal_aid_case(actor, id).await?;
-        document(&c, kind, self.today()).map_err(ServiceError::Conflict)
+        let mut doc = document(&c, kind, self.today()).map_err(ServiceError::Conflict)?;
+        if kind == DocumentKind::Closing {
+            doc.scan = self.rating_scan_code(gongdao_domain::evaluation::ServiceKind::LegalAid, id).await?;
+        }
+        Ok(doc)
     }
 
     /// An official document of a case in scope as a PDF file, with the name to file it

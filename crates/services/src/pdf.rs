@@ -139,6 +139,17 @@ impl DocumentFont {
                             surface.draw_path(&path);
                         }
                     }
+                    Mark::Block { x, y, w, h } => {
+                        surface.set_stroke(None);
+                        surface.set_fill(Some(Fill::default()));
+                        let mut path = PathBuilder::new();
+                        if let Some(rect) = krilla::geom::Rect::from_xywh(x, y, w, h) {
+                            path.push_rect(rect);
+                        }
+                        if let Some(path) = path.finish() {
+                            surface.draw_path(&path);
+                        }
+                    }
                 }
             }
             surface.finish();
@@ -171,8 +182,60 @@ impl Advance for FontMetrics<'_> {
 /// What goes on a page; coordinates in points from the top left, text at its baseline.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Mark {
-    Text { x: f32, y: f32, size: f32, text: String },
-    Rule { x1: f32, y1: f32, x2: f32, y2: f32 },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        text: String,
+    },
+    Rule {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+    },
+    /// A filled rectangle (a run of dark modules of a printed code).
+    Block {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
+}
+
+/// The printed code's side: 25 mm, which a phone reads at arm's length.
+const SCAN_SIDE: f32 = 25.0 * MM;
+const SCAN_CAPTION_SIZE: f32 = 10.5;
+
+/// The dark modules of a QR code of `url` as filled runs, a row at a time, inside a
+/// square of [`SCAN_SIDE`] whose top left is (`x`, `y`); none if the text cannot be
+/// encoded (too long), so the document still prints.
+pub(crate) fn scan_code_marks(url: &str, x: f32, y: f32) -> Vec<Mark> {
+    let Ok(qr) = qrcode::QrCode::new(url.as_bytes()) else { return Vec::new() };
+    let n = qr.width();
+    let colors = qr.to_colors();
+    let module = SCAN_SIDE / n as f32;
+    let mut marks = Vec::new();
+    for row in 0..n {
+        let mut col = 0;
+        while col < n {
+            if colors[row * n + col] == qrcode::Color::Dark {
+                let start = col;
+                while col < n && colors[row * n + col] == qrcode::Color::Dark {
+                    col += 1;
+                }
+                marks.push(Mark::Block {
+                    x: x + start as f32 * module,
+                    y: y + row as f32 * module,
+                    w: (col - start) as f32 * module,
+                    h: module,
+                });
+            } else {
+                col += 1;
+            }
+        }
+    }
+    marks
 }
 
 /// Characters that may not begin a line (避头点): they stay at the end of the line before.
@@ -330,6 +393,7 @@ pub(crate) fn layout(doc: &OfficialDocument, m: &impl Advance) -> Vec<Vec<Mark>>
     // The foot: the issuing body centred over the date, the date four characters from
     // the right edge; the seal is pressed over both, so there is room above them.
     p.room(BODY_SIZE * LEADING * 5.0);
+    let foot_top = p.y;
     p.y += BODY_SIZE * LEADING * 2.0;
     let date_w = m.width(&doc.date, BODY_SIZE);
     let date_x = LEFT + TEXT_W - 4.0 * BODY_SIZE - date_w;
@@ -337,6 +401,15 @@ pub(crate) fn layout(doc: &OfficialDocument, m: &impl Advance) -> Vec<Vec<Mark>>
     let issuer_x = (date_x + (date_w - issuer_w) / 2.0).clamp(LEFT, (LEFT + TEXT_W - issuer_w).max(LEFT));
     p.line(issuer_x, BODY_SIZE, doc.issuer.clone());
     p.line(date_x, BODY_SIZE, doc.date.clone());
+    // The code to scan sits at the left of the foot, clear of the seal's place.
+    if let Some(code) = &doc.scan {
+        for mark in scan_code_marks(&code.url, LEFT, foot_top + BODY_SIZE * 0.5) {
+            p.mark(mark);
+        }
+        let caption_y = foot_top + BODY_SIZE * 0.5 + SCAN_SIDE + SCAN_CAPTION_SIZE * 1.2;
+        p.mark(Mark::Text { x: LEFT, y: caption_y, size: SCAN_CAPTION_SIZE, text: code.caption.clone() });
+        p.y = p.y.max(caption_y + SCAN_CAPTION_SIZE);
+    }
 
     // Page numbers under the text block.
     for (n, page) in p.pages.iter_mut().enumerate() {
@@ -368,6 +441,7 @@ mod tests {
             paragraphs,
             issuer: "洮北区法律援助中心".into(),
             date: "2026年12月7日".into(),
+            scan: None,
         }
     }
 
@@ -451,5 +525,36 @@ mod tests {
         assert!((LEFT + TEXT_W - end - 4.0 * BODY_SIZE).abs() < 0.5);
         let issuer = all.iter().find(|t| t.4 == "洮北区法律援助中心").unwrap();
         assert!(issuer.2 < date.2 && issuer.2 > all.iter().find(|t| t.4.starts_with("经审查")).unwrap().2);
+    }
+
+    #[test]
+    fn a_closing_document_carries_its_code_at_the_foot_clear_of_the_issuer() {
+        let mut d = doc(vec!["本案已结案。".into()], vec![]);
+        d.scan = Some(gongdao_domain::document::ScanCode {
+            url: "https://fw.example.gov.cn/rate/AbCdEfGhIjKlMnOpQrStUv".into(),
+            caption: "手机扫码，评价这次服务".into(),
+        });
+        let pages = layout(&d, &Monospace);
+        let last = pages.last().unwrap();
+        let blocks: Vec<(f32, f32, f32, f32)> = last
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Block { x, y, w, h } => Some((*x, *y, *w, *h)),
+                _ => None,
+            })
+            .collect();
+        assert!(blocks.len() > 50, "a QR code's modules are drawn: {}", blocks.len());
+        let right = blocks.iter().map(|b| b.0 + b.2).fold(0.0f32, f32::max);
+        let bottom = blocks.iter().map(|b| b.1 + b.3).fold(0.0f32, f32::max);
+        assert!(blocks.iter().all(|b| b.0 >= LEFT - 0.01) && right <= LEFT + SCAN_SIDE + 0.01);
+        assert!(bottom <= PAGE_H - BOTTOM, "inside the text block");
+        let all = texts(&pages);
+        let issuer = all.iter().find(|t| t.4 == "洮北区法律援助中心").unwrap();
+        assert!(issuer.1 > right, "the issuer and the seal's place stay right of the code");
+        let caption = all.iter().find(|t| t.4 == "手机扫码，评价这次服务").unwrap();
+        assert!(caption.2 > bottom, "the caption is under the code");
+        // Without a code, nothing is drawn there.
+        let plain = layout(&doc(vec!["本案已结案。".into()], vec![]), &Monospace);
+        assert!(!plain.iter().flatten().any(|m| matches!(m, Mark::Block { .. })));
     }
 }

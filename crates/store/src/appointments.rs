@@ -129,6 +129,8 @@ pub async fn insert_booking(
         booked_by: Set(by.map(|u| u.0)),
         created_at: Set(now),
         cancelled_at: Set(None),
+        done_at: Set(None),
+        done_by: Set(None),
     })
     .exec(conn)
     .await?;
@@ -200,6 +202,25 @@ pub async fn cancel(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) ->
         .exec(conn)
         .await?;
     Ok(true)
+}
+
+/// Marks a standing booking 已完成 by `by`; false when it was no longer standing (a
+/// concurrent cancel or completion), so the caller's transaction changes nothing.
+pub async fn complete(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let r = booking::Entity::update_many()
+        .col_expr(booking::Column::Status, BookingStatus::Done.code().into())
+        .col_expr(booking::Column::DoneAt, Some(now).into())
+        .col_expr(booking::Column::DoneBy, Some(by.0).into())
+        .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::Status.eq(BookingStatus::Booked.code()))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 /// How many slots an institution has that have not started yet.

@@ -435,6 +435,8 @@ pub mod booking {
         pub booked_by: Option<i64>,
         pub created_at: DateTimeUtc,
         pub cancelled_at: Option<DateTimeUtc>,
+        pub done_at: Option<DateTimeUtc>,
+        pub done_by: Option<i64>,
     }
     no_relations!();
 }

@@ -243,7 +243,7 @@ pub struct CompletedService {
 }
 
 /// Completed services with no invitation: archived legal aid cases with a firm, closed
-/// or failed mediation cases, closed matters.
+/// or failed mediation cases, closed matters, completed appointments.
 pub async fn completed_without_invitation(
     conn: &impl ConnectionTrait,
     cipher: &PiiCipher,
@@ -320,6 +320,33 @@ pub async fn completed_without_invitation(
                 served_by: r.owner_user_id,
                 phone_enc: r.requester_phone_enc,
                 completed_at: r.closed_at.unwrap_or(r.received_at),
+            });
+        }
+    }
+    let done = crate::entity::booking::Entity::find()
+        .filter(crate::entity::booking::Column::Status.eq(gongdao_domain::appointment::BookingStatus::Done.code()))
+        .all(conn)
+        .await?;
+    let slots: std::collections::HashMap<i64, crate::entity::slot::Model> = crate::entity::slot::Entity::find()
+        .filter(crate::entity::slot::Column::Id.is_in(done.iter().map(|b| b.slot_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    for b in done {
+        let Some(slot) = slots.get(&b.slot_id) else { continue };
+        if fresh(ServiceKind::Appointment, b.id) {
+            out.push(CompletedService {
+                kind: ServiceKind::Appointment,
+                id: b.id,
+                number: b.code,
+                channel: EvalChannel::Offline,
+                region: region(slot.region_code)?,
+                institution_id: Some(slot.institution_id),
+                served_by: b.done_by,
+                phone_enc: Some(b.phone_enc),
+                completed_at: b.done_at.unwrap_or(slot.ends_at),
             });
         }
     }
@@ -445,6 +472,8 @@ pub struct EvaluationFilter {
     pub only_bad: bool,
     pub channel: Option<EvalChannel>,
     pub kind: Option<ServiceKind>,
+    /// Only those given in [from, to) (an assessment's period).
+    pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// Evaluations in scope, newest first, with the count.
@@ -469,6 +498,9 @@ pub async fn list(
     if let Some(k) = filter.kind {
         q = q.filter(eval::Column::ServiceKind.eq(k.code()));
     }
+    if let Some((from, to)) = filter.period {
+        q = q.filter(eval::Column::CreatedAt.gte(from)).filter(eval::Column::CreatedAt.lt(to));
+    }
     // The count from the tallies where they can say it: counting millions of rows is
     // most of a list's time otherwise.
     let total = match tallied_count(conn, scope, filter).await? {
@@ -488,7 +520,7 @@ async fn tallied_count(
     scope: Scope,
     filter: &EvaluationFilter,
 ) -> Result<Option<u64>, StoreError> {
-    if filter.kind.is_some() || scope.root.level() == gongdao_domain::RegionLevel::Village {
+    if filter.kind.is_some() || filter.period.is_some() || scope.root.level() == gongdao_domain::RegionLevel::Village {
         return Ok(None);
     }
     let (dim, item) = match (filter.institution, filter.channel) {
@@ -998,6 +1030,8 @@ pub struct RectFilter {
     /// Only these statuses (empty: all).
     pub statuses: Vec<RectStatus>,
     pub overdue_on: Option<NaiveDate>,
+    /// Only those opened in [from, to) (an assessment's period).
+    pub opened: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 pub async fn rectifications(
@@ -1017,6 +1051,9 @@ pub async fn rectifications(
     }
     if let Some(d) = filter.overdue_on {
         q = q.filter(rect::Column::DueOn.lt(day_text(d))).filter(rect::Column::FedBackOn.is_null());
+    }
+    if let Some((from, to)) = filter.opened {
+        q = q.filter(rect::Column::OpenedAt.gte(from)).filter(rect::Column::OpenedAt.lt(to));
     }
     let total = q.clone().count(conn).await?;
     let rows = q.order_by_desc(rect::Column::Id).limit(page.limit).offset(page.offset).all(conn).await?;

@@ -135,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_archives.sql"),
         postgres: include_str!("../migrations/postgres/0020_archives.sql"),
     },
+    Migration {
+        version: 21,
+        name: "booking_completion",
+        sqlite: include_str!("../migrations/sqlite/0021_booking_completion.sql"),
+        postgres: include_str!("../migrations/postgres/0021_booking_completion.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

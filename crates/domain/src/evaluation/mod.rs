@@ -87,6 +87,7 @@ crate::code_enum! {
         Request => ("request", "公共法律服务事项"),
         Mediation => ("mediation", "人民调解"),
         LegalAid => ("legal_aid", "法律援助"),
+        Appointment => ("appointment", "预约服务"),
     }
 }
 

@@ -43,7 +43,16 @@ pub fn document(c: &LegalAidCase, kind: DocumentKind, today: NaiveDate) -> Resul
                rows: Vec<(String, String)>,
                paragraphs: Vec<String>,
                date: String| {
-        OfficialDocument { title: title.into(), number, addressee, rows, paragraphs, issuer: issuer.clone(), date }
+        OfficialDocument {
+            title: title.into(),
+            number,
+            addressee,
+            rows,
+            paragraphs,
+            issuer: issuer.clone(),
+            date,
+            scan: None,
+        }
     };
     match kind {
         DocumentKind::Application => {

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, backends, error_fields, field_message, id_number, spawn_app, urlencode};
+use crate::helpers::{Backend, backends, error_fields, field_message, id_number, spawn_app, urlencode, workbook_text};
 
 #[tokio::test]
 async fn health_openapi_and_vocabularies() {
@@ -547,15 +547,6 @@ async fn the_login_form_and_the_directory_pages() {
         .unwrap();
     assert!(html.contains("平台镇公共法律服务工作站") && !html.contains("海明街道公共法律服务工作站"));
     app.stop().await;
-}
-
-/// The shared strings of an .xlsx workbook: every text its cells hold.
-fn workbook_text(bytes: &[u8]) -> String {
-    use std::io::Read;
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
-    let mut text = String::new();
-    archive.by_name("xl/sharedStrings.xml").expect("shared strings").read_to_string(&mut text).unwrap();
-    text
 }
 
 #[tokio::test]

@@ -153,3 +153,92 @@ async fn bad_slots_and_bookings_name_their_fields() {
     assert_eq!(error_fields(&r.json().await.unwrap()), vec!["slot_id"]);
     app.stop().await;
 }
+
+/// 办结 of a booking: refused before its day, by staff of another township and twice;
+/// once done, the person served is invited to rate it (one booking, one rating), and
+/// the rating is attributed to the institution that gave the service.
+#[tokio::test]
+async fn a_completed_booking_invites_one_rating() {
+    use gongdao_domain::evaluation::ServiceKind;
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let window = app.login_as("window").await;
+        let admin = app.login_as("admin").await;
+        let (_, slot) = app
+            .post(
+                &window,
+                "/api/v1/appointments/slots",
+                json!({"kind": "visit", "date": tomorrow(), "start": "09:00", "end": "10:00", "capacity": 2}),
+            )
+            .await;
+        let slot_id = slot["id"].as_i64().unwrap();
+        let r = app
+            .client
+            .post(app.url("/api/v1/public/bookings"))
+            .json(&json!({"slot_id": slot_id, "name": "李桂兰", "phone": "13600002222", "reason": "儿子不给赡养费"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let booking: Value = r.json().await.unwrap();
+        let (id, code) = (booking["id"].as_i64().unwrap(), booking["code"].as_str().unwrap().to_string());
+        let complete = "/api/v1/appointments/bookings/complete";
+
+        // Not before the day of the slot.
+        let (status, body) = app.post(&window, complete, json!({"code": code})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("还没到"), "{body}");
+        assert!(app.services.rating_link_of(ServiceKind::Appointment, id).await.unwrap().is_none());
+
+        // The day has come (the slot moved into the past).
+        crate::helpers::move_due(&app, "appointment_slots", "starts_at", "none", slot_id, -2).await;
+        let (status, body) = app.post(&window, complete, json!({"code": ""})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(error_fields(&body), vec!["code"]);
+        // Staff of another township neither complete it nor learn that it exists.
+        let other = app.new_account(&admin, "xx-window", "window_staff", "220802101000").await.session;
+        let (status, body) = app.post(&other, complete, json!({"code": code})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert!(app.services.rating_link_of(ServiceKind::Appointment, id).await.unwrap().is_none());
+
+        let (status, done) = app.post(&window, complete, json!({"code": code})).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(done["status"], "done");
+        let link = app.services.rating_link_of(ServiceKind::Appointment, id).await.unwrap().expect("an invitation");
+        let (status, again) = app.post(&window, complete, json!({"code": code})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{again}");
+        let r = app
+            .client
+            .post(app.url("/api/v1/public/bookings/cancel"))
+            .json(&json!({"code": code, "phone_last4": "2222"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "a completed booking is not cancelled");
+
+        // The rating page names the service; the rating is the institution's.
+        let token = link.trim_start_matches("/rate/");
+        let (status, inv) = app.get(&window, &format!("/api/v1/evaluations/invitations/{token}")).await;
+        assert_eq!(status, StatusCode::OK, "{inv}");
+        assert_eq!(inv["service_number"], code);
+        assert_eq!(inv["institution_name"], "平台镇公共法律服务工作站");
+        let r = app
+            .client
+            .post(app.url("/api/v1/evaluations"))
+            .json(&json!({"token": token, "level": 5, "indicators": {"服务态度": 5}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+        let (_, list) = app.get(&window, "/api/v1/evaluations?kind=appointment").await;
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{list}");
+        assert_eq!(items[0]["service_number"], code);
+        assert_eq!(items[0]["institution_name"], "平台镇公共法律服务工作站");
+        assert_eq!(items[0]["served_by_name"], done_by_name(&app, &window).await);
+    }
+}
+
+async fn done_by_name(app: &crate::helpers::TestApp, s: &crate::helpers::Session) -> Value {
+    app.get(s, "/api/v1/me").await.1["display_name"].clone()
+}

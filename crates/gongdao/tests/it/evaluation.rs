@@ -83,6 +83,14 @@ async fn a_closed_matter_is_rated_once_and_its_bad_review_walks_the_whole_loop_o
         let track = format!("/track?number={number}&phone_last4=1234");
         let page = app.client.get(app.url(&track)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains(&format!("/rate/{token}")), "the tracking page offers the rating");
+        assert!(page.contains("id=\"face-5\""), "with the faces, one tap to rate");
+
+        // The closing notice printed for the person served carries the code to scan.
+        let (status, notice) = app.page(&window, &format!("/requests/{matter}/receipt")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(notice.contains("公共法律服务事项办结告知单") && notice.contains("办结时间"), "{notice}");
+        let code = &notice[notice.find("id=\"scan-code\"").expect("a rating code")..];
+        assert!(code.contains("<svg") && code.contains("手机扫码，评价这次服务"));
 
         // What the page asks, without a login.
         let r = app.client.get(app.url(&format!("/api/v1/evaluations/invitations/{token}"))).send().await.unwrap();
@@ -370,4 +378,105 @@ async fn a_flood_of_ratings_from_one_address_is_turned_away() {
     assert!(retry_after, "says when to come back");
     assert!(body["error"]["message"].as_str().unwrap().contains("请求过于频繁"), "{body}");
     app.stop().await;
+}
+
+/// The third-party assessment package: the bureau's alone; the printed summary and the
+/// workbook of nine sheets hold the period's ratings, tasks, visits and archives, never
+/// who rated; a period is whole months, and a bad one is named.
+#[tokio::test]
+async fn the_assessment_package_holds_the_period_and_never_the_rater() {
+    for backend in crate::helpers::backends() {
+        let app = spawn_app_with(backend, |s| s.jobs_interval_ms = 0).await;
+        let window = app.login_as("window").await;
+        let leader = app.login_as("leader").await;
+        let supervisor = app.login_as("supervisor").await;
+        let (bad_matter, token) = closed_matter(&app, &window, Some("13844367777")).await;
+        let comment = "窗口人员态度生硬<b>";
+        let (status, _) =
+            rate(&app, json!({"token": token, "level": 2, "reasons": ["attitude"], "comment": comment})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (good_matter, token) = closed_matter(&app, &window, Some("13844368888")).await;
+        assert_eq!(rate(&app, json!({"token": token, "level": 5})).await.0, StatusCode::CREATED);
+        let workstation = app.institution_id(&window, "平台镇公共法律服务工作站").await;
+        let today = gongdao_domain::calendar::china_day(chrono::Utc::now());
+        let (status, _) = app
+            .post(
+                &supervisor,
+                "/api/v1/supervision/visits",
+                json!({"institution_id": workstation, "visited_on": today.to_string(), "findings": "便民服务栏缺少收费标准。", "needs_rectification": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let number = |id: i64| {
+            let app = &app;
+            let window = &window;
+            async move { app.get(window, &format!("/api/v1/requests/{id}")).await.1["number"].as_str().unwrap().to_string() }
+        };
+        let (bad_number, good_number) = (number(bad_matter).await, number(good_matter).await);
+
+        // Only the bureau takes the package.
+        for s in [&window, &supervisor] {
+            assert_eq!(app.page(s, "/evaluations/assessment").await.0, StatusCode::FORBIDDEN);
+        }
+        let (status, page) = app.page(&leader, "/evaluations/assessment").await;
+        assert_eq!(status, StatusCode::OK);
+        for words in ["一、总体情况", "满意率", "差评按时整改率", "社会监督员走访（次）", "诚信档案覆盖率", "100.0%"]
+        {
+            assert!(page.contains(words), "{words}");
+        }
+        let month = today.format("%Y-%m").to_string();
+        // By default the twelve months up to this one.
+        let first = (chrono::Datelike::with_day(&today, 1).unwrap() - chrono::Months::new(11)).format("%Y-%m");
+        let href = format!("/evaluations/assessment.xlsx?from={first}&#38;to={month}\"");
+        assert!(page.contains(&href), "the page offers this period's workbook");
+
+        let workbook = |query: String| {
+            let app = &app;
+            let cookie = format!("gongdao_session={}", leader.token);
+            async move {
+                app.client
+                    .get(app.url(&format!("/evaluations/assessment.xlsx{query}")))
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let r = workbook(format!("?from={month}&to={month}")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let bytes = r.bytes().await.unwrap();
+        assert_eq!(
+            crate::helpers::workbook_sheets(&bytes),
+            vec!["概况", "按月", "按乡镇", "按机构", "按渠道", "评价明细", "整改台账", "监督走访", "诚信档案"]
+        );
+        let text = crate::helpers::workbook_text(&bytes);
+        for words in [
+            bad_number.as_str(),
+            good_number.as_str(),
+            "窗口人员态度生硬&lt;b&gt;",
+            "便民服务栏缺少收费标准。",
+            "平台镇公共法律服务工作站",
+            "差评",
+            "监督走访",
+        ] {
+            assert!(text.contains(words), "{words} in the workbook");
+        }
+        for secret in ["王秀英", "13844367777"] {
+            assert!(!text.contains(secret), "the rater ({secret}) is never in the package");
+        }
+
+        // A period before these services holds none of them.
+        let r = workbook("?from=2020-01&to=2020-02".into()).await;
+        let text = crate::helpers::workbook_text(&r.bytes().await.unwrap());
+        assert!(!text.contains(&bad_number) && text.contains("2020年1月至2020年2月"));
+
+        // A bad period is named on the page, with what was typed.
+        let (status, page) = app.page(&leader, "/evaluations/assessment?from=2026-13&to=2026-01").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("起始日期") && page.contains("value=\"2026-13\""), "{page}");
+        let (status, page) = app.page(&leader, "/evaluations/assessment?from=2026-06&to=2026-01").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("起始日期不能晚于截止日期"));
+        app.stop().await;
+    }
 }

@@ -127,3 +127,67 @@ async fn a_citizen_rates_on_a_phone_and_the_bad_review_is_put_right() {
     screenshot(&c, "satisfaction-kiosk.png").await;
     app.stop().await;
 }
+
+/// A kiosk's lookup of a completed matter ends on its rating screen, one tap; the
+/// closing notice the window prints carries the code to scan; the bureau takes the
+/// third-party assessment package from the overview.
+#[tokio::test]
+async fn a_kiosk_lookup_ends_on_the_rating_and_the_bureau_takes_the_assessment() {
+    let Some(driver) = driver().await else { return };
+    let app = spawn_app_with(Backend::Sqlite, |s| s.jobs_interval_ms = 0).await;
+    let window = app.login_as("window").await;
+    let (_, m) = app
+        .post(
+            &window,
+            "/api/v1/requests",
+            json!({"channel": "window", "category": "consultation", "requester": {"name": "周凤兰", "phone": "13844364321"},
+                   "region": "220802100201", "description": "邻居的狗把我咬了，医药费谁出？"}),
+        )
+        .await;
+    let (id, number) = (m["id"].as_i64().unwrap(), m["number"].as_str().unwrap().to_string());
+    app.post(&window, &format!("/api/v1/requests/{id}/resolve"), json!({"text": "已告知民法典第一千二百四十五条。"}))
+        .await;
+    app.post(&window, &format!("/api/v1/requests/{id}/close"), json!({})).await;
+
+    // The window prints the closing notice: the code to scan is on it.
+    let c = browser(&driver, 1366, 900).await;
+    log_in(&c, &app, "window", &format!("/requests/{id}/receipt")).await;
+    assert!(text_of(&c, "#receipt").await.contains("办结告知单"));
+    assert!(c.find(Locator::Css("#scan-code svg")).await.is_ok(), "the QR code is drawn");
+    screenshot(&c, "closing-notice-desktop.png").await;
+
+    // At the kiosk: 查办理进度, the number and the phone's last four digits.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(1080, 1920).await.unwrap();
+    c.goto(&app.url("/?kiosk=1")).await.unwrap();
+    c.find(Locator::Css("a[href='/track']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#number")).await.unwrap().send_keys(&number).await.unwrap();
+    c.find(Locator::Css("#phone_last4")).await.unwrap().send_keys("4321").await.unwrap();
+    c.find(Locator::Css("form.filters button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#track-rate #face-5")).await.unwrap();
+    assert!(text_of(&c, "#track-rate").await.contains("满意吗"));
+    screenshot(&c, "track-rate-kiosk.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the tracking page: {v:?}");
+    }
+    c.find(Locator::Css("#track-rate #face-4")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#rate-thanks")).await.unwrap();
+    let (_, list) = app.get(&app.login_as("leader").await, "/api/v1/evaluations").await;
+    assert!(
+        list["items"].as_array().unwrap().iter().any(|e| e["service_number"] == number.as_str() && e["level"] == 4),
+        "the tap was kept: {list}"
+    );
+
+    // The bureau, at a desk: the package from the overview.
+    c.set_window_size(1366, 900).await.unwrap();
+    log_in(&c, &app, "leader", "/evaluations").await;
+    c.find(Locator::Css("a[href='/evaluations/assessment']")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#assessment-summary")).await.unwrap();
+    assert!(text_of(&c, "#assessment-summary").await.contains("满意率"));
+    assert!(c.find(Locator::Css("a#assessment-xlsx")).await.is_ok());
+    screenshot(&c, "assessment-desktop.png").await;
+    if let Some(v) = axe_violations(&c).await {
+        assert!(v.is_empty(), "accessibility of the assessment summary: {v:?}");
+    }
+    app.stop().await;
+}

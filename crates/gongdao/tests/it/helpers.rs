@@ -401,3 +401,25 @@ pub async fn move_due(app: &TestApp, table: &str, column: &str, job_kind: &str, 
             .unwrap();
     }
 }
+
+/// The text of an exported workbook's cells (its shared strings, XML-escaped).
+pub fn workbook_text(bytes: &[u8]) -> String {
+    workbook_part(bytes, "xl/sharedStrings.xml")
+}
+
+/// The names of a workbook's sheets, in order.
+pub fn workbook_sheets(bytes: &[u8]) -> Vec<String> {
+    let xml = workbook_part(bytes, "xl/workbook.xml");
+    xml.split("<sheet ")
+        .skip(1)
+        .filter_map(|s| s.split("name=\"").nth(1)?.split('"').next().map(str::to_string))
+        .collect()
+}
+
+fn workbook_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut text = String::new();
+    archive.by_name(name).expect("a workbook part").read_to_string(&mut text).unwrap();
+    text
+}

@@ -264,9 +264,36 @@ async fn a_case_runs_from_application_to_archive_in_order_on_both_backends() {
         );
         let (status, _) = app.post(&reviewer, &format!("{base}/archive"), json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "archive before the follow-up");
+        let (_, page) = app.page(&reviewer, &format!("/legal-aid/{id}/documents/closing")).await;
+        assert!(!page.contains("id=\"scan-code\""), "no rating code before the case is archived");
         app.post(&reviewer, &format!("{base}/follow-up"), json!({"text": "电话回访，受援人满意"})).await;
         let (_, c) = app.post(&reviewer, &format!("{base}/archive"), json!({})).await;
         assert_eq!(c["status"], "archived");
+        // The closing report now carries the code to scan for the rating, on the page
+        // and in the PDF filed.
+        let link = app
+            .services
+            .rating_link_of(gongdao_domain::evaluation::ServiceKind::LegalAid, id)
+            .await
+            .unwrap()
+            .expect("archiving invites a rating");
+        let (status, page) = app.page(&reviewer, &format!("/legal-aid/{id}/documents/closing")).await;
+        assert_eq!(status, StatusCode::OK);
+        let code = &page[page.find("id=\"scan-code\"").expect("a rating code")..];
+        assert!(code.contains("<svg") && code.contains("手机扫码，评价这次服务"), "{code}");
+        let r = app
+            .client
+            .get(app.url(&format!("{base}/documents/closing")))
+            .bearer_auth(&reviewer.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        if let Some(text) = pdf_text(&r.bytes().await.unwrap()) {
+            let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(flat.contains("手机扫码，评价这次服务"), "the code's caption in the PDF:\n{text}");
+        }
+        assert!(link.starts_with("/rate/"));
         // A correction is a new entry; the history keeps every step in order.
         let (_, c) = app.post(&lawyer, &format!("{base}/correction"), json!({"text": "追回金额应为两万一千元"})).await;
         let actions: Vec<&str> =

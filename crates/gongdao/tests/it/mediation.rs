@@ -108,22 +108,13 @@ async fn a_case_from_registration_to_agreement_confirmation_and_follow_up() {
         );
 
         // The printable agreement carries the parties and the three matters.
-        let cookie = format!("gongdao_session={}", mediator.token);
-        let html = app
-            .client
-            .get(app.url(&format!("/mediation/{id}/agreement")))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, html) = app.page(&mediator, &format!("/mediation/{id}/agreement")).await;
         for words in
             ["人民调解协议书", "赵大山", "钱二水", "当事人达成调解协议的内容", "履行的方式、期限", "第三十三条", number]
         {
             assert!(html.contains(words), "{words}");
         }
+        assert!(!html.contains("id=\"scan-code\""), "no rating code while the case is open");
 
         let (status, c) = app
             .post(&mediator, &format!("{base}/confirmation"), json!({"status": "applied", "court": "洮北区人民法院"}))
@@ -137,6 +128,10 @@ async fn a_case_from_registration_to_agreement_confirmation_and_follow_up() {
             .await;
         assert_eq!(status, StatusCode::OK, "{c}");
         assert_eq!(c["status"], "closed");
+        // Closed: the agreement printed for the parties carries the code to rate it.
+        let (_, html) = app.page(&mediator, &format!("/mediation/{id}/agreement")).await;
+        let code = &html[html.find("id=\"scan-code\"").expect("a rating code")..];
+        assert!(code.contains("<svg") && code.contains("手机扫码，评价这次服务"));
         app.stop().await;
     }
 }

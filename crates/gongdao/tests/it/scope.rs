@@ -206,3 +206,55 @@ async fn a_township_account_cannot_rewrite_the_district_or_reach_past_its_townsh
         app.stop().await;
     }
 }
+
+/// Ids in the bodies of 好差评 and 诚信档案 routes: a township's supervisor cannot
+/// visit (and open a task at) another township's institution, a township's keeper cannot
+/// tie a complaint to another township's matter nor write to another township's archive;
+/// each refused, naming the field, nothing written.
+#[tokio::test]
+async fn ids_in_the_bodies_of_the_evaluation_and_archive_routes_stay_in_scope() {
+    for backend in backends() {
+        let app = crate::helpers::spawn_app_with(backend, |s| s.demo_activity = true).await;
+        let admin = app.login_as("admin").await;
+        let local_admin = app.new_account(&admin, "pt-admin", "admin", PINGTAI).await.session;
+        let local_supervisor = app.new_account(&admin, "pt-supervisor", "social_supervisor", PINGTAI).await.session;
+        let own = app.institution_id(&admin, "平台镇公共法律服务工作站").await;
+        let elsewhere = app.institution_id(&admin, "平安镇人民调解委员会").await;
+        let today = gongdao_domain::calendar::china_day(chrono::Utc::now()).to_string();
+
+        let (_, before) = app.get(&admin, "/api/v1/supervision/visits").await;
+        let (_, tasks_before) = app.get(&admin, "/api/v1/rectifications").await;
+        let visit = |institution: i64| json!({"institution_id": institution, "visited_on": today, "findings": "未公示监督电话。", "needs_rectification": true});
+        let (status, body) = app.post(&local_supervisor, "/api/v1/supervision/visits", visit(elsewhere)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: {body}");
+        assert_eq!(error_fields(&body), vec!["institution_id"]);
+        assert_eq!(app.get(&admin, "/api/v1/supervision/visits").await.1, before, "no visit written");
+        assert_eq!(app.get(&admin, "/api/v1/rectifications").await.1["total"], tasks_before["total"], "no task opened");
+        let (status, body) = app.post(&local_supervisor, "/api/v1/supervision/visits", visit(own)).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?}: {body}");
+
+        // A complaint in this township's archive that names another township's matter.
+        let (_, other) = app.get(&admin, "/api/v1/requests?region=220802101000&per_page=1").await;
+        let other_matter = other["items"][0]["id"].as_i64().expect("the demo has a 平安镇 matter");
+        let archive = format!("/api/v1/archives/institution/{own}");
+        let (_, a) = app.get(&local_admin, &archive).await;
+        let complaint = |request: i64| json!({"kind": "complaint", "occurred_on": today, "title": "群众投诉办事拖延", "source": "12348热线", "request_id": request});
+        let (status, body) = app.post(&local_admin, &format!("{archive}/entries"), complaint(other_matter)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: {body}");
+        assert_eq!(error_fields(&body), vec!["request_id"]);
+        assert!(field_message(&body, "request_id").contains("管辖范围"));
+        assert_eq!(app.get(&local_admin, &archive).await.1["entries"], a["entries"], "nothing written");
+        // Another township's archive is not found at all, even with a valid entry.
+        let (status, _) = app
+            .post(
+                &local_admin,
+                &format!("/api/v1/archives/institution/{elsewhere}/entries"),
+                json!({"kind": "training", "occurred_on": today, "title": "调解业务培训", "source": "区司法局"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}");
+        let (status, _) = app.get(&local_admin, &format!("/api/v1/archives/institution/{elsewhere}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        app.stop().await;
+    }
+}

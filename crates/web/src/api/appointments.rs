@@ -72,6 +72,23 @@ async fn cancel(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CompleteInput {
+    #[serde(default)]
+    pub code: String,
+}
+
+/// 办结 a booking: the service was given; the person served is invited to rate it.
+#[utoipa::path(post, path = "/api/v1/appointments/bookings/complete", tag = "appointments", security(("bearer" = []), ("cookie" = [])),
+    request_body = CompleteInput, responses((status = 200, body = Booking), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn complete(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(input): ApiJson<CompleteInput>,
+) -> ApiResult<Json<Booking>> {
+    Ok(Json(s.services.complete_booking(&a, &input.code).await?))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SlotQuery {
@@ -121,6 +138,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_slot))
         .routes(routes!(book))
         .routes(routes!(cancel))
+        .routes(routes!(complete))
         .routes(routes!(public_slots))
         .routes(routes!(public_book))
         .routes(routes!(public_cancel))

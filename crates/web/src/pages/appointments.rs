@@ -61,6 +61,8 @@ pub struct BookingRow {
     pub reason: String,
     pub status: &'static str,
     pub active: bool,
+    /// Its day has come: it may be 办结 (the domain's rule decides).
+    pub started: bool,
 }
 
 #[derive(Template)]
@@ -103,6 +105,7 @@ async fn staff_page(
         Err(e) => return page_error(e),
     };
     let layout = Layout::for_user(state, user, "预约与上门服务", "/appointments").await.with_flash(msg);
+    let now = state.services.now();
     render(
         status,
         &StaffPage {
@@ -121,6 +124,7 @@ async fn staff_page(
                     reason: b.reason,
                     status: b.status.label(),
                     active: b.status == BookingStatus::Booked,
+                    started: b.status.completion_check(b.starts_at, now).is_ok(),
                 })
                 .collect(),
             can_handle: user.actor.can(Permission::HandleRequests),
@@ -171,6 +175,20 @@ pub struct CancelForm {
 pub async fn cancel(State(state): State<AppState>, user: PageActor, HtmlForm(form): HtmlForm<CancelForm>) -> Response {
     match state.services.cancel_booking(Some(&user.actor), &form.code, None).await {
         Ok(()) => super::done(&state, "/appointments", &format!("已取消预约 {}，已短信告知当事人。", form.code.trim())),
+        Err(e) => page_error(e),
+    }
+}
+
+/// 办结 from the list: the person was served and gets the rating SMS.
+pub async fn complete(
+    State(state): State<AppState>,
+    user: PageActor,
+    HtmlForm(form): HtmlForm<CancelForm>,
+) -> Response {
+    match state.services.complete_booking(&user.actor, &form.code).await {
+        Ok(b) => {
+            super::done(&state, "/appointments", &format!("预约 {} 已办结，已短信邀请当事人评价这次服务。", b.code))
+        }
         Err(e) => page_error(e),
     }
 }
@@ -339,6 +357,7 @@ pub async fn book_submit(
                 ],
                 follow: "请按时前往或在家等候，带上身份证和相关材料。如需取消，请拨打 12348 或联系服务网点，报预约码和手机号后四位。"
                     .into(),
+                scan: None,
             };
             book_page(
                 &state,

@@ -14,6 +14,7 @@ use gongdao_domain::evaluation::Evaluation;
 use gongdao_domain::evaluation::rectification::Visit;
 use gongdao_domain::evaluation::rectification::{CallBackResult, RectStatus, RectStep, Rectification};
 use gongdao_services::ServiceError;
+use gongdao_services::evaluation::assessment::{Assessment, FIGURE_COLUMNS, figure_cells, summary_rows};
 use gongdao_services::evaluation::{
     EvaluationFigures, EvaluationInput, EvaluationQuery, FigureRow, RatingInvitation, RectDetail, RectQuery,
     RectStepInput, VisitInput,
@@ -34,7 +35,7 @@ fn pct(r: Option<f64>) -> String {
 
 /// The five levels, best first: (score, the face's mouth as an SVG path, label). The
 /// faces are drawn, not emoji, so that a kiosk without a colour emoji font shows them.
-const FACES: [(i64, &str, &str); 5] = [
+pub(super) const FACES: [(i64, &str, &str); 5] = [
     (5, "M13 28 Q24 41 35 28", "非常满意"),
     (4, "M15 30 Q24 37 33 30", "满意"),
     (3, "M15 32 L33 32", "基本满意"),
@@ -322,6 +323,8 @@ struct OverviewPage {
     total: u64,
     pager: Pager,
     tabs: Vec<Opt>,
+    /// May take the third-party assessment package (the bureau).
+    can_assess: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -395,6 +398,7 @@ pub async fn overview(State(state): State<AppState>, user: PageActor, Query(q): 
             total,
             pager: Pager::new("/evaluations", &query, current_page, PER_PAGE, total),
             tabs,
+            can_assess: user.actor.can(Permission::SuperviseEvaluations),
         },
     )
 }
@@ -620,5 +624,119 @@ impl RatePage {
     /// A reason ticked before (the form came back).
     fn reason_checked(&self, code: &str) -> bool {
         self.chosen_reasons.iter().any(|c| c == code)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AssessmentQuery {
+    /// YYYY-MM (a month input) or YYYY-MM-DD.
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl AssessmentQuery {
+    /// The months as the service's period takes them: a month is its first day.
+    fn day(v: &Option<String>) -> Option<String> {
+        let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+        Some(if v.len() == 7 { format!("{v}-01") } else { v.to_string() })
+    }
+
+    fn period(&self, s: &gongdao_services::Services) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ServiceError> {
+        Ok(s.figure_period(Self::day(&self.from).as_deref(), Self::day(&self.to).as_deref())?)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "evaluation_assessment.html")]
+struct AssessmentPage {
+    layout: Layout,
+    a: Option<Assessment>,
+    summary: Vec<Vec<String>>,
+    columns: Vec<&'static str>,
+    /// (heading, rows under `columns`).
+    tables: Vec<(&'static str, Vec<Vec<String>>)>,
+    volume: Vec<Bar>,
+    satisfaction: Vec<Bar>,
+    /// Archives lacking required content: (name, what is missing).
+    incomplete: Vec<(String, String)>,
+    from: String,
+    to: String,
+    xlsx_href: String,
+    errors: Errors,
+}
+
+impl AssessmentPage {
+    fn any_rate(&self) -> bool {
+        self.satisfaction.iter().any(|b| b.shown)
+    }
+}
+
+/// `GET /evaluations/assessment`: the printable summary of the third-party assessment
+/// package for a period of whole months, with the workbook to download.
+pub async fn assessment(State(state): State<AppState>, user: PageActor, Query(q): Query<AssessmentQuery>) -> Response {
+    let s = &state.services;
+    let month = |d: chrono::NaiveDate| d.format("%Y-%m").to_string();
+    let layout = Layout::for_user(&state, &user, "第三方评估材料", "/evaluations").await;
+    let mut page = AssessmentPage {
+        layout,
+        a: None,
+        summary: Vec::new(),
+        columns: FIGURE_COLUMNS.iter().map(|c| c.0).collect(),
+        tables: Vec::new(),
+        volume: Vec::new(),
+        satisfaction: Vec::new(),
+        incomplete: Vec::new(),
+        from: q.from.clone().unwrap_or_default(),
+        to: q.to.clone().unwrap_or_default(),
+        xlsx_href: String::new(),
+        errors: Errors::default(),
+    };
+    let (from, to) = match q.period(s) {
+        Ok(p) => p,
+        Err(e) => {
+            return match field_errors(e) {
+                Ok(errors) => render(StatusCode::UNPROCESSABLE_ENTITY, &AssessmentPage { errors, ..page }),
+                Err(e) => page_error(e),
+            };
+        }
+    };
+    let a = match s.assessment(&user.actor, from, to).await {
+        Ok(a) => a,
+        Err(e) => return page_error(e),
+    };
+    (page.from, page.to) = (month(a.from), month(a.to));
+    page.xlsx_href = format!("/evaluations/assessment.xlsx?from={}&to={}", page.from, page.to);
+    page.summary = summary_rows(&a);
+    let table = |rows: &[FigureRow]| rows.iter().map(figure_cells).collect::<Vec<_>>();
+    page.tables = vec![
+        ("按乡镇（街道）", table(&a.figures.by_township)),
+        ("按服务机构", table(&a.figures.by_institution)),
+        ("按服务渠道", table(&a.figures.by_channel)),
+        ("按月", table(&a.figures.by_month)),
+    ];
+    (page.volume, page.satisfaction) = charts(&a.figures);
+    page.incomplete = a
+        .archives
+        .iter()
+        .filter(|l| l.archived && !l.missing.is_empty())
+        .map(|l| (l.name.clone(), l.missing.join("、")))
+        .collect();
+    page.a = Some(a);
+    render(StatusCode::OK, &page)
+}
+
+/// `GET /evaluations/assessment.xlsx`: the package as one workbook.
+pub async fn assessment_xlsx(
+    State(state): State<AppState>,
+    user: PageActor,
+    Query(q): Query<AssessmentQuery>,
+) -> Response {
+    let (from, to) = match q.period(&state.services) {
+        Ok(p) => p,
+        Err(e) => return page_error(e),
+    };
+    match state.services.export_assessment(&user.actor, from, to).await {
+        Ok(bytes) => xlsx(bytes, &format!("服务评价第三方评估材料{}至{}.xlsx", from.format("%Y%m"), to.format("%Y%m"))),
+        Err(e) => page_error(e),
     }
 }

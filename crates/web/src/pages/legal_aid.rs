@@ -725,6 +725,8 @@ pub async fn material_file(
 #[template(path = "legal_aid_document.html")]
 struct DocumentPage {
     d: gongdao_domain::document::OfficialDocument,
+    /// The rating code of a closing document, drawn.
+    scan_svg: Option<String>,
     pdf_href: String,
     js: String,
 }
@@ -739,7 +741,8 @@ pub async fn document(
     match state.services.legal_aid_document(&user.actor, id, &kind).await {
         Ok(d) => {
             let pdf_href = format!("/legal-aid/{id}/documents/{kind}/pdf");
-            render(StatusCode::OK, &DocumentPage { d, pdf_href, js: crate::assets::js() })
+            let scan_svg = d.scan.as_ref().map(gongdao_services::evaluation::scan_code_svg);
+            render(StatusCode::OK, &DocumentPage { d, scan_svg, pdf_href, js: crate::assets::js() })
         }
         Err(e) => page_error(e),
     }

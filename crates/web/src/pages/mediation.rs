@@ -569,6 +569,8 @@ struct AgreementPage {
     signed_on: String,
     confirmation_due: String,
     copies: String,
+    /// The rating code once the case is closed.
+    scan: Option<super::public::ScanView>,
     /// The script (print button), like every page's.
     js: String,
 }
@@ -582,6 +584,10 @@ pub async fn print_agreement(State(state): State<AppState>, user: PageActor, Pat
     let Some(a) = c.agreement.clone() else {
         return page_error(ServiceError::Conflict("该案件尚未达成调解协议".into()));
     };
+    let scan = match state.services.rating_scan_code(gongdao_domain::evaluation::ServiceKind::Mediation, id).await {
+        Ok(code) => code.as_ref().map(super::public::ScanView::of),
+        Err(e) => return page_error(e),
+    };
     let date = |d: chrono::NaiveDate| d.format("%Y年%m月%d日").to_string();
     render(
         StatusCode::OK,
@@ -592,6 +598,7 @@ pub async fn print_agreement(State(state): State<AppState>, user: PageActor, Pat
             signers: c.parties.iter().map(|p| format!("{}：{}", p.role.label(), p.name)).collect(),
             // 一式N份: each party one, the committee one, written as the form writes it.
             copies: gongdao_domain::law::numeral::chinese_number(c.parties.len() as u32 + 1),
+            scan,
             js: crate::assets::js(),
             facts: a.facts,
             terms: a.terms,

@@ -125,6 +125,20 @@ pub struct Receipt {
     pub number: String,
     pub rows: Vec<(&'static str, String)>,
     pub follow: String,
+    /// The rating code, on the notice of a completed service.
+    pub scan: Option<ScanView>,
+}
+
+/// A code to scan as the page draws it.
+pub struct ScanView {
+    pub svg: String,
+    pub caption: String,
+}
+
+impl ScanView {
+    pub fn of(code: &gongdao_domain::document::ScanCode) -> ScanView {
+        ScanView { svg: gongdao_services::evaluation::scan_code_svg(code), caption: code.caption.clone() }
+    }
 }
 
 #[derive(Template)]
@@ -248,6 +262,7 @@ pub async fn apply_submit(
                 ],
                 follow: "凭事项编号和登记时所留手机号的后四位，在本网站“查办理进度”查询，或拨打 12348 查询。工作人员会打电话联系您。"
                     .into(),
+                scan: None,
             };
             apply_page(&state, &visitor, StatusCode::CREATED, RequestInput::default(), Errors::default(), Some(receipt))
                 .await
@@ -279,6 +294,7 @@ struct TrackPage {
     last4: String,
     status: Option<TrackView>,
     error: String,
+    faces: Vec<(i64, &'static str, &'static str)>,
 }
 
 #[derive(Deserialize)]
@@ -328,5 +344,5 @@ pub async fn track(
         }
     };
     let layout = Layout::for_visitor(&state, &visitor, "办理进度查询", "").await;
-    render(code, &TrackPage { layout, number, last4, status, error })
+    render(code, &TrackPage { layout, number, last4, status, error, faces: super::evaluation::FACES.to_vec() })
 }

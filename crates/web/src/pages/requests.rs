@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gongdao_domain::RegionLevel;
 use gongdao_domain::auth::Permission;
+use gongdao_domain::evaluation::ServiceKind;
 use gongdao_domain::ids::RequestId;
 use gongdao_domain::request::{Category, Channel, Group, RequestInput, RequesterInput, ServiceRequest, Status};
 use gongdao_services::ServiceError;
@@ -614,28 +615,47 @@ struct ReceiptPage {
     r: super::public::Receipt,
 }
 
-/// 受理回执: what the window prints for the person who brought the matter.
+/// 受理回执: what the window prints for the person who brought the matter; once the
+/// matter is closed, the 办结告知单 with the code to scan for its rating.
 pub async fn receipt(State(state): State<AppState>, user: PageActor, PathId(id): PathId) -> Response {
     let (request, _) = match state.services.request(&user.actor, RequestId(id)).await {
         Ok(r) => r,
         Err(e) => return page_error(e),
     };
-    let v = row(&request);
-    let layout = Layout::for_user(&state, &user, format!("受理回执 {}", v.number), "/requests").await;
-    let r = super::public::Receipt {
-        title: "公共法律服务事项受理回执",
-        number: v.number,
-        rows: vec![
-            ("事项类别", format!("{}（{}）", v.category, v.channel)),
-            ("申请人", v.requester),
-            ("所在地", v.region),
-            ("登记时间", v.received),
-            ("首问负责人", v.first_owner),
-            ("承办", v.holder),
-            ("承诺办结", v.due),
-        ],
-        follow: "凭事项编号和登记时所留手机号的后四位，在公共法律服务网站“查办理进度”查询，或拨打 12348 查询。".into(),
+    let closed = request.closed_at.filter(|_| request.status == Status::Closed);
+    let scan = match closed {
+        Some(_) => match state.services.rating_scan_code(ServiceKind::Request, id).await {
+            Ok(code) => code.as_ref().map(super::public::ScanView::of),
+            Err(e) => return page_error(e),
+        },
+        None => None,
     };
+    let v = row(&request);
+    let title = if closed.is_some() {
+        "公共法律服务事项办结告知单"
+    } else {
+        "公共法律服务事项受理回执"
+    };
+    let layout = Layout::for_user(&state, &user, format!("{title} {}", v.number), "/requests").await;
+    let mut rows = vec![
+        ("事项类别", format!("{}（{}）", v.category, v.channel)),
+        ("申请人", v.requester),
+        ("所在地", v.region),
+        ("登记时间", v.received),
+        ("首问负责人", v.first_owner),
+        ("承办", v.holder),
+    ];
+    let follow = match closed {
+        Some(at) => {
+            rows.push(("办结时间", super::china_time(at)));
+            "您的事项已经办结。服务一次，评价一次：请用手机扫描下方二维码，或点击短信中的链接，对这次服务作出评价；如有意见，也可拨打 12348 反映。".into()
+        }
+        None => {
+            rows.push(("承诺办结", v.due));
+            "凭事项编号和登记时所留手机号的后四位，在公共法律服务网站“查办理进度”查询，或拨打 12348 查询。".into()
+        }
+    };
+    let r = super::public::Receipt { title, number: v.number, rows, follow, scan };
     render(StatusCode::OK, &ReceiptPage { layout, r })
 }
 

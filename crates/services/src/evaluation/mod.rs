@@ -8,6 +8,8 @@
 //! visits open the same tasks. Figures come from running tallies kept in the same
 //! transactions (store::evaluation).
 
+pub mod assessment;
+
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -16,6 +18,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission, Role};
 use gongdao_domain::calendar::last_day_text;
+use gongdao_domain::document::ScanCode;
 use gongdao_domain::error::ValidationErrors;
 use gongdao_domain::evaluation::rectification::{
     CallBackResult, RectEvent, RectFacts, RectSource, RectStatus, RectStep, Rectification, Visit, may_see, may_work,
@@ -55,6 +58,15 @@ pub(crate) struct Completed {
     pub institution_id: Option<i64>,
     pub served_by: Option<i64>,
     pub phone: Option<PhoneNumber>,
+}
+
+/// A code to scan as an SVG drawing for a page (print and screen alike); the PDF draws
+/// the same modules itself ([`crate::pdf`]).
+pub fn scan_code_svg(code: &ScanCode) -> String {
+    match qrcode::QrCode::new(code.url.as_bytes()) {
+        Ok(qr) => qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(160, 160).quiet_zone(true).build(),
+        Err(_) => String::new(),
+    }
 }
 
 fn new_token() -> String {
@@ -312,6 +324,17 @@ impl Services {
         Ok(Some(format!("/rate/{}", self.cipher().open(&inv.token_enc)?)))
     }
 
+    /// The code printed on a service's closing document (办结告知单, 结案报告, 调解协议书)
+    /// while its rating is open: the whole public address, for a phone's camera. Callers
+    /// have already read the service in the actor's scope.
+    pub async fn rating_scan_code(&self, kind: ServiceKind, id: i64) -> Result<Option<ScanCode>, ServiceError> {
+        let base = self.config().public_url.trim_end_matches('/').to_string();
+        Ok(self
+            .rating_link_of(kind, id)
+            .await?
+            .map(|path| ScanCode { url: format!("{base}{path}"), caption: "手机扫码，评价这次服务".into() }))
+    }
+
     async fn open_invitation(&self, token: &str) -> Result<store::InvitationRecord, ServiceError> {
         let token = token.trim();
         if token.is_empty() {
@@ -490,7 +513,7 @@ impl Services {
             (Some(own), _) => Some(own),
             (None, c) => c,
         };
-        let filter = EvaluationFilter { institution, only_bad, channel, kind };
+        let filter = EvaluationFilter { institution, only_bad, channel, kind, period: None };
         let book = self.rules().await?;
         let rules = book.installation().evaluation.clone();
         let label = move |code: &str| rules.reason_label(code);
@@ -1250,7 +1273,8 @@ impl Services {
                     h
                 }
             };
-            if has {
+            // The demo's appointments stay history: the loop is shown on matters.
+            if has && c.kind != ServiceKind::Appointment {
                 live_ids.insert((c.kind, c.id));
             }
         }
