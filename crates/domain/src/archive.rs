@@ -147,6 +147,9 @@ pub struct EntryInput {
     pub corrects: Option<i64>,
     /// For a complaint: the matter's id.
     pub request_id: Option<i64>,
+    /// For a complaint: the matter's number (事项编号) instead of its id, as staff
+    /// know it from the receipt.
+    pub request_number: Option<String>,
 }
 
 /// An entry that passed its checks.
@@ -334,6 +337,9 @@ pub struct CreditRules {
     pub complaint: i64,
     pub per_legal_aid_case: i64,
     pub legal_aid_cap: i64,
+    /// Points for each service given on duty, up to `duty_service_cap` (公益服务).
+    pub per_duty_service: i64,
+    pub duty_service_cap: i64,
     pub per_ten_service_days: i64,
     /// Points per percentage point of satisfaction above (or below) `satisfaction_par`.
     pub per_satisfaction_point: f64,
@@ -372,6 +378,8 @@ impl CreditRules {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Operations {
     pub legal_aid_cases: i64,
+    /// Pro bono work: legal help given on duty at a station (值班律师法律帮助).
+    pub duty_services: i64,
     /// Satisfaction of the ratings attributed (None without ratings).
     pub satisfaction: Option<f64>,
 }
@@ -401,6 +409,12 @@ pub fn credit(rules: &CreditRules, entries: &[Entry], ops: Operations, today: Na
         reasons.push((
             format!("承办法律援助案件 {} 件", ops.legal_aid_cases),
             (ops.legal_aid_cases * rules.per_legal_aid_case).min(rules.legal_aid_cap),
+        ));
+    }
+    if ops.duty_services > 0 {
+        reasons.push((
+            format!("值班律师法律帮助 {} 次", ops.duty_services),
+            (ops.duty_services * rules.per_duty_service).min(rules.duty_service_cap),
         ));
     }
     let days: i64 = standing.iter().filter(|e| e.kind == EntryKind::ServiceDays).filter_map(|e| e.days).sum();
@@ -534,14 +548,19 @@ mod tests {
         let rewards: Vec<Entry> = (10..20).map(|i| entry(i, EntryKind::Reward, "2025-01-01")).collect();
         let mut entries = rewards.clone();
         entries.push(censure.clone());
-        let ops = Operations { legal_aid_cases: 100, satisfaction: Some(0.95) };
+        let ops = Operations { legal_aid_cases: 100, duty_services: 3, satisfaction: Some(0.95) };
         let c = credit(&rules, &entries, ops, today);
         let expected = rules.base
             + rules.reward_cap
             + rules.legal_aid_cap
+            + 3 * rules.per_duty_service
             + (5.0 * rules.per_satisfaction_point).round() as i64
             + rules.sanction["public_censure"];
         assert_eq!(c.score, expected, "{:?}", c.reasons);
+        assert!(c.reasons.iter().any(|(what, _)| what == "值班律师法律帮助 3 次"), "{:?}", c.reasons);
+        // Pro bono work counts up to its cap.
+        let many = Operations { duty_services: 1_000, ..Operations::default() };
+        assert_eq!(credit(&rules, &[], many, today).score, rules.base + rules.duty_service_cap);
         // Ended, the sanction weighs half; four years on, not at all.
         let later = credit(&rules, std::slice::from_ref(&censure), Operations::default(), day("2027-12-07"));
         assert_eq!(later.score, rules.base + rules.sanction["public_censure"] / 2);

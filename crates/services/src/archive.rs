@@ -46,6 +46,8 @@ pub struct ArchiveView {
     pub missing: Vec<String>,
     /// Computed from operations, not typed.
     pub legal_aid_cases: i64,
+    /// Legal help given on duty (公益服务), from the duty records.
+    pub duty_services: i64,
     pub rated: i64,
     pub satisfaction: Option<f64>,
     pub credit: Credit,
@@ -125,13 +127,14 @@ impl Services {
     async fn operations(&self, kind: ArchiveKind, id: i64) -> Result<(Operations, i64), ServiceError> {
         let reader = self.store().reader();
         let legal_aid_cases = store::legal_aid_done(reader, kind, id).await?;
+        let duty_services = store::duty_services_done(reader, kind, id).await?;
         let (satisfaction, rated) = if kind == ArchiveKind::Institution {
             let c = gongdao_store::evaluation::institution_counters(reader, id).await?;
             (c.level_counts().satisfaction_rate(), c.level_counts().total())
         } else {
             (None, 0)
         };
-        Ok((Operations { legal_aid_cases, satisfaction }, rated))
+        Ok((Operations { legal_aid_cases, duty_services, satisfaction }, rated))
     }
 
     async fn view_of(&self, archive: store::ArchiveRecord, subject: Subject) -> Result<ArchiveView, ServiceError> {
@@ -164,6 +167,7 @@ impl Services {
             licence_status: licence_status(licensed, &entries, today).into(),
             missing: missing(licensed, &entries, today),
             legal_aid_cases: ops.legal_aid_cases,
+            duty_services: ops.duty_services,
             rated,
             satisfaction: ops.satisfaction,
             credit: credit(&self.credit_rules(), &entries, ops, today),
@@ -205,7 +209,13 @@ impl Services {
             .filter(|e| e.kind == gongdao_domain::archive::EntryKind::Licence)
             .map(|e| e.occurred_on)
             .min();
-        let entry = input.check(licensed_on, self.today())?;
+        let mut entry = input.check(licensed_on, self.today())?;
+        if let Some(number) = input.request_number.as_deref().map(str::trim).filter(|n| !n.is_empty())
+            && entry.request_id.is_none()
+        {
+            let found = gongdao_store::requests::by_number(&tx, number).await?;
+            entry.request_id = Some(found.map_or(-1, |m| m.id));
+        }
         if let Some(c) = entry.corrects
             && !entries.iter().any(|e| e.id == c)
         {
@@ -214,7 +224,8 @@ impl Services {
         if let Some(r) = entry.request_id
             && gongdao_store::requests::get_model(&tx, actor.scope, gongdao_domain::ids::RequestId(r)).await?.is_none()
         {
-            return Err(ServiceError::field("request_id", "投诉关联的事项不存在或不在您的管辖范围内"));
+            let field = if input.request_id.is_some() { "request_id" } else { "request_number" };
+            return Err(ServiceError::field(field, "投诉关联的事项不存在或不在您的管辖范围内"));
         }
         let now = self.now();
         let entry_id = store::add_entry(
@@ -364,6 +375,7 @@ impl Services {
                 complaints: count(gongdao_domain::archive::EntryKind::Complaint),
                 sanctions_in_force: standing.iter().filter(|e| in_force(e, today)).count(),
                 legal_aid_cases: ops.map_or(0, |o| o.legal_aid_cases),
+                duty_services: ops.map_or(0, |o| o.duty_services),
                 satisfaction: ops.and_then(|o| o.satisfaction),
                 score: c.as_ref().map(|c| c.score),
                 grade: c.map(|c| c.grade).unwrap_or_default(),
@@ -390,6 +402,7 @@ impl ArchiveLine {
             complaints: 0,
             sanctions_in_force: 0,
             legal_aid_cases: 0,
+            duty_services: 0,
             satisfaction: None,
             score: None,
             grade: String::new(),
@@ -414,6 +427,7 @@ pub struct ArchiveLine {
     pub complaints: usize,
     pub sanctions_in_force: usize,
     pub legal_aid_cases: i64,
+    pub duty_services: i64,
     pub satisfaction: Option<f64>,
     pub score: Option<i64>,
     pub grade: String,
@@ -477,6 +491,8 @@ pub struct PublicProfile {
     pub rated: i64,
     pub satisfaction: Option<f64>,
     pub legal_aid_cases: i64,
+    /// Legal help given on duty (公益服务).
+    pub duty_services: i64,
     pub latest_assessment: Option<String>,
     pub rewards: Vec<PublicEntry>,
     /// Sanctions and penalties within their publicity period only.
@@ -581,6 +597,7 @@ impl Services {
             rated,
             satisfaction: ops.satisfaction,
             legal_aid_cases: ops.legal_aid_cases,
+            duty_services: ops.duty_services,
             latest_assessment,
             rewards,
             discipline_in_force,

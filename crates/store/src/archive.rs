@@ -222,6 +222,31 @@ pub async fn scores(conn: &impl ConnectionTrait, archive_id: i64) -> Result<Vec<
 }
 
 /// Legal aid cases completed (archived, not terminated) by a person or a firm.
+/// Legal help given on duty (值班律师) by a person, or by the people of an institution.
+pub async fn duty_services_done(
+    conn: &impl ConnectionTrait,
+    kind: ArchiveKind,
+    subject_id: i64,
+) -> Result<i64, StoreError> {
+    use crate::entity::{duty_service as service, person};
+    use sea_orm::PaginatorTrait;
+    use sea_orm::sea_query::Query;
+    let q = service::Entity::find();
+    let q = match kind {
+        ArchiveKind::Person => q.filter(service::Column::PersonId.eq(subject_id)),
+        ArchiveKind::Institution => q.filter(
+            service::Column::PersonId.in_subquery(
+                Query::select()
+                    .column(person::Column::Id)
+                    .from(person::Entity)
+                    .and_where(person::Column::InstitutionId.eq(subject_id))
+                    .to_owned(),
+            ),
+        ),
+    };
+    Ok(q.count(conn).await? as i64)
+}
+
 pub async fn legal_aid_done(
     conn: &impl ConnectionTrait,
     kind: ArchiveKind,

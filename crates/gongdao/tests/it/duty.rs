@@ -143,6 +143,15 @@ async fn stations_rosters_and_services_on_both_backends() {
         assert_eq!(app.post(&window, url, service(turn[0], json!(["advice"]))).await.0, StatusCode::FORBIDDEN);
         let (_, list) = app.get(&reviewer, &format!("{url}?station_id={id}")).await;
         assert_eq!(list["total"], 2, "{backend:?}: only the two good services were written");
+        // Pro bono work reaches the lawyer's integrity archive from the duty records,
+        // with its points in the credit score.
+        let (status, a) = app.get(&reviewer, &format!("/api/v1/archives/person/{}", turn[0])).await;
+        assert_eq!(status, StatusCode::OK, "{a}");
+        assert_eq!(a["duty_services"], 2, "{backend:?}");
+        let reasons = a["credit"]["reasons"].as_array().unwrap();
+        assert!(reasons.iter().any(|r| r[0] == "值班律师法律帮助 2 次"), "{reasons:?}");
+        let (_, other) = app.get(&reviewer, &format!("/api/v1/archives/person/{}", turn[1])).await;
+        assert_eq!(other["duty_services"], 0, "another lawyer's duty is not theirs");
 
         // The counts: this station this month, by what was done, the late hand-over.
         let (status, f) = app.get(&reviewer, "/api/v1/legal-aid/duty/figures").await;

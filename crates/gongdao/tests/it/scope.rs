@@ -244,6 +244,23 @@ async fn ids_in_the_bodies_of_the_evaluation_and_archive_routes_stay_in_scope() 
         assert_eq!(error_fields(&body), vec!["request_id"]);
         assert!(field_message(&body, "request_id").contains("管辖范围"));
         assert_eq!(app.get(&local_admin, &archive).await.1["entries"], a["entries"], "nothing written");
+        // By its number, as staff know a matter from its receipt: the same refusal, and
+        // the township's own matter is linked.
+        let by_number = |number: &str| json!({"kind": "complaint", "occurred_on": today, "title": "群众投诉办事拖延", "source": "12348热线", "request_number": number});
+        let other_number = other["items"][0]["number"].as_str().unwrap().to_string();
+        let (status, body) = app.post(&local_admin, &format!("{archive}/entries"), by_number(&other_number)).await;
+        assert_eq!(
+            (status, error_fields(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["request_number".to_string()])
+        );
+        let (_, mine) = app.get(&admin, &format!("/api/v1/requests?region={PINGTAI}&per_page=1")).await;
+        let (own_id, own_number) =
+            (mine["items"][0]["id"].as_i64().unwrap(), mine["items"][0]["number"].as_str().unwrap());
+        let (status, after) = app.post(&local_admin, &format!("{archive}/entries"), by_number(own_number)).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?}: {after}");
+        let linked =
+            after["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "complaint").expect("the complaint");
+        assert_eq!(linked["request_id"], own_id, "{linked}");
         // Another township's archive is not found at all, even with a valid entry.
         let (status, _) = app
             .post(

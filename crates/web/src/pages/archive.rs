@@ -120,6 +120,8 @@ pub struct EntryForm {
     days: String,
     #[serde(default)]
     corrects: String,
+    #[serde(default)]
+    request_number: String,
 }
 
 fn some(s: &str) -> Option<String> {
@@ -157,6 +159,7 @@ pub async fn add_entry(
                 days,
                 corrects,
                 request_id: None,
+                request_number: some(&form.request_number),
             };
             state.services.add_archive_entry(&user.actor, &kind, id, &input).await
         }
