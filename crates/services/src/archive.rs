@@ -98,8 +98,10 @@ fn parse_kind(kind: &str) -> Result<ArchiveKind, ServiceError> {
 }
 
 impl Services {
-    fn credit_rules(&self) -> CreditRules {
-        CreditRules::shipped()
+    /// The credit formula of the district an archive is kept in (its rules file).
+    async fn credit_rules(&self, region_code: i64) -> Result<CreditRules, ServiceError> {
+        let region = DivisionCode::from_db(region_code).unwrap_or(self.config().home_region);
+        Ok(self.rules().await?.for_region(region).credit.clone())
     }
 
     async fn subject(
@@ -170,7 +172,7 @@ impl Services {
             duty_services: ops.duty_services,
             rated,
             satisfaction: ops.satisfaction,
-            credit: credit(&self.credit_rules(), &entries, ops, today),
+            credit: credit(&self.credit_rules(archive.region_code).await?, &entries, ops, today),
             history: store::scores(reader, archive.id).await?,
             entries,
         })
@@ -336,7 +338,12 @@ impl Services {
             archives.iter().map(|a| ((a.kind.clone(), a.subject_id), a.id)).collect();
         let entries = store::entries_of(reader, &archives.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
         let today = self.today();
-        let rules = self.credit_rules();
+        let book = self.rules().await?;
+        let rules_of = |region: i64| {
+            let region = DivisionCode::from_db(region).unwrap_or(self.config().home_region);
+            &book.for_region(region).credit
+        };
+        let regions: HashMap<i64, i64> = archives.iter().map(|a| (a.id, a.region_code)).collect();
         let subjects = insts
             .into_iter()
             .map(|i| {
@@ -367,7 +374,8 @@ impl Services {
             };
             let standing = standing(entries);
             let count = |k: gongdao_domain::archive::EntryKind| standing.iter().filter(|e| e.kind == k).count();
-            let c = ops.map(|ops| credit(&rules, entries, ops, today));
+            let rules = rules_of(regions.get(archive).copied().unwrap_or_default());
+            let c = ops.map(|ops| credit(rules, entries, ops, today));
             out.push(ArchiveLine {
                 archived: true,
                 entries: standing.len(),
@@ -578,7 +586,7 @@ impl Services {
             .and_then(|e| {
                 e.assessment.map(|a| format!("{}年度：{}", chrono::Datelike::year(&e.occurred_on), a.label()))
             });
-        let credit_grade = credit(&self.credit_rules(), &entries, ops, today).grade;
+        let credit_grade = credit(&self.credit_rules(archive.region_code).await?, &entries, ops, today).grade;
         let base = PublicProfile {
             kind: kind.code().into(),
             id,

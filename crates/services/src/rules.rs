@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
+use gongdao_domain::archive::CreditRules;
 use gongdao_domain::audit::{AuditAction, AuditObject};
 use gongdao_domain::auth::{Actor, Permission};
 use gongdao_domain::calendar::{Calendar, ConfigError, Due, HolidayYear, Period, china_local, from_china_local};
@@ -35,6 +36,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("routing", include_str!("../../../data/routing.toml")),
     ("legal_aid", include_str!("../../../data/legal-aid/eligibility.toml")),
     ("evaluation", include_str!("../../../data/evaluation/rules.toml")),
+    ("credit", include_str!("../../../data/archives/credit.toml")),
 ];
 
 /// Parsed rules.
@@ -47,6 +49,8 @@ pub struct Rules {
     pub legal_aid: EligibilityRules,
     /// 好差评: how long an invitation stays open, the indicators, the bad-review reasons.
     pub evaluation: EvaluationRules,
+    /// 诚信档案: the credit formula's weights and grade thresholds.
+    pub credit: CreditRules,
 }
 
 impl Rules {
@@ -66,7 +70,9 @@ impl Rules {
             .map_err(|e| ConfigError(format!("legal_aid：{}", e.0)))?;
         let evaluation = EvaluationRules::parse(files.get("evaluation").map(String::as_str).unwrap_or(""))
             .map_err(|e| ConfigError(format!("evaluation：{}", e.0)))?;
-        Ok(Rules { calendar: Calendar::new(years)?, deadlines, routing, legal_aid, evaluation })
+        let credit = CreditRules::parse(files.get("credit").map(String::as_str).unwrap_or(""))
+            .map_err(|e| ConfigError(format!("credit：{}", e.0)))?;
+        Ok(Rules { calendar: Calendar::new(years)?, deadlines, routing, legal_aid, evaluation, credit })
     }
 
     /// When a period started at `start` ends, in UTC.
@@ -81,7 +87,7 @@ fn shipped() -> BTreeMap<String, String> {
 }
 
 /// The files a district may keep its own of.
-pub const DISTRICT_FILES: &[&str] = &["deadlines", "routing", "legal_aid", "evaluation"];
+pub const DISTRICT_FILES: &[&str] = &["deadlines", "routing", "legal_aid", "evaluation", "credit"];
 
 /// The rules of the installation and of every district that keeps its own.
 #[derive(Debug)]
@@ -424,15 +430,12 @@ impl Services {
         let scope = self.file_scope(district)?;
         self.require_rules_admin(actor, scope)?;
         let name = name.trim();
-        let valid_name = name == "deadlines"
-            || name == "routing"
-            || name == "legal_aid"
-            || name == "evaluation"
+        let valid_name = DISTRICT_FILES.contains(&name)
             || name.strip_prefix("calendar/").is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
         if !valid_name {
             return Err(ServiceError::field(
                 "name",
-                "文件名应为 deadlines、routing、legal_aid、evaluation 或 calendar/年份（如 calendar/2027）",
+                "文件名应为 deadlines、routing、legal_aid、evaluation、credit 或 calendar/年份（如 calendar/2027）",
             ));
         }
         if scope != FileScope::Installation && !DISTRICT_FILES.contains(&name) {

@@ -180,5 +180,25 @@ async fn the_credit_score_its_history_and_the_public_profile_without_forbidden_f
     assert_eq!(app.get(&window, &format!("/api/v1/archives/institution/{centre}")).await.0, StatusCode::NOT_FOUND);
     let station = app.institution_id(&admin, "平台镇公共法律服务工作站").await;
     assert_eq!(app.get(&window, &format!("/api/v1/archives/institution/{station}")).await.0, StatusCode::OK);
+
+    // The formula is the district's rules file: doubling a reward's points moves the
+    // score; a file whose grades do not fall is refused, naming why, and changes nothing.
+    let (_, files) = app.get(&admin, "/api/v1/config/rules").await;
+    let file = files.as_array().unwrap().iter().find(|f| f["name"] == "credit").expect("the credit file")["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let doubled = file.replacen("reward = 10\n", "reward = 20\n", 1);
+    assert_ne!(doubled, file);
+    let (status, body) = app.put(&admin, "/api/v1/config/rules", json!({"name": "credit", "content": doubled})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, a) = app.get(&admin, &format!("/api/v1/archives/person/{lawyer}")).await;
+    assert_eq!(a["credit"]["score"].as_i64(), Some(expected + 2 * 10), "{}", a["credit"]);
+    let broken = doubled.replacen("[\"AAA\", 1050]", "[\"AAA\", 900]", 1);
+    let (status, body) = app.put(&admin, "/api/v1/config/rules", json!({"name": "credit", "content": broken})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(crate::helpers::field_message(&body, "content").contains("等级"), "{body}");
+    let (_, a) = app.get(&admin, &format!("/api/v1/archives/person/{lawyer}")).await;
+    assert_eq!(a["credit"]["score"].as_i64(), Some(expected + 2 * 10), "the refused file changed nothing");
     app.stop().await;
 }

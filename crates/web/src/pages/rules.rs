@@ -175,7 +175,12 @@ async fn rules_page(
                         "deadlines" => "办理时限".to_string(),
                         "routing" => "分派规则".to_string(),
                         "legal_aid" => "法律援助条件".to_string(),
-                        n => format!("{}年节假日安排", n.trim_start_matches("calendar/")),
+                        "evaluation" => "服务评价（好差评）".to_string(),
+                        "credit" => "诚信档案信用评价".to_string(),
+                        n => match n.strip_prefix("calendar/") {
+                            Some(year) => format!("{year}年节假日安排"),
+                            None => n.to_string(),
+                        },
                     };
                     let (content, error) = match &refused {
                         Some(r) if r.name == f.name => (r.content.clone(), r.error.clone()),
