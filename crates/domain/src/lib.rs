@@ -26,6 +26,7 @@ pub mod legal_aid;
 pub mod mediation;
 pub mod network;
 pub mod phone;
+pub mod plan;
 pub mod privacy;
 pub mod request;
 pub mod routing;

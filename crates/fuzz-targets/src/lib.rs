@@ -24,6 +24,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("division_code", division_code),
     ("law_text", law_text),
     ("rule_files", rule_files),
+    ("plan_file", plan_file),
     ("query_strings", query_strings),
     ("upload", upload),
 ];
@@ -90,9 +91,35 @@ pub fn rule_files(data: &[u8]) {
     let _ = RoutingTable::parse(&s);
     let _ = HolidayYear::parse(&s);
     let _ = EligibilityRules::parse(&s);
+    let _ = gongdao_domain::evaluation::EvaluationRules::parse(&s);
+    let _ = gongdao_domain::archive::CreditRules::parse(&s);
     if let Ok(p) = Period::parse(&s) {
         assert_eq!(Period::parse(&p.to_string()).expect("its own form parses"), p);
     }
+}
+
+/// A district's plan file: what is accepted holds together — stages inside the period,
+/// ids unique, every target in its measure's unit, every task's indicators known.
+pub fn plan_file(data: &[u8]) {
+    use gongdao_domain::plan::{Plan, Unit};
+    let Ok(p) = Plan::parse(&text(data)) else { return };
+    assert!(p.from < p.to && !p.stages.is_empty());
+    assert!(p.stages.iter().all(|s| p.from <= s.until && s.until <= p.to));
+    let mut ids: Vec<&str> = p.indicators.iter().map(|i| i.id.as_str()).collect();
+    ids.sort_unstable();
+    assert!(ids.windows(2).all(|w| w[0] != w[1]), "indicator ids are unique");
+    for i in &p.indicators {
+        assert_eq!(i.unit, i.measure.unit());
+        assert!(!i.targets.is_empty() && !i.department.is_empty());
+        for t in i.targets.values() {
+            assert!(*t >= 0.0 && (i.unit != Unit::Percent || *t <= 100.0));
+        }
+    }
+    for t in &p.tasks {
+        assert!(!t.lead.is_empty() && p.from <= t.due && t.due <= p.to);
+        assert!(t.indicators.iter().all(|i| ids.binary_search(&i.as_str()).is_ok()));
+    }
+    let _ = p.stage_on(p.to);
 }
 
 /// The query strings of the listings: read as the API reads them, then checked.

@@ -34,6 +34,9 @@ enum Command {
     /// The audit trail's hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// A district's plan file (规划): check it before it is imported.
+    #[command(subcommand)]
+    Plan(PlanCommand),
     /// Copy the database, consistently and while it runs, into a new folder with a
     /// manifest of every table (SQLite: VACUUM INTO; PostgreSQL: pg_dump). The key that
     /// seals personal data is not copied: keep it apart.
@@ -80,6 +83,18 @@ struct RestoreArgs {
     src: PathBuf,
     #[command(flatten)]
     store: StoreArgs,
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Check a plan file and say what it holds, or the first mistake with its line.
+    Check(PlanCheckArgs),
+}
+
+#[derive(Args)]
+struct PlanCheckArgs {
+    /// The plan file (TOML), e.g. data/plan/taobei-2021-2025.toml.
+    file: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -771,6 +786,21 @@ async fn laws_eval(args: LawsEvalArgs) -> Result<(), String> {
     Ok(())
 }
 
+fn plan_check(args: &PlanCheckArgs) -> Result<(), String> {
+    let text = std::fs::read_to_string(&args.file).map_err(|e| format!("读不了 {}：{e}", args.file.display()))?;
+    let plan = gongdao_domain::plan::Plan::parse(&text).map_err(|e| format!("{}：{}", args.file.display(), e.0))?;
+    println!("{}（{}，第 {} 版）：{} 至 {}", plan.title, plan.id, plan.version, plan.from, plan.to);
+    for s in &plan.stages {
+        println!("  阶段 {}：{}，到 {}", s.id, s.name, s.until);
+    }
+    println!("  指标 {} 项，任务 {} 项", plan.indicators.len(), plan.tasks.len());
+    for i in &plan.indicators {
+        let targets: Vec<String> = i.targets.iter().map(|(s, t)| format!("{s} {}{t}", i.direction.code())).collect();
+        println!("  {} {}（{}）：{} {}", i.id, i.name, i.measure.code(), targets.join("，"), i.unit.code());
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -790,6 +820,7 @@ async fn main() {
         Command::Laws(LawsCommand::Embed(args)) => laws_embed(args).await,
         Command::SmsLog(args) => sms_log(args).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
+        Command::Plan(PlanCommand::Check(args)) => plan_check(&args),
         Command::Backup(args) => backup(args).await,
         Command::Restore(args) => restore(args).await,
         Command::Keys(KeysCommand::Rotate(args)) => keys_rotate(args).await,

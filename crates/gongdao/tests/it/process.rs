@@ -49,3 +49,33 @@ async fn the_server_stops_cleanly_on_sigterm() {
     assert!(status.success(), "a clean stop, not death by the signal: {status:?}");
     assert!(client.get(&health).send().await.is_err(), "nothing listens any more");
 }
+
+/// `gongdao plan check`: the shipped plan is summed up; a broken one names its line and
+/// fails.
+#[test]
+fn a_plan_file_is_checked_from_the_command_line() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/plan/taobei-2021-2025.toml");
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_gongdao")).args(["plan", "check", shipped]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        said.contains("洮北区“十四五”公共法律服务体系建设规划") && said.contains("指标 17 项，任务 23 项"),
+        "{said}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("plan.toml");
+    let text =
+        std::fs::read_to_string(shipped).unwrap().replacen("measure = \"green_channel\"", "measure = \"green\"", 1);
+    std::fs::write(&broken, &text).unwrap();
+    let line = text.lines().position(|l| l == "measure = \"green\"").unwrap() + 1;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongdao"))
+        .arg("plan")
+        .arg("check")
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("第 {line} 行")) && said.contains("不认识指标算法"), "{said}");
+}

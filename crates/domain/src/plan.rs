@@ -1,0 +1,512 @@
+//! The plan as data (issue 22, first part: the file and its checks). A district writes
+//! its plan — title, period, stages, the numeric **indicators** of 一(三) and 四 with
+//! their targets per stage, and the **tasks** handed to departments — as a versioned
+//! TOML file; the platform checks it whole before anything is kept: an unknown measure,
+//! a target in a unit its measure does not report, a repeated id, a task without a lead
+//! department, a stage outside the period, each refused with the line it is on.
+//!
+//! Each indicator names a **measure** from the library the platform computes from its
+//! own records (this module names them and their units; computing them is the
+//! service's). A measure over records the platform does not keep yet reports “no data”,
+//! never a made-up value.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::calendar::ConfigError;
+use crate::rule_file::{located, toml_error};
+
+crate::code_enum! {
+    /// What a figure counts in.
+    pub enum Unit: "单位" {
+        Percent => ("%", "百分比"),
+        Count => ("个", "个数"),
+    }
+}
+
+crate::code_enum! {
+    /// ≥ a target (most) or ≤ it (a backlog, a wait).
+    pub enum Direction: "达标方向" {
+        AtLeast => (">=", "不低于"),
+        AtMost => ("<=", "不高于"),
+    }
+}
+
+crate::code_enum! {
+    /// The library of measures the platform computes (规划 一(三)、四).
+    pub enum Measure: "指标算法" {
+        OneStopWorkstations => ("one_stop_workstations", "提供“一站式”全部服务的乡镇工作站占比"),
+        GreenChannel => ("green_channel", "设置特殊群体“绿色通道”的服务机构占比"),
+        ProfessionalAdvisors => ("professional_advisors", "由律师、公证员、基层法律服务工作者担任的村（居）法律顾问占比"),
+        DemonstrationVillages => ("demonstration_villages", "民主法治示范村（社区）数量"),
+        EnforcementTrained => ("enforcement_trained", "行政执法人员培训率"),
+        EnforcementCertified => ("enforcement_certified", "行政执法人员持证上岗率"),
+        KeyDateItinerant => ("key_date_itinerant", "关键时间节点各乡镇开展巡回服务的比率"),
+        SpecialGroupCoverage => ("special_group_coverage", "特殊、困难、重点群体公共法律服务覆盖率"),
+        DemonstrationPlatforms => ("demonstration_platforms", "示范性公共法律服务实体平台数量"),
+        LegalAidStations => ("legal_aid_stations", "法律援助工作站数量"),
+        Institutions => ("institutions", "法律服务机构数量"),
+        Professionals => ("professionals", "法律服务人员数量"),
+        ArchiveCoverage => ("archive_coverage", "诚信档案覆盖率"),
+        InternServiceDays => ("intern_service_days", "实习律师基层服务满30日的比率"),
+        Satisfaction => ("satisfaction", "群众满意率"),
+        LegalAidDecidedInTime => ("legal_aid_decided_in_time", "法律援助申请7日内作出决定的比率"),
+    }
+}
+
+impl Measure {
+    /// The unit the measure reports in; a target in another unit is refused.
+    pub fn unit(self) -> Unit {
+        use Measure::*;
+        match self {
+            DemonstrationVillages | DemonstrationPlatforms | LegalAidStations | Institutions | Professionals => {
+                Unit::Count
+            }
+            _ => Unit::Percent,
+        }
+    }
+
+    /// The parameters the measure takes, each with the values it accepts (empty: any).
+    pub fn parameters(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            Measure::DemonstrationVillages => &[("level", &["national", "provincial", "city", "district"])],
+            _ => &[],
+        }
+    }
+}
+
+/// A stage of the plan (近期, 远期) and the day its targets are due.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stage {
+    pub id: String,
+    pub name: String,
+    pub until: NaiveDate,
+}
+
+/// One numeric target of the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Indicator {
+    pub id: String,
+    pub name: String,
+    /// Where in the plan it comes from, e.g. 一(三)近期1.
+    pub section: String,
+    pub measure: Measure,
+    pub params: BTreeMap<String, String>,
+    pub unit: Unit,
+    pub direction: Direction,
+    /// Stage id → target.
+    pub targets: BTreeMap<String, f64>,
+    pub department: String,
+}
+
+/// A task handed to departments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    pub id: String,
+    pub section: String,
+    pub title: String,
+    pub lead: String,
+    pub cooperating: Vec<String>,
+    pub due: NaiveDate,
+    pub output: String,
+    /// Indicators that measure it.
+    pub indicators: Vec<String>,
+}
+
+/// A checked plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub id: String,
+    pub version: u32,
+    pub title: String,
+    pub source: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub stages: Vec<Stage>,
+    pub indicators: Vec<Indicator>,
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    id: Spanned<String>,
+    version: u32,
+    title: String,
+    #[serde(default)]
+    source: String,
+    from: Spanned<String>,
+    to: Spanned<String>,
+    #[serde(default)]
+    stage: Vec<Spanned<StageEntry>>,
+    #[serde(default)]
+    indicator: Vec<Spanned<IndicatorEntry>>,
+    #[serde(default)]
+    task: Vec<Spanned<TaskEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageEntry {
+    id: Spanned<String>,
+    name: String,
+    until: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndicatorEntry {
+    id: Spanned<String>,
+    name: String,
+    section: String,
+    measure: Spanned<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<String>>,
+    unit: Spanned<String>,
+    #[serde(default = "at_least")]
+    direction: Spanned<String>,
+    targets: Spanned<BTreeMap<String, Spanned<f64>>>,
+    department: Spanned<String>,
+}
+
+fn nobody() -> Spanned<String> {
+    Spanned::new(0..0, String::new())
+}
+
+fn at_least() -> Spanned<String> {
+    Spanned::new(0..0, ">=".to_string())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskEntry {
+    id: Spanned<String>,
+    section: String,
+    title: String,
+    #[serde(default = "nobody")]
+    lead: Spanned<String>,
+    #[serde(default)]
+    cooperating: Vec<String>,
+    due: Spanned<String>,
+    #[serde(default)]
+    output: String,
+    #[serde(default)]
+    indicators: Vec<Spanned<String>>,
+}
+
+/// The longest id: a readable slug, kept in addresses and files.
+const MAX_ID: usize = 40;
+
+impl Plan {
+    /// Parses and checks a plan file; the first problem found is said with its line.
+    pub fn parse(text: &str) -> Result<Plan, ConfigError> {
+        let f: File = toml::from_str(text).map_err(|e| toml_error("规划文件", text, &e))?;
+        let at = |span: std::ops::Range<usize>, message: String| located(text, span, message);
+        let date = |s: &Spanned<String>, what: &str| {
+            NaiveDate::parse_from_str(s.get_ref().trim(), "%Y-%m-%d")
+                .map_err(|_| at(s.span(), format!("{what}应为 YYYY-MM-DD 格式的日期，如 2025-12-31")))
+        };
+        let id_of = |s: &Spanned<String>, what: &str| {
+            let id = s.get_ref().trim();
+            let ok = !id.is_empty()
+                && id.len() <= MAX_ID
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if ok {
+                Ok(id.to_string())
+            } else {
+                Err(at(s.span(), format!("{what}编号应为 1 到 {MAX_ID} 个英文字母、数字或连字符")))
+            }
+        };
+        let id = id_of(&f.id, "规划")?;
+        let (from, to) = (date(&f.from, "规划起始日期")?, date(&f.to, "规划截止日期")?);
+        if to <= from {
+            return Err(at(f.to.span(), "规划截止日期应晚于起始日期".into()));
+        }
+        if f.title.trim().is_empty() {
+            return Err(ConfigError("规划文件缺少标题（title）".into()));
+        }
+
+        let mut stages = Vec::new();
+        for s in &f.stage {
+            let e = s.get_ref();
+            let stage_id = id_of(&e.id, "阶段")?;
+            if stages.iter().any(|x: &Stage| x.id == stage_id) {
+                return Err(at(e.id.span(), format!("阶段编号“{stage_id}”重复")));
+            }
+            let until = date(&e.until, "阶段截止日期")?;
+            if until < from || until > to {
+                return Err(at(e.until.span(), format!("阶段截止日期 {until} 不在规划期 {from} 至 {to} 之内")));
+            }
+            stages.push(Stage { id: stage_id, name: e.name.trim().to_string(), until });
+        }
+        if stages.is_empty() {
+            return Err(ConfigError("规划文件至少要有一个阶段（[[stage]]）".into()));
+        }
+
+        let mut indicators: Vec<Indicator> = Vec::new();
+        for s in &f.indicator {
+            let e = s.get_ref();
+            let ind_id = id_of(&e.id, "指标")?;
+            if indicators.iter().any(|x| x.id == ind_id) {
+                return Err(at(e.id.span(), format!("指标编号“{ind_id}”重复")));
+            }
+            let measure = Measure::from_code(e.measure.get_ref().trim()).ok_or_else(|| {
+                at(e.measure.span(), format!("不认识指标算法“{}”，可用的见平台的指标算法表", e.measure.get_ref()))
+            })?;
+            let unit = Unit::from_code(e.unit.get_ref().trim())
+                .ok_or_else(|| at(e.unit.span(), format!("单位“{}”应为 % 或 个", e.unit.get_ref())))?;
+            if unit != measure.unit() {
+                return Err(at(
+                    e.unit.span(),
+                    format!(
+                        "“{}”按{}计算，单位应为 {}",
+                        measure.label(),
+                        measure.unit().label(),
+                        measure.unit().code()
+                    ),
+                ));
+            }
+            let direction = Direction::from_code(e.direction.get_ref().trim())
+                .ok_or_else(|| at(e.direction.span(), "达标方向应为 >= 或 <=".into()))?;
+            let mut params = BTreeMap::new();
+            for (name, value) in &e.params {
+                let Some((_, allowed)) = measure.parameters().iter().find(|(n, _)| n == name) else {
+                    return Err(at(value.span(), format!("指标算法“{}”没有参数“{name}”", measure.code())));
+                };
+                let v = value.get_ref().trim();
+                if !allowed.is_empty() && !allowed.contains(&v) {
+                    return Err(at(value.span(), format!("参数 {name} 应为 {} 之一", allowed.join("、"))));
+                }
+                params.insert(name.clone(), v.to_string());
+            }
+            if let Some((missing, _)) = measure.parameters().iter().find(|(n, _)| !params.contains_key(*n)) {
+                return Err(at(e.measure.span(), format!("指标算法“{}”需要参数 {missing}", measure.code())));
+            }
+            let mut targets = BTreeMap::new();
+            for (stage, target) in e.targets.get_ref() {
+                if !stages.iter().any(|s| &s.id == stage) {
+                    return Err(at(target.span(), format!("目标所属阶段“{stage}”不在规划的阶段中")));
+                }
+                let t = *target.get_ref();
+                let in_range = match unit {
+                    Unit::Percent => (0.0..=100.0).contains(&t),
+                    Unit::Count => t >= 0.0 && t.fract() == 0.0,
+                };
+                if !in_range {
+                    let expect =
+                        if unit == Unit::Percent { "0 到 100 之间的百分数" } else { "不小于 0 的整数" };
+                    return Err(at(target.span(), format!("目标值应为{expect}")));
+                }
+                targets.insert(stage.clone(), t);
+            }
+            if targets.is_empty() {
+                return Err(at(e.targets.span(), "指标至少要有一个阶段目标".into()));
+            }
+            let department = e.department.get_ref().trim();
+            if department.is_empty() {
+                return Err(at(e.department.span(), "指标要写明责任部门".into()));
+            }
+            indicators.push(Indicator {
+                id: ind_id,
+                name: e.name.trim().to_string(),
+                section: e.section.trim().to_string(),
+                measure,
+                params,
+                unit,
+                direction,
+                targets,
+                department: department.to_string(),
+            });
+        }
+
+        let known: BTreeSet<&str> = indicators.iter().map(|i| i.id.as_str()).collect();
+        let mut tasks: Vec<Task> = Vec::new();
+        for s in &f.task {
+            let e = s.get_ref();
+            let task_id = id_of(&e.id, "任务")?;
+            if tasks.iter().any(|x| x.id == task_id) {
+                return Err(at(e.id.span(), format!("任务编号“{task_id}”重复")));
+            }
+            let lead = e.lead.get_ref().trim();
+            if lead.is_empty() {
+                return Err(at(e.id.span(), format!("任务“{task_id}”没有牵头部门（lead）")));
+            }
+            let due = date(&e.due, "任务完成期限")?;
+            if due < from || due > to {
+                return Err(at(e.due.span(), format!("任务完成期限 {due} 不在规划期 {from} 至 {to} 之内")));
+            }
+            let mut linked = Vec::new();
+            for i in &e.indicators {
+                if !known.contains(i.get_ref().trim()) {
+                    return Err(at(i.span(), format!("任务关联的指标“{}”不存在", i.get_ref())));
+                }
+                linked.push(i.get_ref().trim().to_string());
+            }
+            if e.title.trim().is_empty() {
+                return Err(at(e.id.span(), format!("任务“{task_id}”没有名称（title）")));
+            }
+            tasks.push(Task {
+                id: task_id,
+                section: e.section.trim().to_string(),
+                title: e.title.trim().to_string(),
+                lead: lead.to_string(),
+                cooperating: e.cooperating.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect(),
+                due,
+                output: e.output.trim().to_string(),
+                indicators: linked,
+            });
+        }
+        Ok(Plan {
+            id,
+            version: f.version,
+            title: f.title.trim().to_string(),
+            source: f.source.trim().to_string(),
+            from,
+            to,
+            stages,
+            indicators,
+            tasks,
+        })
+    }
+
+    /// The stage whose targets apply on `day`: the first not yet due, else the last.
+    pub fn stage_on(&self, day: NaiveDate) -> &Stage {
+        self.stages.iter().find(|s| day <= s.until).unwrap_or_else(|| self.stages.last().expect("a plan has a stage"))
+    }
+}
+
+/// The demo district's plan, as shipped.
+pub const DEMO_PLAN: &str = include_str!("../../../data/plan/taobei-2021-2025.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"id = "p"
+version = 1
+title = "测试规划"
+from = "2021-01-01"
+to = "2025-12-31"
+
+[[stage]]
+id = "near"
+name = "近期"
+until = "2023-05-31"
+
+[[indicator]]
+id = "green"
+name = "绿色通道设置率"
+section = "一(三)近期2"
+measure = "green_channel"
+unit = "%"
+targets = { near = 70 }
+department = "区法律援助中心"
+
+[[task]]
+id = "t1"
+section = "四(九)"
+title = "设置绿色通道"
+lead = "区法律援助中心"
+due = "2023-05-31"
+indicators = ["green"]
+"#;
+
+    fn refused(text: &str) -> String {
+        Plan::parse(text).expect_err("refused").0
+    }
+
+    #[test]
+    fn a_small_plan_parses_with_its_defaults() {
+        let p = Plan::parse(SMALL).unwrap();
+        assert_eq!(p.indicators[0].direction, Direction::AtLeast);
+        assert_eq!(p.indicators[0].targets["near"], 70.0);
+        assert_eq!(p.tasks[0].indicators, vec!["green"]);
+        assert_eq!(p.stage_on(NaiveDate::from_ymd_opt(2022, 1, 1).unwrap()).id, "near");
+        assert_eq!(
+            p.stage_on(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).id,
+            "near",
+            "past the plan: the last stage"
+        );
+    }
+
+    #[test]
+    fn each_mistake_is_refused_with_its_line() {
+        let cases = [
+            (SMALL.replace("green_channel", "happiness"), "第 16 行", "不认识指标算法"),
+            (SMALL.replace("unit = \"%\"", "unit = \"个\""), "第 17 行", "单位应为 %"),
+            (SMALL.replace("near = 70", "near = 170"), "第 18 行", "0 到 100"),
+            (SMALL.replace("near = 70", "far = 70"), "第 18 行", "不在规划的阶段中"),
+            (SMALL.replace("lead = \"区法律援助中心\"\n", ""), "第 22 行", "没有牵头部门"),
+            (SMALL.replace("until = \"2023-05-31\"", "until = \"2027-05-31\""), "第 10 行", "不在规划期"),
+            (SMALL.replace("indicators = [\"green\"]", "indicators = [\"blue\"]"), "第 27 行", "不存在"),
+            (SMALL.replace("id = \"t1\"", "id = \"green 1\""), "第 22 行", "编号应为"),
+            (
+                format!(
+                    "{SMALL}\n[[task]]\nid = \"t1\"\nsection = \"x\"\ntitle = \"x\"\nlead = \"x\"\ndue = \"2024-01-01\"\n"
+                ),
+                "第 30 行",
+                "重复",
+            ),
+            (
+                SMALL
+                    .replace("measure = \"green_channel\"", "measure = \"demonstration_villages\"")
+                    .replace("unit = \"%\"", "unit = \"个\""),
+                "第 16 行",
+                "需要参数 level",
+            ),
+        ];
+        for (text, line, words) in cases {
+            let e = refused(&text);
+            assert!(e.starts_with(line) && e.contains(words), "{line} {words}: {e}");
+        }
+        let e = refused(&SMALL.replace("title = \"测试规划\"\n", "title = \"测试规划\"\ncolour = \"red\"\n"));
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn a_count_is_whole_and_a_parameter_is_one_of_its_values() {
+        let villages = SMALL
+            .replace(
+                "measure = \"green_channel\"",
+                "measure = \"demonstration_villages\"\nparams = { level = \"provincial\" }",
+            )
+            .replace("unit = \"%\"", "unit = \"个\"")
+            .replace("near = 70", "near = 8");
+        let p = Plan::parse(&villages).unwrap();
+        assert_eq!(p.indicators[0].params["level"], "provincial");
+        assert!(refused(&villages.replace("near = 8", "near = 8.5")).contains("整数"));
+        assert!(refused(&villages.replace("\"provincial\"", "\"galactic\"")).contains("level 应为"));
+    }
+
+    #[test]
+    fn the_demo_plan_holds_every_target_of_section_one_three() {
+        let p = Plan::parse(DEMO_PLAN).unwrap();
+        let target = |measure: Measure, stage: &str| {
+            p.indicators.iter().filter(|i| i.measure == measure).find_map(|i| i.targets.get(stage).copied())
+        };
+        // 一(三) near term to 2023-05.
+        assert_eq!(target(Measure::OneStopWorkstations, "near"), Some(50.0));
+        assert_eq!(target(Measure::GreenChannel, "near"), Some(70.0));
+        assert_eq!(target(Measure::ProfessionalAdvisors, "near"), Some(70.0));
+        assert_eq!(target(Measure::EnforcementTrained, "near"), Some(98.0));
+        assert_eq!(target(Measure::EnforcementCertified, "near"), Some(100.0));
+        let villages: Vec<(&str, f64)> = p
+            .indicators
+            .iter()
+            .filter(|i| i.measure == Measure::DemonstrationVillages)
+            .map(|i| (i.params["level"].as_str(), i.targets["near"]))
+            .collect();
+        assert!(villages.contains(&("provincial", 8.0)) && villages.contains(&("national", 1.0)), "{villages:?}");
+        // Long term to 2025, and 三(三)'s key dates.
+        assert_eq!(target(Measure::SpecialGroupCoverage, "long"), Some(80.0));
+        assert_eq!(target(Measure::KeyDateItinerant, "long"), Some(100.0));
+        // Tasks from sections 三 to 八, each with a lead department.
+        for section in ["三", "四", "五", "六", "七", "八"] {
+            assert!(p.tasks.iter().any(|t| t.section.starts_with(section)), "a task of section {section}");
+        }
+        assert!(p.tasks.iter().all(|t| !t.lead.is_empty()));
+    }
+}
