@@ -17,21 +17,40 @@ async fn take_step(c: &fantoccini::Client, step: &str, note: &str, then: &str) {
     wait_for(c, &format!("document.querySelector('#task-status')?.textContent === '{then}' && !document.querySelector('form#step-{step}')")).await;
 }
 
+/// A consultation filed at the 平台镇 window and answered: its id and number.
+async fn resolved_matter(
+    app: &crate::helpers::TestApp,
+    window: &crate::helpers::Session,
+    (name, phone): (&str, &str),
+    question: &str,
+    answer: &str,
+) -> (i64, String) {
+    let (_, m) = app
+        .post(
+            window,
+            "/api/v1/requests",
+            json!({"channel": "window", "category": "consultation", "requester": {"name": name, "phone": phone},
+                   "region": "220802100201", "description": question}),
+        )
+        .await;
+    let (id, number) = (m["id"].as_i64().unwrap(), m["number"].as_str().unwrap().to_string());
+    app.post(window, &format!("/api/v1/requests/{id}/resolve"), json!({"text": answer})).await;
+    (id, number)
+}
+
 #[tokio::test]
 async fn a_citizen_rates_on_a_phone_and_the_bad_review_is_put_right() {
     let Some(driver) = driver().await else { return };
     let app = spawn_app_with(Backend::Sqlite, |s| s.jobs_interval_ms = 0).await;
     let window = app.login_as("window").await;
-    let (_, m) = app
-        .post(
-            &window,
-            "/api/v1/requests",
-            json!({"channel": "window", "category": "consultation", "requester": {"name": "赵淑芬", "phone": "13844369876"},
-                   "region": "220802100201", "description": "儿子不给养老钱，怎么办？"}),
-        )
-        .await;
-    let id = m["id"].as_i64().unwrap();
-    app.post(&window, &format!("/api/v1/requests/{id}/resolve"), json!({"text": "已告知赡养义务和调解途径。"})).await;
+    let (id, _) = resolved_matter(
+        &app,
+        &window,
+        ("赵淑芬", "13844369876"),
+        "儿子不给养老钱，怎么办？",
+        "已告知赡养义务和调解途径。",
+    )
+    .await;
 
     // The window closes the matter on its page: the invitation goes out in that step.
     let c = browser(&driver, 1366, 900).await;
@@ -136,17 +155,14 @@ async fn a_kiosk_lookup_ends_on_the_rating_and_the_bureau_takes_the_assessment()
     let Some(driver) = driver().await else { return };
     let app = spawn_app_with(Backend::Sqlite, |s| s.jobs_interval_ms = 0).await;
     let window = app.login_as("window").await;
-    let (_, m) = app
-        .post(
-            &window,
-            "/api/v1/requests",
-            json!({"channel": "window", "category": "consultation", "requester": {"name": "周凤兰", "phone": "13844364321"},
-                   "region": "220802100201", "description": "邻居的狗把我咬了，医药费谁出？"}),
-        )
-        .await;
-    let (id, number) = (m["id"].as_i64().unwrap(), m["number"].as_str().unwrap().to_string());
-    app.post(&window, &format!("/api/v1/requests/{id}/resolve"), json!({"text": "已告知民法典第一千二百四十五条。"}))
-        .await;
+    let (id, number) = resolved_matter(
+        &app,
+        &window,
+        ("周凤兰", "13844364321"),
+        "邻居的狗把我咬了，医药费谁出？",
+        "已告知民法典第一千二百四十五条。",
+    )
+    .await;
     app.post(&window, &format!("/api/v1/requests/{id}/close"), json!({})).await;
 
     // The window prints the closing notice: the code to scan is on it.
