@@ -1228,6 +1228,60 @@ pub async fn reviewer_phone(
     })
 }
 
+/// The tasks opened in [from, to) in scope, counted by where they stand, in one
+/// aggregate (an assessment's summary; the task rows are for its workbook).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskCounts {
+    pub opened: u64,
+    pub from_reviews: u64,
+    pub from_visits: u64,
+    pub closed: u64,
+    /// Fed back by the due day, and after it.
+    pub on_time: u64,
+    pub late: u64,
+    /// Not closed, and of them past the due day without feedback.
+    pub open: u64,
+    pub overdue: u64,
+    pub appealed: u64,
+}
+
+pub async fn task_counts(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    today: NaiveDate,
+) -> Result<TaskCounts, StoreError> {
+    let (lo, hi) = scope.bounds();
+    let n = |cond: &str| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
+    let sql = format!(
+        "SELECT COUNT(*), {}, {}, {}, {}, {}, {}, {}, {} FROM rectifications \
+         WHERE region_code BETWEEN $1 AND $2 AND opened_at >= $3 AND opened_at < $4",
+        n("source = 'review'"),
+        n("source = 'visit'"),
+        n("status = 'closed'"),
+        n("fed_back_on IS NOT NULL AND fed_back_on <= due_on"),
+        n("fed_back_on IS NOT NULL AND fed_back_on > due_on"),
+        n("status <> 'closed'"),
+        n("status <> 'closed' AND fed_back_on IS NULL AND due_on < $5"),
+        n("appealed"),
+    );
+    let values: Vec<sea_orm::Value> = vec![lo.into(), hi.into(), from.into(), to.into(), day_text(today).into()];
+    let row =
+        conn.query_one_raw(crate::sql::raw(conn, &sql, values)).await?.ok_or_else(|| StoreError::corrupt("count"))?;
+    let get = |i: usize| -> Result<u64, StoreError> { Ok(u64::try_from(row.try_get_by_index::<i64>(i)?).unwrap_or(0)) };
+    Ok(TaskCounts {
+        opened: get(0)?,
+        from_reviews: get(1)?,
+        from_visits: get(2)?,
+        closed: get(3)?,
+        on_time: get(4)?,
+        late: get(5)?,
+        open: get(6)?,
+        overdue: get(7)?,
+        appealed: get(8)?,
+    })
+}
+
 /// Counts of open tasks by status in scope (the workbench and the overview).
 pub async fn open_task_counts(
     conn: &impl ConnectionTrait,

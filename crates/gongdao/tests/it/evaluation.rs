@@ -55,6 +55,40 @@ async fn assert_tallies_exact(app: &TestApp) {
     assert_eq!(kept, counted, "the tallies agree with a recount of the rows");
 }
 
+/// The assessment's task counts, summed in SQL, agree with the task rows counted here.
+async fn assert_task_counts_exact(app: &TestApp) {
+    use gongdao_store::evaluation::{RectFilter, TaskCounts, rectifications, task_counts};
+    let conn = app.services.store().reader();
+    let scope = gongdao_domain::auth::Scope::new(gongdao_domain::DivisionCode::parse("region", "220802").unwrap());
+    let now = chrono::Utc::now();
+    let today = app.services.today();
+    let counted =
+        task_counts(conn, scope, (now - chrono::Duration::days(3650), now + chrono::Duration::days(1)), today)
+            .await
+            .unwrap();
+    let all = gongdao_store::Page { limit: 100_000, offset: 0 };
+    let (rows, _) =
+        rectifications(conn, app.services.cipher(), scope, &RectFilter::default(), today, all).await.unwrap();
+    let n = |f: &dyn Fn(&gongdao_domain::evaluation::rectification::Rectification) -> bool| {
+        rows.iter().filter(|t| f(t)).count() as u64
+    };
+    let closed = |t: &gongdao_domain::evaluation::rectification::Rectification| {
+        t.status == gongdao_domain::evaluation::rectification::RectStatus::Closed
+    };
+    let expected = TaskCounts {
+        opened: rows.len() as u64,
+        from_reviews: n(&|t| t.visit_id.is_none()),
+        from_visits: n(&|t| t.visit_id.is_some()),
+        closed: n(&closed),
+        on_time: n(&|t| t.on_time == Some(true)),
+        late: n(&|t| t.on_time == Some(false)),
+        open: n(&|t| !closed(t)),
+        overdue: n(&|t| t.overdue),
+        appealed: n(&|t| t.appealed),
+    };
+    assert_eq!(counted, expected);
+}
+
 async fn step(app: &TestApp, s: &Session, task: i64, step: &str, body: Value) -> (StatusCode, Value) {
     let version = app.get(s, &format!("/api/v1/rectifications/{task}")).await.1["task"]["version"].clone();
     let mut body = body;
@@ -214,6 +248,7 @@ async fn a_closed_matter_is_rated_once_and_its_bad_review_walks_the_whole_loop_o
         assert_eq!(t["satisfaction"].as_f64(), Some(0.0));
         assert_eq!(t["participation"].as_f64(), Some(1.0));
         assert_tallies_exact(&app).await;
+        assert_task_counts_exact(&app).await;
 
         // A good rating of a second service: satisfaction 50 %.
         let (_, token2) = closed_matter(&app, &window, Some("13844360000")).await;
@@ -237,6 +272,7 @@ async fn a_closed_matter_is_rated_once_and_its_bad_review_walks_the_whole_loop_o
             assert_eq!(app.total(&leader, path).await, n, "{path}");
         }
         assert_tallies_exact(&app).await;
+        assert_task_counts_exact(&app).await;
         app.stop().await;
     }
 }
@@ -267,6 +303,7 @@ async fn an_upheld_appeal_leaves_the_figures_but_stays_on_record_and_an_expired_
         let (_, list) = app.get(&leader, "/api/v1/evaluations").await;
         assert_eq!((list["total"].as_i64(), list["items"][0]["excluded"].as_bool()), (Some(1), Some(true)));
         assert_tallies_exact(&app).await;
+        assert_task_counts_exact(&app).await;
 
         // A second appeal of a rejected one is refused; rejecting sends it to rectification.
         let (_, token) = closed_matter(&app, &window, Some("13844360000")).await;
@@ -351,6 +388,7 @@ async fn a_late_rectification_is_reminded_then_escalated_and_visits_open_tasks()
         let (_, overdue) = app.get(&leader, "/api/v1/rectifications?state=overdue").await;
         assert_eq!(overdue["total"], 1);
         assert_eq!(overdue["items"][0]["overdue"], true);
+        assert_task_counts_exact(&app).await;
         app.stop().await;
     }
 }
@@ -420,8 +458,15 @@ async fn the_assessment_package_holds_the_period_and_never_the_rater() {
         }
         let (status, page) = app.page(&leader, "/evaluations/assessment").await;
         assert_eq!(status, StatusCode::OK);
-        for words in ["一、总体情况", "满意率", "差评按时整改率", "社会监督员走访（次）", "诚信档案覆盖率", "100.0%"]
-        {
+        for words in [
+            "一、总体情况",
+            "满意率",
+            "差评按时整改率",
+            "社会监督员走访（次）",
+            "诚信档案覆盖率",
+            "100.0%",
+            "差评 1，监督走访 1；已办结 0，在办 2（超期 0）",
+        ] {
             assert!(page.contains(words), "{words}");
         }
         let month = today.format("%Y-%m").to_string();
@@ -456,8 +501,7 @@ async fn the_assessment_package_holds_the_period_and_never_the_rater() {
             "窗口人员态度生硬&lt;b&gt;",
             "便民服务栏缺少收费标准。",
             "平台镇公共法律服务工作站",
-            "差评",
-            "监督走访",
+            "差评 1，监督走访 1；已办结 0，在办 2（超期 0）",
         ] {
             assert!(text.contains(words), "{words} in the workbook");
         }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use gongdao_domain::audit::AuditObject;
 use gongdao_domain::auth::{Actor, Permission};
 use gongdao_domain::evaluation::Evaluation;
-use gongdao_domain::evaluation::rectification::{RectStatus, Rectification, Visit};
+use gongdao_domain::evaluation::rectification::{Rectification, Visit};
 use gongdao_store::Page;
 use gongdao_store::evaluation::{self as store, EvaluationFilter, RectFilter};
 
@@ -31,44 +31,7 @@ pub struct Assessment {
 }
 
 /// The rectification tasks opened in the period, by where they stand.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TaskSummary {
-    pub opened: u64,
-    pub from_reviews: u64,
-    pub from_visits: u64,
-    pub closed: u64,
-    pub on_time: u64,
-    pub late: u64,
-    /// Still open, and of them past their due day.
-    pub open: u64,
-    pub overdue: u64,
-    pub appealed: u64,
-}
-
-impl TaskSummary {
-    fn of(tasks: &[Rectification]) -> TaskSummary {
-        let mut s = TaskSummary { opened: tasks.len() as u64, ..Default::default() };
-        for t in tasks {
-            match t.source {
-                gongdao_domain::evaluation::rectification::RectSource::Review => s.from_reviews += 1,
-                gongdao_domain::evaluation::rectification::RectSource::Visit => s.from_visits += 1,
-            }
-            match t.on_time {
-                Some(true) => s.on_time += 1,
-                Some(false) => s.late += 1,
-                None => {}
-            }
-            if t.status == RectStatus::Closed {
-                s.closed += 1;
-            } else {
-                s.open += 1;
-                s.overdue += u64::from(t.overdue);
-            }
-            s.appealed += u64::from(t.appealed);
-        }
-        s
-    }
-}
+pub use gongdao_store::evaluation::TaskCounts as TaskSummary;
 
 impl Assessment {
     /// Archives over the institutions and workers that must have one.
@@ -162,16 +125,14 @@ impl Services {
         let figures = self.evaluation_figures(actor, first, last).await?;
         let reader = self.store().reader();
         let today = self.today();
-        let filter = RectFilter { opened: Some((start, end)), ..Default::default() };
-        let all = Page { limit: MAX_EXPORT_ROWS, offset: 0 };
-        let (tasks, _) = store::rectifications(reader, self.cipher(), actor.scope, &filter, today, all).await?;
+        let tasks = store::task_counts(reader, actor.scope, (start, end), today).await?;
         let visits = store::visits(reader, self.cipher(), actor.scope, MAX_EXPORT_ROWS)
             .await?
             .into_iter()
             .filter(|v| (first..=last).contains(&v.visited_on))
             .collect();
         let archives = self.archive_lines(actor, true).await?;
-        Ok(Assessment { from: first, to: last, figures, tasks: TaskSummary::of(&tasks), visits, archives })
+        Ok(Assessment { from: first, to: last, figures, tasks, visits, archives })
     }
 
     /// The package as one workbook: 概况, the figures by month, township, institution
@@ -428,53 +389,5 @@ mod tests {
         assert_eq!(end.to_rfc3339(), "2026-12-31T16:00:00+00:00");
         let (_, last, _, _) = whole_months(d(2024, 2, 1), d(2024, 2, 10));
         assert_eq!(last, d(2024, 2, 29), "a leap February");
-    }
-
-    fn task(status: RectStatus, on_time: Option<bool>, overdue: bool) -> Rectification {
-        Rectification {
-            id: 1,
-            source: gongdao_domain::evaluation::rectification::RectSource::Review,
-            evaluation_id: Some(1),
-            visit_id: None,
-            status,
-            status_label: status.label().into(),
-            institution_id: None,
-            institution_name: String::new(),
-            region: String::new(),
-            region_name: String::new(),
-            subject: String::new(),
-            due_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-            overdue,
-            real_name: false,
-            appealed: false,
-            on_time,
-            opened_at: Utc::now(),
-            closed_at: None,
-            version: 1,
-        }
-    }
-
-    #[test]
-    fn tasks_are_counted_by_where_they_stand() {
-        let s = TaskSummary::of(&[
-            task(RectStatus::Closed, Some(true), false),
-            task(RectStatus::Closed, Some(false), false),
-            task(RectStatus::Open, None, true),
-            task(RectStatus::Verified, None, false),
-        ]);
-        assert_eq!(
-            s,
-            TaskSummary {
-                opened: 4,
-                from_reviews: 4,
-                from_visits: 0,
-                closed: 2,
-                on_time: 1,
-                late: 1,
-                open: 2,
-                overdue: 1,
-                appealed: 0
-            }
-        );
     }
 }
