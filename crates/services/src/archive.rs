@@ -124,19 +124,39 @@ impl Services {
         }
     }
 
-    /// Figures from operations: legal aid done, and the satisfaction of an
-    /// institution's ratings (a person's ratings go to the accounts that served).
-    async fn operations(&self, kind: ArchiveKind, id: i64) -> Result<(Operations, i64), ServiceError> {
+    /// Figures from operations of subjects of one kind (one, or all at once): legal aid
+    /// and duty work done, and the satisfaction and number of an institution's ratings
+    /// (a person's ratings go to the accounts that served).
+    async fn operations_of(
+        &self,
+        kind: ArchiveKind,
+        subject: Option<i64>,
+    ) -> Result<HashMap<i64, (Operations, i64)>, ServiceError> {
         let reader = self.store().reader();
-        let legal_aid_cases = store::legal_aid_done(reader, kind, id).await?;
-        let duty_services = store::duty_services_done(reader, kind, id).await?;
-        let (satisfaction, rated) = if kind == ArchiveKind::Institution {
-            let c = gongdao_store::evaluation::institution_counters(reader, id).await?;
-            (c.level_counts().satisfaction_rate(), c.level_counts().total())
-        } else {
-            (None, 0)
+        let done = store::done_counts(reader, kind, subject).await?;
+        let ratings = match kind {
+            ArchiveKind::Institution => gongdao_store::evaluation::institution_counters(reader, subject).await?,
+            ArchiveKind::Person => HashMap::new(),
         };
-        Ok((Operations { legal_aid_cases, duty_services, satisfaction }, rated))
+        let ids: std::collections::HashSet<i64> = done.keys().chain(ratings.keys()).copied().collect();
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let d = done.get(&id).copied().unwrap_or_default();
+                let levels = ratings.get(&id).map(|c| c.level_counts()).unwrap_or_default();
+                let ops = Operations {
+                    legal_aid_cases: d.legal_aid_cases,
+                    duty_services: d.duty_services,
+                    satisfaction: levels.satisfaction_rate(),
+                };
+                (id, (ops, levels.total()))
+            })
+            .collect())
+    }
+
+    /// [`Self::operations_of`] one subject.
+    async fn operations(&self, kind: ArchiveKind, id: i64) -> Result<(Operations, i64), ServiceError> {
+        Ok(self.operations_of(kind, Some(id)).await?.remove(&id).unwrap_or_default())
     }
 
     async fn view_of(&self, archive: store::ArchiveRecord, subject: Subject) -> Result<ArchiveView, ServiceError> {
@@ -344,6 +364,13 @@ impl Services {
             &book.for_region(region).credit
         };
         let regions: HashMap<i64, i64> = archives.iter().map(|a| (a.id, a.region_code)).collect();
+        // Every subject's operations in a few grouped queries, not a few per subject.
+        let mut operations = HashMap::new();
+        if with_credit {
+            for kind in [ArchiveKind::Institution, ArchiveKind::Person] {
+                operations.insert(kind, self.operations_of(kind, None).await?);
+            }
+        }
         let subjects = insts
             .into_iter()
             .map(|i| {
@@ -368,10 +395,7 @@ impl Services {
                 continue;
             };
             let entries = entries.get(archive).map(Vec::as_slice).unwrap_or(&[]);
-            let ops = match with_credit {
-                true => Some(self.operations(kind, id).await?.0),
-                false => None,
-            };
+            let ops = operations.get(&kind).map(|by_id| by_id.get(&id).map(|o| o.0).unwrap_or_default());
             let standing = standing(entries);
             let count = |k: gongdao_domain::archive::EntryKind| standing.iter().filter(|e| e.kind == k).count();
             let rules = rules_of(regions.get(archive).copied().unwrap_or_default());

@@ -221,45 +221,49 @@ pub async fn scores(conn: &impl ConnectionTrait, archive_id: i64) -> Result<Vec<
         .collect())
 }
 
-/// Legal aid cases completed (archived, not terminated) by a person or a firm.
-/// Legal help given on duty (值班律师) by a person, or by the people of an institution.
-pub async fn duty_services_done(
+/// What subjects of one kind did, computed from operations (for their archives): per
+/// subject id, the legal aid cases completed (archived, not terminated) by the person
+/// or the firm, and the legal help given on duty (值班律师) by the person or by the
+/// people of the institution. Of one subject, or of all at once (the ledger).
+pub async fn done_counts(
     conn: &impl ConnectionTrait,
     kind: ArchiveKind,
-    subject_id: i64,
-) -> Result<i64, StoreError> {
-    use crate::entity::{duty_service as service, person};
-    use sea_orm::PaginatorTrait;
-    use sea_orm::sea_query::Query;
-    let q = service::Entity::find();
-    let q = match kind {
-        ArchiveKind::Person => q.filter(service::Column::PersonId.eq(subject_id)),
-        ArchiveKind::Institution => q.filter(
-            service::Column::PersonId.in_subquery(
-                Query::select()
-                    .column(person::Column::Id)
-                    .from(person::Entity)
-                    .and_where(person::Column::InstitutionId.eq(subject_id))
-                    .to_owned(),
-            ),
+    subject: Option<i64>,
+) -> Result<HashMap<i64, Done>, StoreError> {
+    let (assignee, duty) = match kind {
+        ArchiveKind::Person => {
+            ("assignee_id", "SELECT s.person_id, COUNT(*) FROM duty_services s WHERE s.person_id IS NOT NULL")
+        }
+        ArchiveKind::Institution => (
+            "assignee_institution_id",
+            "SELECT p.institution_id, COUNT(*) FROM duty_services s JOIN people p ON p.id = s.person_id \
+             WHERE p.institution_id IS NOT NULL",
         ),
     };
-    Ok(q.count(conn).await? as i64)
+    let duty_subject = if kind == ArchiveKind::Person { "s.person_id" } else { "p.institution_id" };
+    let legal_aid = format!(
+        "SELECT {assignee}, COUNT(*) FROM legal_aid_cases \
+         WHERE archived_at IS NOT NULL AND termination_ground IS NULL AND {assignee} IS NOT NULL"
+    );
+    let only = |column: &str| if subject.is_some() { format!(" AND {column} = $1") } else { String::new() };
+    let values: Vec<sea_orm::Value> = subject.into_iter().map(Into::into).collect();
+    let mut out: HashMap<i64, Done> = HashMap::new();
+    for (sql, duty_counts) in [
+        (format!("{legal_aid}{} GROUP BY {assignee}", only(assignee)), false),
+        (format!("{duty}{} GROUP BY {duty_subject}", only(duty_subject)), true),
+    ] {
+        for r in conn.query_all_raw(crate::sql::raw(conn, &sql, values.clone())).await? {
+            let (id, n): (i64, i64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+            let done = out.entry(id).or_default();
+            if duty_counts { done.duty_services = n } else { done.legal_aid_cases = n }
+        }
+    }
+    Ok(out)
 }
 
-pub async fn legal_aid_done(
-    conn: &impl ConnectionTrait,
-    kind: ArchiveKind,
-    subject_id: i64,
-) -> Result<i64, StoreError> {
-    use crate::entity::legal_aid_case as case;
-    use sea_orm::PaginatorTrait;
-    let q = case::Entity::find()
-        .filter(case::Column::ArchivedAt.is_not_null())
-        .filter(case::Column::TerminationGround.is_null());
-    let q = match kind {
-        ArchiveKind::Person => q.filter(case::Column::AssigneeId.eq(subject_id)),
-        ArchiveKind::Institution => q.filter(case::Column::AssigneeInstitutionId.eq(subject_id)),
-    };
-    Ok(q.count(conn).await? as i64)
+/// A subject's counts in [`done_counts`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Done {
+    pub legal_aid_cases: i64,
+    pub duty_services: i64,
 }

@@ -891,16 +891,25 @@ pub async fn figure_rows(
 }
 
 /// An institution's counters over every month, from its tally rows.
-pub async fn institution_counters(conn: &impl ConnectionTrait, institution: i64) -> Result<Counters, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM evaluation_tallies WHERE dim = $1 AND item = $2");
-    let rows =
-        read_tallies(conn, crate::sql::raw(conn, &sql, vec![INSTITUTION.into(), institution.to_string().into()]))
-            .await?;
-    let mut c = Counters::default();
-    for v in rows.values() {
-        c.add(v, 1);
+/// Each institution's counters over every month (an archive's satisfaction): of one
+/// institution, or of all at once (the ledger).
+pub async fn institution_counters(
+    conn: &impl ConnectionTrait,
+    institution: Option<i64>,
+) -> Result<std::collections::HashMap<i64, Counters>, StoreError> {
+    let mut sql = format!("SELECT {COLUMNS} FROM evaluation_tallies WHERE dim = $1");
+    let mut values: Vec<sea_orm::Value> = vec![INSTITUTION.into()];
+    if let Some(i) = institution {
+        sql.push_str(" AND item = $2");
+        values.push(i.to_string().into());
     }
-    Ok(c)
+    let mut out: std::collections::HashMap<i64, Counters> = std::collections::HashMap::new();
+    for ((_, _, _, item), v) in read_tallies(conn, crate::sql::raw(conn, &sql, values)).await? {
+        if let Ok(id) = item.parse::<i64>() {
+            out.entry(id).or_default().add(&v, 1);
+        }
+    }
+    Ok(out)
 }
 
 // ---- supervision visits ----

@@ -60,6 +60,43 @@ pub(crate) struct Completed {
     pub phone: Option<PhoneNumber>,
 }
 
+impl Completed {
+    /// A service completed before it could be rated, its phone opened.
+    fn of_stored(c: &store::CompletedService, cipher: &gongdao_store::PiiCipher) -> Completed {
+        Completed {
+            kind: c.kind,
+            id: c.id,
+            number: c.number.clone(),
+            channel: c.channel,
+            region: c.region,
+            institution_id: c.institution_id,
+            served_by: c.served_by,
+            phone: c
+                .phone_enc
+                .as_deref()
+                .and_then(|p| cipher.open(p).ok())
+                .and_then(|p| PhoneNumber::parse("phone", &p).ok()),
+        }
+    }
+
+    /// Its invitation row, with `token` open until `expires_at`.
+    fn invitation(&self, token: &str, expires_at: DateTime<Utc>) -> NewInvitation {
+        NewInvitation {
+            token_hash: token_hash(token),
+            token: token.to_string(),
+            service_kind: self.kind,
+            service_id: self.id,
+            service_number: self.number.clone(),
+            channel: self.channel,
+            region: self.region,
+            institution_id: self.institution_id,
+            served_by: self.served_by,
+            phone: self.phone.as_ref().map(|p| p.as_str().to_string()),
+            expires_at,
+        }
+    }
+}
+
 /// A code to scan as an SVG drawing for a page (print and screen alike); the PDF draws
 /// the same modules itself ([`crate::pdf`]).
 pub fn scan_code_svg(code: &ScanCode) -> String {
@@ -272,22 +309,9 @@ impl Services {
         let token = new_token();
         let now = self.now();
         let days = rules.evaluation.token_valid_days;
-        let phone = c.phone.clone();
-        let new = NewInvitation {
-            token_hash: token_hash(&token),
-            token: token.clone(),
-            service_kind: c.kind,
-            service_id: c.id,
-            service_number: c.number.clone(),
-            channel: c.channel,
-            region: c.region,
-            institution_id: c.institution_id,
-            served_by: c.served_by,
-            phone: c.phone.map(|p| p.as_str().to_string()),
-            expires_at: now + chrono::Duration::days(i64::from(days)),
-        };
+        let new = c.invitation(&token, now + chrono::Duration::days(i64::from(days)));
         let made = store::insert_invitation(conn, self.cipher(), new, now).await?;
-        if let (Some(_), Some(phone)) = (made, phone) {
+        if let (Some(_), Some(phone)) = (made, c.phone.clone()) {
             let body = format!(
                 "【{}公共法律服务】您的{}{}已办结。服务一次评价一次，请点击 {}/rate/{token} 评价（{days}天内有效，每次服务评价一次）。",
                 self.site_name(conn).await?,
@@ -1286,20 +1310,8 @@ impl Services {
                 let token = new_token();
                 tokens.push(token.clone());
                 let days = book.for_region(c.region).evaluation.token_valid_days;
-                let new = NewInvitation {
-                    token_hash: token_hash(&token),
-                    token,
-                    service_kind: c.kind,
-                    service_id: c.id,
-                    service_number: c.number.clone(),
-                    channel: c.channel,
-                    region: c.region,
-                    institution_id: c.institution_id,
-                    served_by: c.served_by,
-                    phone: c.phone_enc.as_deref().and_then(|p| self.cipher().open(p).ok()),
-                    expires_at: if live { now } else { c.completed_at } + chrono::Duration::days(i64::from(days)),
-                };
-                (new, c.completed_at)
+                let expires_at = if live { now } else { c.completed_at } + chrono::Duration::days(i64::from(days));
+                (Completed::of_stored(c, self.cipher()).invitation(&token, expires_at), c.completed_at)
             })
             .collect();
         let tx = self.store().begin().await?;
