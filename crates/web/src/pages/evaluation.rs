@@ -709,10 +709,10 @@ pub async fn assessment(State(state): State<AppState>, user: PageActor, Query(q)
     page.summary = summary_rows(&a);
     let table = |rows: &[FigureRow]| rows.iter().map(figure_cells).collect::<Vec<_>>();
     page.tables = vec![
-        ("按乡镇（街道）", table(&a.figures.by_township)),
-        ("按服务机构", table(&a.figures.by_institution)),
-        ("按服务渠道", table(&a.figures.by_channel)),
-        ("按月", table(&a.figures.by_month)),
+        ("二、按乡镇（街道）", table(&a.figures.by_township)),
+        ("三、按服务机构", table(&a.figures.by_institution)),
+        ("四、按服务渠道", table(&a.figures.by_channel)),
+        ("五、按月", table(&a.figures.by_month)),
     ];
     (page.volume, page.satisfaction) = charts(&a.figures);
     page.incomplete = a
