@@ -46,6 +46,8 @@ crate::code_enum! {
         SuperviseEvaluations => ("supervise_evaluations", "审核整改、复核申诉"),
         CallBackReviewers => ("call_back_reviewers", "回访差评评价人"),
         RecordSupervision => ("record_supervision", "记录监督走访"),
+        ViewPlan => ("view_plan", "查看规划指标和领导驾驶舱"),
+        ReportPlanTasks => ("report_plan_tasks", "报告规划任务进度（本部门的任务）"),
     }
 }
 
@@ -85,6 +87,12 @@ impl Role {
             SuperviseEvaluations => self == Leader,
             CallBackReviewers => matches!(self, Dispatcher | HotlineAgent),
             RecordSupervision => matches!(self, SocialSupervisor | Leader),
+            // The plan's progress is the bureau's: its leaders, the dispatch centre's
+            // large screen, and the administrators who keep the plan file.
+            ViewPlan => matches!(self, Leader | Dispatcher | Admin),
+            // A department's staff report on its own tasks (the account names the
+            // department); social supervisors watch, they do not report.
+            ReportPlanTasks => self != SocialSupervisor,
         }
     }
 
@@ -169,6 +177,8 @@ pub struct Account {
     pub scope: DivisionCode,
     pub scope_name: String,
     pub institution_id: Option<InstitutionId>,
+    /// The department (科室、中心) it reports for on the plan's tasks.
+    pub department: Option<String>,
     pub active: bool,
 }
 

@@ -69,12 +69,116 @@ impl Measure {
         }
     }
 
-    /// The parameters the measure takes, each with the values it accepts (empty: any).
-    pub fn parameters(self) -> &'static [(&'static str, &'static [&'static str])] {
+    /// The parameters the measure takes: a name and the values it accepts (empty: any);
+    /// a list parameter takes several, separated by commas.
+    pub fn parameters(self) -> &'static [Param] {
         match self {
-            Measure::DemonstrationVillages => &[("level", &["national", "provincial", "city", "district"])],
+            Measure::DemonstrationVillages => {
+                &[Param { name: "level", values: &["national", "provincial", "city", "district"], list: false }]
+            }
+            // 规划 三(二): 矛盾纠纷化解、法治宣传、基层法律服务、法律咨询 进驻工作站，统筹提供
+            // 法律援助、公证、司法鉴定等法律服务指引 — the set is the district's to write.
+            Measure::OneStopWorkstations => &[Param { name: "services", values: SERVICE_CODES, list: true }],
             _ => &[],
         }
+    }
+
+    /// Whether the platform keeps the records this measure is computed from. Those it
+    /// does not keep yet report “no data”, with [`Measure::missing_records`] saying why.
+    pub fn missing_records(self) -> Option<&'static str> {
+        use Measure::*;
+        match self {
+            DemonstrationVillages => Some("平台尚未登记民主法治示范村（社区）的创建和命名"),
+            KeyDateItinerant => Some("平台尚未登记普法和巡回服务活动"),
+            SpecialGroupCoverage => Some("平台没有特殊、困难、重点群体的人数底数，无法计算覆盖率"),
+            _ => None,
+        }
+    }
+}
+
+/// One parameter of a measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    /// The values accepted (empty: any).
+    pub values: &'static [&'static str],
+    /// Several values separated by commas.
+    pub list: bool,
+}
+
+const SERVICE_CODES: &[&str] = &[
+    "consultation",
+    "mediation",
+    "legal_aid_intake",
+    "legal_aid_handling",
+    "legal_education",
+    "grassroots_legal_service",
+    "notary",
+    "notary_guidance",
+    "appraisal",
+    "appraisal_guidance",
+    "lawyer_service",
+    "arbitration",
+    "enterprise_checkup",
+];
+
+crate::code_enum! {
+    /// Where an indicator stands against its target.
+    pub enum Status: "达标情况" {
+        Met => ("met", "已达标"),
+        Behind => ("behind", "未达标"),
+        NoData => ("no_data", "无数据"),
+    }
+}
+
+impl Direction {
+    /// Whether `value` reaches `target` in this direction.
+    pub fn reaches(self, value: f64, target: f64) -> bool {
+        // Figures are shown to one decimal: 69.96 % is shown and counted as 70.0 %.
+        let value = (value * 10.0).round() / 10.0;
+        match self {
+            Direction::AtLeast => value >= target,
+            Direction::AtMost => value <= target,
+        }
+    }
+}
+
+impl Indicator {
+    /// The target that applies on `day`: the current stage's; failing that, the next
+    /// stage's (what the district works towards); failing that, the last earlier one's
+    /// (a near-term target reached should stay reached).
+    pub fn target_on<'p>(&self, plan: &'p Plan, day: NaiveDate) -> Option<(f64, &'p Stage)> {
+        let current = plan.stages.iter().position(|s| day <= s.until).unwrap_or(plan.stages.len() - 1);
+        let found = |s: &'p Stage| self.targets.get(&s.id).map(|t| (*t, s));
+        plan.stages[current..].iter().find_map(found).or_else(|| plan.stages[..current].iter().rev().find_map(found))
+    }
+
+    /// Where a value stands against a target.
+    pub fn status(&self, value: Option<f64>, target: Option<f64>) -> Status {
+        match (value, target) {
+            (Some(v), Some(t)) if self.direction.reaches(v, t) => Status::Met,
+            (Some(_), Some(_)) => Status::Behind,
+            (Some(_), None) => Status::Met,
+            (None, _) => Status::NoData,
+        }
+    }
+
+    /// How far a value is from its target (positive: still to go), in the unit.
+    pub fn gap(&self, value: Option<f64>, target: Option<f64>) -> Option<f64> {
+        let (v, t) = (value?, target?);
+        let gap = match self.direction {
+            Direction::AtLeast => t - v,
+            Direction::AtMost => v - t,
+        };
+        Some(gap.max(0.0))
+    }
+
+    /// The service codes of a one-stop set parameter.
+    pub fn list_param(&self, name: &str) -> Vec<&str> {
+        self.params
+            .get(name)
+            .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -273,17 +377,26 @@ impl Plan {
                 .ok_or_else(|| at(e.direction.span(), "达标方向应为 >= 或 <=".into()))?;
             let mut params = BTreeMap::new();
             for (name, value) in &e.params {
-                let Some((_, allowed)) = measure.parameters().iter().find(|(n, _)| n == name) else {
+                let Some(param) = measure.parameters().iter().find(|p| p.name == name) else {
                     return Err(at(value.span(), format!("指标算法“{}”没有参数“{name}”", measure.code())));
                 };
                 let v = value.get_ref().trim();
-                if !allowed.is_empty() && !allowed.contains(&v) {
-                    return Err(at(value.span(), format!("参数 {name} 应为 {} 之一", allowed.join("、"))));
+                let items: Vec<&str> =
+                    if param.list { v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect() } else { vec![v] };
+                if items.is_empty() {
+                    return Err(at(value.span(), format!("参数 {name} 不能为空")));
                 }
-                params.insert(name.clone(), v.to_string());
+                if let Some(bad) = items.iter().find(|i| !param.values.is_empty() && !param.values.contains(i)) {
+                    let how = if param.list { "每一项" } else { "" };
+                    return Err(at(
+                        value.span(),
+                        format!("参数 {name} 的“{bad}”不认识：{how}应为 {} 之一", param.values.join("、")),
+                    ));
+                }
+                params.insert(name.clone(), items.join(","));
             }
-            if let Some((missing, _)) = measure.parameters().iter().find(|(n, _)| !params.contains_key(*n)) {
-                return Err(at(e.measure.span(), format!("指标算法“{}”需要参数 {missing}", measure.code())));
+            if let Some(missing) = measure.parameters().iter().find(|p| !params.contains_key(p.name)) {
+                return Err(at(e.measure.span(), format!("指标算法“{}”需要参数 {}", measure.code(), missing.name)));
             }
             let mut targets = BTreeMap::new();
             for (stage, target) in e.targets.get_ref() {
@@ -375,6 +488,50 @@ impl Plan {
     /// The stage whose targets apply on `day`: the first not yet due, else the last.
     pub fn stage_on(&self, day: NaiveDate) -> &Stage {
         self.stages.iter().find(|s| day <= s.until).unwrap_or_else(|| self.stages.last().expect("a plan has a stage"))
+    }
+}
+
+crate::code_enum! {
+    /// Where a task stands (督查): from its latest progress report and its due day.
+    pub enum TaskStatus: "任务进度" {
+        Done => ("done", "已完成"),
+        Overdue => ("overdue", "已超期"),
+        AtRisk => ("at_risk", "有延误风险"),
+        OnTrack => ("on_track", "按计划推进"),
+        NotReported => ("not_reported", "未报告进度"),
+    }
+}
+
+/// How many days before its due day a task unfinished is at risk whatever its pace.
+pub const AT_RISK_DAYS: i64 = 30;
+
+/// How far (in percentage points) a task may trail the share of its time gone before it
+/// is at risk.
+pub const AT_RISK_LAG: f64 = 25.0;
+
+impl Task {
+    /// Where the task stands on `today` with its latest reported percentage (none: no
+    /// report yet). A task is done at 100 %, overdue past its due day, at risk within
+    /// [`AT_RISK_DAYS`] of it or when it trails the time gone since the plan began by
+    /// more than [`AT_RISK_LAG`] points.
+    pub fn status(&self, plan_from: NaiveDate, percent: Option<u8>, today: NaiveDate) -> TaskStatus {
+        match percent {
+            Some(100) => TaskStatus::Done,
+            _ if today > self.due => TaskStatus::Overdue,
+            _ if (self.due - today).num_days() <= AT_RISK_DAYS => TaskStatus::AtRisk,
+            None => TaskStatus::NotReported,
+            Some(p) => {
+                let span = (self.due - plan_from).num_days().max(1) as f64;
+                let gone = ((today - plan_from).num_days().max(0) as f64 / span * 100.0).min(100.0);
+                if f64::from(p) + AT_RISK_LAG < gone { TaskStatus::AtRisk } else { TaskStatus::OnTrack }
+            }
+        }
+    }
+
+    /// Whether `department` leads or co-operates on the task (and so may report on it).
+    pub fn involves(&self, department: &str) -> bool {
+        let d = department.trim();
+        !d.is_empty() && (self.lead == d || self.cooperating.iter().any(|c| c == d))
     }
 }
 
@@ -478,7 +635,22 @@ indicators = ["green"]
         let p = Plan::parse(&villages).unwrap();
         assert_eq!(p.indicators[0].params["level"], "provincial");
         assert!(refused(&villages.replace("near = 8", "near = 8.5")).contains("整数"));
-        assert!(refused(&villages.replace("\"provincial\"", "\"galactic\"")).contains("level 应为"));
+        assert!(refused(&villages.replace("\"provincial\"", "\"galactic\"")).contains("参数 level 的“galactic”不认识"));
+    }
+
+    #[test]
+    fn a_task_is_done_overdue_at_risk_or_on_track() {
+        let p = Plan::parse(SMALL).unwrap();
+        let t = &p.tasks[0]; // due 2023-05-31, the plan from 2021-01-01
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(t.status(p.from, Some(100), day("2024-01-01")), TaskStatus::Done);
+        assert_eq!(t.status(p.from, Some(90), day("2023-06-01")), TaskStatus::Overdue);
+        assert_eq!(t.status(p.from, Some(90), day("2023-05-10")), TaskStatus::AtRisk, "within 30 days");
+        assert_eq!(t.status(p.from, None, day("2021-03-01")), TaskStatus::NotReported);
+        // Half the time gone (439 of 880 days): 20 % trails by more than 25 points, 30 % does not.
+        assert_eq!(t.status(p.from, Some(20), day("2022-03-16")), TaskStatus::AtRisk);
+        assert_eq!(t.status(p.from, Some(30), day("2022-03-16")), TaskStatus::OnTrack);
+        assert!(t.involves("区法律援助中心") && !t.involves("区公证处") && !t.involves(" "));
     }
 
     #[test]

@@ -356,6 +356,11 @@ async fn housekeeping_loop(services: Services, data_dir: std::path::PathBuf, ena
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
         }
+        match services.snapshot_plans().await {
+            Ok(n) if n > 0 => tracing::debug!(values = n, "plan indicators kept for this month"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "keeping the plan's monthly values failed"),
+        }
         reseal(&services).await;
         match services.erase_expired_personal_data().await {
             Ok(erased) => {

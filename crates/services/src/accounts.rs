@@ -35,6 +35,9 @@ pub struct AccountInput {
     #[schema(value_type = Option<i64>)]
     pub institution_id: Option<String>,
     pub active: Option<bool>,
+    /// The department (科室、中心) the account reports for on the plan's tasks, as the
+    /// plan file names it, e.g. 区法律援助中心; empty for none.
+    pub department: Option<String>,
     /// Required on update.
     pub version: Option<i64>,
 }
@@ -63,6 +66,7 @@ struct ParsedAccount {
     role: Role,
     scope: DivisionCode,
     institution_id: Option<InstitutionId>,
+    department: Option<String>,
 }
 
 fn parse_common(input: &AccountInput, errors: &mut ValidationErrors) -> Option<ParsedAccount> {
@@ -81,7 +85,14 @@ fn parse_common(input: &AccountInput, errors: &mut ValidationErrors) -> Option<P
             )
             .map(Some),
     };
-    Some(ParsedAccount { display_name: display_name?, role: role?, scope: scope?, institution_id: institution_id? })
+    let department = errors.check(text::optional("department", "所属部门", input.department.as_deref(), 40));
+    Some(ParsedAccount {
+        display_name: display_name?,
+        role: role?,
+        scope: scope?,
+        institution_id: institution_id?,
+        department: department?,
+    })
 }
 
 impl Services {
@@ -99,6 +110,7 @@ impl Services {
             scope: user.scope.root,
             scope_name: names.get(&user.scope.root.to_db()).cloned().unwrap_or_default(),
             institution_id: user.institution_id,
+            department: user.department.clone(),
             active: user.active,
         })
     }
@@ -125,6 +137,7 @@ impl Services {
                 role: u.role,
                 scope: u.scope.root,
                 institution_id: u.institution_id,
+                department: u.department,
                 active: u.active,
             })
             .collect())
@@ -177,6 +190,7 @@ impl Services {
                 role: parsed.role,
                 scope: parsed.scope,
                 institution_id: parsed.institution_id,
+                department: parsed.department,
                 // The administrator knows this password: the person chooses their own
                 // at the first sign-in.
                 must_change_password: true,
@@ -235,6 +249,7 @@ impl Services {
             role: parsed.role,
             scope: parsed.scope,
             institution_id: parsed.institution_id,
+            department: parsed.department,
             active,
         };
         let user = match accounts::update(&tx, actor.scope, id, version.expect("checked"), &change, self.now()).await? {

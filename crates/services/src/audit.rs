@@ -150,6 +150,27 @@ impl Services {
         Ok(())
     }
 
+    /// Records what an operator did on the command line (no account, no address).
+    pub(crate) async fn audit_command(&self, conn: &impl ConnectionTrait, event: Event) -> Result<(), ServiceError> {
+        audit::append(
+            conn,
+            &NewAuditEntry {
+                at: self.now(),
+                actor_id: None,
+                actor_name: "命令行".into(),
+                ip: "-".into(),
+                scope: event.scope,
+                action: event.action,
+                object_type: event.object,
+                object_id: event.object_id,
+                summary: event.summary,
+                changes: event.changes,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The audit trail of the actor's scope, newest first.
     pub async fn audit_log(
         &self,

@@ -239,7 +239,16 @@ impl Services {
             let mut w = institution(InstitutionType::Workstation, format!("{name}公共法律服务工作站"), township);
             w.address = Some(format!("{name}司法所"));
             w.phone = landline(&mut rng);
-            // Most workstations are one-stop; a few still lack legal aid intake.
+            // Some workstations already give the whole one-stop set of the plan (三(二):
+            // grassroots legal service and the guidance to notaries and appraisers too);
+            // a few still lack legal aid intake.
+            if i % 5 < 2 || i % 7 == 0 {
+                w.services.extend([
+                    ServiceKind::GrassrootsLegalService,
+                    ServiceKind::NotaryGuidance,
+                    ServiceKind::AppraisalGuidance,
+                ]);
+            }
             if i % 4 == 3 {
                 w.services.retain(|s| *s != ServiceKind::LegalAidIntake);
             }
@@ -310,6 +319,7 @@ impl Services {
                 let mut room =
                     institution(InstitutionType::VillageRoom, format!("{tname}{vname}公共法律服务工作室"), *v);
                 room.opening_hours = Some("每周三 9:00-11:30".into());
+                room.green_channel = i % 10 == 0;
                 inst.push(room);
             }
         }
@@ -504,6 +514,12 @@ impl Services {
                     role: *role,
                     scope,
                     institution_id: institution,
+                    // Departments report on the plan's tasks (demo plan's names).
+                    department: match role {
+                        Role::LegalAidReviewer => Some("区法律援助中心".into()),
+                        Role::Dispatcher => Some("区司法局公共法律服务管理科".into()),
+                        _ => None,
+                    },
                     must_change_password: false,
                     demo: true,
                 },
@@ -512,6 +528,14 @@ impl Services {
             .await?;
         }
         self.system_audit(&tx, district, "初始化演示数据：洮北区").await?;
+        // The district's plan (规划) as its rules file: the installation's own when the
+        // installation is the district, the district's when it is a city or province.
+        let plan_scope = if self.config().home_region.level() >= gongdao_domain::RegionLevel::District {
+            gongdao_store::config::FileScope::Installation
+        } else {
+            gongdao_store::config::FileScope::District(district)
+        };
+        gongdao_store::config::put(&tx, plan_scope, "plan", gongdao_domain::plan::DEMO_PLAN, "demo", now).await?;
         meta::set(&tx, DEMO_MARKER, &Utc::now().to_rfc3339()).await?;
         tx.commit().await?;
         Ok(SeedReport {
@@ -754,6 +778,7 @@ impl Services {
                 role: Role::Admin,
                 scope: province,
                 institution_id: None,
+                department: None,
                 must_change_password: false,
                 demo: false,
             };

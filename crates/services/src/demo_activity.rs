@@ -226,6 +226,10 @@ impl Services {
         self.seed_demo_evaluations().await?;
         self.seed_demo_archives().await?;
         self.erase_expired_personal_data().await?;
+        // The plan's trends: past months from the dated records, this month from all.
+        self.backfill_plan_snapshots(23).await?;
+        self.snapshot_plans().await?;
+        self.seed_demo_task_reports().await?;
         Ok(())
     }
 
@@ -768,6 +772,31 @@ impl Services {
         .await?;
         self.legal_aid_step(&window, c.id, Action::FileObjection, &step("申请人称妻子已失业，家庭收入登记有误"))
             .await?;
+        Ok(())
+    }
+
+    /// The departments' progress reports on the plan's tasks: most of the public legal
+    /// service section's done, one short; the legal aid centre's part done.
+    async fn seed_demo_task_reports(&self) -> Result<(), ServiceError> {
+        let dispatch = self.demo_actor("dispatch").await?;
+        let reviewer = self.demo_actor("reviewer").await?;
+        for actor in [&dispatch, &reviewer] {
+            let tasks = self.plan_tasks(actor, None).await?;
+            for (i, t) in tasks.iter().filter(|t| t.can_report).enumerate() {
+                let (percent, note) = match i % 4 {
+                    1 => ("80", "已完成大部分工作，剩余部分列入下一年度计划。"),
+                    3 => ("60", "已制定实施方案并在部分乡镇试点，尚未全面铺开。"),
+                    _ => ("100", "已按规划要求完成，相关制度文件已印发。"),
+                };
+                let input = crate::plan::ReportInput {
+                    percent: Some(percent.into()),
+                    note: note.into(),
+                    attachment: Some(format!("洮司发〔2025〕{}号", 10 + i)),
+                    district: None,
+                };
+                self.report_task(actor, &t.id, &input).await?;
+            }
+        }
         Ok(())
     }
 }

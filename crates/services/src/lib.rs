@@ -29,6 +29,7 @@ mod names;
 pub mod network;
 pub mod notify;
 pub mod pdf;
+pub mod plan;
 pub mod privacy;
 pub mod requests;
 pub mod rules;

@@ -18,6 +18,7 @@ use gongdao_domain::calendar::{Calendar, ConfigError, Due, HolidayYear, Period, 
 use gongdao_domain::deadline::DeadlineTable;
 use gongdao_domain::evaluation::EvaluationRules;
 use gongdao_domain::legal_aid::EligibilityRules;
+use gongdao_domain::plan::Plan;
 use gongdao_domain::request::{Category, Step};
 use gongdao_domain::routing::RoutingTable;
 use gongdao_domain::{DivisionCode, RegionLevel};
@@ -51,6 +52,8 @@ pub struct Rules {
     pub evaluation: EvaluationRules,
     /// 诚信档案: the credit formula's weights and grade thresholds.
     pub credit: CreditRules,
+    /// The district's plan (规划, issue 22): none is shipped — a district imports its own.
+    pub plan: Option<Plan>,
 }
 
 impl Rules {
@@ -72,7 +75,12 @@ impl Rules {
             .map_err(|e| ConfigError(format!("evaluation：{}", e.0)))?;
         let credit = CreditRules::parse(files.get("credit").map(String::as_str).unwrap_or(""))
             .map_err(|e| ConfigError(format!("credit：{}", e.0)))?;
-        Ok(Rules { calendar: Calendar::new(years)?, deadlines, routing, legal_aid, evaluation, credit })
+        let plan = files
+            .get("plan")
+            .map(|text| Plan::parse(text))
+            .transpose()
+            .map_err(|e| ConfigError(format!("plan：{}", e.0)))?;
+        Ok(Rules { calendar: Calendar::new(years)?, deadlines, routing, legal_aid, evaluation, credit, plan })
     }
 
     /// When a period started at `start` ends, in UTC.
@@ -86,8 +94,11 @@ fn shipped() -> BTreeMap<String, String> {
     SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
 }
 
+/// Who saved a file imported from the command line.
+const COMMAND_LINE: &str = "命令行";
+
 /// The files a district may keep its own of.
-pub const DISTRICT_FILES: &[&str] = &["deadlines", "routing", "legal_aid", "evaluation", "credit"];
+pub const DISTRICT_FILES: &[&str] = &["deadlines", "routing", "legal_aid", "evaluation", "credit", "plan"];
 
 /// The rules of the installation and of every district that keeps its own.
 #[derive(Debug)]
@@ -435,18 +446,42 @@ impl Services {
         if !valid_name {
             return Err(ServiceError::field(
                 "name",
-                "文件名应为 deadlines、routing、legal_aid、evaluation、credit 或 calendar/年份（如 calendar/2027）",
+                "文件名应为 deadlines、routing、legal_aid、evaluation、credit、plan 或 calendar/年份（如 calendar/2027）",
             ));
         }
         if scope != FileScope::Installation && !DISTRICT_FILES.contains(&name) {
             return Err(ServiceError::field(
                 "name",
-                "区县只能单独设置办理时限（deadlines）和分派规则（routing）；节假日全省统一",
+                "区县可以单独设置时限、分派、法律援助、评价、信用和规划文件；节假日全省统一，不能单独设置",
             ));
         }
+        if content.trim().is_empty() {
+            return Err(ServiceError::field("content", "文件内容为空：请选择文件或粘贴文件内容"));
+        }
+        self.write_rule_file(Some(actor), scope, name, content).await
+    }
+
+    /// Imports a district's plan file from the command line (`gongdao plan import`),
+    /// checked whole first; `district` empty for the installation's own.
+    pub async fn import_plan(&self, district: &str, content: &str) -> Result<Plan, ServiceError> {
+        let plan = Plan::parse(content).map_err(|e| ServiceError::field("content", e.0))?;
+        let scope = self.file_scope(district)?;
+        self.write_rule_file(None, scope, "plan", content).await?;
+        Ok(plan)
+    }
+
+    /// Checks and keeps a rules file, audited as the actor's (or the command line's).
+    async fn write_rule_file(
+        &self,
+        actor: Option<&Actor>,
+        scope: FileScope,
+        name: &str,
+        content: &str,
+    ) -> Result<(), ServiceError> {
         if content.len() > 200_000 {
             return Err(ServiceError::field("content", "文件过大"));
         }
+        let by = actor.map_or_else(|| COMMAND_LINE.to_string(), |a| a.username.clone());
         // Every set the file enters must still build: the installation's file enters
         // the districts' sets too.
         let mut saved: Vec<config::ConfigFile> = config::all(self.store().reader())
@@ -458,23 +493,23 @@ impl Services {
             scope,
             name: name.to_string(),
             content: content.to_string(),
-            updated_by: actor.username.clone(),
+            updated_by: by.clone(),
             updated_at: self.now(),
         });
         RuleBook::build(&saved).map_err(|e| ServiceError::field("content", e.0))?;
         let region = self.rules_region(scope);
         let tx = self.store().begin().await?;
-        config::put(&tx, scope, name, content, &actor.username, self.now()).await?;
+        config::put(&tx, scope, name, content, &by, self.now()).await?;
         let whose = match scope {
             FileScope::Installation => String::new(),
             FileScope::District(d) => format!("（{d} 单独适用）"),
         };
-        self.audit(
-            &tx,
-            actor,
-            Event::new(AuditAction::Update, AuditObject::Config, name, region, format!("保存规则文件 {name}{whose}")),
-        )
-        .await?;
+        let event =
+            Event::new(AuditAction::Update, AuditObject::Config, name, region, format!("保存规则文件 {name}{whose}"));
+        match actor {
+            Some(actor) => self.audit(&tx, actor, event).await?,
+            None => self.audit_command(&tx, event).await?,
+        }
         tx.commit().await?;
         self.forget_rules();
         Ok(())

@@ -22,6 +22,8 @@ pub struct UserRecord {
     pub role: Role,
     pub scope: Scope,
     pub institution_id: Option<InstitutionId>,
+    /// The department it reports for on the plan's tasks, if any.
+    pub department: Option<String>,
     pub active: bool,
     pub version: i64,
     /// An administrator set the password: the person must choose their own.
@@ -47,6 +49,8 @@ pub struct NewUser {
     pub role: Role,
     pub scope: DivisionCode,
     pub institution_id: Option<InstitutionId>,
+    /// The department it reports for on the plan's tasks (科室、中心), if any.
+    pub department: Option<String>,
     /// Set by an administrator: to be changed at the first sign-in.
     pub must_change_password: bool,
     pub demo: bool,
@@ -59,6 +63,7 @@ pub struct AccountChange {
     pub role: Role,
     pub scope: DivisionCode,
     pub institution_id: Option<InstitutionId>,
+    pub department: Option<String>,
     pub active: bool,
 }
 
@@ -70,6 +75,7 @@ pub(crate) fn to_record(m: user::Model) -> Result<UserRecord, StoreError> {
             DivisionCode::from_db(m.scope_code).ok_or_else(|| StoreError::corrupt(format!("user {} scope", m.id)))?,
         ),
         institution_id: m.institution_id.map(InstitutionId),
+        department: m.department,
         username: m.username,
         display_name: m.display_name,
         password_hash: m.password_hash,
@@ -132,6 +138,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: &NewUser, now: DateTime<Ut
         totp_enabled_at: Set(None),
         recovery_codes: Set(None),
         demo: Set(new.demo),
+        department: Set(new.department.clone()),
     })
     .exec_with_returning(conn)
     .await?;
@@ -151,6 +158,7 @@ pub async fn update(
         .col_expr(Column::Role, change.role.code().into())
         .col_expr(Column::ScopeCode, change.scope.to_db().into())
         .col_expr(Column::InstitutionId, change.institution_id.map(|i| i.0).into())
+        .col_expr(Column::Department, change.department.clone().into())
         .col_expr(Column::Active, change.active.into())
         .col_expr(Column::Version, (expected_version + 1).into())
         .col_expr(Column::UpdatedAt, now.into())

@@ -145,6 +145,7 @@ pub mod user {
         pub totp_enabled_at: Option<DateTimeUtc>,
         pub recovery_codes: Option<String>,
         pub demo: bool,
+        pub department: Option<String>,
     }
     no_relations!();
 }

@@ -33,6 +33,7 @@ mod migrate;
 pub mod outbox;
 pub mod people;
 pub mod pii;
+pub mod plan;
 pub mod privacy;
 pub mod rate;
 pub mod regions;

@@ -141,6 +141,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_booking_completion.sql"),
         postgres: include_str!("../migrations/postgres/0021_booking_completion.sql"),
     },
+    Migration {
+        version: 22,
+        name: "plan",
+        sqlite: include_str!("../migrations/sqlite/0022_plan.sql"),
+        postgres: include_str!("../migrations/postgres/0022_plan.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock held while migrating.

@@ -62,7 +62,7 @@ pub async fn find(
     let stmt = crate::sql::raw(
         conn,
         "SELECT s.id, s.user_id, s.csrf_token, s.ip, s.created_at, s.last_seen_at, s.expires_at, s.pending, \
-         u.username, u.display_name, u.role, u.scope_code, u.institution_id, u.active, u.version \
+         u.username, u.display_name, u.role, u.scope_code, u.institution_id, u.active, u.version, u.department \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
         vec![token_hash.into()],
     );
@@ -97,6 +97,7 @@ pub async fn find(
         totp_enabled_at: None,
         recovery_codes: None,
         demo: false,
+        department: r.try_get_by_index(15)?,
     })?;
     Ok(Some((session, user)))
 }

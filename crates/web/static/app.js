@@ -66,6 +66,18 @@
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });
   });
+  // A file chosen is read into the form's text box (the plan file): the form posts text,
+  // and what was read can be looked at before it is sent.
+  document.querySelectorAll('[data-file-into]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      var target = document.getElementById(input.getAttribute('data-file-into'));
+      var file = input.files && input.files[0];
+      if (!target || !file) { return; }
+      var reader = new FileReader();
+      reader.onload = function () { target.value = reader.result; };
+      reader.readAsText(file, 'utf-8');
+    });
+  });
   document.querySelectorAll('[data-back]').forEach(function (b) {
     b.addEventListener('click', function (e) { e.preventDefault(); window.history.back(); });
   });

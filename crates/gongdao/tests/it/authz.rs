@@ -49,6 +49,12 @@ const RECTIFY: Access = HANDLE;
 const SUPERVISE_EVAL: Access = Access::Roles(&["leader"]);
 const CALL_BACK: Access = Access::Roles(&["dispatcher", "hotline_agent"]);
 const VISIT: Access = Access::Roles(&["social_supervisor", "leader"]);
+/// The plan's progress: the bureau's leaders, the dispatch centre's screen, and the
+/// administrators who keep the plan file (who alone upload it).
+const PLAN: Access = Access::Roles(&["leader", "dispatcher", "admin"]);
+/// The task list: every staff account (a department reports on its own tasks; the
+/// department check is the service's, tested in plan.rs).
+const PLAN_TASKS: Access = VIEW_REQ;
 
 /// The demo account of each role.
 const ROLES: &[(&str, &str)] = &[
@@ -202,6 +208,11 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("GET", "/api/v1/public/slots", PUBLIC),
         ("POST", "/api/v1/public/bookings", PUBLIC),
         ("POST", "/api/v1/public/bookings/cancel", PUBLIC),
+        ("GET", "/api/v1/plan/indicators", PLAN),
+        ("GET", "/api/v1/plan/volumes", PLAN),
+        ("GET", "/api/v1/plan/tasks", PLAN_TASKS),
+        ("GET", "/api/v1/plan/tasks/{id}", PLAN_TASKS),
+        ("POST", "/api/v1/plan/tasks/{id}/reports", PLAN_TASKS),
         ("GET", "/api/v1/laws", PUBLIC),
         ("GET", "/api/v1/laws/search", PUBLIC),
         ("GET", "/api/v1/laws/{law}", PUBLIC),
@@ -368,6 +379,13 @@ fn table() -> BTreeMap<(&'static str, &'static str), Access> {
         ("POST", "/mediation/{id}/failure", MEDIATE),
         ("POST", "/mediation/{id}/confirmation", MEDIATE),
         ("POST", "/mediation/{id}/follow-up", MEDIATE),
+        ("GET", "/dashboard", PLAN),
+        ("GET", "/dashboard/screen", PLAN),
+        ("GET", "/plan", PLAN),
+        ("POST", "/plan", ADMIN),
+        ("GET", "/plan/tasks", PLAN_TASKS),
+        ("GET", "/plan/tasks/{id}", PLAN_TASKS),
+        ("POST", "/plan/tasks/{id}/reports", PLAN_TASKS),
         ("GET", "/laws", PUBLIC),
         ("GET", "/laws/{law}", PUBLIC),
         ("GET", "/laws/{law}/{article}", PUBLIC),

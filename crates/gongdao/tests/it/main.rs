@@ -20,6 +20,8 @@ mod legal_aid;
 mod legal_aid_browser;
 mod mediation;
 mod outbox;
+mod plan;
+mod plan_browser;
 mod process;
 mod requests;
 mod schema;

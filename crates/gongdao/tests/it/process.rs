@@ -78,4 +78,35 @@ fn a_plan_file_is_checked_from_the_command_line() {
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains(&format!("第 {line} 行")) && said.contains("不认识指标算法"), "{said}");
+
+    // `plan import` refuses the broken file (nothing kept) and keeps the shipped one in
+    // an empty data folder's database, audited as the command line's.
+    let data = tempfile::tempdir().unwrap();
+    let import = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gongdao"))
+            .args(["plan", "import"])
+            .arg(file)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap()
+    };
+    let out = import(&broken);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("未导入"));
+    let out = import(std::path::Path::new(shipped));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("已导入") && said.contains("指标 17 项，任务 23 项"), "{said}");
+    assert_eq!(plan_files(&data.path().join("gongdao.db")), 1, "one plan file kept");
+}
+
+/// How many plan files the SQLite database of a data folder holds.
+fn plan_files(path: &std::path::Path) -> usize {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let options = gongdao_store::StoreOptions { url: format!("sqlite://{}", path.display()), max_connections: 1 };
+        let store = gongdao_store::Store::open(&options).await.unwrap();
+        gongdao_store::config::all(store.reader()).await.unwrap().iter().filter(|f| f.name == "plan").count()
+    })
 }

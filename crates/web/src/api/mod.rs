@@ -13,6 +13,7 @@ mod laws;
 mod legal_aid;
 mod mediation;
 mod network;
+mod plan;
 mod public;
 mod requests;
 
@@ -178,6 +179,7 @@ impl Modify for Security {
         (name = "mediation", description = "人民调解"),
         (name = "legal_aid", description = "法律援助"),
         (name = "evaluation", description = "服务评价（好差评）、差评整改、社会监督"),
+        (name = "plan", description = "规划指标、业务量和领导驾驶舱"),
         (name = "meta", description = "健康检查、词表、接口文档"),
     )
 )]
@@ -254,6 +256,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(legal_aid::router())
         .merge(duty::router())
         .merge(evaluation::router())
+        .merge(plan::router())
         .merge(archive::router())
         .merge(requests::router())
         .merge(appointments::router())

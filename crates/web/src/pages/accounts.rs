@@ -77,7 +77,23 @@ struct FormPage {
     placed: &'static [&'static str],
 }
 
-const PLACED: &[&str] = &["username", "display_name", "password", "role", "scope", "institution_id", "active"];
+const PLACED: &[&str] =
+    &["username", "display_name", "password", "role", "scope", "institution_id", "department", "active"];
+
+/// An account as its edit form shows it.
+fn input_of(account: gongdao_domain::auth::Account, version: i64) -> AccountInput {
+    AccountInput {
+        username: account.username,
+        display_name: account.display_name,
+        password: None,
+        role: account.role.code().into(),
+        scope: account.scope.to_string(),
+        institution_id: account.institution_id.map(|i| i.to_string()),
+        department: account.department,
+        active: Some(account.active),
+        version: Some(version),
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 async fn form_page(
@@ -164,16 +180,7 @@ pub async fn edit_form(State(state): State<AppState>, user: PageActor, PathId(id
         Ok(a) => a,
         Err(e) => return page_error(e),
     };
-    let form = AccountInput {
-        username: account.username,
-        display_name: account.display_name,
-        password: None,
-        role: account.role.code().into(),
-        scope: account.scope.to_string(),
-        institution_id: account.institution_id.map(|i| i.to_string()),
-        active: Some(account.active),
-        version: Some(version),
-    };
+    let form = input_of(account, version);
     form_page(&state, &user, StatusCode::OK, Some(id), form, Errors::default(), Errors::default()).await
 }
 
@@ -215,16 +222,7 @@ pub async fn reset_password(
                     Ok(a) => a,
                     Err(e) => return page_error(e),
                 };
-                let form = AccountInput {
-                    username: account.username,
-                    display_name: account.display_name,
-                    password: None,
-                    role: account.role.code().into(),
-                    scope: account.scope.to_string(),
-                    institution_id: account.institution_id.map(|i| i.to_string()),
-                    active: Some(account.active),
-                    version: Some(version),
-                };
+                let form = input_of(account, version);
                 let errors = Errors { form: "reset".into(), ..errors };
                 form_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(id), form, Errors::default(), errors)
                     .await

@@ -126,6 +126,12 @@ pub async fn login_submit(
     match state.services.login(&form.username, &form.password, form.totp.as_deref(), &ip).await {
         Ok(session) => {
             // A step that comes first (a password of one's own, 2FA) before the page asked for.
+            // A bureau leader's day starts at the dashboard (领导驾驶舱).
+            let next = if next == "/" && session.actor.role == gongdao_domain::auth::Role::Leader {
+                "/dashboard".to_string()
+            } else {
+                next
+            };
             let next = session.pending.map(|p| super::pending_page(p).to_string()).unwrap_or(next);
             let mut response = see_other(&next);
             let max_age = state.services.config().session_max.num_seconds();

@@ -6,6 +6,7 @@ mod accounts;
 mod appointments;
 mod archive;
 mod auth;
+mod chart;
 mod dispatch;
 mod duty;
 mod evaluation;
@@ -15,6 +16,7 @@ mod laws;
 mod legal_aid;
 mod mediation;
 mod people;
+mod plan;
 mod public;
 mod regions;
 mod requests;
@@ -205,6 +207,13 @@ page_routes! {
     post "/mediation/{id}/failure" => mediation::failure,
     post "/mediation/{id}/confirmation" => mediation::confirmation,
     post "/mediation/{id}/follow-up" => mediation::follow_up,
+    get "/dashboard" => plan::dashboard,
+    get "/dashboard/screen" => plan::screen,
+    get "/plan" => plan::plan_page,
+    post "/plan" => plan::upload,
+    get "/plan/tasks" => plan::tasks,
+    get "/plan/tasks/{id}" => plan::task,
+    post "/plan/tasks/{id}/reports" => plan::report,
     get "/laws" => laws::index,
     get "/laws/{law}" => laws::law,
     get "/laws/{law}/{article}" => laws::article,
@@ -270,6 +279,7 @@ pub struct WorkCount {
 /// The navigation: each entry with the right it needs (None: every logged-in user).
 const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/", "首页", "", None),
+    ("/dashboard", "领导驾驶舱", "规划指标、业务量、满意度", Some(Permission::ViewPlan)),
     ("/requests", "服务事项", "登记、流转、受理、办结", Some(Permission::ViewRequests)),
     ("/dispatch", "指挥调度", "在办事项、超期督办、应急响应", Some(Permission::ViewBoard)),
     ("/appointments", "预约", "窗口预约和上门服务", Some(Permission::ViewRequests)),

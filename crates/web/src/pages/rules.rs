@@ -177,6 +177,7 @@ async fn rules_page(
                         "legal_aid" => "法律援助条件".to_string(),
                         "evaluation" => "服务评价（好差评）".to_string(),
                         "credit" => "诚信档案信用评价".to_string(),
+                        "plan" => "公共法律服务体系建设规划（指标和任务）".to_string(),
                         n => match n.strip_prefix("calendar/") {
                             Some(year) => format!("{year}年节假日安排"),
                             None => n.to_string(),
