@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of the plan's dashboard (issue 22), on SQLite and PostgreSQL. The demo
 # district (with its plan) gets REQUESTS synthetic matters (1,000,000 by default, over
-# two years), LEGAL_AID legal aid cases and EVALUATIONS ratings; then one client reads
+# two years), LEGAL_AID legal aid cases, EVALUATIONS ratings and EVENTS events (100,000);
+# then one client reads
 # the indicators, the twelve months' volumes, the dashboard page (everything the leader
 # sees: indicators, trends, charts, township grid) and the large screen, against
 # /healthz of the same server — the dashboard's p50 being what the issue names
@@ -11,10 +12,11 @@
 REQUESTS=${REQUESTS:-1000000}
 LEGAL_AID=${LEGAL_AID:-100000}
 EVALUATIONS=${EVALUATIONS:-500000}
+EVENTS=${EVENTS:-100000}
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-echo "Machine: $(nproc) cores; wrk -c1 -d$DURATION on 127.0.0.1; $REQUESTS matters, $LEGAL_AID legal aid cases, $EVALUATIONS ratings."
+echo "Machine: $(nproc) cores; wrk -c1 -d$DURATION on 127.0.0.1; $REQUESTS matters, $LEGAL_AID legal aid cases, $EVALUATIONS ratings, $EVENTS events."
 echo
 echo "| backend | route | requests/s | p50 ms | p99 ms | non-2xx | ratio |"
 echo "|---|---|---:|---:|---:|---:|---:|"
@@ -27,6 +29,7 @@ for backend in sqlite postgres; do
   GONGDAO_LOG=warn "$BIN" synth-requests --data-dir "$dir" --database-url "$url" --count "$REQUESTS" >/dev/null 2>"$WORK/synth.log"
   GONGDAO_LOG=warn "$BIN" synth-legal-aid --data-dir "$dir" --database-url "$url" --count "$LEGAL_AID" >/dev/null 2>>"$WORK/synth.log"
   GONGDAO_LOG=warn "$BIN" synth-evaluations --data-dir "$dir" --database-url "$url" --count "$EVALUATIONS" >/dev/null 2>>"$WORK/synth.log"
+  GONGDAO_LOG=warn "$BIN" synth-events --data-dir "$dir" --database-url "$url" --count "$EVENTS" >/dev/null 2>>"$WORK/synth.log"
   if [ "$backend" = sqlite ]; then sql sqlite "$dir" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null; else sql postgres "$url" "CHECKPOINT"; fi
   start_server "$dir" "$url"
   t=$(token leader)

@@ -18,6 +18,7 @@ pub mod division;
 pub mod document;
 pub mod error;
 pub mod evaluation;
+pub mod event;
 pub mod id_number;
 pub mod identity;
 pub mod ids;

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -83,13 +83,34 @@ impl Measure {
         }
     }
 
+    /// Where the figure comes from on the platform (the assessment workbook's 数据来源).
+    pub fn source(self) -> &'static str {
+        use Measure::*;
+        match self {
+            OneStopWorkstations => "机构名录：乡镇公共法律服务工作站的服务项目",
+            GreenChannel => "机构名录：各服务机构的绿色通道设置",
+            ProfessionalAdvisors => "村（居）法律顾问聘任记录和人员名录",
+            EnforcementTrained => "人员名录（行政执法人员）和本年培训记录",
+            EnforcementCertified => "人员名录（行政执法人员）的资格状态",
+            DemonstrationPlatforms => "机构名录：公共法律服务实体平台的示范级别",
+            LegalAidStations => "机构名录：法律援助工作站",
+            Institutions => "机构名录：律师事务所、公证处、司法鉴定机构、基层法律服务所、仲裁机构",
+            Professionals => "人员名录：在职律师、公证员、基层法律服务工作者、法律援助人员",
+            ArchiveCoverage => "诚信档案（一机构一档、一人员一档）",
+            InternServiceDays => "人员名录（实习律师）和本年值班排班",
+            Satisfaction => "服务评价（好差评）本年统计",
+            LegalAidDecidedInTime => "法律援助案件本年审查决定记录",
+            KeyDateItinerant => "活动登记：本年关键时间节点内已举办的巡回服务、法律服务大集和普法宣传",
+            DemonstrationVillages | SpecialGroupCoverage => "平台暂无记录",
+        }
+    }
+
     /// Whether the platform keeps the records this measure is computed from. Those it
     /// does not keep yet report “no data”, with [`Measure::missing_records`] saying why.
     pub fn missing_records(self) -> Option<&'static str> {
         use Measure::*;
         match self {
             DemonstrationVillages => Some("平台尚未登记民主法治示范村（社区）的创建和命名"),
-            KeyDateItinerant => Some("平台尚未登记普法和巡回服务活动"),
             SpecialGroupCoverage => Some("平台没有特殊、困难、重点群体的人数底数，无法计算覆盖率"),
             _ => None,
         }
@@ -232,6 +253,35 @@ pub struct Plan {
     pub stages: Vec<Stage>,
     pub indicators: Vec<Indicator>,
     pub tasks: Vec<Task>,
+    /// Key dates on which every township should hold an itinerant service (三(三)).
+    pub key_dates: Vec<KeyDate>,
+}
+
+/// A key date of the year (国家宪法日, 民法典宣传月 …): a window of days, the same each
+/// year, in which every township should hold an itinerant service or legal education.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyDate {
+    pub id: String,
+    pub name: String,
+    /// (month, day) of the first and the last day.
+    pub from: (u32, u32),
+    pub to: (u32, u32),
+}
+
+impl KeyDate {
+    /// The window in `year` (a 02-29 end falls back to 02-28).
+    pub fn window(&self, year: i32) -> (NaiveDate, NaiveDate) {
+        let day = |(m, d): (u32, u32)| {
+            NaiveDate::from_ymd_opt(year, m, d).or_else(|| NaiveDate::from_ymd_opt(year, m, d - 1)).expect("checked")
+        };
+        (day(self.from), day(self.to))
+    }
+
+    /// The key dates a day falls in.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        let (a, b) = self.window(day.year());
+        a <= day && day <= b
+    }
 }
 
 #[derive(Deserialize)]
@@ -250,6 +300,17 @@ struct File {
     indicator: Vec<Spanned<IndicatorEntry>>,
     #[serde(default)]
     task: Vec<Spanned<TaskEntry>>,
+    #[serde(default)]
+    key_date: Vec<Spanned<KeyDateEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyDateEntry {
+    id: Spanned<String>,
+    name: String,
+    from: Spanned<String>,
+    to: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -472,6 +533,29 @@ impl Plan {
                 indicators: linked,
             });
         }
+        let mut key_dates: Vec<KeyDate> = Vec::new();
+        for s in &f.key_date {
+            let e = s.get_ref();
+            let key_id = id_of(&e.id, "关键时间节点")?;
+            if key_dates.iter().any(|k| k.id == key_id) {
+                return Err(at(e.id.span(), format!("关键时间节点编号“{key_id}”重复")));
+            }
+            let month_day = |v: &Spanned<String>| {
+                let text = v.get_ref().trim();
+                text.split_once('-')
+                    .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
+                    .filter(|(m, d)| NaiveDate::from_ymd_opt(2024, *m, *d).is_some())
+                    .ok_or_else(|| at(v.span(), "关键时间节点的日期应为 月-日，如 12-04".into()))
+            };
+            let (from_md, to_md) = (month_day(&e.from)?, month_day(&e.to)?);
+            if to_md < from_md {
+                return Err(at(e.to.span(), "关键时间节点的结束日期应不早于开始日期（同一年内）".into()));
+            }
+            if e.name.trim().is_empty() {
+                return Err(at(e.id.span(), format!("关键时间节点“{key_id}”没有名称")));
+            }
+            key_dates.push(KeyDate { id: key_id, name: e.name.trim().to_string(), from: from_md, to: to_md });
+        }
         Ok(Plan {
             id,
             version: f.version,
@@ -482,6 +566,7 @@ impl Plan {
             stages,
             indicators,
             tasks,
+            key_dates,
         })
     }
 

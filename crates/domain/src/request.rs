@@ -265,6 +265,8 @@ pub struct RequestDraft {
     pub region: DivisionCode,
     pub description: String,
     pub priority: Priority,
+    /// The event (巡回服务、普法宣传) it was taken at, set by the event's page.
+    pub event_id: Option<i64>,
 }
 
 impl RequestInput {
@@ -332,6 +334,7 @@ impl RequestInput {
             region: region.expect("checked"),
             description: description.expect("checked"),
             priority: groups_priority,
+            event_id: None,
         })
     }
 }

@@ -28,6 +28,9 @@ enum Command {
     /// Writes synthetic evaluations (好差评) for the benchmarks: rated services with
     /// their invitations and tallies, and optionally open invitations with their tokens.
     SynthEvaluations(SynthEvaluationsArgs),
+    /// Writes synthetic held events (普法、巡回服务) over the townships and villages of
+    /// the installation, for the dashboard's benchmark.
+    SynthEvents(SynthEventsArgs),
     /// The law corpus: import it, measure the search.
     #[command(subcommand)]
     Laws(LawsCommand),
@@ -232,6 +235,20 @@ struct SynthEvaluationsArgs {
     open: u32,
     #[arg(long)]
     tokens: Option<PathBuf>,
+    /// Division code of the installation's top region [default: 220802].
+    #[arg(long, env = "GONGDAO_HOME_REGION")]
+    home_region: Option<String>,
+}
+
+#[derive(Args)]
+struct SynthEventsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[arg(long, default_value_t = 100_000)]
+    count: u32,
+    /// Spread them over this many days before today.
+    #[arg(long, default_value_t = 730)]
+    days: u32,
     /// Division code of the installation's top region [default: 220802].
     #[arg(long, env = "GONGDAO_HOME_REGION")]
     home_region: Option<String>,
@@ -491,6 +508,16 @@ async fn synth_legal_aid(args: SynthLegalAidArgs) -> Result<(), String> {
         started.elapsed().as_secs_f64(),
         services.store().backend().name()
     );
+    Ok(())
+}
+
+async fn synth_events(args: SynthEventsArgs) -> Result<(), String> {
+    let over = FileSettings { home_region: args.home_region, ..store_overrides(&args.store) };
+    let settings = Settings::resolve(file_settings(&args.store.config)?, over);
+    let services = open_services(&settings).await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let total = services.synthesize_events(args.count, args.days).await.map_err(|e| e.to_string())?;
+    println!("已写入 {} 场活动（共 {total} 场），用时 {:.1} 秒", args.count, started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -852,6 +879,7 @@ async fn main() {
         Command::SynthRequests(args) => synth_requests(args).await,
         Command::SynthLegalAid(args) => synth_legal_aid(args).await,
         Command::SynthEvaluations(args) => synth_evaluations(args).await,
+        Command::SynthEvents(args) => synth_events(args).await,
         Command::Laws(LawsCommand::Import(args)) => laws_import(args).await,
         Command::Laws(LawsCommand::Eval(args)) => laws_eval(args).await,
         Command::Laws(LawsCommand::Embed(args)) => laws_embed(args).await,

@@ -866,6 +866,7 @@ impl Services {
                         &groups,
                         if rng.random_bool(0.01) { Priority::Urgent } else { Priority::Normal },
                     ),
+                    event_id: None,
                 };
                 let status = if open {
                     [Status::Pending, Status::Open, Status::Open, Status::Open, Status::Transferring]

@@ -226,6 +226,7 @@ impl Services {
         self.seed_demo_evaluations().await?;
         self.seed_demo_archives().await?;
         self.erase_expired_personal_data().await?;
+        self.seed_demo_events(&window).await?;
         // The plan's trends: past months from the dated records, this month from all.
         self.backfill_plan_snapshots(23).await?;
         self.snapshot_plans().await?;

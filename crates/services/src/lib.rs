@@ -18,6 +18,7 @@ pub mod dispatch;
 pub mod duty;
 pub mod error;
 pub mod evaluation;
+pub mod events;
 pub mod export;
 mod intake;
 pub mod jobs;

@@ -120,6 +120,12 @@ struct Facts {
     ratings: gongdao_domain::evaluation::LevelCounts,
     /// This year's legal aid decisions and those made within the limit.
     decided: (i64, i64),
+    /// The day computed for, the plan's key dates, the area's townships and the held
+    /// events that went out to the people this year (region, day).
+    day: NaiveDate,
+    key_dates: Vec<gongdao_domain::plan::KeyDate>,
+    townships: Vec<(DivisionCode, String)>,
+    outreach: Vec<(i64, NaiveDate)>,
 }
 
 /// Institutions counted as 各类法律服务机构 (规划 四(十)).
@@ -364,7 +370,26 @@ impl Services {
         } else {
             (0, 0)
         };
+        let (townships, outreach) = if uses(Measure::KeyDateItinerant) {
+            let townships = if area.level() == RegionLevel::Township {
+                let names = gongdao_store::regions::names(reader, [area.to_db()]).await?;
+                vec![(area, names.get(&area.to_db()).cloned().unwrap_or_default())]
+            } else {
+                gongdao_store::regions::list_level(reader, Scope::new(area), RegionLevel::Township)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.code, r.name))
+                    .collect()
+            };
+            (townships, gongdao_store::events::outreach_days(reader, bounds, year_start, day).await?)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Facts {
+            day,
+            key_dates: plan.key_dates.clone(),
+            townships,
+            outreach,
             institutions: store::institutions(reader, bounds).await?,
             people: store::people(reader, bounds).await?,
             advisors,
@@ -677,7 +702,44 @@ fn measure(ind: &Indicator, f: &Facts) -> Found {
                 shortfalls: Vec::new(),
             }
         }
-        Measure::DemonstrationVillages | Measure::KeyDateItinerant | Measure::SpecialGroupCoverage => {
+        Measure::KeyDateItinerant => {
+            if f.key_dates.is_empty() {
+                return Found::none("规划文件没有列出关键时间节点（[[key_date]]）");
+            }
+            let passed: Vec<_> = f.key_dates.iter().filter(|k| k.window(f.day.year()).1 <= f.day).collect();
+            if passed.is_empty() || f.townships.is_empty() {
+                return Found::none("本年尚未过任何关键时间节点");
+            }
+            let township_of = |r: i64| DivisionCode::from_db(r).and_then(|c| c.ancestor_at(RegionLevel::Township));
+            let mut short = Vec::new();
+            let total = passed.len() * f.townships.len();
+            for k in &passed {
+                let (from, to) = k.window(f.day.year());
+                for (t, name) in &f.townships {
+                    let held = f.outreach.iter().any(|(r, d)| township_of(*r) == Some(*t) && from <= *d && *d <= to);
+                    if !held {
+                        short.push(Shortfall {
+                            name: name.clone(),
+                            detail: format!(
+                                "{}（{} 至 {}）没有巡回服务、法律服务大集或普法宣传",
+                                k.name,
+                                from.format("%m-%d"),
+                                to.format("%m-%d")
+                            ),
+                        });
+                    }
+                }
+            }
+            let mut found = Found::share(total - short.len(), total, "乡镇（街道）的关键时间节点", short);
+            found.basis = format!(
+                "本年已过 {} 个关键时间节点 × {} 个乡镇（街道），其中 {} 个开展了活动",
+                passed.len(),
+                f.townships.len(),
+                total - found.shortfalls.len()
+            );
+            found
+        }
+        Measure::DemonstrationVillages | Measure::SpecialGroupCoverage => {
             Found::none(ind.measure.missing_records().unwrap_or("无数据"))
         }
     }
@@ -970,5 +1032,185 @@ impl Services {
         Ok(gongdao_store::accounts::find_by_username(self.store().reader(), &actor.username)
             .await?
             .and_then(|u| u.department))
+    }
+}
+
+/// The part of the plan an indicator comes from: the numeral of its section (一 of 一(三)).
+fn part_of(section: &str) -> String {
+    section
+        .chars()
+        .next()
+        .filter(|c| "一二三四五六七八九十".contains(*c))
+        .map(String::from)
+        .unwrap_or_else(|| "其他".into())
+}
+
+fn figure_text(v: Option<f64>, unit: Unit) -> String {
+    match (v, unit) {
+        (None, _) => "无数据".into(),
+        (Some(v), Unit::Percent) => format!("{v:.1}%"),
+        (Some(v), Unit::Count) => format!("{v:.0}"),
+    }
+}
+
+impl Services {
+    /// The year's assessment workbook of a district's plan (考评材料): an overview, one
+    /// sheet per part of the plan with each indicator's value, target, status and the
+    /// source of its figure, the records behind the shortfalls, the monthly values kept,
+    /// and the task list with the latest reports.
+    pub async fn plan_workbook(&self, actor: &Actor, district: Option<&str>) -> Result<Vec<u8>, ServiceError> {
+        use crate::export::{TextSheet, text_workbook};
+        let areas = self.plan_areas(actor, district).await?;
+        let area = match areas.as_slice() {
+            [one] => one.clone(),
+            [] => return Err(ServiceError::NotFound("规划")),
+            _ => return Err(ServiceError::field("district", "请选择一个区县，导出它的考评材料")),
+        };
+        let today = self.today();
+        let values = self.indicators_of(&area, today).await?;
+        let tasks = self.plan_tasks(actor, Some(&area.district.to_string())).await?;
+        let trends = self.plan_trends(&area, &month_key(area.plan.from), &month_key(today)).await?;
+        let title = |what: &str| self.export_title(&format!("{}{}{what}", area.district_name, area.plan.title));
+        let count = |s: Status| values.iter().filter(|v| v.status == s).count().to_string();
+        let task_count =
+            |s: gongdao_domain::plan::TaskStatus| tasks.iter().filter(|t| t.status == s).count().to_string();
+        let mut overview = vec![
+            vec!["规划".into(), area.plan.title.clone(), area.plan.source.clone()],
+            vec!["区县".into(), area.district_name.clone(), area.district.to_string()],
+            vec![
+                "规划期".into(),
+                format!("{} 至 {}", area.plan.from, area.plan.to),
+                format!("第 {} 版", area.plan.version),
+            ],
+            vec!["统计日期".into(), today.to_string(), "指标按当日的记录计算".into()],
+            vec!["指标".into(), values.len().to_string(), String::new()],
+            vec!["已达标".into(), count(Status::Met), String::new()],
+            vec!["未达标".into(), count(Status::Behind), String::new()],
+            vec!["无数据".into(), count(Status::NoData), "平台尚无相应记录的指标，不填估计值".into()],
+            vec!["任务".into(), tasks.len().to_string(), String::new()],
+        ];
+        for s in gongdao_domain::plan::TaskStatus::ALL {
+            overview.push(vec![format!("任务：{}", s.label()), task_count(*s), String::new()]);
+        }
+        let mut sheets = vec![TextSheet {
+            name: "概况",
+            title: title("考评材料"),
+            columns: vec![("项目", 20.0), ("内容", 40.0), ("说明", 40.0)],
+            rows: overview,
+        }];
+        let mut parts: Vec<String> = values.iter().map(|v| part_of(&v.section)).collect();
+        parts.dedup();
+        let mut seen = HashSet::new();
+        parts.retain(|p| seen.insert(p.clone()));
+        const PART_SHEETS: [&str; 11] = [
+            "指标-一",
+            "指标-二",
+            "指标-三",
+            "指标-四",
+            "指标-五",
+            "指标-六",
+            "指标-七",
+            "指标-八",
+            "指标-九",
+            "指标-十",
+            "指标-其他",
+        ];
+        for part in parts {
+            let name = PART_SHEETS.iter().find(|n| n.ends_with(part.as_str())).copied().unwrap_or("指标-其他");
+            let rows = values
+                .iter()
+                .filter(|v| part_of(&v.section) == part)
+                .map(|v| {
+                    vec![
+                        v.name.clone(),
+                        v.section.clone(),
+                        figure_text(v.value, v.unit),
+                        v.target.map_or_else(
+                            || "—".into(),
+                            |t| format!("{} {}", v.direction, figure_text(Some(t), v.unit)),
+                        ),
+                        v.stage.clone(),
+                        v.gap.map_or_else(String::new, |g| figure_text(Some(g), v.unit)),
+                        v.status.label().to_string(),
+                        v.basis.clone(),
+                        v.measure.source().to_string(),
+                        v.department.clone(),
+                    ]
+                })
+                .collect();
+            sheets.push(TextSheet {
+                name,
+                title: title(&format!("规划第{part}部分的指标")),
+                columns: vec![
+                    ("指标", 36.0),
+                    ("出处", 14.0),
+                    ("当前值", 10.0),
+                    ("目标", 12.0),
+                    ("阶段", 22.0),
+                    ("差距", 10.0),
+                    ("达标情况", 10.0),
+                    ("计算依据", 30.0),
+                    ("数据来源", 36.0),
+                    ("责任部门", 24.0),
+                ],
+                rows,
+            });
+        }
+        sheets.push(TextSheet {
+            name: "未达标明细",
+            title: title("未达标指标的明细记录"),
+            columns: vec![("指标", 36.0), ("记录", 30.0), ("情况", 50.0)],
+            rows: values
+                .iter()
+                .flat_map(|v| v.shortfalls.iter().map(move |s| vec![v.name.clone(), s.name.clone(), s.detail.clone()]))
+                .collect(),
+        });
+        let mut trend_rows = Vec::new();
+        for v in &values {
+            for (m, x) in trends.get(&v.id).into_iter().flatten() {
+                trend_rows.push(vec![v.name.clone(), m.clone(), figure_text(*x, v.unit)]);
+            }
+        }
+        sheets.push(TextSheet {
+            name: "月度走势",
+            title: title("指标月度数值（每月留存，过去的月份不随新数据改变）"),
+            columns: vec![("指标", 36.0), ("月份", 10.0), ("数值", 10.0)],
+            rows: trend_rows,
+        });
+        sheets.push(TextSheet {
+            name: "任务清单",
+            title: title("任务清单和进度"),
+            columns: vec![
+                ("出处", 10.0),
+                ("任务", 30.0),
+                ("牵头部门", 24.0),
+                ("配合部门", 30.0),
+                ("完成期限", 12.0),
+                ("进度", 8.0),
+                ("情况", 12.0),
+                ("最近报告", 40.0),
+                ("佐证材料", 20.0),
+            ],
+            rows: tasks
+                .iter()
+                .map(|t| {
+                    let last = t.last_report.as_ref();
+                    vec![
+                        t.section.clone(),
+                        t.title.clone(),
+                        t.lead.clone(),
+                        t.cooperating.join("、"),
+                        t.due.to_string(),
+                        t.percent.map_or_else(|| "—".into(), |p| format!("{p}%")),
+                        t.status.label().to_string(),
+                        last.map_or_else(String::new, |r| {
+                            format!("{} {}：{}", r.reported_at.format("%Y-%m-%d"), r.department, r.note)
+                        }),
+                        last.and_then(|r| r.attachment.clone()).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        });
+        text_workbook(sheets).await
     }
 }

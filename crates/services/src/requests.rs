@@ -238,6 +238,16 @@ impl Services {
         self.intake(Intaker::Staff(actor), draft).await
     }
 
+    /// A matter already checked (a consultation at an event, which names it).
+    pub(crate) async fn create_request_draft(
+        &self,
+        actor: &Actor,
+        draft: gongdao_domain::request::RequestDraft,
+    ) -> Result<Created, ServiceError> {
+        actor.require(Permission::HandleRequests)?;
+        self.intake(Intaker::Staff(actor), draft).await
+    }
+
     /// A citizen files a matter online or at a kiosk; it goes to the queue the routing
     /// rules name.
     pub async fn submit_request(&self, input: &RequestInput, kiosk: bool, ip: &str) -> Result<Created, ServiceError> {

@@ -322,6 +322,8 @@ pub mod service_request {
         pub closed_at: Option<DateTimeUtc>,
         pub updated_at: DateTimeUtc,
         pub version: i64,
+        /// The event (巡回服务、普法宣传) a consultation was taken at.
+        pub event_id: Option<i64>,
     }
     no_relations!();
 }

@@ -21,6 +21,7 @@ pub mod duty;
 pub mod entity;
 pub mod error;
 pub mod evaluation;
+pub mod events;
 pub mod incidents;
 pub mod institutions;
 pub mod jobs;

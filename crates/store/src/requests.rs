@@ -80,6 +80,7 @@ fn active_model(cipher: &PiiCipher, new: &NewRequest<'_>) -> service_request::Ac
         closed_at: Set(None),
         updated_at: Set(new.now),
         version: Set(1),
+        event_id: Set(d.event_id),
     }
 }
 

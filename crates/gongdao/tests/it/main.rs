@@ -11,6 +11,7 @@ mod crawl;
 mod duty;
 mod evaluation;
 mod evaluation_browser;
+mod events;
 mod front_door;
 mod hardening;
 mod helpers;

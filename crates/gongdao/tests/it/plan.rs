@@ -137,7 +137,7 @@ async fn each_measure_has_its_known_answer_on_hand_made_records_on_both_backends
             indicator(&got, "intern-service-days")["shortfalls"][0]["detail"].as_str().unwrap().contains("差 30 天")
         );
         // Nothing rated or decided here, and records the platform does not keep.
-        for id in ["satisfaction", "legal-aid-in-time", "provincial-demonstration-villages", "key-date-itinerant"] {
+        for id in ["satisfaction", "legal-aid-in-time", "provincial-demonstration-villages"] {
             assert_eq!(status_of(id), "no_data", "{id}");
             assert!(indicator(&got, id)["value"].is_null(), "{id}: null only with no_data");
         }
@@ -158,6 +158,36 @@ async fn each_measure_has_its_known_answer_on_hand_made_records_on_both_backends
         // The district's own figures count the whole district, not the township alone.
         let (_, whole) = app.get(&district_leader, "/api/v1/plan/indicators").await;
         assert!(indicator(&whole, "legal-aid-stations")["value"].as_f64() > Some(1.0), "{whole}");
+
+        // Key dates: of this year's passed key dates, the township held nothing on any;
+        // an itinerant service on the latest one makes it one of them.
+        let plan = gongdao_domain::plan::Plan::parse(gongdao_domain::plan::DEMO_PLAN).unwrap();
+        let today = app.services.today();
+        let passed: Vec<_> = plan
+            .key_dates
+            .iter()
+            .map(|k| k.window(chrono::Datelike::year(&today)))
+            .filter(|(_, to)| *to <= today)
+            .collect();
+        let key = indicator(&got, "key-date-itinerant");
+        if let Some((_, last)) = passed.iter().max_by_key(|(_, to)| *to) {
+            // The bureau's dispatcher records events anywhere in the district.
+            let dispatch = app.login_as("dispatch").await;
+            assert_eq!(key["value"].as_f64(), Some(0.0), "{key}");
+            assert_eq!(key["shortfalls"].as_array().unwrap().len(), passed.len());
+            let event = json!({"kind": "itinerant", "title": "试验镇巡回服务", "held_on": last.to_string(),
+                               "region": "220802198201", "held": true, "audience": 30});
+            created(&app, &dispatch, "/api/v1/events", event).await;
+            // A planned event, or one of a kind that does not go out, does not count.
+            let class = json!({"kind": "rule_of_law_class", "title": "法治课堂", "held_on": last.to_string(),
+                               "region": "220802198202", "held": true});
+            created(&app, &dispatch, "/api/v1/events", class).await;
+            let (_, after) = app.get(&leader, "/api/v1/plan/indicators").await;
+            let expected = (1000.0 / passed.len() as f64).round() / 10.0;
+            assert_eq!(indicator(&after, "key-date-itinerant")["value"].as_f64(), Some(expected), "{after}");
+        } else {
+            assert_eq!(key["status"], "no_data", "no key date has passed yet this year");
+        }
 
         // The second workstation gets the two services: the share follows the records.
         let (_, w) = app.get(&admin, &format!("/api/v1/institutions/{short}")).await;
@@ -317,6 +347,31 @@ async fn the_dashboard_is_the_leaders_landing_page() {
             r.headers()["location"].to_str().unwrap().to_string()
         }
     };
+    // The printable summary and the assessment workbook of the year.
+    let (status, report) = app.page(&leader, "/plan/report").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        report.contains("洮北区规划实施情况") && report.contains("一、规划指标") && report.contains("二、任务完成情况")
+    );
+    let response = app
+        .client
+        .get(app.url("/plan/assessment.xlsx"))
+        .header("cookie", format!("gongdao_session={}", leader.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    let sheets = crate::helpers::workbook_sheets(&bytes);
+    for sheet in ["概况", "指标-一", "指标-三", "指标-四", "指标-六", "未达标明细", "月度走势", "任务清单"]
+    {
+        assert!(sheets.iter().any(|s| s == sheet), "{sheet} in {sheets:?}");
+    }
+    let text = crate::helpers::workbook_text(&bytes);
+    for words in ["机构名录：乡镇公共法律服务工作站的服务项目", "平台暂无记录", "完善新型运行管理机制", "无数据"]
+    {
+        assert!(text.contains(words), "{words}");
+    }
     assert_eq!(landing("leader").await, "/dashboard");
     assert_eq!(landing("window").await, "/");
     // Who does not see the plan.

@@ -46,3 +46,24 @@ CREATE TABLE plan_task_reports (
     reported_at TEXT    NOT NULL
 );
 CREATE INDEX plan_task_reports_task ON plan_task_reports(region_code, plan_id, task_id, id);
+
+-- Events (活动): legal education and itinerant services, planned or held; consultations
+-- taken at one are service requests of channel `itinerant` that name it.
+CREATE TABLE events (
+    id             INTEGER PRIMARY KEY,
+    region_code    INTEGER NOT NULL,
+    kind           TEXT    NOT NULL,
+    title          TEXT    NOT NULL,
+    held_on        TEXT    NOT NULL,
+    institution_id INTEGER REFERENCES institutions(id),
+    organisers     TEXT    NOT NULL DEFAULT '',
+    audience       INTEGER NOT NULL DEFAULT 0,
+    topic          TEXT    NOT NULL DEFAULT '',
+    held           INTEGER NOT NULL DEFAULT 0,
+    created_by     INTEGER,
+    created_at     TEXT    NOT NULL
+);
+CREATE INDEX events_region ON events(region_code, held_on);
+CREATE INDEX events_day ON events(held_on, region_code);
+ALTER TABLE service_requests ADD COLUMN event_id INTEGER;
+CREATE INDEX service_requests_event ON service_requests(event_id) WHERE event_id IS NOT NULL;

@@ -9,6 +9,7 @@ mod archive;
 mod auth;
 mod duty;
 mod evaluation;
+mod events;
 mod laws;
 mod legal_aid;
 mod mediation;
@@ -257,6 +258,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(duty::router())
         .merge(evaluation::router())
         .merge(plan::router())
+        .merge(events::router())
         .merge(archive::router())
         .merge(requests::router())
         .merge(appointments::router())

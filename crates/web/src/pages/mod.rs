@@ -10,6 +10,7 @@ mod chart;
 mod dispatch;
 mod duty;
 mod evaluation;
+mod events;
 mod home;
 mod institutions;
 mod laws;
@@ -211,6 +212,13 @@ page_routes! {
     get "/dashboard/screen" => plan::screen,
     get "/plan" => plan::plan_page,
     post "/plan" => plan::upload,
+    get "/events" => events::list,
+    post "/events" => events::create,
+    get "/events/{id}" => events::show,
+    post "/events/{id}/held" => events::held,
+    post "/events/{id}/consultations" => events::consultation,
+    get "/plan/report" => plan::report_page,
+    get "/plan/assessment.xlsx" => plan::assessment_xlsx,
     get "/plan/tasks" => plan::tasks,
     get "/plan/tasks/{id}" => plan::task,
     post "/plan/tasks/{id}/reports" => plan::report,
@@ -286,6 +294,7 @@ const NAV: &[(&str, &str, &str, Option<Permission>)] = &[
     ("/legal-aid", "法律援助", "申请受理、审查决定、指派承办、结案", Some(Permission::ViewRequests)),
     ("/mediation", "人民调解", "调解登记、调解协议、司法确认、矛盾纠纷排查", Some(Permission::ViewRequests)),
     ("/evaluations", "服务评价", "好差评、差评整改、社会监督", Some(Permission::ViewEvaluations)),
+    ("/events", "普法活动", "普法宣传、巡回服务、法律服务大集", Some(Permission::ViewRequests)),
     ("/regions", "行政区划", "区、乡镇（街道）、村（社区）", Some(Permission::ViewNetwork)),
     ("/institutions", "机构名录", "工作站、法律援助、律所、调解组织等", Some(Permission::ViewNetwork)),
     ("/people", "人员名录", "律师、调解员、法律顾问等", Some(Permission::ViewNetwork)),

@@ -461,3 +461,41 @@ pub async fn report(
         },
     }
 }
+
+#[derive(Template)]
+#[template(path = "plan_report.html")]
+struct ReportPage {
+    layout: Layout,
+    d: Dashboard,
+    tasks: Vec<TaskView>,
+}
+
+/// `GET /plan/report`: the printable A4 summary of the plan's progress (考评汇报材料):
+/// every indicator with its value, target and what it counts, the task list, the charts.
+pub async fn report_page(State(state): State<AppState>, user: PageActor, Query(q): Query<DistrictQuery>) -> Response {
+    let d = match dashboard_of(&state, &user, q.district.as_deref()).await {
+        Ok(d) => d,
+        Err(e) => return page_error(e),
+    };
+    let Some(area) = &d.area else {
+        return page_error(ServiceError::field("district", "请选择一个区县，查看它的规划实施情况"));
+    };
+    let tasks = match state.services.plan_tasks(&user.actor, Some(&area.district.to_string())).await {
+        Ok(t) => t,
+        Err(e) => return page_error(e),
+    };
+    let layout = Layout::for_user(&state, &user, "规划实施情况", "/dashboard").await;
+    render(StatusCode::OK, &ReportPage { layout, d, tasks })
+}
+
+/// `GET /plan/assessment.xlsx`: the assessment workbook of the district's plan.
+pub async fn assessment_xlsx(
+    State(state): State<AppState>,
+    user: PageActor,
+    Query(q): Query<DistrictQuery>,
+) -> Response {
+    match state.services.plan_workbook(&user.actor, q.district.as_deref()).await {
+        Ok(bytes) => crate::api::xlsx(bytes, &format!("规划考评材料{}.xlsx", state.services.today().format("%Y%m%d"))),
+        Err(e) => page_error(e),
+    }
+}
