@@ -620,6 +620,32 @@ impl Task {
     }
 }
 
+crate::code_enum! {
+    /// The five items each village legal advisor owes every year (规划 五(十三)“五个一”:
+    /// 办理一件涉农法律援助案件、开办一场“乡村振兴法治课堂”、服务一次乡村换届选举、参与一次
+    /// 矛盾纠纷排查化解、举办一场涉农法律咨询).
+    pub enum AdvisorItem: "五个一" {
+        FarmLegalAid => ("farm_legal_aid", "涉农法律援助案件"),
+        RuleOfLawClass => ("rule_of_law_class", "乡村振兴法治课堂"),
+        Election => ("election", "服务乡村换届选举"),
+        Screening => ("screening", "矛盾纠纷排查化解"),
+        FarmConsultation => ("farm_consultation", "涉农法律咨询"),
+    }
+}
+
+impl AdvisorItem {
+    /// Which record proves the item (the advisors' page says so).
+    pub fn evidence(self) -> &'static str {
+        match self {
+            AdvisorItem::FarmLegalAid => "本年指派给该顾问、事项为土地或农业生产纠纷的法律援助案件",
+            AdvisorItem::RuleOfLawClass => "本年在其服务村（社区）举办的“乡村振兴法治课堂”活动",
+            AdvisorItem::Election => "本年在其服务村（社区）举办的“村（社区）选举法律服务”活动",
+            AdvisorItem::Screening => "本年在其服务村（社区）登记的矛盾纠纷排查结果",
+            AdvisorItem::FarmConsultation => "本年其服务村（社区）的法律咨询事项",
+        }
+    }
+}
+
 /// The demo district's plan, as shipped.
 pub const DEMO_PLAN: &str = include_str!("../../../data/plan/taobei-2021-2025.toml");
 

@@ -217,6 +217,20 @@ impl Services {
                 held: true,
             });
         }
+        // This year's village elections: advisors served at a third of them.
+        for (i, v) in villages.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+            drafts.push(gongdao_domain::event::EventDraft {
+                kind: EventKind::ElectionService,
+                title: format!("{}村（社区）换届选举法律服务", v.name),
+                held_on: today - chrono::Duration::days(30 + (i % 60) as i64),
+                region: v.code,
+                institution_id: None,
+                organisers: "村（居）法律顾问".into(),
+                audience: 0,
+                topic: "选举程序合法性审查".into(),
+                held: true,
+            });
+        }
         gongdao_store::events::insert_many(self.store().writer(), &drafts, self.now()).await?;
         // Next week's service fair, planned.
         let fair = EventInput {

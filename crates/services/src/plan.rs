@@ -434,7 +434,7 @@ impl Services {
     }
 
     /// Fills past months that have no snapshot with the values the dated records give for
-    /// that month (satisfaction, legal aid decisions): what the demo and a newly imported
+    /// that month (satisfaction, legal aid decisions, events on key dates): what the demo and a newly imported
     /// plan start from. Figures of the network (institutions, people) have no history, so
     /// their past months stay empty rather than show today's value as the past's.
     pub async fn backfill_plan_snapshots(&self, months: u32) -> Result<usize, ServiceError> {
@@ -563,7 +563,7 @@ pub struct Volumes {
 
 /// Measures whose past months the dated records can tell.
 fn dated(m: Measure) -> bool {
-    matches!(m, Measure::Satisfaction | Measure::LegalAidDecidedInTime)
+    matches!(m, Measure::Satisfaction | Measure::LegalAidDecidedInTime | Measure::KeyDateItinerant)
 }
 
 fn kind_label(k: PersonType) -> &'static str {
@@ -852,6 +852,8 @@ pub struct ReportView {
     pub attachment: Option<String>,
     pub reporter: String,
     pub reported_at: DateTime<Utc>,
+    /// When, in China time (YYYY-MM-DD HH:MM), for pages and exports.
+    pub reported_local: String,
 }
 
 impl From<store::TaskReport> for ReportView {
@@ -862,6 +864,7 @@ impl From<store::TaskReport> for ReportView {
             note: r.note,
             attachment: r.attachment,
             reporter: r.reporter,
+            reported_local: gongdao_domain::calendar::china_local(r.reported_at).format("%Y-%m-%d %H:%M").to_string(),
             reported_at: r.reported_at,
         }
     }
@@ -1203,14 +1206,129 @@ impl Services {
                         t.due.to_string(),
                         t.percent.map_or_else(|| "—".into(), |p| format!("{p}%")),
                         t.status.label().to_string(),
-                        last.map_or_else(String::new, |r| {
-                            format!("{} {}：{}", r.reported_at.format("%Y-%m-%d"), r.department, r.note)
-                        }),
+                        last.map_or_else(String::new, |r| format!("{} {}：{}", r.reported_local, r.department, r.note)),
                         last.and_then(|r| r.attachment.clone()).unwrap_or_default(),
                     ]
                 })
                 .collect(),
         });
         text_workbook(sheets).await
+    }
+}
+
+/// One village legal advisor's five items of a year (五个一).
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct AdvisorDuties {
+    pub person_id: i64,
+    pub name: String,
+    /// 律师, 基层法律服务工作者 …
+    pub kind: String,
+    /// The villages and communities served (names, with their township).
+    pub villages: Vec<String>,
+    /// For each item (in [`AdvisorItem::ALL`]'s order): how many records prove it.
+    pub counts: Vec<i64>,
+    /// How many of the five are done.
+    pub done: usize,
+}
+
+/// A township's advisors at a glance.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct AdvisorTownship {
+    pub township: String,
+    pub advisors: usize,
+    /// Advisors with all five items done.
+    pub complete: usize,
+    /// For each item: how many advisors have done it.
+    pub by_item: Vec<usize>,
+}
+
+impl Services {
+    /// Every advisor in force in the caller's area with the five items of `year` as the
+    /// records show them (none ticked by hand), and each township's summary.
+    pub async fn advisor_duties(
+        &self,
+        actor: &Actor,
+        year: Option<i32>,
+    ) -> Result<(i32, Vec<AdvisorDuties>, Vec<AdvisorTownship>), ServiceError> {
+        use gongdao_domain::plan::AdvisorItem;
+        if !actor.can(Permission::ViewPlan) {
+            actor.require(Permission::ReportPlanTasks)?;
+        }
+        let today = self.today();
+        let year = year.unwrap_or(today.year());
+        if !(2000..=today.year()).contains(&year) {
+            return Err(ServiceError::field("year", format!("年份应在 2000 到 {} 之间", today.year())));
+        }
+        let (first, last) = (
+            NaiveDate::from_ymd_opt(year, 1, 1).expect("valid"),
+            NaiveDate::from_ymd_opt(year, 12, 31).expect("valid").min(today),
+        );
+        let (from, to) = (start_of(first), start_of(last.succ_opt().expect("a next day")));
+        let reader = self.store().reader();
+        let area = actor.scope.root;
+        let bounds = area.subtree_bounds();
+        let appointments = store::advisors_on(reader, bounds, last).await?;
+        let mut villages_of: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for (person, village) in &appointments {
+            villages_of.entry(*person).or_default().push(*village);
+        }
+        let ids: Vec<i64> = villages_of.keys().copied().collect();
+        let people: HashMap<i64, PersonFact> =
+            store::people_by_id(reader, ids.clone()).await?.into_iter().map(|p| (p.id, p)).collect();
+        let cases = store::farm_cases_by_assignee(reader, &ids, from, to).await?;
+        let classes = store::events_by_village(reader, bounds, "rule_of_law_class", first, last).await?;
+        let elections = store::events_by_village(reader, bounds, "election_service", first, last).await?;
+        let screenings = store::screenings_by_village(reader, bounds, from, to).await?;
+        let consultations = store::consultations_by_village(reader, bounds, from, to).await?;
+        let names = gongdao_store::regions::names(reader, appointments.iter().map(|(_, v)| *v)).await?;
+        let in_villages = |m: &HashMap<i64, i64>, vs: &[i64]| vs.iter().filter_map(|v| m.get(v)).sum::<i64>();
+        let mut duties = Vec::new();
+        for (person, vs) in &villages_of {
+            let Some(p) = people.get(person) else { continue };
+            let counts: Vec<i64> = AdvisorItem::ALL
+                .iter()
+                .map(|item| match item {
+                    AdvisorItem::FarmLegalAid => cases.get(person).copied().unwrap_or(0),
+                    AdvisorItem::RuleOfLawClass => in_villages(&classes, vs),
+                    AdvisorItem::Election => in_villages(&elections, vs),
+                    AdvisorItem::Screening => in_villages(&screenings, vs),
+                    AdvisorItem::FarmConsultation => in_villages(&consultations, vs),
+                })
+                .collect();
+            duties.push(AdvisorDuties {
+                person_id: *person,
+                name: p.name.clone(),
+                kind: p.kind.label().to_string(),
+                villages: vs.iter().map(|v| names.get(v).cloned().unwrap_or_else(|| v.to_string())).collect(),
+                done: counts.iter().filter(|n| **n > 0).count(),
+                counts,
+            });
+        }
+        duties.sort_by(|a, b| a.done.cmp(&b.done).then_with(|| a.villages.cmp(&b.villages)));
+        // Each township's summary, by the township of the advisor's first village.
+        let township_of = |v: i64| DivisionCode::from_db(v).and_then(|c| c.ancestor_at(RegionLevel::Township));
+        let township_names = gongdao_store::regions::names(
+            reader,
+            appointments.iter().filter_map(|(_, v)| township_of(*v)).map(|t| t.to_db()),
+        )
+        .await?;
+        let mut by_township: BTreeMap<String, AdvisorTownship> = BTreeMap::new();
+        for d in &duties {
+            let Some(first_village) = villages_of.get(&d.person_id).and_then(|vs| vs.first()) else { continue };
+            let name =
+                township_of(*first_village).and_then(|t| township_names.get(&t.to_db()).cloned()).unwrap_or_default();
+            let row = by_township.entry(name.clone()).or_insert_with(|| AdvisorTownship {
+                township: name,
+                advisors: 0,
+                complete: 0,
+                by_item: vec![0; AdvisorItem::ALL.len()],
+            });
+            row.advisors += 1;
+            row.complete += usize::from(d.done == AdvisorItem::ALL.len());
+            for (i, n) in d.counts.iter().enumerate() {
+                row.by_item[i] += usize::from(*n > 0);
+            }
+        }
+        Ok((year, duties, by_township.into_values().collect()))
     }
 }

@@ -353,3 +353,67 @@ pub async fn reports(
         })
         .collect()
 }
+
+// ---- advisors' five items ----
+
+/// Agricultural legal aid cases assigned to each of `people` received `from..to`.
+pub async fn farm_cases_by_assignee(
+    conn: &impl ConnectionTrait,
+    people: &[i64],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    if people.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = people.iter().map(i64::to_string).collect();
+    // The ids are the store's own numbers: inlined, one statement however many.
+    let sql = format!(
+        "SELECT assignee_id, COUNT(*) FROM legal_aid_cases WHERE assignee_id IN ({}) AND matter IN ('land', 'farming') \
+         AND received_at >= $1 AND received_at < $2 GROUP BY assignee_id",
+        ids.join(", ")
+    );
+    let rows = conn.query_all_raw(raw(conn, &sql, vec![from.into(), to.into()])).await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+}
+
+/// Held events of `kind` in each village of an area, days `from..=to`.
+pub async fn events_by_village(
+    conn: &impl ConnectionTrait,
+    (lo, hi): Bounds,
+    kind: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    let sql = "SELECT region_code, COUNT(*) FROM events WHERE held_on BETWEEN $1 AND $2 AND region_code BETWEEN $3 AND $4 \
+               AND held = $5 AND kind = $6 GROUP BY region_code";
+    let values = vec![from.to_string().into(), to.to_string().into(), lo.into(), hi.into(), true.into(), kind.into()];
+    let rows = conn.query_all_raw(raw(conn, sql, values)).await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+}
+
+/// Dispute screening findings recorded for each village of an area `from..to`.
+pub async fn screenings_by_village(
+    conn: &impl ConnectionTrait,
+    (lo, hi): Bounds,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    let sql = "SELECT village_code, COUNT(*) FROM screening_findings WHERE village_code BETWEEN $1 AND $2 \
+               AND created_at >= $3 AND created_at < $4 GROUP BY village_code";
+    let rows = conn.query_all_raw(raw(conn, sql, vec![lo.into(), hi.into(), from.into(), to.into()])).await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+}
+
+/// Consultations received from each village of an area `from..to`.
+pub async fn consultations_by_village(
+    conn: &impl ConnectionTrait,
+    (lo, hi): Bounds,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    let sql = "SELECT region_code, COUNT(*) FROM service_requests WHERE received_at >= $1 AND received_at < $2 \
+               AND region_code BETWEEN $3 AND $4 AND category = 'consultation' GROUP BY region_code";
+    let rows = conn.query_all_raw(raw(conn, sql, vec![from.into(), to.into(), lo.into(), hi.into()])).await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+}

@@ -207,6 +207,26 @@ async fn each_measure_has_its_known_answer_on_hand_made_records_on_both_backends
         assert_eq!(status, StatusCode::OK, "{v}");
         let (_, got) = app.get(&leader, "/api/v1/plan/indicators").await;
         assert_eq!(indicator(&got, "one-stop-workstations")["value"].as_f64(), Some(100.0));
+
+        // 五个一 from the records: a class and an election service in the lawyer's
+        // village, a consultation from it; no case, no screening.
+        let dispatch = app.login_as("dispatch").await;
+        let today = app.services.today().to_string();
+        for (kind, title) in [("rule_of_law_class", "乡村振兴法治课堂"), ("election_service", "换届选举法律服务")]
+        {
+            let e = json!({"kind": kind, "title": title, "held_on": today, "region": "220802198201", "held": true});
+            created(&app, &dispatch, "/api/v1/events", e).await;
+        }
+        let consultation = json!({"channel": "window", "category": "consultation", "region": "220802198201",
+            "requester": {"name": "试村民", "phone": "13904361234"}, "description": "承包地流转合同怎么签？"});
+        created(&app, &dispatch, "/api/v1/requests", consultation).await;
+        let (status, five) = app.get(&leader, "/api/v1/plan/advisors").await;
+        assert_eq!(status, StatusCode::OK, "{five}");
+        let of = |name: &str| five["items"].as_array().unwrap().iter().find(|a| a["name"] == name).unwrap().clone();
+        assert_eq!(of("试律师")["counts"], json!([0, 1, 1, 0, 1]), "{five}");
+        assert_eq!(of("试律师")["done"], 3);
+        assert_eq!(five["townships"][0]["advisors"], 2);
+        assert_eq!(app.get(&leader, "/api/v1/plan/advisors?year=1999").await.0, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(indicator(&got, "one-stop-workstations")["shortfalls"], json!([]));
         app.stop().await;
     }

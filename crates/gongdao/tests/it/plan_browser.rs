@@ -68,6 +68,25 @@ async fn a_leader_lands_on_the_dashboard_and_reads_it_on_every_screen() {
     assert!(text_of(&c, ".screen-indicators").await.contains(&satisfaction));
     assert_eq!(js(&c, "document.querySelector('meta[http-equiv=refresh]').content").await, "60");
     screenshot(&c, "dashboard-screen.png").await;
+
+    // The pages behind it: tasks, advisors' five items, events; on a phone too.
+    for (path, css, name, w, h) in [
+        ("/plan/tasks", "#task-table", "plan-tasks-desktop.png", 1366, 900),
+        ("/plan/advisors", "#advisor-list", "plan-advisors-desktop.png", 1366, 900),
+        ("/events", "#event-table", "events-phone.png", 390, 844),
+        ("/plan/report", "#report-indicators", "plan-report-desktop.png", 1366, 900),
+    ] {
+        c.set_window_size(w, h).await.unwrap();
+        c.goto(&app.url(path)).await.unwrap();
+        c.wait().for_element(Locator::Css(css)).await.unwrap();
+        let overflow = js(&c, "document.documentElement.scrollWidth - document.documentElement.clientWidth").await;
+        assert!(overflow.as_i64().unwrap() <= 1, "{name}: the page runs off the screen by {overflow}px");
+        screenshot(&c, name).await;
+    }
+    // The advisors' page shows done and owed items from the demo's records.
+    c.goto(&app.url("/plan/advisors")).await.unwrap();
+    let list = text_of(&c, "#advisor-list").await;
+    assert!(list.contains("已完成") && list.contains("未完成"), "{list}");
     c.close().await.unwrap();
     app.stop().await;
 }

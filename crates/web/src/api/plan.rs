@@ -4,7 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use gongdao_services::plan::{IndicatorValue, ReportInput, ReportView, TaskView, Volumes};
+use gongdao_services::plan::{
+    AdvisorDuties, AdvisorTownship, IndicatorValue, ReportInput, ReportView, TaskView, Volumes,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -129,8 +131,53 @@ async fn report(
     Ok((StatusCode::CREATED, Json(s.services.report_task(&a, &id, &input).await?)))
 }
 
+/// The year asked for (default: this year).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct YearQuery {
+    pub year: Option<String>,
+}
+
+impl YearQuery {
+    fn parse(&self) -> Result<Option<i32>, gongdao_services::ServiceError> {
+        match self.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+            None => Ok(None),
+            Some(y) => y
+                .parse()
+                .map(Some)
+                .map_err(|_| gongdao_services::ServiceError::field("year", "年份应为四位数字，如 2026")),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdvisorList {
+    pub year: i32,
+    /// Each advisor in force with the records behind each of the five items, in the
+    /// order farm_legal_aid, rule_of_law_class, election, screening, farm_consultation.
+    pub items: Vec<AdvisorDuties>,
+    pub townships: Vec<AdvisorTownship>,
+    pub total: usize,
+}
+
+/// 五个一: each village legal advisor's five items of the year, from the records
+/// (legal aid cases assigned to them, events and screenings in their villages,
+/// consultations from their villages), and each township's summary.
+#[utoipa::path(get, path = "/api/v1/plan/advisors", tag = "plan", security(("bearer" = []), ("cookie" = [])),
+    params(YearQuery),
+    responses((status = 200, body = AdvisorList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn advisors(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(q): ApiQuery<YearQuery>,
+) -> ApiResult<Json<AdvisorList>> {
+    let (year, items, townships) = s.services.advisor_duties(&a, q.parse()?).await?;
+    Ok(Json(AdvisorList { year, total: items.len(), items, townships }))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(advisors))
         .routes(routes!(indicators))
         .routes(routes!(volumes))
         .routes(routes!(tasks))

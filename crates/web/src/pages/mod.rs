@@ -218,6 +218,7 @@ page_routes! {
     post "/events/{id}/held" => events::held,
     post "/events/{id}/consultations" => events::consultation,
     get "/plan/report" => plan::report_page,
+    get "/plan/advisors" => plan::advisors,
     get "/plan/assessment.xlsx" => plan::assessment_xlsx,
     get "/plan/tasks" => plan::tasks,
     get "/plan/tasks/{id}" => plan::task,

@@ -499,3 +499,37 @@ pub async fn assessment_xlsx(
         Err(e) => page_error(e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "plan_advisors.html")]
+struct AdvisorsPage {
+    layout: Layout,
+    year: i32,
+    items: Vec<gongdao_services::plan::AdvisorDuties>,
+    townships: Vec<gongdao_services::plan::AdvisorTownship>,
+    headers: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct YearForm {
+    year: Option<String>,
+}
+
+/// `GET /plan/advisors`: village legal advisors' five items of the year (五个一).
+pub async fn advisors(State(state): State<AppState>, user: PageActor, Query(q): Query<YearForm>) -> Response {
+    let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        None => None,
+        Some(y) => match y.parse::<i32>() {
+            Ok(y) => Some(y),
+            Err(_) => return page_error(ServiceError::field("year", "年份应为四位数字，如 2026")),
+        },
+    };
+    match state.services.advisor_duties(&user.actor, year).await {
+        Ok((year, items, townships)) => {
+            let layout = Layout::for_user(&state, &user, "村（居）法律顾问“五个一”", "/dashboard").await;
+            let headers = gongdao_domain::plan::AdvisorItem::ALL.iter().map(|i| (i.label(), i.evidence())).collect();
+            render(StatusCode::OK, &AdvisorsPage { layout, year, items, townships, headers })
+        }
+        Err(e) => page_error(e),
+    }
+}
