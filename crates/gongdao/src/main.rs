@@ -484,7 +484,7 @@ async fn synth_requests(args: SynthRequestsArgs) -> Result<(), String> {
     let n = services
         .synthesize_requests(&spec, |stage| eprintln!("[{:>6.1}s] {stage}", started.elapsed().as_secs_f64()))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("{e:?}"))?;
     println!(
         "已写入 {n} 件服务事项，用时 {:.1} 秒（{}）",
         started.elapsed().as_secs_f64(),

@@ -831,6 +831,9 @@ impl Services {
         let cipher = self.cipher().clone();
         let mut written = 0u64;
         let batch_size = 5_000u32;
+        // Serials continue after the matters already there (the demo writes a history
+        // of its own), so a day's numbers never repeat whoever wrote them.
+        let base = gongdao_store::requests::count_all(reader).await?;
         let mut n = 0u32;
         while n < spec.count {
             let size = batch_size.min(spec.count - n);
@@ -883,7 +886,7 @@ impl Services {
                         .ancestor_at(gongdao_domain::RegionLevel::District)
                         .unwrap_or(self.config().home_region),
                     day,
-                    100_000 + i64::from(serial),
+                    100_000 + i64::try_from(base).unwrap_or(0) + i64::from(serial),
                 );
                 let owner = users[rng.random_range(0..users.len())];
                 let inst = workstations.get(&township.to_db()).copied().map(|i| (i, township));
