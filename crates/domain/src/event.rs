@@ -129,18 +129,9 @@ impl EventInput {
             }
             other => other,
         };
-        let institution_id = match self.institution_id.as_deref().map(str::trim) {
-            None | Some("") => Some(None),
-            Some(s) => errors
-                .check(
-                    s.parse::<i64>()
-                        .ok()
-                        .filter(|i| *i > 0)
-                        .map(InstitutionId)
-                        .ok_or_else(|| FieldError::new("institution_id", "主办机构编号不正确")),
-                )
-                .map(Some),
-        };
+        let institution_id = errors
+            .check(crate::ids::optional_id("institution_id", "主办机构", self.institution_id.as_deref()))
+            .map(|id| id.map(InstitutionId));
         let organisers = errors.check(text::optional("organisers", "参加人员", Some(&self.organisers), 200));
         let audience = match self.audience.as_deref().map(str::trim) {
             None | Some("") => Some(0),

@@ -40,3 +40,17 @@ typed_id! {
     /// 案例
     LawCaseId,
 }
+
+/// An optional record id typed into a form or a body: blank is none, anything but a
+/// positive number is refused naming `field` (“{label}编号不正确”).
+pub fn optional_id(field: &str, label: &str, input: Option<&str>) -> Result<Option<i64>, crate::FieldError> {
+    match input.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|i| *i > 0)
+            .map(Some)
+            .ok_or_else(|| crate::FieldError::new(field, format!("{label}编号不正确"))),
+    }
+}

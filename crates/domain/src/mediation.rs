@@ -152,15 +152,7 @@ pub struct CaseDraft {
 }
 
 fn optional_id(errors: &mut ValidationErrors, field: &str, label: &str, v: &Option<String>) -> Option<i64> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) => errors.check(
-            s.parse::<i64>()
-                .ok()
-                .filter(|i| *i > 0)
-                .ok_or_else(|| FieldError::new(field, format!("{label}编号不正确"))),
-        ),
-    }
+    errors.check(crate::ids::optional_id(field, label, v.as_deref())).flatten()
 }
 
 impl CaseInput {

@@ -73,18 +73,9 @@ fn parse_common(input: &AccountInput, errors: &mut ValidationErrors) -> Option<P
     let display_name = errors.check(text::required("display_name", "姓名", &input.display_name, 30));
     let role = errors.check(Role::parse_field("role", &input.role));
     let scope = errors.check(DivisionCode::parse("scope", &input.scope));
-    let institution_id = match input.institution_id.as_deref().map(str::trim) {
-        None | Some("") => Some(None),
-        Some(s) => errors
-            .check(
-                s.parse::<i64>()
-                    .ok()
-                    .filter(|i| *i > 0)
-                    .map(InstitutionId)
-                    .ok_or_else(|| FieldError::new("institution_id", "所属机构编号不正确")),
-            )
-            .map(Some),
-    };
+    let institution_id = errors
+        .check(gongdao_domain::ids::optional_id("institution_id", "所属机构", input.institution_id.as_deref()))
+        .map(|id| id.map(InstitutionId));
     let department = errors.check(text::optional("department", "所属部门", input.department.as_deref(), 40));
     Some(ParsedAccount {
         display_name: display_name?,

@@ -131,34 +131,29 @@ impl Services {
         actor: &Actor,
         event: Event,
     ) -> Result<(), ServiceError> {
-        audit::append(
-            conn,
-            &NewAuditEntry {
-                at: self.now(),
-                actor_id: Some(actor.user_id.0),
-                actor_name: actor.username.clone(),
-                ip: actor.ip.clone(),
-                scope: event.scope,
-                action: event.action,
-                object_type: event.object,
-                object_id: event.object_id,
-                summary: event.summary,
-                changes: event.changes,
-            },
-        )
-        .await?;
-        Ok(())
+        self.append_event(conn, Some(actor.user_id.0), &actor.username, &actor.ip, event).await
     }
 
     /// Records what an operator did on the command line (no account, no address).
     pub(crate) async fn audit_command(&self, conn: &impl ConnectionTrait, event: Event) -> Result<(), ServiceError> {
+        self.append_event(conn, None, "命令行", "-", event).await
+    }
+
+    async fn append_event(
+        &self,
+        conn: &impl ConnectionTrait,
+        actor_id: Option<i64>,
+        actor_name: &str,
+        ip: &str,
+        event: Event,
+    ) -> Result<(), ServiceError> {
         audit::append(
             conn,
             &NewAuditEntry {
                 at: self.now(),
-                actor_id: None,
-                actor_name: "命令行".into(),
-                ip: "-".into(),
+                actor_id,
+                actor_name: actor_name.to_string(),
+                ip: ip.to_string(),
                 scope: event.scope,
                 action: event.action,
                 object_type: event.object,

@@ -464,6 +464,30 @@ impl Services {
         Ok(kept)
     }
 
+    /// Each area's indicators as kept for this month by the housekeeping loop (every ten
+    /// minutes): (status, value) by indicator id, or None for an area whose month is not
+    /// kept yet. What a city's or province's comparison reads instead of computing every
+    /// district's records on each view.
+    pub async fn kept_standings(&self, areas: &[PlanArea]) -> Result<Vec<Option<Standing>>, ServiceError> {
+        let month = month_key(self.today());
+        // (district, plan) → indicator → (value, target)
+        let mut kept: HashMap<(i64, String), KeptValues> = HashMap::new();
+        for s in store::snapshots_of_month(self.store().reader(), &month).await? {
+            kept.entry((s.region, s.plan_id)).or_default().insert(s.indicator_id, (s.value, s.target));
+        }
+        Ok(areas
+            .iter()
+            .map(|a| {
+                let rows = kept.get(&(a.district.to_db(), a.plan.id.clone()))?;
+                a.plan
+                    .indicators
+                    .iter()
+                    .map(|i| rows.get(&i.id).map(|(v, t)| (i.id.clone(), (i.status(*v, *t), *v))))
+                    .collect::<Option<BTreeMap<_, _>>>()
+            })
+            .collect())
+    }
+
     /// The monthly values kept for a district's indicators, months `first..=last`.
     pub async fn plan_trends(
         &self,
@@ -542,6 +566,12 @@ impl Services {
         Ok(v)
     }
 }
+
+/// An area's indicators as kept: id → (status, value).
+pub type Standing = BTreeMap<String, (Status, Option<f64>)>;
+
+/// Kept values of one district's plan: indicator id → (value, target).
+type KeptValues = BTreeMap<String, (Option<f64>, Option<f64>)>;
 
 /// Series names of the kept monthly counts.
 const REQUESTS: &str = "requests:";

@@ -13,16 +13,9 @@ use sea_orm::ConnectionTrait;
 use crate::sql::{Page, raw};
 use crate::{StoreError, institutions, regions};
 
-/// Keeps a new event; answers its id.
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    d: &EventDraft,
-    by: i64,
-    now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    let sql = "INSERT INTO events (region_code, kind, title, held_on, institution_id, organisers, audience, topic, held, \
-               created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
-    let values = vec![
+/// The columns written for a new event, in [`INSERT`]'s order.
+fn values_of(d: &EventDraft, by: Option<i64>, now: DateTime<Utc>) -> [sea_orm::Value; 11] {
+    [
         d.region.to_db().into(),
         d.kind.code().into(),
         d.title.clone().into(),
@@ -34,8 +27,22 @@ pub async fn insert(
         d.held.into(),
         by.into(),
         now.into(),
-    ];
-    let row = conn.query_one_raw(raw(conn, sql, values)).await?.ok_or_else(|| StoreError::corrupt("event id"))?;
+    ]
+}
+
+const INSERT: &str = "INSERT INTO events (region_code, kind, title, held_on, institution_id, organisers, audience, \
+                      topic, held, created_by, created_at) VALUES ";
+
+/// Keeps a new event; answers its id.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    d: &EventDraft,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let sql = format!("{INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id");
+    let values = values_of(d, Some(by), now).to_vec();
+    let row = conn.query_one_raw(raw(conn, &sql, values)).await?.ok_or_else(|| StoreError::corrupt("event id"))?;
     Ok(row.try_get_by_index(0)?)
 }
 
@@ -46,41 +53,15 @@ pub async fn insert_many(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in drafts.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO events (region_code, kind, title, held_on, institution_id, organisers, audience, topic, held, \
-             created_by, created_at) VALUES ",
-        );
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 10);
+        let mut sql = String::from(INSERT);
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 11);
         for (i, d) in chunk.iter().enumerate() {
-            let b = i * 10;
+            let placeholders: Vec<String> = (1..=11).map(|k| format!("${}", i * 11 + k)).collect();
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, NULL, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10
-            ));
-            values.extend([
-                d.region.to_db().into(),
-                d.kind.code().into(),
-                d.title.clone().into(),
-                d.held_on.to_string().into(),
-                d.institution_id.map(|i| i.0).into(),
-                d.organisers.clone().into(),
-                d.audience.into(),
-                d.topic.clone().into(),
-                d.held.into(),
-                now.into(),
-            ]);
+            sql.push_str(&format!("({})", placeholders.join(", ")));
+            values.extend(values_of(d, None, now));
         }
         conn.execute_raw(raw(conn, &sql, values)).await?;
     }

@@ -417,3 +417,21 @@ pub async fn consultations_by_village(
     let rows = conn.query_all_raw(raw(conn, sql, vec![from.into(), to.into(), lo.into(), hi.into()])).await?;
     rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
+
+/// Every district's values kept for one month (the comparison of a city or province).
+pub async fn snapshots_of_month(conn: &impl ConnectionTrait, month: &str) -> Result<Vec<Snapshot>, StoreError> {
+    let sql = "SELECT region_code, plan_id, indicator_id, value, target FROM plan_snapshots WHERE month = $1";
+    let rows = conn.query_all_raw(raw(conn, sql, vec![month.into()])).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Snapshot {
+                region: r.try_get_by_index(0)?,
+                plan_id: r.try_get_by_index(1)?,
+                indicator_id: r.try_get_by_index(2)?,
+                month: month.to_string(),
+                value: r.try_get_by_index(3)?,
+                target: r.try_get_by_index(4)?,
+            })
+        })
+        .collect()
+}

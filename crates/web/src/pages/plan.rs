@@ -122,14 +122,29 @@ async fn dashboard_of(state: &AppState, user: &PageActor, district: Option<&str>
         query: district.filter(|d| !d.trim().is_empty()).map(|d| format!("?district={}", d.trim())).unwrap_or_default(),
     };
     if areas.len() != 1 {
-        // A city or province: each district's standing, one line each.
-        for area in &areas {
-            let values = services.indicators_of(area, services.today()).await?;
-            let count = |s: Status| values.iter().filter(|v| v.status == s).count();
-            let satisfaction = values
+        // A city or province: each district's standing, one line each — as kept this
+        // month by the housekeeping loop, computed now only where nothing is kept yet.
+        let kept = services.kept_standings(&areas).await?;
+        for (area, kept) in areas.iter().zip(kept) {
+            let standing: Vec<(gongdao_domain::plan::Measure, Status, Option<f64>)> = match kept {
+                Some(rows) => area
+                    .plan
+                    .indicators
+                    .iter()
+                    .filter_map(|i| rows.get(&i.id).map(|(s, v)| (i.measure, *s, *v)))
+                    .collect(),
+                None => services
+                    .indicators_of(area, services.today())
+                    .await?
+                    .into_iter()
+                    .map(|v| (v.measure, v.status, v.value))
+                    .collect(),
+            };
+            let count = |s: Status| standing.iter().filter(|v| v.1 == s).count();
+            let satisfaction = standing
                 .iter()
-                .find(|v| v.measure == gongdao_domain::plan::Measure::Satisfaction)
-                .and_then(|v| v.value)
+                .find(|v| v.0 == gongdao_domain::plan::Measure::Satisfaction)
+                .and_then(|v| v.2)
                 .map_or_else(|| "无数据".to_string(), |x| format!("{x:.1}%"));
             d.comparison.push(CompareRow {
                 district: area.district.to_string(),
