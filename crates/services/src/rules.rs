@@ -242,12 +242,7 @@ impl Services {
         if due {
             let reader = self.store().reader();
             let stamp = (config::last_change(reader).await?, config::count(reader).await?);
-            let changed = {
-                let mut checked = cache.checked.lock().expect("not poisoned");
-                let changed = checked.stamp != Some(stamp);
-                *checked = Checked { at: Some(Instant::now()), stamp: Some(stamp) };
-                changed
-            };
+            let changed = cache.checked.lock().expect("not poisoned").stamp != Some(stamp);
             if changed {
                 let saved = config::all(self.store().reader()).await?;
                 match RuleBook::build(&saved) {
@@ -257,6 +252,11 @@ impl Services {
                     Err(e) => tracing::error!(error = %e, "stored rules do not parse; keeping the previous ones"),
                 }
             }
+            // Marked checked only once the rules in the cache are those of `stamp`: a
+            // caller arriving while another rebuilds refreshes too, rather than read the
+            // rules from before (at start, the loops asked together and one of them got
+            // the shipped rules without the district's plan for ten minutes).
+            *cache.checked.lock().expect("not poisoned") = Checked { at: Some(Instant::now()), stamp: Some(stamp) };
         }
         Ok(cache.rules.read().expect("not poisoned").clone())
     }
