@@ -38,6 +38,22 @@ pub fn china_day(t: DateTime<Utc>) -> NaiveDate {
     china_local(t).date()
 }
 
+/// A month as the tallies and kept figures name it: `YYYY-MM`.
+pub fn month_key(day: NaiveDate) -> String {
+    day.format("%Y-%m").to_string()
+}
+
+/// The first day of a day's month.
+pub fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("day 1 exists")
+}
+
+/// The `n` months up to `today`'s, oldest first, as `YYYY-MM`.
+pub fn last_months(today: NaiveDate, n: u32) -> Vec<String> {
+    let first = first_of_month(today);
+    (0..n).rev().filter_map(|k| first.checked_sub_months(chrono::Months::new(k))).map(month_key).collect()
+}
+
 /// A deadline that is a whole day (its last day), written like [`deadline_text`].
 pub fn last_day_text(day: NaiveDate) -> String {
     format!("{} 24:00", day.format("%Y-%m-%d"))

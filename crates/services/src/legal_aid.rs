@@ -299,15 +299,7 @@ pub struct LegalAidFigures {
 }
 
 fn optional_id(field: &str, label: &str, v: &Option<String>) -> Result<Option<i64>, FieldError> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|i| *i > 0)
-            .map(Some)
-            .ok_or_else(|| FieldError::new(field, format!("{label}编号不正确"))),
-    }
+    gongdao_domain::ids::optional_id(field, label, v.as_deref())
 }
 
 /// The parsed application.

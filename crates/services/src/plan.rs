@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use gongdao_domain::auth::{Actor, Permission, Scope};
-use gongdao_domain::calendar::from_china_local;
+use gongdao_domain::calendar::{first_of_month, from_china_local, last_months, month_key};
 use gongdao_domain::network::{Certification, InstitutionType, PersonType, ServiceKind};
 use gongdao_domain::plan::{Indicator, Measure, Plan, Status, Unit};
 use gongdao_domain::{DivisionCode, RegionLevel};
@@ -120,12 +120,19 @@ struct Facts {
     ratings: gongdao_domain::evaluation::LevelCounts,
     /// This year's legal aid decisions and those made within the limit.
     decided: (i64, i64),
-    /// The day computed for, the plan's key dates, the area's townships and the held
-    /// events that went out to the people this year (region, day).
-    day: NaiveDate,
-    key_dates: Vec<gongdao_domain::plan::KeyDate>,
+    /// Whether the plan lists key dates at all; this year's passed ones with the
+    /// townships that held an outreach event in each; the area's townships.
+    key_dates_listed: bool,
+    passed_key_dates: Vec<KeyDateWindow>,
     townships: Vec<(DivisionCode, String)>,
-    outreach: Vec<(i64, NaiveDate)>,
+}
+
+/// A key date passed this year and the townships that went out to the people in it.
+struct KeyDateWindow {
+    name: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    covered: HashSet<DivisionCode>,
 }
 
 /// Institutions counted as 各类法律服务机构 (规划 四(十)).
@@ -168,37 +175,9 @@ const PLATFORMS: &[InstitutionType] =
 /// Trainee lawyers' grassroots days owed (规划 四(七)).
 const INTERN_DAYS: i64 = 30;
 
-fn month_key(day: NaiveDate) -> String {
-    format!("{:04}-{:02}", day.year(), day.month())
-}
-
-fn first_of_month(day: NaiveDate) -> NaiveDate {
-    day.with_day(1).expect("day 1 exists")
-}
-
-fn next_month(day: NaiveDate) -> NaiveDate {
-    let first = first_of_month(day);
-    if first.month() == 12 {
-        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1).expect("valid")
-    } else {
-        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1).expect("valid")
-    }
-}
-
 /// The instant a China-time day begins.
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
     from_china_local(day.and_hms_opt(0, 0, 0).expect("midnight"))
-}
-
-/// The months `first..=last` as YYYY-MM.
-pub fn months_between(first: NaiveDate, last: NaiveDate) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut m = first_of_month(first);
-    while m <= last {
-        out.push(month_key(m));
-        m = next_month(m);
-    }
-    out
 }
 
 /// The plan that applies in an area and the area's district.
@@ -269,12 +248,7 @@ impl Services {
 
     /// The last `n` months to this one, oldest first (YYYY-MM).
     pub fn last_months(&self, n: u32) -> Vec<String> {
-        let today = self.today();
-        let mut first = first_of_month(today);
-        for _ in 1..n {
-            first = first_of_month(first.pred_opt().expect("a day before"));
-        }
-        months_between(first, today)
+        last_months(self.today(), n)
     }
 
     /// Every indicator of the plans the caller sees, computed now.
@@ -370,7 +344,7 @@ impl Services {
         } else {
             (0, 0)
         };
-        let (townships, outreach) = if uses(Measure::KeyDateItinerant) {
+        let (townships, passed_key_dates) = if uses(Measure::KeyDateItinerant) {
             let townships = if area.level() == RegionLevel::Township {
                 let names = gongdao_store::regions::names(reader, [area.to_db()]).await?;
                 vec![(area, names.get(&area.to_db()).cloned().unwrap_or_default())]
@@ -381,15 +355,28 @@ impl Services {
                     .map(|r| (r.code, r.name))
                     .collect()
             };
-            (townships, gongdao_store::events::outreach_days(reader, bounds, year_start, day).await?)
+            // One small read a passed key date: the places that held an outreach event.
+            let mut windows = Vec::new();
+            for k in &plan.key_dates {
+                let (from, to) = k.window(day.year());
+                if to > day {
+                    continue;
+                }
+                let covered = gongdao_store::events::outreach_regions(reader, bounds, from, to)
+                    .await?
+                    .into_iter()
+                    .filter_map(|r| DivisionCode::from_db(r).and_then(|c| c.ancestor_at(RegionLevel::Township)))
+                    .collect();
+                windows.push(KeyDateWindow { name: k.name.clone(), from, to, covered });
+            }
+            (townships, windows)
         } else {
             (Vec::new(), Vec::new())
         };
         Ok(Facts {
-            day,
-            key_dates: plan.key_dates.clone(),
+            key_dates_listed: !plan.key_dates.is_empty(),
+            passed_key_dates,
             townships,
-            outreach,
             institutions: store::institutions(reader, bounds).await?,
             people: store::people(reader, bounds).await?,
             advisors,
@@ -399,8 +386,16 @@ impl Services {
             } else {
                 HashSet::new()
             },
-            trained: store::trained(reader, bounds, PersonType::EnforcementOfficer, year_start, day).await?,
-            intern_days: store::duty_days(reader, bounds, PersonType::TraineeLawyer, year_start, day).await?,
+            trained: if uses(Measure::EnforcementTrained) {
+                store::trained(reader, bounds, PersonType::EnforcementOfficer, year_start, day).await?
+            } else {
+                HashSet::new()
+            },
+            intern_days: if uses(Measure::InternServiceDays) {
+                store::duty_days(reader, bounds, PersonType::TraineeLawyer, year_start, day).await?
+            } else {
+                HashMap::new()
+            },
             ratings,
             decided,
         })
@@ -411,32 +406,19 @@ impl Services {
     /// rewritten). Run by the housekeeping loop; returns how many values were kept.
     pub async fn snapshot_plans(&self) -> Result<usize, ServiceError> {
         let today = self.today();
-        let month = month_key(today);
         let mut kept = 0;
         for area in self.areas_within(Scope::new(self.config().home_region), None).await? {
             let values = self.indicators_of(&area, today).await?;
-            let tx = self.store().begin().await?;
-            for v in &values {
-                let s = Snapshot {
-                    region: area.district.to_db(),
-                    plan_id: area.plan.id.clone(),
-                    indicator_id: v.id.clone(),
-                    month: month.clone(),
-                    value: v.value,
-                    target: v.target,
-                };
-                store::put_snapshot(&tx, &s, true, self.now()).await?;
-                kept += 1;
-            }
-            tx.commit().await?;
+            kept += self.keep_values(&area, &month_key(today), values.iter(), true).await?;
         }
         Ok(kept)
     }
 
     /// Fills past months that have no snapshot with the values the dated records give for
-    /// that month (satisfaction, legal aid decisions, events on key dates): what the demo and a newly imported
-    /// plan start from. Figures of the network (institutions, people) have no history, so
-    /// their past months stay empty rather than show today's value as the past's.
+    /// that month (satisfaction, legal aid decisions, events on key dates): what the demo
+    /// and a newly imported plan start from. Figures of the network (institutions,
+    /// people) have no history, so their past months stay empty rather than show today's
+    /// value as the past's.
     pub async fn backfill_plan_snapshots(&self, months: u32) -> Result<usize, ServiceError> {
         let today = self.today();
         let mut kept = 0;
@@ -444,23 +426,38 @@ impl Services {
             let mut end = first_of_month(today).pred_opt().expect("a day before");
             for _ in 0..months {
                 let values = self.indicators_of(&area, end).await?;
-                let tx = self.store().begin().await?;
-                for v in values.iter().filter(|v| dated(v.measure)) {
-                    let s = Snapshot {
-                        region: area.district.to_db(),
-                        plan_id: area.plan.id.clone(),
-                        indicator_id: v.id.clone(),
-                        month: month_key(end),
-                        value: v.value,
-                        target: v.target,
-                    };
-                    store::put_snapshot(&tx, &s, false, self.now()).await?;
-                    kept += 1;
-                }
-                tx.commit().await?;
+                let dated_values = values.iter().filter(|v| dated(v.measure));
+                kept += self.keep_values(&area, &month_key(end), dated_values, false).await?;
                 end = first_of_month(end).pred_opt().expect("a day before");
             }
         }
+        Ok(kept)
+    }
+
+    /// Keeps an area's values for a month in one transaction (`replace`: the month in
+    /// progress; otherwise only where the month has none).
+    async fn keep_values<'a>(
+        &self,
+        area: &PlanArea,
+        month: &str,
+        values: impl Iterator<Item = &'a IndicatorValue>,
+        replace: bool,
+    ) -> Result<usize, ServiceError> {
+        let tx = self.store().begin().await?;
+        let mut kept = 0;
+        for v in values {
+            let s = Snapshot {
+                region: area.district.to_db(),
+                plan_id: area.plan.id.clone(),
+                indicator_id: v.id.clone(),
+                month: month.to_string(),
+                value: v.value,
+                target: v.target,
+            };
+            store::put_snapshot(&tx, &s, replace, self.now()).await?;
+            kept += 1;
+        }
+        tx.commit().await?;
         Ok(kept)
     }
 
@@ -530,7 +527,8 @@ impl Services {
                     .collect::<Vec<_>>();
                 (cats, kept[&(m.clone(), MEDIATION.to_string())])
             } else {
-                let (from, to) = (start_of(day), start_of(next_month(day)));
+                let next = day.checked_add_months(chrono::Months::new(1)).expect("a next month");
+                let (from, to) = (start_of(day), start_of(next));
                 let cats = store::request_counts(reader, bounds, from, to).await?;
                 let mediation = store::mediation_count(reader, bounds, from, to).await?;
                 if closed {
@@ -596,10 +594,6 @@ fn dated(m: Measure) -> bool {
     matches!(m, Measure::Satisfaction | Measure::LegalAidDecidedInTime | Measure::KeyDateItinerant)
 }
 
-fn kind_label(k: PersonType) -> &'static str {
-    k.label()
-}
-
 /// Computes one indicator from an area's records.
 fn measure(ind: &Indicator, f: &Facts) -> Found {
     if let Some(reason) = ind.measure.missing_records() {
@@ -639,7 +633,7 @@ fn measure(ind: &Indicator, f: &Facts) -> Found {
                 .filter(|(_, k)| !PROFESSIONAL_ADVISORS.contains(k))
                 .map(|(name, k)| Shortfall {
                     name: name.clone(),
-                    detail: format!("{}，不是律师、公证员或基层法律服务工作者", kind_label(*k)),
+                    detail: format!("{}，不是律师、公证员或基层法律服务工作者", k.label()),
                 })
                 .collect();
             Found::share(people.len() - short.len(), people.len(), "在任村（居）法律顾问", short)
@@ -733,21 +727,19 @@ fn measure(ind: &Indicator, f: &Facts) -> Found {
             }
         }
         Measure::KeyDateItinerant => {
-            if f.key_dates.is_empty() {
+            if !f.key_dates_listed {
                 return Found::none("规划文件没有列出关键时间节点（[[key_date]]）");
             }
-            let passed: Vec<_> = f.key_dates.iter().filter(|k| k.window(f.day.year()).1 <= f.day).collect();
+            let passed = &f.passed_key_dates;
             if passed.is_empty() || f.townships.is_empty() {
                 return Found::none("本年尚未过任何关键时间节点");
             }
-            let township_of = |r: i64| DivisionCode::from_db(r).and_then(|c| c.ancestor_at(RegionLevel::Township));
             let mut short = Vec::new();
             let total = passed.len() * f.townships.len();
-            for k in &passed {
-                let (from, to) = k.window(f.day.year());
+            for k in passed {
+                let (from, to) = (k.from, k.to);
                 for (t, name) in &f.townships {
-                    let held = f.outreach.iter().any(|(r, d)| township_of(*r) == Some(*t) && from <= *d && *d <= to);
-                    if !held {
+                    if !k.covered.contains(t) {
                         short.push(Shortfall {
                             name: name.clone(),
                             detail: format!(

@@ -162,32 +162,24 @@ async fn consultations(conn: &impl ConnectionTrait, ids: Vec<i64>) -> Result<Has
     rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
 
-/// The held events of kinds that go out to the people in an area, days `from..=to`:
-/// (region, day).
-pub async fn outreach_days(
+/// The places (township or village) of an area where a held event that goes out to the
+/// people took place on a day `from..=to` — each once, however many events it held.
+pub async fn outreach_regions(
     conn: &impl ConnectionTrait,
     (lo, hi): (i64, i64),
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<(i64, NaiveDate)>, StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     let kinds: Vec<String> =
         EventKind::ALL.iter().filter(|k| k.goes_out()).map(|k| format!("'{}'", k.code())).collect();
     let sql = format!(
-        "SELECT region_code, held_on FROM events WHERE held_on BETWEEN $1 AND $2 AND region_code BETWEEN $3 AND $4 \
+        "SELECT DISTINCT region_code FROM events WHERE held_on BETWEEN $1 AND $2 AND region_code BETWEEN $3 AND $4 \
          AND held = $5 AND kind IN ({})",
         kinds.join(", ")
     );
     let values = vec![from.to_string().into(), to.to_string().into(), lo.into(), hi.into(), true.into()];
     let rows = conn.query_all_raw(raw(conn, &sql, values)).await?;
-    rows.iter()
-        .map(|r| {
-            let day: String = r.try_get_by_index(1)?;
-            Ok((
-                r.try_get_by_index(0)?,
-                NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| StoreError::corrupt("event day"))?,
-            ))
-        })
-        .collect()
+    rows.iter().map(|r| Ok(r.try_get_by_index(0)?)).collect()
 }
 
 /// How many events there are in all (the synthetic generator's check).

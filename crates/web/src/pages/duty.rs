@@ -57,16 +57,6 @@ pub struct OverviewQuery {
     msg: Option<String>,
 }
 
-/// The last `n` months up to `today`'s, as `YYYY-MM`.
-fn last_months(today: NaiveDate, n: u32) -> Vec<String> {
-    let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("a first of the month");
-    (0..n)
-        .rev()
-        .filter_map(|k| first.checked_sub_months(chrono::Months::new(k)))
-        .map(|d| d.format("%Y-%m").to_string())
-        .collect()
-}
-
 async fn overview_page(
     state: &AppState,
     user: &PageActor,
@@ -79,7 +69,7 @@ async fn overview_page(
     let s = &state.services;
     let a = &user.actor;
     let today = s.today();
-    let months = last_months(today, 12);
+    let months = gongdao_domain::calendar::last_months(today, 12);
     let first: NaiveDate = format!("{}-01", months[0]).parse().expect("a month's first day");
     let stations = match s.duty_stations(a).await {
         Ok(x) => x,

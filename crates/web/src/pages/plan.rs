@@ -211,10 +211,7 @@ async fn dashboard_of(state: &AppState, user: &PageActor, district: Option<&str>
     ];
     d.townships = services.township_coverage(&area).await?;
     let tasks = services.plan_tasks(actor, Some(&area.district.to_string())).await?;
-    d.task_counts = TaskStatus::ALL
-        .iter()
-        .map(|s| (s.code(), s.label(), tasks.iter().filter(|t| t.status == *s).count()))
-        .collect();
+    d.task_counts = task_counts(&tasks);
     d.area = Some(area);
     Ok(d)
 }
@@ -351,6 +348,11 @@ pub async fn upload(State(state): State<AppState>, user: PageActor, HtmlForm(for
     }
 }
 
+/// How many tasks stand at each standing: (code, label, count), in the standings' order.
+fn task_counts(tasks: &[TaskView]) -> Vec<(&'static str, &'static str, usize)> {
+    TaskStatus::ALL.iter().map(|s| (s.code(), s.label(), tasks.iter().filter(|t| t.status == *s).count())).collect()
+}
+
 /// The standing of a task as a badge colour.
 fn task_badge(status: TaskStatus) -> &'static str {
     match status {
@@ -394,8 +396,7 @@ pub async fn tasks(State(state): State<AppState>, user: PageActor, Query(q): Que
         Ok(t) => t,
         Err(e) => return page_error(e),
     };
-    let counts =
-        TaskStatus::ALL.iter().map(|s| (s.code(), s.label(), all.iter().filter(|t| t.status == *s).count())).collect();
+    let counts = task_counts(&all);
     let status = q.status.clone().unwrap_or_default();
     let mine = q.only.as_deref() == Some("mine");
     let mut tasks: Vec<TaskView> = all
